@@ -1,0 +1,82 @@
+import { z } from 'zod';
+
+/** The `source` of every event this pipeline puts on its bus. */
+export const SOURCE = 'orders.pipeline';
+
+/**
+ * House limit for one event entry. EventBridge accepts 1 MB, but events are stored with
+ * order state in DynamoDB (400 KB item limit), so we stay well below it.
+ */
+export const MAX_EVENT_BYTES = 256 * 1024;
+
+/** Identifiers are opaque, bounded, and safe to log. */
+export const identifier = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, 'letters, digits and _ . : - only');
+
+/** Amounts are integers in minor units (cents): floats never carry money. */
+export const minorUnits = z.number().int().nonnegative().max(1_000_000_000_00).refine(Number.isSafeInteger);
+
+export const currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR');
+
+export const orderLine = z.object({
+  productId: identifier,
+  quantity: z.number().int().min(1).max(1000),
+  unitPrice: minorUnits,
+});
+export type OrderLine = z.infer<typeof orderLine>;
+
+/** At most 25 lines: reserving stock is one DynamoDB transaction (100 items at most). */
+export const MAX_ORDER_LINES = 25;
+export const orderLines = z.array(orderLine).min(1).max(MAX_ORDER_LINES);
+
+export const metadata = z.object({
+  /** Unique per published event; a producer retry of the same fact keeps it. */
+  eventId: z.uuid(),
+  /** The order id: follows the order through every step. */
+  correlationId: identifier,
+  /** The event id of the event this one answers, absent for OrderPlaced. */
+  causationId: z.uuid().optional(),
+  /** Business key consumers deduplicate on: `<orderId>:<detail-type>`. */
+  idempotencyKey: z.string().min(1).max(160),
+  schemaVersion: z.string().regex(/^\d+$/),
+  occurredAt: z.iso.datetime({ offset: true }),
+});
+export type EventMetadata = z.infer<typeof metadata>;
+
+/** Every detail is `{ metadata, data }`, so routing, tracing and deduplication read the same fields. */
+export function detailSchema<T extends z.ZodTypeAny>(data: T) {
+  return z.object({ metadata, data });
+}
+
+export interface EventContract<DT extends string = string, S extends z.ZodTypeAny = z.ZodTypeAny> {
+  readonly detailType: DT;
+  readonly schemaVersion: string;
+  readonly description: string;
+  /** Which step publishes it. */
+  readonly producer: string;
+  /** Schema of the `data` part of the detail. */
+  readonly data: S;
+  /** Schema of the whole detail (`{ metadata, data }`). */
+  readonly detail: z.ZodObject<{ metadata: typeof metadata; data: S }>;
+}
+
+export function defineEvent<DT extends string, S extends z.ZodTypeAny>(spec: {
+  detailType: DT;
+  schemaVersion: string;
+  description: string;
+  producer: string;
+  data: S;
+}): EventContract<DT, S> {
+  return { ...spec, detail: detailSchema(spec.data) };
+}
+
+export type DetailOf<C extends EventContract> = z.infer<C['detail']>;
+export type DataOf<C extends EventContract> = z.infer<C['data']>;
+
+/** The idempotency key of the fact `detailType` about `orderId`: one such fact per order. */
+export function idempotencyKeyFor(orderId: string, detailType: string): string {
+  return `${orderId}:${detailType}`;
+}

@@ -1,0 +1,43 @@
+import type { EventContract } from './envelope';
+import { OrderCancelled } from './order-cancelled';
+import { OrderFulfilled } from './order-fulfilled';
+import { OrderPlaced } from './order-placed';
+import { OrderRejected } from './order-rejected';
+import { OrderValidated } from './order-validated';
+import { OutOfStock } from './out-of-stock';
+import { PaymentFailed } from './payment-failed';
+import { PaymentSucceeded } from './payment-succeeded';
+import { StockReserved } from './stock-reserved';
+
+export * from './envelope';
+export * from './order-cancelled';
+export * from './order-fulfilled';
+export * from './order-placed';
+export * from './order-rejected';
+export * from './order-summary';
+export * from './order-validated';
+export * from './out-of-stock';
+export * from './payment-failed';
+export * from './payment-succeeded';
+export * from './stock-reserved';
+
+/** Every event of the pipeline, in flow order. */
+export const EVENT_CONTRACTS = [
+  OrderPlaced,
+  OrderValidated,
+  OrderRejected,
+  StockReserved,
+  OutOfStock,
+  PaymentSucceeded,
+  PaymentFailed,
+  OrderCancelled,
+  OrderFulfilled,
+] as const;
+
+export type AnyContract = (typeof EVENT_CONTRACTS)[number];
+export type DetailType = AnyContract['detailType'];
+export const DETAIL_TYPES: readonly DetailType[] = EVENT_CONTRACTS.map((c) => c.detailType);
+
+export function contractFor(detailType: string): EventContract | undefined {
+  return EVENT_CONTRACTS.find((c) => c.detailType === detailType);
+}

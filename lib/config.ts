@@ -1,0 +1,156 @@
+import { z } from 'zod';
+
+/**
+ * Typed per-stage settings. `cdk synth -c stage=prod` picks one; anything unknown or out of range
+ * fails synth with a message that says what to change.
+ */
+
+const declineRule = z.object({
+  /** Decline when the order total (minor units) is at least this amount. */
+  minAmount: z.number().int().nonnegative().optional(),
+  /** Decline when the customer id starts with this prefix. */
+  customerIdPrefix: z.string().min(1).optional(),
+  reason: z.string().min(1).max(200),
+});
+export type DeclineRule = z.infer<typeof declineRule>;
+
+const faultPoint = z.enum(['before-write', 'after-write', 'before-publish']);
+export type FaultPoint = z.infer<typeof faultPoint>;
+
+/**
+ * A deterministic fault: orders whose id starts with `orderIdPrefix` crash (or stall past the
+ * timeout) at `point`, on the first `receives` deliveries of their message. Honoured only outside prod.
+ */
+const faultRule = z.object({
+  orderIdPrefix: z.string().min(3),
+  point: faultPoint,
+  action: z.enum(['crash', 'timeout']).default('crash'),
+  receives: z.number().int().min(1).max(10).default(1),
+  /** Restrict to one function (its short name, e.g. `take-payment`); all when absent. */
+  function: z.string().optional(),
+});
+export type FaultRule = z.infer<typeof faultRule>;
+
+export const stageConfigSchema = z
+  .object({
+    stage: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{1,15}$/, 'lowercase letters, digits and dashes, 2-16 characters'),
+    /** AWS account and region; unset means the ones of the CLI profile used to deploy. */
+    account: z
+      .string()
+      .regex(/^\d{12}$/, 'a 12-digit AWS account id')
+      .optional(),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1')
+      .optional(),
+    /** prod keeps tables when the stack is deleted and refuses fault injection. */
+    isProduction: z.boolean(),
+    /** How long the bus archive keeps events for replay. */
+    archiveRetentionDays: z.number().int().min(1).max(3650),
+    /** CloudWatch Logs retention of every function. */
+    logRetentionDays: z.union([
+      z.literal(1),
+      z.literal(3),
+      z.literal(5),
+      z.literal(7),
+      z.literal(14),
+      z.literal(30),
+      z.literal(60),
+      z.literal(90),
+      z.literal(180),
+      z.literal(365),
+    ]),
+    /** Currencies the validation step accepts. */
+    currencies: z.array(z.string().regex(/^[A-Z]{3}$/)).min(1),
+    /** Largest order total accepted, in minor units. */
+    maxOrderAmount: z.number().int().positive(),
+    /** Rules of the simulated payment provider: the first that matches declines. */
+    paymentDeclineRules: z.array(declineRule),
+    /** Deterministic fault injection for the integration tests. Must be empty in production. */
+    faultRules: z.array(faultRule),
+  })
+  .superRefine((cfg, ctx) => {
+    if (cfg.isProduction && cfg.faultRules.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['faultRules'],
+        message: 'fault injection is for test stages only: remove faultRules from a production stage',
+      });
+    }
+  });
+export type StageConfig = z.infer<typeof stageConfigSchema>;
+
+/** Order ids with these prefixes drive the failure scenarios of the tests and the local demo. */
+export const TEST_ORDER_PREFIX = {
+  declinedCustomer: 'declined-',
+  crashBeforeWrite: 'fault-crash-before-write-',
+  crashAfterWrite: 'fault-crash-after-write-',
+  crashBeforePublish: 'fault-crash-before-publish-',
+  timeout: 'fault-timeout-',
+} as const;
+
+const TEST_FAULTS: z.input<typeof faultRule>[] = [
+  { orderIdPrefix: TEST_ORDER_PREFIX.crashBeforeWrite, point: 'before-write' },
+  { orderIdPrefix: TEST_ORDER_PREFIX.crashAfterWrite, point: 'after-write' },
+  { orderIdPrefix: TEST_ORDER_PREFIX.crashBeforePublish, point: 'before-publish' },
+  { orderIdPrefix: TEST_ORDER_PREFIX.timeout, point: 'after-write', action: 'timeout' },
+];
+
+const STAGES: Record<string, z.input<typeof stageConfigSchema>> = {
+  dev: {
+    stage: 'dev',
+    isProduction: false,
+    archiveRetentionDays: 7,
+    logRetentionDays: 14,
+    currencies: ['EUR', 'USD', 'GBP'],
+    maxOrderAmount: 1_000_000,
+    paymentDeclineRules: [
+      { customerIdPrefix: TEST_ORDER_PREFIX.declinedCustomer, reason: 'card declined' },
+      { minAmount: 500_000, reason: 'amount above the card limit' },
+    ],
+    faultRules: TEST_FAULTS,
+  },
+  prod: {
+    stage: 'prod',
+    isProduction: true,
+    archiveRetentionDays: 365,
+    logRetentionDays: 90,
+    currencies: ['EUR', 'USD', 'GBP'],
+    maxOrderAmount: 1_000_000,
+    paymentDeclineRules: [{ minAmount: 500_000, reason: 'amount above the card limit' }],
+    faultRules: [],
+  },
+};
+
+export const STAGE_NAMES = Object.keys(STAGES);
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Validates a stage's settings; throws a ConfigError naming each bad field and what it expects. */
+export function parseStageConfig(input: unknown): StageConfig {
+  const result = stageConfigSchema.safeParse(input);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `  - ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new ConfigError(`Invalid settings for this stage in lib/config.ts:\n${problems.join('\n')}`);
+  }
+  return result.data;
+}
+
+/** The settings of a named stage, validated. */
+export function loadStageConfig(
+  name: string | undefined,
+  overrides: Partial<z.input<typeof stageConfigSchema>> = {},
+): StageConfig {
+  const stageName = name ?? 'dev';
+  const base = STAGES[stageName];
+  if (!base) {
+    throw new ConfigError(
+      `Unknown stage "${stageName}". Pass -c stage=NAME with one of: ${STAGE_NAMES.join(', ')} (defined in lib/config.ts).`,
+    );
+  }
+  return parseStageConfig({ ...base, ...overrides });
+}

@@ -1,0 +1,52 @@
+import { Duration } from 'aws-cdk-lib';
+
+/**
+ * Every reliability number of the pipeline, in one place. Change them here, with the reason.
+ */
+
+/** Lambda function timeout for queue consumers. A record touches DynamoDB and EventBridge a few times; 30 s leaves ample room for SDK retries. */
+export const FUNCTION_TIMEOUT = Duration.seconds(30);
+
+/** Memory for consumers. 256 MB: these handlers are I/O bound; more memory buys CPU for init, not throughput. */
+export const FUNCTION_MEMORY_MB = 256;
+
+/**
+ * AWS: the queue's visibility timeout must be at least 6 x the function timeout, so a batch that is
+ * retried by the Lambda service (throttling) is not redelivered while still in flight.
+ */
+export const VISIBILITY_TIMEOUT_FACTOR = 6;
+
+/** Receives before a message moves to its DLQ. AWS recommends at least 5 so throttling alone never dead-letters a message. */
+export const MAX_RECEIVE_COUNT = 5;
+
+/** Source queues keep messages 4 days (the SQS default); DLQs keep them 14 days, the maximum, so a DLQ message outlives its source. */
+export const SOURCE_QUEUE_RETENTION = Duration.days(4);
+export const DLQ_RETENTION = Duration.days(14);
+
+/** Records per Lambda invocation: small batches keep a poison record's blast radius and the retry cost low. */
+export const BATCH_SIZE = 10;
+
+/** Wait up to 1 s to fill a batch: fewer invocations under load, at most 1 s added latency when idle. */
+export const MAX_BATCHING_WINDOW = Duration.seconds(1);
+
+/**
+ * Caps the concurrent executions one queue can drive (SQS event source maximum concurrency, minimum 2),
+ * so a burst cannot starve the account's other functions or throttle DynamoDB.
+ */
+export const MAX_CONCURRENCY = 10;
+
+/** EventBridge retries delivery to a target for up to 24 h (its maximum) with up to 185 attempts, then sends the event to the target DLQ. */
+export const TARGET_MAX_EVENT_AGE = Duration.hours(24);
+export const TARGET_RETRY_ATTEMPTS = 185;
+
+/** Producer: PutEvents accepts 10 entries per call. */
+export const PUT_EVENTS_MAX_ENTRIES = 10;
+
+/** Producer retries of failed entries (not of the whole call) before failing loudly. */
+export const PUT_EVENTS_MAX_ATTEMPTS = 4;
+
+/** Base delay of the producer's exponential backoff with full jitter. */
+export const PUT_EVENTS_BASE_DELAY_MS = 100;
+
+/** Analytics writes per day are spread over this many partition keys so a busy day has no hot key. */
+export const ANALYTICS_SHARDS = 8;
