@@ -1,35 +1,14 @@
 import { z } from 'zod';
+import { declineRule, faultRule } from '../lambda/contracts/settings';
 
 /**
  * Typed per-stage settings. `cdk synth -c stage=prod` picks one; anything unknown or out of range
  * fails synth with a message that says what to change.
  */
 
-const declineRule = z.object({
-  /** Decline when the order total (minor units) is at least this amount. */
-  minAmount: z.number().int().nonnegative().optional(),
-  /** Decline when the customer id starts with this prefix. */
-  customerIdPrefix: z.string().min(1).optional(),
-  reason: z.string().min(1).max(200),
-});
-export type DeclineRule = z.infer<typeof declineRule>;
-
-const faultPoint = z.enum(['before-write', 'after-write', 'before-publish']);
-export type FaultPoint = z.infer<typeof faultPoint>;
-
-/**
- * A deterministic fault: orders whose id starts with `orderIdPrefix` crash (or stall past the
- * timeout) at `point`, on the first `receives` deliveries of their message. Honoured only outside prod.
- */
-const faultRule = z.object({
-  orderIdPrefix: z.string().min(3),
-  point: faultPoint,
-  action: z.enum(['crash', 'timeout']).default('crash'),
-  receives: z.number().int().min(1).max(10).default(1),
-  /** Restrict to one function (its short name, e.g. `take-payment`); all when absent. */
-  function: z.string().optional(),
-});
-export type FaultRule = z.infer<typeof faultRule>;
+// The shapes of decline and fault rules are shared with the handlers, which parse the same JSON
+// from their environment: one schema, so synth and runtime cannot disagree.
+export type { DeclineRule, FaultPoint, FaultRule } from '../lambda/contracts/settings';
 
 export const stageConfigSchema = z
   .object({
@@ -49,6 +28,8 @@ export const stageConfigSchema = z
     isProduction: z.boolean(),
     /** How long the bus archive keeps events for replay. */
     archiveRetentionDays: z.number().int().min(1).max(3650),
+    /** Lowest level the functions log (Powertools and Lambda's JSON log filter). */
+    logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']),
     /** CloudWatch Logs retention of every function. */
     logRetentionDays: z.union([
       z.literal(1),
@@ -103,6 +84,7 @@ const STAGES: Record<string, z.input<typeof stageConfigSchema>> = {
     stage: 'dev',
     isProduction: false,
     archiveRetentionDays: 7,
+    logLevel: 'DEBUG',
     logRetentionDays: 14,
     currencies: ['EUR', 'USD', 'GBP'],
     maxOrderAmount: 1_000_000,
@@ -116,6 +98,7 @@ const STAGES: Record<string, z.input<typeof stageConfigSchema>> = {
     stage: 'prod',
     isProduction: true,
     archiveRetentionDays: 365,
+    logLevel: 'INFO',
     logRetentionDays: 90,
     currencies: ['EUR', 'USD', 'GBP'],
     maxOrderAmount: 1_000_000,

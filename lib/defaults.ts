@@ -39,14 +39,23 @@ export const MAX_CONCURRENCY = 10;
 export const TARGET_MAX_EVENT_AGE = Duration.hours(24);
 export const TARGET_RETRY_ATTEMPTS = 185;
 
-/** Producer: PutEvents accepts 10 entries per call. */
-export const PUT_EVENTS_MAX_ENTRIES = 10;
+/**
+ * The runtime numbers (PutEvents batching and retries, SDK budget, analytics shards) live in
+ * lambda/contracts/limits.ts so function bundles can import them without aws-cdk-lib.
+ */
+export {
+  ANALYTICS_SHARDS,
+  PUT_EVENTS_BASE_DELAY_MS,
+  PUT_EVENTS_MAX_ATTEMPTS,
+  PUT_EVENTS_MAX_ENTRIES,
+} from '../lambda/contracts/limits';
 
-/** Producer retries of failed entries (not of the whole call) before failing loudly. */
-export const PUT_EVENTS_MAX_ATTEMPTS = 4;
-
-/** Base delay of the producer's exponential backoff with full jitter. */
-export const PUT_EVENTS_BASE_DELAY_MS = 100;
-
-/** Analytics writes per day are spread over this many partition keys so a busy day has no hot key. */
-export const ANALYTICS_SHARDS = 8;
+/**
+ * Days analytics remembers a processed event (`SEEN_MARKER_TTL_DAYS`): long enough to recognise any
+ * redelivery. The oldest one is an archive replay (up to the archive retention) whose delivery
+ * EventBridge retries for up to TARGET_MAX_EVENT_AGE and whose message is then redriven from a DLQ,
+ * which keeps it up to DLQ_RETENTION counted from its first enqueue.
+ */
+export function seenMarkerTtlDays(archiveRetentionDays: number): number {
+  return archiveRetentionDays + Math.ceil(TARGET_MAX_EVENT_AGE.toHours() / 24) + DLQ_RETENTION.toDays();
+}

@@ -1,0 +1,88 @@
+import {
+  type DynamoDBDocumentClient,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import type {
+  AnalyticsKey,
+  AnalyticsRepository,
+  AnalyticsWrite,
+  AnalyticsWriteResult,
+} from '../domain/analytics';
+import type { Clock } from '../domain/ports';
+import { cancellationCodes } from './dynamodb-errors';
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/** Analytics table keys (`pk`, `sk`), as docs/design.md defines them. */
+export function analyticsKey(key: AnalyticsKey): { pk: string; sk: string } {
+  return key.kind === 'day-totals'
+    ? { pk: `DAY#${key.day}#${key.shard}`, sk: 'TOTALS' }
+    : { pk: `PRODUCT#${key.productId}#${key.shard}`, sk: `DAY#${key.day}` };
+}
+
+export const seenMarkerKey = (idempotencyKey: string) => ({ pk: `EVENT#${idempotencyKey}`, sk: 'SEEN' });
+
+/** Name of the table's TTL attribute (epoch seconds) on seen-markers. */
+export const TTL_ATTRIBUTE = 'ttl';
+
+export interface AnalyticsRepositoryOptions {
+  readonly tableName: string;
+  /** SEEN_MARKER_TTL_DAYS: longer than the archive retention, so a replay still finds its markers. */
+  readonly seenMarkerTtlDays: number;
+  readonly clock: Clock;
+}
+
+export class DynamoAnalyticsRepository implements AnalyticsRepository {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly options: AnalyticsRepositoryOptions,
+  ) {}
+
+  async apply(write: AnalyticsWrite): Promise<AnalyticsWriteResult> {
+    const { tableName, seenMarkerTtlDays, clock } = this.options;
+    const now = clock.now();
+    const ttl = Math.floor(now.getTime() / 1000) + seenMarkerTtlDays * 86_400;
+    const items: TransactItem[] = [
+      ...write.markers.map(
+        (marker): TransactItem => ({
+          Put: {
+            TableName: tableName,
+            Item: {
+              ...seenMarkerKey(marker.idempotencyKey),
+              eventId: marker.eventId,
+              detailType: marker.detailType,
+              seenAt: now.toISOString(),
+              [TTL_ATTRIBUTE]: ttl,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        }),
+      ),
+      ...write.counters.map((counter): TransactItem => {
+        const attributes = Object.entries(counter.add);
+        return {
+          Update: {
+            TableName: tableName,
+            Key: analyticsKey(counter.key),
+            UpdateExpression: `ADD ${attributes.map((_, i) => `#a${i} :v${i}`).join(', ')}`,
+            ExpressionAttributeNames: Object.fromEntries(attributes.map(([name], i) => [`#a${i}`, name])),
+            ExpressionAttributeValues: Object.fromEntries(
+              attributes.map(([, value], i) => [`:v${i}`, value]),
+            ),
+          },
+        };
+      }),
+    ];
+    try {
+      await this.client.send(new TransactWriteCommand({ TransactItems: items }));
+      return 'applied';
+    } catch (error) {
+      const codes = cancellationCodes(error);
+      if (codes === undefined) throw error;
+      if (codes.slice(0, write.markers.length).includes('ConditionalCheckFailed')) return 'already-seen';
+      if (codes.every((code) => code === 'None' || code === 'TransactionConflict')) return 'conflict';
+      throw error;
+    }
+  }
+}

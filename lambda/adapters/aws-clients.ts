@@ -1,0 +1,36 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SDK_CONNECTION_TIMEOUT_MS, SDK_MAX_ATTEMPTS, SDK_REQUEST_TIMEOUT_MS } from '../contracts/limits';
+import { tracer } from './observability';
+
+/**
+ * Settings shared by every SDK client. There is deliberately no `endpoint`: the SDK reads
+ * AWS_ENDPOINT_URL (and AWS_ENDPOINT_URL_<SERVICE>) itself, so the same bundle talks to AWS, LocalStack
+ * or a local emulator, and setting one here would silently override the variable.
+ */
+export const SDK_CLIENT_CONFIG = {
+  retryMode: 'standard',
+  maxAttempts: SDK_MAX_ATTEMPTS,
+  requestHandler: { requestTimeout: SDK_REQUEST_TIMEOUT_MS, connectionTimeout: SDK_CONNECTION_TIMEOUT_MS },
+} as const;
+
+let documentClient: DynamoDBDocumentClient | undefined;
+let eventBridge: EventBridgeClient | undefined;
+
+/** Created on first use and kept for the life of the execution environment (connection reuse). */
+export function dynamoDbDocumentClient(): DynamoDBDocumentClient {
+  documentClient ??= DynamoDBDocumentClient.from(
+    tracer.captureAWSv3Client(new DynamoDBClient(SDK_CLIENT_CONFIG)),
+    {
+      // Optional fields (e.g. an event's causationId) are left out rather than rejected.
+      marshallOptions: { removeUndefinedValues: true },
+    },
+  );
+  return documentClient;
+}
+
+export function eventBridgeClient(): EventBridgeClient {
+  eventBridge ??= tracer.captureAWSv3Client(new EventBridgeClient(SDK_CLIENT_CONFIG));
+  return eventBridge;
+}

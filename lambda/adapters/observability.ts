@@ -1,0 +1,47 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { Context } from 'aws-lambda';
+
+/**
+ * One Logger, Metrics and Tracer per execution environment, configured by the POWERTOOLS_* variables.
+ * Log identifiers (order id, event id, message id), never payloads: events carry customer data.
+ */
+export const logger = new Logger();
+export const metrics = new Metrics();
+export const tracer = new Tracer();
+
+/**
+ * Wraps a handler with what the Powertools middlewares/decorators would do: Lambda context in the logs,
+ * cold-start metric and annotation, a handler subsegment, metrics flushed on every exit. Hand-written
+ * because the decorators need `experimentalDecorators` and Middy is not a dependency of this project.
+ */
+export function withObservability<TEvent, TResult>(
+  settings: { readonly stage: string },
+  handler: (event: TEvent, context: Context) => Promise<TResult>,
+): (event: TEvent, context: Context) => Promise<TResult> {
+  logger.appendPersistentKeys({ stage: settings.stage });
+  return async (event, context) => {
+    logger.addContext(context);
+    metrics.captureColdStartMetric(context.functionName);
+    const segment = tracer.isTracingEnabled() ? tracer.getSegment() : undefined;
+    const subsegment = segment?.addNewSubsegment(`## ${process.env._HANDLER ?? 'handler'}`);
+    if (subsegment !== undefined) {
+      tracer.setSegment(subsegment);
+      tracer.annotateColdStart();
+      tracer.addServiceNameAnnotation();
+    }
+    try {
+      return await handler(event, context);
+    } catch (error) {
+      // Every record of the batch is retried; each record's own failure was logged where it happened.
+      logger.error('batch failed as a whole: every record will be redelivered', error as Error);
+      if (subsegment !== undefined) tracer.addErrorAsMetadata(error as Error);
+      throw error;
+    } finally {
+      subsegment?.close();
+      if (segment !== undefined) tracer.setSegment(segment);
+      metrics.publishStoredMetrics();
+    }
+  };
+}

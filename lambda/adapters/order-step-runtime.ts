@@ -1,0 +1,40 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock, IdGenerator, OrderStepDeps } from '../domain/ports';
+import { dynamoDbDocumentClient, eventBridgeClient } from './aws-clients';
+import { type EnvOf, envVar } from './env';
+import { EventBridgePublisher } from './event-publisher';
+import type { RecordContext } from './event-record-handler';
+import { faultsFor } from './fault-injector';
+import { DynamoOrdersRepository } from './orders-repository';
+
+export const systemClock: Clock = { now: () => new Date() };
+export const randomIds: IdGenerator = { newEventId: () => randomUUID() };
+
+/** Environment every order step reads. */
+export const ORDER_STEP_ENV = {
+  STAGE: envVar.string,
+  EVENT_BUS_NAME: envVar.string,
+  ORDERS_TABLE: envVar.string,
+  FAULT_RULES: envVar.faultRules,
+};
+
+/**
+ * The dependencies an order step runs with, built once per execution environment; only the logger
+ * and the faults (which depend on the delivery's receive count) are per record.
+ */
+export function orderStepDependencies(
+  functionName: string,
+  config: EnvOf<typeof ORDER_STEP_ENV>,
+): (context: RecordContext) => OrderStepDeps {
+  const shared = {
+    orders: new DynamoOrdersRepository(dynamoDbDocumentClient(), config.ORDERS_TABLE),
+    publisher: new EventBridgePublisher({ client: eventBridgeClient(), eventBusName: config.EVENT_BUS_NAME }),
+    clock: systemClock,
+    ids: randomIds,
+  };
+  return ({ logger, receiveCount }) => ({
+    ...shared,
+    logger,
+    faults: faultsFor(config.FAULT_RULES, { functionName, receiveCount }, logger),
+  });
+}

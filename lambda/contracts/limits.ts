@@ -1,0 +1,32 @@
+/**
+ * Runtime reliability numbers, pure so that Lambda bundles can import them without aws-cdk-lib.
+ * lib/defaults.ts re-exports them and holds the infrastructure ones (timeouts, retention, batch size):
+ * FUNCTION_TIMEOUT there (30 s) is the budget the SDK numbers below must fit in.
+ */
+
+/** PutEvents accepts at most 10 entries per call (EventBridge quota). */
+export const PUT_EVENTS_MAX_ENTRIES = 10;
+
+/** Producer retries of failed entries (not of the whole call) before failing loudly. */
+export const PUT_EVENTS_MAX_ATTEMPTS = 4;
+
+/** Base delay of the producer's exponential backoff with full jitter: at most 100 + 200 + 400 ms in total. */
+export const PUT_EVENTS_BASE_DELAY_MS = 100;
+
+/** Analytics writes per day are spread over this many partition keys so a busy day has no hot key. */
+export const ANALYTICS_SHARDS = 8;
+
+/** DynamoDB quota: one TransactWriteItems call holds at most 100 actions. */
+export const MAX_TRANSACT_ITEMS = 100;
+
+/**
+ * SDK attempts per call (the standard retry mode's default): throttling and 5xx are retried with backoff.
+ * Worst case per call is about 3 x SDK_REQUEST_TIMEOUT_MS, well inside the 30 s function timeout.
+ */
+export const SDK_MAX_ATTEMPTS = 3;
+
+/** A DynamoDB or EventBridge call normally answers in milliseconds; 3 s means the endpoint is in trouble, so retry. */
+export const SDK_REQUEST_TIMEOUT_MS = 3_000;
+
+/** Connecting takes milliseconds inside a region; a second covers a slow local emulator. */
+export const SDK_CONNECTION_TIMEOUT_MS = 1_000;

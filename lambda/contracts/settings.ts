@@ -1,0 +1,32 @@
+import { z } from 'zod';
+
+/**
+ * Shapes of the settings that travel from lib/config.ts to the functions as JSON environment variables.
+ * They live here, without CDK, so that synth and the handlers validate them with the same schema.
+ */
+
+export const declineRule = z.object({
+  /** Decline when the order total (minor units) is at least this amount. */
+  minAmount: z.number().int().nonnegative().optional(),
+  /** Decline when the customer id starts with this prefix. */
+  customerIdPrefix: z.string().min(1).optional(),
+  reason: z.string().min(1).max(200),
+});
+export type DeclineRule = z.infer<typeof declineRule>;
+
+export const faultPoint = z.enum(['before-write', 'after-write', 'before-publish']);
+export type FaultPoint = z.infer<typeof faultPoint>;
+
+/**
+ * A deterministic fault: orders whose id starts with `orderIdPrefix` crash (or stall past the
+ * timeout) at `point`, on the first `receives` deliveries of their message. Honoured only outside prod.
+ */
+export const faultRule = z.object({
+  orderIdPrefix: z.string().min(3),
+  point: faultPoint,
+  action: z.enum(['crash', 'timeout']).default('crash'),
+  receives: z.number().int().min(1).max(10).default(1),
+  /** Restrict to one function (its short name, e.g. `take-payment`); all when absent. */
+  function: z.string().optional(),
+});
+export type FaultRule = z.infer<typeof faultRule>;

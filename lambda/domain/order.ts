@@ -1,0 +1,120 @@
+import type { DetailType, OrderLine, OrderSummary } from '../contracts';
+import type { EventDetail, OutgoingEvent } from './events';
+
+/** Where an order is in the flow. FULFILLED, REJECTED and CANCELLED are final. */
+export type OrderStatus =
+  | 'VALIDATED'
+  | 'REJECTED'
+  | 'RESERVED'
+  | 'PAID'
+  | 'PAYMENT_FAILED'
+  | 'CANCELLED'
+  | 'FULFILLED';
+
+/** Why an order ended CANCELLED (or is on its way there). */
+export type CancellationReason = 'OUT_OF_STOCK' | 'PAYMENT_DECLINED';
+
+/** The outgoing event a step stored with its transition; `publishedAt` is set once it reached the bus. */
+export interface OutboxEntry {
+  readonly detail: EventDetail;
+  readonly publishedAt?: string;
+}
+
+export interface HistoryEntry {
+  readonly status: OrderStatus;
+  readonly at: string;
+  /** Id of the event that caused the transition. */
+  readonly eventId: string;
+}
+
+export type Payment =
+  | {
+      readonly status: 'CAPTURED';
+      readonly paymentId: string;
+      readonly amount: number;
+      readonly currency: string;
+      readonly at: string;
+    }
+  | { readonly status: 'DECLINED'; readonly reason: string; readonly at: string };
+
+/** The order item of the orders table. */
+export interface OrderRecord {
+  readonly orderId: string;
+  readonly status: OrderStatus;
+  readonly reason?: string;
+  readonly customerId: string;
+  readonly lines: readonly OrderLine[];
+  readonly currency: string;
+  readonly totalAmount: number;
+  readonly payment?: Payment;
+  readonly fulfilmentId?: string;
+  readonly history: readonly HistoryEntry[];
+  readonly version: number;
+  readonly outbox: Readonly<Partial<Record<DetailType, OutboxEntry>>>;
+}
+
+/** Attributes a transition sets besides the status, history, version and outbox. */
+export interface TransitionChanges {
+  readonly reason?: string;
+  readonly payment?: Payment;
+  readonly fulfilmentId?: string;
+}
+
+/**
+ * One conditional state change: `from` -> `to`, storing `event` in `outbox.<detailType>` in the same write,
+ * so the state and the fact announcing it can never disagree.
+ */
+export interface Transition {
+  readonly orderId: string;
+  readonly from: OrderStatus;
+  readonly to: OrderStatus;
+  readonly at: string;
+  /** Id of the incoming event, recorded in the history. */
+  readonly causationId: string;
+  readonly event: OutgoingEvent;
+  readonly changes?: TransitionChanges;
+}
+
+/** The creation of the order item by validate-order: the transition from "no item". */
+export interface NewOrder {
+  readonly orderId: string;
+  readonly customerId: string;
+  readonly lines: readonly OrderLine[];
+  readonly currency: string;
+  readonly totalAmount: number;
+  readonly status: Extract<OrderStatus, 'VALIDATED' | 'REJECTED'>;
+  readonly reason?: string;
+  readonly at: string;
+  readonly causationId: string;
+  readonly event: OutgoingEvent;
+}
+
+/** Stock held for one order, one item per order: what release-stock gives back. */
+export interface Reservation {
+  readonly orderId: string;
+  readonly status: 'RESERVED' | 'RELEASED';
+  readonly lines: readonly ProductQuantity[];
+}
+
+export interface ProductQuantity {
+  readonly productId: string;
+  readonly quantity: number;
+}
+
+/**
+ * Units per product. Lines of one product are merged because a DynamoDB transaction may touch an item
+ * only once; validation rejects such orders, but a step must not depend on another step's checks.
+ */
+export function quantitiesByProduct(lines: readonly ProductQuantity[]): ProductQuantity[] {
+  const totals = new Map<string, number>();
+  for (const { productId, quantity } of lines) {
+    totals.set(productId, (totals.get(productId) ?? 0) + quantity);
+  }
+  return [...totals].map(([productId, quantity]) => ({ productId, quantity }));
+}
+
+/** The order part of an event's data, without the step-specific fields around it. */
+export function orderSummaryOf(data: OrderSummary): OrderSummary {
+  const { orderId, customerId, lines, currency, totalAmount } = data;
+  return { orderId, customerId, lines, currency, totalAmount };
+}

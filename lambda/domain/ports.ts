@@ -1,0 +1,76 @@
+import type { DetailType } from '../contracts';
+import type { FaultPoint } from '../contracts/settings';
+import type { OutgoingEvent } from './events';
+import type { NewOrder, OrderRecord, ProductQuantity, Reservation, Transition } from './order';
+
+/**
+ * What the steps need from the outside world. Adapters implement these against AWS; unit tests pass
+ * in-memory fakes.
+ */
+
+/** `condition-failed`: the item was not in the expected state, nothing was written. */
+export type WriteResult = 'applied' | 'condition-failed';
+
+export interface OrdersRepository {
+  /** Strongly consistent: the conflict path must see the write that beat it. */
+  get(orderId: string): Promise<OrderRecord | undefined>;
+  /** Creates the order item only if none exists. */
+  create(order: NewOrder): Promise<WriteResult>;
+  /** Applies the transition only if the order is in `transition.from`. */
+  transition(transition: Transition): Promise<WriteResult>;
+  /** Records that the outbox entry reached the bus. Idempotent. */
+  markPublished(orderId: string, detailType: DetailType, at: string): Promise<void>;
+}
+
+export interface InventoryRepository {
+  /**
+   * One atomic write: the order transition, a reservation item that must not exist yet, and a decrement
+   * of every product that must not take its stock below zero. `condition-failed` when any check failed.
+   */
+  reserve(transition: Transition, lines: readonly ProductQuantity[]): Promise<WriteResult>;
+  /** One atomic write: the reservation RESERVED -> RELEASED, stock given back, and the order transition. */
+  release(transition: Transition, lines: readonly ProductQuantity[]): Promise<WriteResult>;
+  /** Strongly consistent. */
+  getReservation(orderId: string): Promise<Reservation | undefined>;
+  /** Strongly consistent units available per product; unknown products are absent. */
+  getAvailable(productIds: readonly string[]): Promise<ReadonlyMap<string, number>>;
+}
+
+export interface EventPublisher {
+  /** Resolves once every event was accepted by the bus; throws otherwise. */
+  publish(events: readonly OutgoingEvent[]): Promise<void>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface IdGenerator {
+  /** A new random UUID for an event. */
+  newEventId(): string;
+}
+
+/** Structured logging. Implementations must receive identifiers only, never payloads. */
+export interface Logger {
+  debug(message: string, ...attributes: Record<string, unknown>[]): void;
+  info(message: string, ...attributes: Record<string, unknown>[]): void;
+  warn(message: string, ...attributes: Record<string, unknown>[]): void;
+  error(message: string, ...attributes: Record<string, unknown>[]): void;
+}
+
+/** Deterministic fault injection at the points the reliability tests target. A no-op in production. */
+export interface Faults {
+  at(point: FaultPoint, orderId: string): Promise<void>;
+}
+
+/** What every order step receives. */
+export interface OrderStepDeps {
+  readonly orders: OrdersRepository;
+  readonly publisher: EventPublisher;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  readonly logger: Logger;
+  readonly faults: Faults;
+  /** Largest outgoing event entry. @default MAX_EVENT_BYTES */
+  readonly maxEventBytes?: number;
+}

@@ -1,0 +1,42 @@
+import { ORDER_CANCELLED, OrderCancelled, type PaymentFailedDetail } from '../contracts';
+import { buildEvent } from './events';
+import type { CancellationReason, Transition } from './order';
+import { type StepResult, type StepSpec, settleRepeat, writeThenPublish } from './outbox';
+import type { InventoryRepository, OrderStepDeps } from './ports';
+
+export interface ReleaseStockDeps extends OrderStepDeps {
+  readonly inventory: InventoryRepository;
+}
+
+const REASON: CancellationReason = 'PAYMENT_DECLINED';
+
+/**
+ * PaymentFailed -> compensation: one transaction releases the reservation, gives its units back and
+ * moves the order PAYMENT_FAILED -> CANCELLED (OrderCancelled).
+ */
+export async function releaseStock(failed: PaymentFailedDetail, deps: ReleaseStockDeps): Promise<StepResult> {
+  const { orderId, customerId, lines } = failed.data;
+  const step: StepSpec = { orderId, expected: 'PAYMENT_FAILED', publishes: [ORDER_CANCELLED] };
+
+  // Give back exactly what was reserved, as recorded, rather than what the incoming event claims.
+  const reservation = await deps.inventory.getReservation(orderId);
+  if (reservation?.status !== 'RESERVED') return settleRepeat(step, await deps.orders.get(orderId), deps);
+
+  const now = deps.clock.now();
+  const event = buildEvent(
+    OrderCancelled,
+    { orderId, customerId, reason: REASON, lines },
+    { orderId, eventId: deps.ids.newEventId(), occurredAt: now, causationId: failed.metadata.eventId },
+    deps.maxEventBytes,
+  );
+  const transition: Transition = {
+    orderId,
+    from: 'PAYMENT_FAILED',
+    to: 'CANCELLED',
+    at: now.toISOString(),
+    causationId: failed.metadata.eventId,
+    event,
+    changes: { reason: REASON },
+  };
+  return writeThenPublish(step, event, () => deps.inventory.release(transition, reservation.lines), deps);
+}

@@ -1,0 +1,27 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { z } from 'zod';
+import { envVar, readEnv } from '../adapters/env';
+import { eventRecordHandler } from '../adapters/event-record-handler';
+import { withObservability } from '../adapters/observability';
+import { ORDER_STEP_ENV, orderStepDependencies } from '../adapters/order-step-runtime';
+import { StockReserved } from '../contracts';
+import { declineRule } from '../contracts/settings';
+import { SimulatedPaymentProvider } from '../domain/payment-provider';
+import { takePayment } from '../domain/take-payment';
+
+const config = readEnv({ ...ORDER_STEP_ENV, PAYMENT_DECLINE_RULES: envVar.json(z.array(declineRule)) });
+const dependencies = orderStepDependencies('take-payment', config);
+const payments = new SimulatedPaymentProvider(config.PAYMENT_DECLINE_RULES);
+const processor = new BatchProcessor(EventType.SQS);
+
+const recordHandler = eventRecordHandler({
+  accepts: [StockReserved],
+  handle: (event, context) => takePayment(event.detail, { ...dependencies(context), payments }),
+});
+
+export const handler = withObservability(
+  { stage: config.STAGE },
+  (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
+    processPartialResponse(event, recordHandler, processor, { context }),
+);

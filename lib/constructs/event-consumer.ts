@@ -1,0 +1,425 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { type Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { ApplicationLogLevel, Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { LogLevel, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import {
+  BATCH_SIZE,
+  DLQ_RETENTION,
+  FUNCTION_MEMORY_MB,
+  FUNCTION_TIMEOUT,
+  MAX_BATCHING_WINDOW,
+  MAX_CONCURRENCY,
+  MAX_RECEIVE_COUNT,
+  SOURCE_QUEUE_RETENTION,
+  TARGET_MAX_EVENT_AGE,
+  TARGET_RETRY_ATTEMPTS,
+  VISIBILITY_TIMEOUT_FACTOR,
+} from '../defaults';
+
+/**
+ * The newest Node.js runtime that both this aws-cdk-lib and cdk-nag's AwsSolutions-L1 (which compares
+ * against `Runtime.ALL`) know. Pinned rather than `NODEJS_LATEST` so a CDK upgrade never changes the
+ * runtime silently; the esbuild target follows it.
+ */
+export const CONSUMER_RUNTIME = Runtime.NODEJS_24_X;
+export const CONSUMER_ESBUILD_TARGET = 'node24';
+
+/** AWS recommends at least 5 receives so throttling alone never dead-letters a message. */
+const MIN_MAX_RECEIVE_COUNT = 5;
+
+/** Service limits, checked here so a bad value fails synth instead of the deployment. */
+const LIMITS = {
+  functionTimeoutSeconds: { min: 1, max: 900 },
+  memorySizeMb: { min: 128, max: 10_240 },
+  batchSize: { min: 1, max: 10_000 },
+  /** Above 10 records, a standard queue's event source mapping needs a batching window of at least 1 s. */
+  batchSizeWithoutWindow: 10,
+  maxBatchingWindowSeconds: { min: 0, max: 300 },
+  maxConcurrency: { min: 2, max: 1000 },
+  maxReceiveCount: { min: MIN_MAX_RECEIVE_COUNT, max: 1000 },
+  queueRetentionSeconds: { min: 60, max: Duration.days(14).toSeconds() },
+  visibilityTimeoutSeconds: { max: Duration.hours(12).toSeconds() },
+  targetRetryAttempts: { min: 0, max: 185 },
+  targetMaxEventAgeSeconds: { min: 60, max: Duration.hours(24).toSeconds() },
+} as const;
+
+export interface EventConsumerProps {
+  /** The bus whose events this consumer receives. */
+  readonly eventBus: IEventBus;
+  /** `source` of the events to route here. Use the contracts' `SOURCE` constant. */
+  readonly source: string;
+  /** Detail types to route here. Use the contracts' detail-type constants, never literals. */
+  readonly detailTypes: readonly string[];
+  /** Path of the handler's TypeScript entry file. */
+  readonly entry: string;
+
+  /**
+   * Exported name of the handler function in `entry`.
+   * @default - `handler`
+   */
+  readonly handler?: string;
+  /**
+   * Description of the function and its rule.
+   * @default - one naming the routed detail types
+   */
+  readonly description?: string;
+  /**
+   * Environment variables of the function. `NODE_OPTIONS` always gains `--enable-source-maps`.
+   * @default - only `NODE_OPTIONS`
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Lambda function timeout.
+   * @default - `FUNCTION_TIMEOUT` (lib/defaults.ts)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Function memory in MB.
+   * @default - `FUNCTION_MEMORY_MB` (lib/defaults.ts)
+   */
+  readonly memorySize?: number;
+  /**
+   * Bundle the AWS SDK v3 into the function instead of using the copy in the runtime. Bundling pins the
+   * SDK version the tests ran against; the runtime's copy gives a smaller asset but may change underneath.
+   * @default true
+   */
+  readonly bundleAwsSdk?: boolean;
+  /**
+   * Lock file of the project; its directory is the bundling root.
+   * @default - the nearest lock file above the working directory (NodejsFunction's default)
+   */
+  readonly depsLockFilePath?: string;
+  /**
+   * Application log level: Lambda drops JSON log lines below it.
+   * @default ApplicationLogLevel.INFO
+   */
+  readonly logLevel?: ApplicationLogLevel;
+  /**
+   * Retention of the function's log group.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * What happens to the queues and the log group when they leave the stack. They may hold the only copy
+   * of a failed order, so the default keeps them.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Visibility timeout of the source queue. Must be at least `VISIBILITY_TIMEOUT_FACTOR` x `timeout`
+   * plus `maxBatchingWindow`.
+   * @default - exactly that minimum
+   */
+  readonly visibilityTimeout?: Duration;
+  /**
+   * How long the source queue keeps a message.
+   * @default - `SOURCE_QUEUE_RETENTION` (lib/defaults.ts)
+   */
+  readonly retentionPeriod?: Duration;
+  /**
+   * Receives before a message moves to the dead-letter queue; at least 5.
+   * @default - `MAX_RECEIVE_COUNT` (lib/defaults.ts)
+   */
+  readonly maxReceiveCount?: number;
+  /**
+   * How long both dead-letter queues keep a message; longer than `retentionPeriod`, because SQS counts
+   * a dead-lettered message's age from its first enqueue.
+   * @default - `DLQ_RETENTION` (lib/defaults.ts)
+   */
+  readonly deadLetterRetentionPeriod?: Duration;
+  /**
+   * Records per invocation.
+   * @default - `BATCH_SIZE` (lib/defaults.ts)
+   */
+  readonly batchSize?: number;
+  /**
+   * How long the event source mapping gathers records before invoking.
+   * @default - `MAX_BATCHING_WINDOW` (lib/defaults.ts)
+   */
+  readonly maxBatchingWindow?: Duration;
+  /**
+   * Most concurrent invocations this queue can drive (2-1000).
+   * @default - `MAX_CONCURRENCY` (lib/defaults.ts)
+   */
+  readonly maxConcurrency?: number;
+  /**
+   * Partial batch responses. Always on: without them one bad record makes the whole batch fail and
+   * redelivers records that already succeeded. Setting `false` fails synth.
+   * @default true
+   */
+  readonly reportBatchItemFailures?: boolean;
+  /**
+   * EventBridge delivery attempts to the queue before the event goes to the target dead-letter queue.
+   * @default - `TARGET_RETRY_ATTEMPTS` (lib/defaults.ts)
+   */
+  readonly targetRetryAttempts?: number;
+  /**
+   * How long EventBridge keeps retrying delivery to the queue.
+   * @default - `TARGET_MAX_EVENT_AGE` (lib/defaults.ts)
+   */
+  readonly targetMaxEventAge?: Duration;
+}
+
+/** The numbers a consumer runs with: defaults <- props; checked against the invariants afterwards. */
+interface ConsumerSettings {
+  readonly timeout: Duration;
+  readonly maxBatchingWindow: Duration;
+  readonly memorySize: number;
+  readonly visibilityTimeout: Duration;
+  readonly retentionPeriod: Duration;
+  readonly maxReceiveCount: number;
+  readonly deadLetterRetentionPeriod: Duration;
+  readonly batchSize: number;
+  readonly maxConcurrency: number;
+  readonly targetRetryAttempts: number;
+  readonly targetMaxEventAge: Duration;
+}
+
+function resolveSettings(props: EventConsumerProps): ConsumerSettings {
+  const timeout = props.timeout ?? FUNCTION_TIMEOUT;
+  const maxBatchingWindow = props.maxBatchingWindow ?? MAX_BATCHING_WINDOW;
+  return {
+    timeout,
+    maxBatchingWindow,
+    memorySize: props.memorySize ?? FUNCTION_MEMORY_MB,
+    // Records gathered during the batching window are already in flight, so the window adds to 6 x timeout.
+    visibilityTimeout:
+      props.visibilityTimeout ??
+      Duration.seconds(timeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR + maxBatchingWindow.toSeconds()),
+    retentionPeriod: props.retentionPeriod ?? SOURCE_QUEUE_RETENTION,
+    maxReceiveCount: props.maxReceiveCount ?? MAX_RECEIVE_COUNT,
+    deadLetterRetentionPeriod: props.deadLetterRetentionPeriod ?? DLQ_RETENTION,
+    batchSize: props.batchSize ?? BATCH_SIZE,
+    maxConcurrency: props.maxConcurrency ?? MAX_CONCURRENCY,
+    targetRetryAttempts: props.targetRetryAttempts ?? TARGET_RETRY_ATTEMPTS,
+    targetMaxEventAge: props.targetMaxEventAge ?? TARGET_MAX_EVENT_AGE,
+  };
+}
+
+/**
+ * One step of an event-driven pipeline: an EventBridge rule routes the given detail types to an
+ * encrypted SQS queue with a dead-letter queue, drained by a Node.js function that reports partial
+ * batch failures. Delivery failures of the rule itself land in a separate target dead-letter queue.
+ *
+ * ```
+ * bus -> Rule -> Queue (DLQ after maxReceiveCount) -> Function
+ *          \-> TargetDeadLetterQueue (EventBridge could not deliver)
+ * ```
+ *
+ * Every reliability setting comes from lib/defaults.ts unless overridden, and the constructor refuses
+ * combinations that lose or duplicate messages.
+ */
+export class EventConsumer extends Construct {
+  public readonly rule: Rule;
+  public readonly queue: Queue;
+  public readonly deadLetterQueue: Queue;
+  public readonly targetDeadLetterQueue: Queue;
+  public readonly fn: NodejsFunction;
+  public readonly role: Role;
+  public readonly logGroup: LogGroup;
+  /** In alarm while the DLQ holds a message. No action attached: wire it to your paging. */
+  public readonly deadLetterAlarm: Alarm;
+  /** In alarm while the target DLQ holds an event EventBridge could not deliver. */
+  public readonly targetDeadLetterAlarm: Alarm;
+
+  constructor(scope: Construct, id: string, props: EventConsumerProps) {
+    super(scope, id);
+
+    const settings = resolveSettings(props);
+    this.checkInvariants(props, settings);
+
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const description = props.description ?? `Consumes ${props.detailTypes.join(', ')} from ${props.source}.`;
+
+    // Every queue: SQS-managed SSE (EventBridge can send to it without a key policy) and TLS only.
+    const secureQueue = { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, removalPolicy } as const;
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      ...secureQueue,
+      retentionPeriod: settings.deadLetterRetentionPeriod,
+    });
+    this.queue = new Queue(this, 'Queue', {
+      ...secureQueue,
+      retentionPeriod: settings.retentionPeriod,
+      visibilityTimeout: settings.visibilityTimeout,
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: settings.maxReceiveCount },
+    });
+    this.targetDeadLetterQueue = new Queue(this, 'TargetDeadLetterQueue', {
+      ...secureQueue,
+      retentionPeriod: settings.deadLetterRetentionPeriod,
+    });
+
+    const dlqAlarm = (queue: Queue, id: string, what: string) =>
+      queue
+        .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' })
+        .createAlarm(this, id, {
+          alarmDescription: `${what} (${this.node.path}): redrive after the fix.`,
+          threshold: 1,
+          evaluationPeriods: 1,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        });
+    this.deadLetterAlarm = dlqAlarm(
+      this.deadLetterQueue,
+      'DeadLetterAlarm',
+      'Messages the function failed to process',
+    );
+    this.targetDeadLetterAlarm = dlqAlarm(
+      this.targetDeadLetterQueue,
+      'TargetDeadLetterAlarm',
+      'Events EventBridge could not deliver to the queue',
+    );
+
+    this.rule = new Rule(this, 'Rule', {
+      eventBus: props.eventBus,
+      description,
+      eventPattern: { source: [props.source], detailType: [...props.detailTypes] },
+    });
+    this.rule.addTarget(
+      new SqsQueue(this.queue, {
+        deadLetterQueue: this.targetDeadLetterQueue,
+        retryAttempts: settings.targetRetryAttempts,
+        maxEventAge: settings.targetMaxEventAge,
+      }),
+    );
+
+    this.logGroup = new LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      removalPolicy,
+    });
+    // An own role instead of AWSLambdaBasicExecutionRole: that managed policy may create any log group
+    // and write to all of them; this one writes to its own log group only.
+    this.role = new Role(this, 'FunctionRole', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    const userNodeOptions = props.environment?.NODE_OPTIONS;
+    this.fn = new NodejsFunction(this, 'Function', {
+      entry: props.entry,
+      handler: props.handler ?? 'handler',
+      description,
+      runtime: CONSUMER_RUNTIME,
+      architecture: Architecture.ARM_64,
+      memorySize: settings.memorySize,
+      timeout: settings.timeout,
+      role: this.role,
+      tracing: Tracing.ACTIVE,
+      loggingFormat: LoggingFormat.JSON,
+      applicationLogLevelV2: props.logLevel ?? ApplicationLogLevel.INFO,
+      logGroup: this.logGroup,
+      depsLockFilePath: props.depsLockFilePath,
+      environment: {
+        ...props.environment,
+        NODE_OPTIONS: userNodeOptions?.includes('--enable-source-maps')
+          ? userNodeOptions
+          : [userNodeOptions, '--enable-source-maps'].filter(Boolean).join(' '),
+      },
+      bundling: {
+        forceDockerBundling: false,
+        target: CONSUMER_ESBUILD_TARGET,
+        minify: true,
+        sourceMap: true,
+        // Stack traces still map to file and line; the asset does not carry a copy of every source.
+        sourcesContent: false,
+        bundleAwsSDK: props.bundleAwsSdk ?? true,
+        logLevel: LogLevel.WARNING,
+      },
+    });
+
+    this.fn.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize: settings.batchSize,
+        maxBatchingWindow: settings.maxBatchingWindow,
+        maxConcurrency: settings.maxConcurrency,
+        reportBatchItemFailures: true,
+      }),
+    );
+  }
+
+  private checkInvariants(props: EventConsumerProps, s: ConsumerSettings): void {
+    const fail = (message: string): never => {
+      throw new Error(`EventConsumer ${this.node.path}: ${message}`);
+    };
+    const inRange = (name: string, value: number, range: { min: number; max: number }, unit = '') => {
+      if (!Number.isInteger(value) || value < range.min || value > range.max) {
+        fail(`${name} must be a whole number from ${range.min} to ${range.max}${unit}, got ${value}${unit}.`);
+      }
+    };
+
+    if (props.source.trim() === '') {
+      fail('source is empty: pass the contracts’ SOURCE constant.');
+    }
+    if (props.detailTypes.length === 0) {
+      fail('detailTypes is empty: a rule without detail types would route every event of the source.');
+    }
+    if (props.detailTypes.some((t) => t.trim() === '')) {
+      fail('detailTypes contains an empty string: use the contracts’ detail-type constants.');
+    }
+    if (new Set(props.detailTypes).size !== props.detailTypes.length) {
+      fail(`detailTypes lists a detail type twice: ${props.detailTypes.join(', ')}.`);
+    }
+    if (props.reportBatchItemFailures === false) {
+      fail(
+        'reportBatchItemFailures cannot be turned off: without partial batch responses one failed record ' +
+          'redelivers the whole batch, including records that already took effect. Remove the property.',
+      );
+    }
+
+    const timeout = s.timeout.toSeconds();
+    const window = s.maxBatchingWindow.toSeconds();
+    inRange('timeout', timeout, LIMITS.functionTimeoutSeconds, ' s');
+    inRange('memorySize', s.memorySize, LIMITS.memorySizeMb, ' MB');
+    inRange('maxBatchingWindow', window, LIMITS.maxBatchingWindowSeconds, ' s');
+    inRange('batchSize', s.batchSize, LIMITS.batchSize);
+    if (s.batchSize > LIMITS.batchSizeWithoutWindow && window < 1) {
+      fail(
+        `batchSize ${s.batchSize} needs a maxBatchingWindow of at least 1 s (SQS allows more than ` +
+          `${LIMITS.batchSizeWithoutWindow} records per batch only with a batching window).`,
+      );
+    }
+    inRange('maxConcurrency', s.maxConcurrency, LIMITS.maxConcurrency);
+
+    const minimumVisibility = timeout * VISIBILITY_TIMEOUT_FACTOR + window;
+    const visibility = s.visibilityTimeout.toSeconds();
+    if (visibility < minimumVisibility) {
+      fail(
+        `visibilityTimeout (${visibility} s) must be at least ${VISIBILITY_TIMEOUT_FACTOR} x timeout + ` +
+          `maxBatchingWindow (${minimumVisibility} s), or SQS hands a batch that is still being processed ` +
+          'to another invocation. Raise visibilityTimeout or lower timeout.',
+      );
+    }
+    if (visibility > LIMITS.visibilityTimeoutSeconds.max) {
+      fail(`visibilityTimeout (${visibility} s) exceeds the SQS maximum of 12 hours: lower timeout.`);
+    }
+
+    if (!Number.isInteger(s.maxReceiveCount) || s.maxReceiveCount < MIN_MAX_RECEIVE_COUNT) {
+      fail(
+        `maxReceiveCount must be at least ${MIN_MAX_RECEIVE_COUNT}, got ${s.maxReceiveCount}: fewer ` +
+          'receives let throttling alone move healthy messages to the dead-letter queue.',
+      );
+    }
+    inRange('maxReceiveCount', s.maxReceiveCount, LIMITS.maxReceiveCount);
+
+    const retention = s.retentionPeriod.toSeconds();
+    const dlqRetention = s.deadLetterRetentionPeriod.toSeconds();
+    inRange('retentionPeriod', retention, LIMITS.queueRetentionSeconds, ' s');
+    inRange('deadLetterRetentionPeriod', dlqRetention, LIMITS.queueRetentionSeconds, ' s');
+    if (dlqRetention <= retention) {
+      fail(
+        `deadLetterRetentionPeriod (${dlqRetention} s) must be longer than retentionPeriod (${retention} s): ` +
+          'SQS ages a dead-lettered message from its first enqueue, so it would expire in the DLQ unseen.',
+      );
+    }
+
+    inRange('targetRetryAttempts', s.targetRetryAttempts, LIMITS.targetRetryAttempts);
+    inRange('targetMaxEventAge', s.targetMaxEventAge.toSeconds(), LIMITS.targetMaxEventAgeSeconds, ' s');
+  }
+}

@@ -1,0 +1,52 @@
+import { type App, Tags, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import type { StageConfig } from './config';
+import { acknowledgeNagFindings } from './nag-suppressions';
+import { DataStack } from './stacks/data-stack';
+import { PipelineStack } from './stacks/pipeline-stack';
+
+export const PROJECT_TAG = 'order-pipeline';
+
+export interface OrderPipeline {
+  readonly data: DataStack;
+  readonly pipeline: PipelineStack;
+}
+
+/** Stack names are stable: renaming one creates a new stack (and, for Data, new tables). */
+export function stackNames(stage: string): { readonly data: string; readonly pipeline: string } {
+  return { data: `OrderPipeline-${stage}-Data`, pipeline: `OrderPipeline-${stage}-Pipeline` };
+}
+
+/**
+ * Adds one stage of the order pipeline to `app`: the stateful and the stateless stack, their tags,
+ * and the cdk-nag rule packs that fail synth on any unacknowledged finding.
+ */
+export function addOrderPipeline(app: App, config: StageConfig): OrderPipeline {
+  const env = { account: config.account, region: config.region };
+  const names = stackNames(config.stage);
+
+  const data = new DataStack(app, names.data, {
+    env,
+    config,
+    description: `Order pipeline (${config.stage}): tables`,
+    terminationProtection: config.isProduction,
+  });
+  const pipeline = new PipelineStack(app, names.pipeline, {
+    env,
+    config,
+    description: `Order pipeline (${config.stage}): bus, queues and functions`,
+    terminationProtection: config.isProduction,
+    ordersTable: data.ordersTable,
+    inventoryTable: data.inventoryTable,
+    analyticsTable: data.analyticsTable,
+  });
+
+  for (const stack of [data, pipeline]) {
+    Tags.of(stack).add('project', PROJECT_TAG);
+    Tags.of(stack).add('stage', config.stage);
+  }
+
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+  acknowledgeNagFindings(pipeline);
+  return { data, pipeline };
+}

@@ -1,0 +1,399 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { delimiter, join } from 'node:path';
+import { Writable } from 'node:stream';
+
+/**
+ * Lifecycle of the local AWS emulator: start moto on loopback (or attach to an endpoint the user
+ * names), wait until it answers, and stop it with every child on exit, Ctrl-C or error.
+ */
+
+/** moto's default account: every ARN it builds uses it. */
+export const LOCAL_ACCOUNT_ID = '123456789012';
+
+/**
+ * A fixed region keeps ARNs, queue URLs and the CloudFormation pseudo parameters the same on every
+ * laptop, whatever the user's AWS profile says.
+ */
+export const LOCAL_REGION = 'us-east-1';
+
+/**
+ * Dummy credentials: the emulator does not check signatures, but the SDK refuses to sign without
+ * credentials, and real ones must never leave the laptop for a local run.
+ */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
+
+/** The version the project is tested with; told to users who have no moto. */
+export const MOTO_VERSION = '5.2.1';
+export const MOTO_INSTALL_HINT = `pip install 'moto[server]==${MOTO_VERSION}'`;
+
+/** moto imports ~100 services before it listens: a cold start takes 1-3 s, a slow laptop more. */
+const DEFAULT_READY_TIMEOUT_MS = 30_000;
+const STOP_GRACE_MS = 3_000;
+/** A Python traceback is 10-30 lines: keep enough to show the one that explains a failure. */
+const LOG_TAIL_LINES = 60;
+const ACCESS_LOG_LINE = /^\d+\.\d+\.\d+\.\d+ - - \[/;
+
+export class EmulatorError extends Error {
+  override readonly name = 'EmulatorError';
+}
+
+/** Settings an SDK client needs to talk to the emulator. */
+export interface EmulatorClientConfig {
+  readonly endpoint: string;
+  readonly region: string;
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /** S3 on an emulator is served under one host: virtual-hosted bucket names would not resolve. */
+  readonly forcePathStyle: true;
+}
+
+export interface Emulator {
+  /** Base URL, e.g. http://127.0.0.1:49213 */
+  readonly endpoint: string;
+  readonly region: string;
+  /** true when this process started the server (and so must stop it). */
+  readonly owned: boolean;
+  /**
+   * true for moto: it accepts Lambda functions but does not run them, and needs the template shims
+   * of local/shims.ts. false for an attached LocalStack (or any other emulator).
+   */
+  readonly isMoto: boolean;
+  /** Ways this emulator is known to differ from AWS beyond the documented ones (e.g. moto run unpatched). */
+  readonly warnings: readonly string[];
+  /** For `new XClient(emulator.clientConfig)`. */
+  readonly clientConfig: EmulatorClientConfig;
+  /** Variables that point an AWS SDK or CLI in a child process at the emulator. */
+  childEnv(): Record<string, string>;
+  /** moto's last output lines (its tracebacks explain a 500); empty for an attached endpoint. */
+  recentLog(): readonly string[];
+  /** Stops the server if this process started it; idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface StartEmulatorOptions {
+  /**
+   * Attach to this endpoint instead of starting moto.
+   * @default - process.env.AWS_ENDPOINT_URL; when unset, moto is started
+   */
+  readonly endpoint?: string;
+  /**
+   * Port for moto. A port in use fails with a clear message.
+   * @default - a free port picked by the operating system
+   */
+  readonly port?: number;
+  /** @default 30 s */
+  readonly readyTimeoutMs?: number;
+  /**
+   * Receives moto's own output lines (request log, tracebacks).
+   * @default - kept in memory; the last lines are shown if moto fails to start
+   */
+  readonly onLog?: (line: string) => void;
+}
+
+function onPath(name: string, pathVar = process.env.PATH ?? ''): string | undefined {
+  for (const dir of pathVar.split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not in this directory
+    }
+  }
+  return undefined;
+}
+
+/** How to run moto on this machine, or undefined when it is not installed. */
+export interface MotoCommand {
+  readonly command: string;
+  readonly args: readonly string[];
+  /** Whether local/moto_server.py runs it (bug fixes, parent watchdog): only under a Python we can find. */
+  readonly patched: boolean;
+}
+
+/**
+ * The launcher that applies moto bug fixes and exits with its parent (see its docstring). A file, not
+ * `python -c`, so `ps` shows what runs.
+ */
+export const MOTO_LAUNCHER = join(__dirname, 'moto_server.py');
+
+function canRunMoto(python: string): boolean {
+  const probe = spawnSync(python, ['-c', 'import moto.server, flask'], { stdio: 'ignore', timeout: 20_000 });
+  return probe.status === 0;
+}
+
+/**
+ * Finds moto: the Python module first (with \`flask\`, which the server extras bring), because a
+ * \`moto_server\` on PATH can be a stale shim of another Python; then the \`moto_server\` command, run
+ * through the interpreter of its shebang when it has one (pipx, venvs) so the patches still apply.
+ */
+export function findMoto(): MotoCommand | undefined {
+  for (const python of ['python3', 'python']) {
+    if (onPath(python) && canRunMoto(python)) {
+      return { command: python, args: [MOTO_LAUNCHER], patched: true };
+    }
+  }
+  const server = onPath('moto_server');
+  if (!server) return undefined;
+  const shebang = /^#!\s*(\S*python[\d.]*)\s*$/.exec(readFileSync(server, 'utf8').split('\n', 1)[0] ?? '');
+  const interpreter = shebang?.[1];
+  if (interpreter && canRunMoto(interpreter)) {
+    return { command: interpreter, args: [MOTO_LAUNCHER], patched: true };
+  }
+  const probe = spawnSync(server, ['--help'], { stdio: 'ignore', timeout: 20_000 });
+  return probe.status === 0 ? { command: server, args: [], patched: false } : undefined;
+}
+
+/** A free loopback port chosen by the OS. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Whether something already listens on 127.0.0.1:port. */
+export async function portInUse(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', () => resolve(true));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(false)));
+  });
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+    await res.arrayBuffer();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** moto serves its own API under /moto-api/; LocalStack and AWS do not. */
+export async function isMotoEndpoint(endpoint: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${endpoint.replace(/\/$/, '')}/moto-api/data.json`, {
+      signal: AbortSignal.timeout(3_000),
+    });
+    const text = await res.text();
+    return res.ok && text.trimStart().startsWith('{');
+  } catch {
+    return false;
+  }
+}
+
+function clientConfigFor(endpoint: string): EmulatorClientConfig {
+  return { endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, forcePathStyle: true };
+}
+
+function childEnvFor(endpoint: string): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_REGION: LOCAL_REGION,
+    AWS_DEFAULT_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+  };
+}
+
+/** A chunk can end mid-line: hand on whole lines only. */
+class LineSplitter extends Writable {
+  private rest = '';
+  constructor(private readonly onLine: (line: string) => void) {
+    super();
+  }
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
+    const lines = (this.rest + chunk.toString('utf8')).split('\n');
+    this.rest = lines.pop() ?? '';
+    for (const line of lines) this.onLine(line);
+    done();
+  }
+  override _final(done: () => void): void {
+    if (this.rest) this.onLine(this.rest);
+    done();
+  }
+}
+
+/** Children started by this process; killed synchronously if the process exits without stop(). */
+const running = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    // detached: the child leads its own process group, so one signal reaches moto and anything it spawned.
+    process.kill(-child.pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // 'exit' handlers must be synchronous: SIGKILL the group, no grace period left at this point.
+  process.on('exit', () => {
+    for (const child of running) killGroup(child, 'SIGKILL');
+  });
+}
+
+async function attach(endpoint: string, readyTimeoutMs: number): Promise<Emulator> {
+  const base = endpoint.replace(/\/$/, '');
+  const deadline = Date.now() + readyTimeoutMs;
+  while (!(await answers(base))) {
+    if (Date.now() > deadline) {
+      throw new EmulatorError(
+        `AWS_ENDPOINT_URL=${endpoint} does not answer: start your emulator there, or unset AWS_ENDPOINT_URL to let this script start moto.`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const moto = await isMotoEndpoint(base);
+  return {
+    endpoint: base,
+    region: LOCAL_REGION,
+    owned: false,
+    isMoto: moto,
+    warnings: moto
+      ? [
+          'attached moto runs without the fixes of local/moto_server.py: events delivered to queues lack `account`',
+        ]
+      : [],
+    clientConfig: clientConfigFor(base),
+    childEnv: () => childEnvFor(base),
+    recentLog: () => [],
+    stop: async () => {},
+  };
+}
+
+async function launch(moto: MotoCommand, port: number, options: StartEmulatorOptions): Promise<Emulator> {
+  const endpoint = `http://127.0.0.1:${port}`;
+  const tail: string[] = [];
+  const child = spawn(moto.command, [...moto.args, '-H', '127.0.0.1', '-p', String(port)], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      ...childEnvFor(endpoint),
+      MOTO_PORT: String(port),
+      LOCAL_EMULATOR_PARENT_PID: String(process.pid),
+    },
+  });
+  running.add(child);
+  installExitHook();
+
+  const onLine = (line: string) => {
+    if (!line.trim()) return;
+    if (options.onLog) options.onLog(line);
+    // The access log would push the tracebacks out of the tail.
+    if (ACCESS_LOG_LINE.test(line)) return;
+    tail.push(line);
+    if (tail.length > LOG_TAIL_LINES) tail.shift();
+  };
+  child.stdout?.pipe(new LineSplitter(onLine));
+  child.stderr?.pipe(new LineSplitter(onLine));
+
+  let exited = false;
+  const exitedPromise = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      exited = true;
+      running.delete(child);
+      resolve();
+    });
+    child.once('error', () => {
+      exited = true;
+      running.delete(child);
+      resolve();
+    });
+  });
+
+  const stop = async (): Promise<void> => {
+    if (exited) return;
+    killGroup(child, 'SIGTERM');
+    const timer = setTimeout(() => killGroup(child, 'SIGKILL'), STOP_GRACE_MS);
+    await exitedPromise;
+    clearTimeout(timer);
+    // werkzeug may have spawned helpers in the group; make sure none outlives the leader.
+    killGroup(child, 'SIGKILL');
+  };
+
+  const deadline = Date.now() + (options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
+  for (;;) {
+    if (exited) {
+      const lastLines = tail.slice(-5).join('\n  ');
+      throw new EmulatorError(
+        `moto exited before it was ready on ${endpoint}${lastLines ? `:\n  ${lastLines}` : ''}`,
+      );
+    }
+    if (await isMotoEndpoint(endpoint)) break;
+    if (Date.now() > deadline) {
+      await stop();
+      throw new EmulatorError(
+        `moto did not answer on ${endpoint} within ${options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS} ms`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+
+  return {
+    endpoint,
+    region: LOCAL_REGION,
+    owned: true,
+    isMoto: true,
+    warnings: moto.patched
+      ? []
+      : ['moto runs without the fixes of local/moto_server.py: events delivered to queues lack `account`'],
+    clientConfig: clientConfigFor(endpoint),
+    childEnv: () => childEnvFor(endpoint),
+    recentLog: () => [...tail],
+    stop,
+  };
+}
+
+/**
+ * Starts moto on 127.0.0.1, or attaches to `options.endpoint` / AWS_ENDPOINT_URL.
+ * Throws an EmulatorError whose message is one actionable line (moto missing, port in use, no answer).
+ */
+export async function startEmulator(options: StartEmulatorOptions = {}): Promise<Emulator> {
+  const readyTimeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
+  const external = options.endpoint ?? process.env.AWS_ENDPOINT_URL;
+  if (external) return attach(external, readyTimeoutMs);
+
+  const moto = findMoto();
+  if (!moto) {
+    throw new EmulatorError(
+      `moto is not installed: run \`${MOTO_INSTALL_HINT}\` (or set AWS_ENDPOINT_URL to an emulator you run yourself).`,
+    );
+  }
+
+  if (options.port !== undefined) {
+    if (await portInUse(options.port)) {
+      throw new EmulatorError(
+        `port ${options.port} on 127.0.0.1 is already in use: stop what listens there, or leave the port unset to pick a free one.`,
+      );
+    }
+    return launch(moto, options.port, options);
+  }
+
+  // Another process can take the picked port between the check and moto's bind: try a few.
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      return await launch(moto, await freePort(), options);
+    } catch (err) {
+      lastError = err;
+    }
+  }
+  throw lastError;
+}

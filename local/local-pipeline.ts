@@ -1,0 +1,86 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { type Deployment, deployApp, synthesize } from './deploy';
+import { type Emulator, type StartEmulatorOptions, startEmulator } from './emulator';
+import { LocalLambdaRunner, type LocalLambdaRunnerOptions } from './lambda-runner';
+
+/**
+ * The whole local pipeline in one call: emulator, synth, deploy, Lambda runner. Used by `npm run local`,
+ * the integration tests and the benchmarks; `stop()` ends everything it started, in reverse order.
+ */
+
+const PROJECT_ROOT = resolve(__dirname, '..');
+
+/** Gitignored working directory of local runs. */
+export const LOCAL_DIR = join(PROJECT_ROOT, '.local');
+export const DEFAULT_ASSEMBLY_DIR = join(LOCAL_DIR, 'cdk.out');
+
+export interface LocalPipelineOptions {
+  /** @default 'dev' */
+  readonly stage?: string;
+  /**
+   * Synthesize first (about 15 s), or deploy the assembly already in `assemblyDirectory`.
+   * @default true
+   */
+  readonly synth?: boolean;
+  /** @default DEFAULT_ASSEMBLY_DIR (.local/cdk.out) */
+  readonly assemblyDirectory?: string;
+  readonly emulator?: StartEmulatorOptions;
+  /** Options of the Lambda runner (logs, invocation reports, concurrency cap). */
+  readonly runner?: Omit<LocalLambdaRunnerOptions, 'emulator' | 'mappings'>;
+  /** Progress lines. @default - silent */
+  readonly onProgress?: (line: string) => void;
+}
+
+export interface LocalPipeline {
+  readonly emulator: Emulator;
+  readonly deployment: Deployment;
+  /** Undefined on an attached emulator that runs Lambda itself (LocalStack). */
+  readonly runner?: LocalLambdaRunner;
+  readonly timings: { readonly emulatorMs: number; readonly synthMs: number; readonly deployMs: number };
+  stop(): Promise<void>;
+}
+
+export async function startLocalPipeline(options: LocalPipelineOptions = {}): Promise<LocalPipeline> {
+  const progress = options.onProgress ?? (() => {});
+  const assemblyDirectory = resolve(options.assemblyDirectory ?? DEFAULT_ASSEMBLY_DIR);
+  let emulator: Emulator | undefined;
+  let runner: LocalLambdaRunner | undefined;
+  const stop = async () => {
+    await runner?.stop();
+    await emulator?.stop();
+  };
+  try {
+    let t = Date.now();
+    emulator = await startEmulator(options.emulator);
+    const emulatorMs = Date.now() - t;
+    progress(`${emulator.owned ? 'started moto' : 'attached to'} ${emulator.endpoint} in ${emulatorMs} ms`);
+    for (const w of emulator.warnings) progress(`warning: ${w}`);
+
+    t = Date.now();
+    if (options.synth ?? true) {
+      progress('synthesizing (cdk synth, esbuild bundles)');
+      // The CLI looks up the default account: point it at the emulator so nothing leaves the laptop.
+      await synthesize({ stage: options.stage, outDir: assemblyDirectory, env: emulator.childEnv() });
+    } else if (!existsSync(join(assemblyDirectory, 'manifest.json'))) {
+      throw new Error(`no cloud assembly in ${assemblyDirectory}: run with synth enabled first`);
+    }
+    const synthMs = Date.now() - t;
+
+    t = Date.now();
+    const deployment = await deployApp({ emulator, assemblyDirectory, onProgress: progress });
+    const deployMs = Date.now() - t;
+
+    if (emulator.isMoto) {
+      runner = await LocalLambdaRunner.fromDeployment(deployment, emulator, options.runner);
+      runner.start();
+      progress(
+        `Lambda runner: ${runner.mappings.length} queues -> ${runner.mappings.map((m) => m.function.shortName).join(', ')}`,
+      );
+    }
+    return { emulator, deployment, runner, timings: { emulatorMs, synthMs, deployMs }, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

@@ -1,0 +1,172 @@
+import { createHash } from 'node:crypto';
+import type { CfnResource, CfnTemplate } from './cloud-assembly';
+
+/**
+ * Template changes applied ONLY when deploying to moto, each for a moto limitation verified against
+ * moto 5.2.1 (see docs in local/README.md). The synthesized template on disk is never changed: the
+ * shimmed copy is what moto receives, the original is what the Lambda runner reads.
+ */
+
+export type ShimId =
+  | 'event-bus-ref-to-name'
+  | 'sqs-event-source-mapping-disabled'
+  | 'archive-name'
+  | 'archive-event-pattern-string';
+
+export interface AppliedShim {
+  readonly shim: ShimId;
+  /** Logical ids of the resources the shim changed (or, for references, the referenced resource). */
+  readonly logicalIds: readonly string[];
+  readonly reason: string;
+}
+
+export const SHIM_REASONS: Record<ShimId, string> = {
+  'event-bus-ref-to-name':
+    "moto's AWS::Events::EventBus has no physical id: a Ref to it yields the Python object and CreateStack " +
+    'fails (AttributeError: EventBus has no attribute split). Fn::GetAtt Name is the same value (a bus Ref is its name).',
+  'archive-name':
+    'an AWS::Events::Archive without ArchiveName gets a moto-generated name "<stack>-<logical id>-<suffix>" ' +
+    "that breaks moto's own 48-character limit (ValidationException). CloudFormation generates a valid one; " +
+    'the shim sets a short unique name instead.',
+  'archive-event-pattern-string':
+    "moto's AWS::Events::Archive passes the EventPattern object to json.loads (TypeError, HTTP 500 on " +
+    'CreateStack); CloudFormation accepts a Json property as an object or as a string, so the shim sends the string.',
+  'sqs-event-source-mapping-disabled':
+    'moto cannot run Lambda code without Docker, yet an enabled SQS mapping makes it receive every message ' +
+    'on arrival, fail the invoke and return it, which burns ApproximateReceiveCount and dead-letters ' +
+    'healthy messages. The local Lambda runner polls these queues instead, with the mapping settings.',
+};
+
+type Json = unknown;
+
+function isObject(value: Json): value is Record<string, Json> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Returns a copy of `value` with every node passed through `fn` (children first). */
+function mapJson(value: Json, fn: (node: Json) => Json): Json {
+  if (Array.isArray(value)) return fn(value.map((v) => mapJson(v, fn)));
+  if (isObject(value)) {
+    return fn(Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapJson(v, fn)])));
+  }
+  return fn(value);
+}
+
+function resourcesOfType(template: CfnTemplate, type: string): [string, CfnResource][] {
+  return Object.entries(template.Resources ?? {}).filter(([, r]) => r.Type === type);
+}
+
+/** Whether an EventSourceArn points at an SQS queue of this template or is an SQS ARN. */
+export function isSqsEventSource(template: CfnTemplate, eventSourceArn: Json): boolean {
+  if (typeof eventSourceArn === 'string')
+    return eventSourceArn.startsWith('arn:') && eventSourceArn.includes(':sqs:');
+  if (isObject(eventSourceArn)) {
+    const getAtt = eventSourceArn['Fn::GetAtt'];
+    const target = Array.isArray(getAtt)
+      ? getAtt[0]
+      : typeof getAtt === 'string'
+        ? getAtt.split('.')[0]
+        : undefined;
+    if (typeof target === 'string') return template.Resources?.[target]?.Type === 'AWS::SQS::Queue';
+    // An imported queue: CDK writes its ARN as Fn::ImportValue or Fn::Join with ":sqs:".
+    return JSON.stringify(eventSourceArn).includes(':sqs:');
+  }
+  return false;
+}
+
+/** EventBridge archive names: 1-48 characters of [.-_A-Za-z0-9]. */
+const ARCHIVE_NAME_MAX = 48;
+
+/** A short, valid, stable archive name unique per stack and logical id. */
+export function localArchiveName(stackName: string, logicalId: string): string {
+  const hash = createHash('sha256').update(`${stackName}/${logicalId}`).digest('hex').slice(0, 8);
+  const base = logicalId.replace(/[^.\-_A-Za-z0-9]/g, '').slice(0, ARCHIVE_NAME_MAX - hash.length - 1);
+  return `${base}-${hash}`;
+}
+
+export interface ShimOptions {
+  /** The stack the template is deployed as: generated names must be unique per emulator. */
+  readonly stackName: string;
+}
+
+/** Applies every moto shim to a copy of `template`. */
+export function applyMotoShims(
+  template: CfnTemplate,
+  options: ShimOptions,
+): { template: CfnTemplate; applied: AppliedShim[] } {
+  const applied: AppliedShim[] = [];
+
+  const buses = new Set(resourcesOfType(template, 'AWS::Events::EventBus').map(([id]) => id));
+  const rewrittenBuses = new Set<string>();
+  const shimmed = mapJson(template, (node) => {
+    if (!isObject(node)) return node;
+    const keys = Object.keys(node);
+    if (keys.length === 1 && typeof node.Ref === 'string' && buses.has(node.Ref)) {
+      rewrittenBuses.add(node.Ref);
+      return { 'Fn::GetAtt': [node.Ref, 'Name'] };
+    }
+    if (keys.length === 1 && node['Fn::Sub'] !== undefined) {
+      // ${Bus} inside Fn::Sub is a Ref too; ${Bus.Name} is moto's GetAtt form.
+      const sub = node['Fn::Sub'];
+      const rewrite = (s: string) =>
+        s.replace(/\$\{([A-Za-z0-9]+)\}/g, (whole, id: string) => {
+          if (!buses.has(id)) return whole;
+          rewrittenBuses.add(id);
+          return `\${${id}.Name}`;
+        });
+      if (typeof sub === 'string') return { 'Fn::Sub': rewrite(sub) };
+      if (Array.isArray(sub) && typeof sub[0] === 'string')
+        return { 'Fn::Sub': [rewrite(sub[0]), ...sub.slice(1)] };
+    }
+    return node;
+  }) as CfnTemplate;
+  if (rewrittenBuses.size > 0) {
+    applied.push({
+      shim: 'event-bus-ref-to-name',
+      logicalIds: [...rewrittenBuses].sort(),
+      reason: SHIM_REASONS['event-bus-ref-to-name'],
+    });
+  }
+
+  const disabled: string[] = [];
+  for (const [id, resource] of resourcesOfType(shimmed, 'AWS::Lambda::EventSourceMapping')) {
+    if (!isSqsEventSource(shimmed, resource.Properties?.EventSourceArn)) continue;
+    if (resource.Properties?.Enabled === false) continue;
+    resource.Properties = { ...resource.Properties, Enabled: false };
+    disabled.push(id);
+  }
+  if (disabled.length > 0) {
+    applied.push({
+      shim: 'sqs-event-source-mapping-disabled',
+      logicalIds: disabled.sort(),
+      reason: SHIM_REASONS['sqs-event-source-mapping-disabled'],
+    });
+  }
+
+  const named: string[] = [];
+  const stringified: string[] = [];
+  for (const [id, resource] of resourcesOfType(shimmed, 'AWS::Events::Archive')) {
+    const props = { ...resource.Properties };
+    if (props.ArchiveName === undefined) {
+      props.ArchiveName = localArchiveName(options.stackName, id);
+      named.push(id);
+    }
+    if (isObject(props.EventPattern)) {
+      props.EventPattern = JSON.stringify(props.EventPattern);
+      stringified.push(id);
+    }
+    resource.Properties = props;
+  }
+  if (named.length > 0) {
+    applied.push({ shim: 'archive-name', logicalIds: named.sort(), reason: SHIM_REASONS['archive-name'] });
+  }
+  if (stringified.length > 0) {
+    applied.push({
+      shim: 'archive-event-pattern-string',
+      logicalIds: stringified.sort(),
+      reason: SHIM_REASONS['archive-event-pattern-string'],
+    });
+  }
+
+  return { template: shimmed, applied };
+}

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { ConfigurationError, envVar, readEnv } from '../../../lambda/adapters/env';
+
+const spec = {
+  ORDERS_TABLE: envVar.string,
+  MAX_ORDER_AMOUNT: envVar.positiveInt,
+  CURRENCIES: envVar.json(z.array(z.string().length(3)).min(1)),
+  FAULT_RULES: envVar.faultRules,
+};
+
+describe('readEnv', () => {
+  it('GIVEN every variable WHEN read THEN values are typed and FAULT_RULES gets its defaults', () => {
+    const config = readEnv(spec, {
+      ORDERS_TABLE: 'orders',
+      MAX_ORDER_AMOUNT: '1000',
+      CURRENCIES: '["EUR"]',
+      FAULT_RULES: '[{"orderIdPrefix":"fault-","point":"after-write"}]',
+    });
+
+    expect(config).toEqual({
+      ORDERS_TABLE: 'orders',
+      MAX_ORDER_AMOUNT: 1000,
+      CURRENCIES: ['EUR'],
+      FAULT_RULES: [{ orderIdPrefix: 'fault-', point: 'after-write', action: 'crash', receives: 1 }],
+    });
+  });
+
+  it('GIVEN no FAULT_RULES, as in production WHEN read THEN there are no faults', () => {
+    const config = readEnv(spec, { ORDERS_TABLE: 'o', MAX_ORDER_AMOUNT: '1', CURRENCIES: '["EUR"]' });
+    expect(config.FAULT_RULES).toEqual([]);
+  });
+
+  it('fails naming every missing or invalid variable at once', () => {
+    const read = () =>
+      readEnv(spec, {
+        ORDERS_TABLE: ' ',
+        MAX_ORDER_AMOUNT: '1.5',
+        CURRENCIES: '["EURO"]',
+        FAULT_RULES: '[{',
+      });
+
+    expect(read).toThrow(ConfigurationError);
+    expect(read).toThrow(
+      [
+        'Invalid function configuration (environment):',
+        '  - ORDERS_TABLE: must not be empty',
+        '  - MAX_ORDER_AMOUNT: must be a positive integer',
+        '  - CURRENCIES[0]: Too big: expected string to have exactly 3 characters',
+        '  - FAULT_RULES: must be valid JSON',
+      ].join('\n'),
+    );
+  });
+
+  it('fails with "is not set" for an absent variable', () => {
+    expect(() => readEnv({ EVENT_BUS_NAME: envVar.string }, {})).toThrow('EVENT_BUS_NAME is not set');
+  });
+
+  it.each(['0', '-3', 'abc', ''])('fails for %j as a positive integer', (value) => {
+    expect(() => readEnv({ N: envVar.positiveInt }, { N: value })).toThrow(ConfigurationError);
+  });
+});

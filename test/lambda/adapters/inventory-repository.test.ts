@@ -1,0 +1,142 @@
+import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { DynamoInventoryRepository } from '../../../lambda/adapters/inventory-repository';
+import { transitionUpdate } from '../../../lambda/adapters/orders-repository';
+import { StockReserved } from '../../../lambda/contracts';
+import { buildEvent } from '../../../lambda/domain/events';
+import type { Transition } from '../../../lambda/domain/order';
+import { anOrder } from '../support/events';
+
+const dynamo = mockClient(DynamoDBDocumentClient);
+const repository = () =>
+  new DynamoInventoryRepository(DynamoDBDocumentClient.from(new DynamoDBClient({})), {
+    inventoryTable: 'inventory-table',
+    ordersTable: 'orders-table',
+  });
+
+function cancelled(...codes: string[]) {
+  return new TransactionCanceledException({
+    message: 'Transaction cancelled',
+    $metadata: {},
+    CancellationReasons: codes.map((Code) => ({ Code })),
+  });
+}
+
+const transition: Transition = {
+  orderId: 'order-1',
+  from: 'VALIDATED',
+  to: 'RESERVED',
+  at: '2025-03-14T10:00:00.000Z',
+  causationId: 'cause-1',
+  event: buildEvent(StockReserved, anOrder({ orderId: 'order-1' }), {
+    orderId: 'order-1',
+    eventId: crypto.randomUUID(),
+    occurredAt: new Date(),
+  }),
+};
+const lines = [
+  { productId: 'sku-a', quantity: 2 },
+  { productId: 'sku-b', quantity: 1 },
+];
+
+beforeEach(() => {
+  dynamo.reset();
+});
+
+describe('DynamoInventoryRepository.reserve', () => {
+  it('GIVEN lines WHEN reserved THEN one transaction moves the order, creates the reservation and decrements each product with a floor of zero', async () => {
+    dynamo.on(TransactWriteCommand).resolves({});
+
+    expect(await repository().reserve(transition, lines)).toBe('applied');
+
+    const items = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems;
+    expect(items).toEqual([
+      { Update: transitionUpdate('orders-table', transition) },
+      {
+        Put: {
+          TableName: 'inventory-table',
+          Item: {
+            pk: 'ORDER#order-1',
+            sk: 'RESERVATION',
+            orderId: 'order-1',
+            status: 'RESERVED',
+            lines,
+            reservedAt: transition.at,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      ...lines.map((line) => ({
+        Update: {
+          TableName: 'inventory-table',
+          Key: { pk: `PRODUCT#${line.productId}`, sk: 'STOCK' },
+          UpdateExpression: 'SET #available = #available - :quantity',
+          ConditionExpression: '#available >= :quantity',
+          ExpressionAttributeNames: { '#available': 'available' },
+          ExpressionAttributeValues: { ':quantity': line.quantity },
+        },
+      })),
+    ]);
+  });
+
+  it('GIVEN a refused condition (order moved on, or a line short) WHEN reserved THEN it reports condition-failed', async () => {
+    dynamo.on(TransactWriteCommand).rejects(cancelled('None', 'None', 'None', 'ConditionalCheckFailed'));
+    expect(await repository().reserve(transition, lines)).toBe('condition-failed');
+  });
+
+  it.each([
+    ['a conflicting concurrent transaction', ['None', 'None', 'TransactionConflict', 'None']],
+    ['throttling inside the transaction', ['ConditionalCheckFailed', 'ThrottlingError', 'None', 'None']],
+  ])('fails with the cancellation for %s, so the record is retried (scenarios 4, 18)', async (_, codes) => {
+    dynamo.on(TransactWriteCommand).rejects(cancelled(...codes));
+    await expect(repository().reserve(transition, lines)).rejects.toThrow(TransactionCanceledException);
+  });
+});
+
+describe('DynamoInventoryRepository.release', () => {
+  it('GIVEN a reservation WHEN released THEN one transaction releases it, gives the units back and moves the order', async () => {
+    dynamo.on(TransactWriteCommand).resolves({});
+    const release = { ...transition, from: 'PAYMENT_FAILED', to: 'CANCELLED' } as const;
+
+    expect(await repository().release(release, lines)).toBe('applied');
+
+    const items = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    expect(items[0]?.Update).toMatchObject({
+      Key: { pk: 'ORDER#order-1', sk: 'RESERVATION' },
+      ConditionExpression: '#status = :reserved',
+    });
+    expect(items.slice(1, 3).map((i) => i.Update?.UpdateExpression)).toEqual([
+      'ADD #available :quantity',
+      'ADD #available :quantity',
+    ]);
+    expect(items[3]).toEqual({ Update: transitionUpdate('orders-table', release) });
+  });
+});
+
+describe('DynamoInventoryRepository reads', () => {
+  it('GIVEN a reservation WHEN read THEN it comes from a consistent read', async () => {
+    dynamo.on(GetCommand).resolves({ Item: { pk: 'ORDER#order-1', status: 'RESERVED', lines } });
+
+    expect(await repository().getReservation('order-1')).toEqual({
+      orderId: 'order-1',
+      status: 'RESERVED',
+      lines,
+    });
+    expect(dynamo.commandCalls(GetCommand)[0]?.args[0].input.ConsistentRead).toBe(true);
+  });
+
+  it('GIVEN products, one unknown WHEN availability is read THEN known ones are listed and the unknown is absent', async () => {
+    dynamo
+      .on(GetCommand, { Key: { pk: 'PRODUCT#sku-a', sk: 'STOCK' } })
+      .resolves({ Item: { available: 3 } })
+      .on(GetCommand, { Key: { pk: 'PRODUCT#sku-b', sk: 'STOCK' } })
+      .resolves({});
+
+    const available = await repository().getAvailable(['sku-a', 'sku-b']);
+
+    expect(Object.fromEntries(available)).toEqual({ 'sku-a': 3 });
+    expect(dynamo.commandCalls(GetCommand).every((c) => c.args[0].input.ConsistentRead)).toBe(true);
+  });
+});

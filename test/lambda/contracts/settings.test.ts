@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { declineRule, faultRule } from '../../../lambda/contracts/settings';
+
+describe('faultRule', () => {
+  it('GIVEN a rule with only prefix and point WHEN parsed THEN it crashes on the first delivery only', () => {
+    expect(faultRule.parse({ orderIdPrefix: 'fault-x-', point: 'after-write' })).toEqual({
+      orderIdPrefix: 'fault-x-',
+      point: 'after-write',
+      action: 'crash',
+      receives: 1,
+    });
+  });
+
+  it.each([
+    [{ orderIdPrefix: 'ab', point: 'after-write' }, 'orderIdPrefix'],
+    [{ orderIdPrefix: 'fault-', point: 'after-read' }, 'point'],
+    [{ orderIdPrefix: 'fault-', point: 'after-write', receives: 11 }, 'receives'],
+  ])('fails for %j at %s', (input, path) => {
+    expect(faultRule.safeParse(input).error?.issues.map((i) => i.path.join('.'))).toEqual([path]);
+  });
+});
+
+describe('declineRule', () => {
+  it('fails without a reason', () => {
+    expect(declineRule.safeParse({ minAmount: 1 }).success).toBe(false);
+  });
+});

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { ORDER_FULFILLED, OrderFulfilled, type PaymentSucceededDetail } from '../../../lambda/contracts';
+import { fulfilOrder } from '../../../lambda/domain/fulfil-order';
+import { deterministicId } from '../../../lambda/domain/ids';
+import { anOrder } from '../support/events';
+import { charged, shop } from '../support/flow';
+
+describe('fulfilOrder', () => {
+  it('GIVEN a paid order WHEN fulfilled THEN it ends FULFILLED with one fulfilment id and OrderFulfilled is published', async () => {
+    const s = shop();
+    const paid = (await charged(s, anOrder())) as PaymentSucceededDetail;
+
+    const result = await fulfilOrder(paid, s);
+
+    expect(result).toEqual({ outcome: 'transitioned', published: ORDER_FULFILLED });
+    const fulfilmentId = deterministicId('ful', paid.data.orderId);
+    expect(await s.orders.get(paid.data.orderId)).toMatchObject({ status: 'FULFILLED', fulfilmentId });
+    const [published] = s.publisher.ofType(ORDER_FULFILLED);
+    expect(OrderFulfilled.detail.parse(published?.detail).data).toMatchObject({
+      fulfilmentId,
+      lines: paid.data.lines,
+    });
+    expect(published?.detail.metadata.causationId).toBe(paid.metadata.eventId);
+  });
+
+  it('GIVEN a fulfilled order WHEN PaymentSucceeded arrives again THEN nothing changes and nothing is published (scenario 2)', async () => {
+    const s = shop();
+    const paid = (await charged(s, anOrder())) as PaymentSucceededDetail;
+    await fulfilOrder(paid, s);
+    const writes = s.orders.appliedWrites.length;
+
+    const repeat = await fulfilOrder(
+      { ...paid, metadata: { ...paid.metadata, eventId: crypto.randomUUID() } },
+      s,
+    );
+
+    expect(repeat).toEqual({ outcome: 'duplicate' });
+    expect(s.orders.appliedWrites).toHaveLength(writes);
+    expect(s.publisher.ofType(ORDER_FULFILLED)).toHaveLength(1);
+  });
+
+  it('fails when the table is unavailable, and fulfils normally once it is back (scenario 8)', async () => {
+    const s = shop();
+    const paid = (await charged(s, anOrder())) as PaymentSucceededDetail;
+    s.orders.outage = new Error('ResourceNotFoundException');
+
+    await expect(fulfilOrder(paid, s)).rejects.toThrow('ResourceNotFoundException');
+    s.orders.outage = undefined;
+
+    expect((await fulfilOrder(paid, s)).outcome).toBe('transitioned');
+  });
+});

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { orderSummaryOf, quantitiesByProduct } from '../../../lambda/domain/order';
+import { anOrder } from '../support/events';
+
+describe('quantitiesByProduct', () => {
+  it('GIVEN lines repeating a product WHEN merged THEN each product appears once with the sum', () => {
+    expect(
+      quantitiesByProduct([
+        { productId: 'a', quantity: 1 },
+        { productId: 'b', quantity: 2 },
+        { productId: 'a', quantity: 3 },
+      ]),
+    ).toEqual([
+      { productId: 'a', quantity: 4 },
+      { productId: 'b', quantity: 2 },
+    ]);
+  });
+});
+
+describe('orderSummaryOf', () => {
+  it('GIVEN event data with step-specific fields WHEN summarised THEN only the order fields remain', () => {
+    const order = anOrder();
+    expect(orderSummaryOf({ ...order, paymentId: 'pay-1' } as typeof order)).toEqual(order);
+  });
+});

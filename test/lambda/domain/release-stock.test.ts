@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { ORDER_CANCELLED, OrderCancelled, type PaymentFailedDetail } from '../../../lambda/contracts';
+import { UnexpectedOrderStateError } from '../../../lambda/domain/errors';
+import { releaseStock } from '../../../lambda/domain/release-stock';
+import { anOrder } from '../support/events';
+import { charged, shop } from '../support/flow';
+
+async function declined(s: ReturnType<typeof shop>) {
+  return (await charged(s, anOrder({ customerId: 'declined-1' }))) as PaymentFailedDetail;
+}
+
+describe('releaseStock', () => {
+  it('GIVEN a declined payment WHEN compensated THEN the stock is back, the reservation RELEASED and the order CANCELLED', async () => {
+    const s = shop();
+    const failed = await declined(s);
+    expect(Object.fromEntries(s.inventory.stock)).toEqual({ 'sku-apple': 8, 'sku-pear': 9 });
+
+    const result = await releaseStock(failed, s);
+
+    expect(result).toEqual({ outcome: 'transitioned', published: ORDER_CANCELLED });
+    expect(Object.fromEntries(s.inventory.stock)).toEqual({ 'sku-apple': 10, 'sku-pear': 10 });
+    expect(s.inventory.reservations.get(failed.data.orderId)?.status).toBe('RELEASED');
+    expect(await s.orders.get(failed.data.orderId)).toMatchObject({
+      status: 'CANCELLED',
+      reason: 'PAYMENT_DECLINED',
+    });
+    const [published] = s.publisher.ofType(ORDER_CANCELLED);
+    expect(OrderCancelled.detail.parse(published?.detail).data).toMatchObject({
+      orderId: failed.data.orderId,
+      reason: 'PAYMENT_DECLINED',
+    });
+  });
+
+  it('GIVEN a released order WHEN PaymentFailed arrives again THEN the stock is given back only once (scenario 2)', async () => {
+    const s = shop();
+    const failed = await declined(s);
+    await releaseStock(failed, s);
+
+    const repeat = await releaseStock(
+      { ...failed, metadata: { ...failed.metadata, eventId: crypto.randomUUID() } },
+      s,
+    );
+
+    expect(repeat).toEqual({ outcome: 'duplicate' });
+    expect(Object.fromEntries(s.inventory.stock)).toEqual({ 'sku-apple': 10, 'sku-pear': 10 });
+    expect(s.publisher.ofType(ORDER_CANCELLED)).toHaveLength(1);
+  });
+
+  it('GIVEN concurrent deliveries WHEN compensated together THEN the stock is given back once (scenario 4)', async () => {
+    const s = shop();
+    const failed = await declined(s);
+
+    await Promise.all([releaseStock(failed, s), releaseStock(failed, s)]);
+
+    expect(Object.fromEntries(s.inventory.stock)).toEqual({ 'sku-apple': 10, 'sku-pear': 10 });
+  });
+
+  it('GIVEN the event claims other lines WHEN compensated THEN exactly the reserved units come back', async () => {
+    const s = shop();
+    const failed = await declined(s);
+    const forged = {
+      ...failed,
+      data: { ...failed.data, lines: [{ productId: 'sku-apple', quantity: 99, unitPrice: 1 }] },
+    };
+
+    await releaseStock(forged, s);
+
+    expect(Object.fromEntries(s.inventory.stock)).toEqual({ 'sku-apple': 10, 'sku-pear': 10 });
+  });
+
+  it('fails with UnexpectedOrderStateError when the order awaits compensation but has no reservation', async () => {
+    const s = shop();
+    const failed = await declined(s);
+    s.inventory.reservations.clear();
+
+    await expect(releaseStock(failed, s)).rejects.toThrow(UnexpectedOrderStateError);
+    expect((await s.orders.get(failed.data.orderId))?.status).toBe('PAYMENT_FAILED');
+  });
+});

@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import {
+  PAYMENT_FAILED,
+  PAYMENT_SUCCEEDED,
+  PaymentFailed,
+  PaymentSucceeded,
+} from '../../../lambda/contracts';
+import { OrderNotFoundError } from '../../../lambda/domain/errors';
+import { deterministicId } from '../../../lambda/domain/ids';
+import { takePayment } from '../../../lambda/domain/take-payment';
+import { CrashError, CrashOnce } from '../fakes/step-deps';
+import { anOrder } from '../support/events';
+import { reserved, shop } from '../support/flow';
+
+describe('takePayment', () => {
+  it('GIVEN an approved charge WHEN paid THEN the order is PAID with the payment recorded and PaymentSucceeded is published', async () => {
+    const s = shop();
+    const event = await reserved(s, anOrder());
+
+    const result = await takePayment(event, s);
+
+    expect(result).toEqual({ outcome: 'transitioned', published: PAYMENT_SUCCEEDED });
+    const paymentId = deterministicId('pay', event.data.orderId);
+    expect(await s.orders.get(event.data.orderId)).toMatchObject({
+      status: 'PAID',
+      payment: { status: 'CAPTURED', paymentId, amount: event.data.totalAmount, currency: 'EUR' },
+    });
+    const [published] = s.publisher.ofType(PAYMENT_SUCCEEDED);
+    expect(PaymentSucceeded.detail.parse(published?.detail).data.paymentId).toBe(paymentId);
+  });
+
+  it('GIVEN a declined customer WHEN paid THEN the order is PAYMENT_FAILED and PaymentFailed carries the decline reason', async () => {
+    const s = shop();
+    const event = await reserved(s, anOrder({ customerId: 'declined-7' }));
+
+    const result = await takePayment(event, s);
+
+    expect(result).toEqual({ outcome: 'transitioned', published: PAYMENT_FAILED });
+    expect(await s.orders.get(event.data.orderId)).toMatchObject({
+      status: 'PAYMENT_FAILED',
+      reason: 'PAYMENT_DECLINED',
+      payment: { status: 'DECLINED', reason: 'card declined' },
+    });
+    const [published] = s.publisher.ofType(PAYMENT_FAILED);
+    expect(PaymentFailed.detail.parse(published?.detail).data.reason).toBe('card declined');
+  });
+
+  it('GIVEN a paid order WHEN StockReserved arrives again THEN no second charge is recorded (scenario 2)', async () => {
+    const s = shop();
+    const event = await reserved(s, anOrder());
+    await takePayment(event, s);
+    const paid = await s.orders.get(event.data.orderId);
+
+    const repeat = await takePayment(
+      { ...event, metadata: { ...event.metadata, eventId: crypto.randomUUID() } },
+      s,
+    );
+
+    expect(repeat).toEqual({ outcome: 'duplicate' });
+    expect(await s.orders.get(event.data.orderId)).toEqual(paid);
+    expect(s.publisher.ofType(PAYMENT_SUCCEEDED)).toHaveLength(1);
+  });
+
+  it('fails with the crash before publishing, and the redelivery publishes the stored PaymentSucceeded once', async () => {
+    const s = shop();
+    const event = await reserved(s, anOrder());
+
+    await expect(takePayment(event, { ...s, faults: new CrashOnce('before-publish') })).rejects.toThrow(
+      CrashError,
+    );
+    expect(s.publisher.ofType(PAYMENT_SUCCEEDED)).toHaveLength(0);
+    await takePayment(event, s);
+    await takePayment(event, s);
+
+    expect(s.publisher.ofType(PAYMENT_SUCCEEDED)).toHaveLength(1);
+    expect((await s.orders.get(event.data.orderId))?.history.map((h) => h.status)).toEqual([
+      'VALIDATED',
+      'RESERVED',
+      'PAID',
+    ]);
+  });
+
+  it('fails with OrderNotFoundError when the order does not exist', async () => {
+    const s = shop();
+    const event = await reserved(s, anOrder());
+    s.orders.items.clear();
+
+    await expect(takePayment(event, s)).rejects.toThrow(OrderNotFoundError);
+    expect(s.publisher.ofType(PAYMENT_SUCCEEDED)).toHaveLength(0);
+  });
+});

@@ -1,0 +1,80 @@
+import type { DetailType } from '../../../lambda/contracts';
+import type { NewOrder, OrderRecord, Transition } from '../../../lambda/domain/order';
+import type { OrdersRepository, WriteResult } from '../../../lambda/domain/ports';
+
+/**
+ * The orders table in memory, with the same conditional semantics as the DynamoDB adapter. Checks
+ * and writes happen without an `await` in between, so concurrent calls are atomic like DynamoDB's.
+ */
+export class InMemoryOrders implements OrdersRepository {
+  readonly items = new Map<string, OrderRecord>();
+  /** Every applied write, in order: tests count effects with it. */
+  readonly appliedWrites: string[] = [];
+  /** Set to make every call fail, like a table that is unavailable. */
+  outage: Error | undefined;
+
+  async get(orderId: string): Promise<OrderRecord | undefined> {
+    this.throwIfDown();
+    return structuredClone(this.items.get(orderId));
+  }
+
+  async create(order: NewOrder): Promise<WriteResult> {
+    this.throwIfDown();
+    if (this.items.has(order.orderId)) return 'condition-failed';
+    this.items.set(order.orderId, {
+      orderId: order.orderId,
+      status: order.status,
+      ...(order.reason === undefined ? {} : { reason: order.reason }),
+      customerId: order.customerId,
+      lines: order.lines,
+      currency: order.currency,
+      totalAmount: order.totalAmount,
+      history: [{ status: order.status, at: order.at, eventId: order.causationId }],
+      version: 1,
+      outbox: { [order.event.detailType]: { detail: structuredClone(order.event.detail) } },
+    });
+    this.appliedWrites.push(`create ${order.orderId} ${order.status}`);
+    return 'applied';
+  }
+
+  async transition(transition: Transition): Promise<WriteResult> {
+    this.throwIfDown();
+    if (!this.canTransition(transition)) return 'condition-failed';
+    this.applyTransition(transition);
+    return 'applied';
+  }
+
+  async markPublished(orderId: string, detailType: DetailType, at: string): Promise<void> {
+    this.throwIfDown();
+    const order = this.items.get(orderId);
+    const entry = order?.outbox[detailType];
+    if (order === undefined || entry === undefined || entry.publishedAt !== undefined) return;
+    this.items.set(orderId, {
+      ...order,
+      outbox: { ...order.outbox, [detailType]: { ...entry, publishedAt: at } },
+    });
+  }
+
+  /** For the inventory fake's transactions: the order part of a transaction. */
+  canTransition(transition: Transition): boolean {
+    return this.items.get(transition.orderId)?.status === transition.from;
+  }
+
+  applyTransition(t: Transition): void {
+    const order = this.items.get(t.orderId);
+    if (order === undefined) throw new Error('applyTransition without canTransition');
+    this.items.set(t.orderId, {
+      ...order,
+      ...t.changes,
+      status: t.to,
+      history: [...order.history, { status: t.to, at: t.at, eventId: t.causationId }],
+      version: order.version + 1,
+      outbox: { ...order.outbox, [t.event.detailType]: { detail: structuredClone(t.event.detail) } },
+    });
+    this.appliedWrites.push(`transition ${t.orderId} ${t.from}->${t.to}`);
+  }
+
+  throwIfDown(): void {
+    if (this.outage !== undefined) throw this.outage;
+  }
+}

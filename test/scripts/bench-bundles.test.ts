@@ -1,0 +1,220 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Metafile, transform } from 'esbuild';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CONSUMER_ESBUILD_TARGET } from '../../lib/constructs/event-consumer';
+import {
+  baselineSource,
+  clientClassName,
+  DEFAULT_RUNS,
+  DEFAULT_TARGET,
+  formatTable,
+  handlerEntries,
+  lambdaLikeEnv,
+  median,
+  packageName,
+  parseBenchArgs,
+  sdkPackagesImportedBy,
+  type VariantResult,
+} from '../../scripts/bench-bundles';
+
+// Smoke tests of the benchmark's pure helpers. The benchmark's timings are never asserted.
+
+describe('median', () => {
+  it('takes the middle of an odd count and the mean of the two middles of an even count', () => {
+    expect(median([9, 1, 5])).toBe(5);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+  });
+
+  it('fails for no values', () => {
+    expect(() => median([])).toThrow(/no values/);
+  });
+});
+
+describe('parseBenchArgs', () => {
+  it('defaults to the deployed target, 7 runs, every handler and source maps on', () => {
+    expect(parseBenchArgs([])).toEqual({
+      runs: DEFAULT_RUNS,
+      target: DEFAULT_TARGET,
+      handlers: [],
+      enableSourceMaps: true,
+    });
+  });
+
+  it('reads runs, target, repeated or comma-separated handlers, and the source-map switch', () => {
+    const options = parseBenchArgs([
+      '--runs',
+      '3',
+      '--target',
+      'node22',
+      '--handler',
+      'take-payment,analytics',
+      '--handler',
+      'fulfil-order',
+      '--no-source-maps',
+    ]);
+    expect(options).toEqual({
+      runs: 3,
+      target: 'node22',
+      handlers: ['take-payment', 'analytics', 'fulfil-order'],
+      enableSourceMaps: false,
+    });
+  });
+
+  it.each([
+    [['--runs', '0'], /--runs/],
+    [['--runs', '2.5'], /--runs/],
+    [['--target', '22'], /--target/],
+    [['--sourcemaps'], /Unknown option/],
+  ])('fails for %j', (argv, message) => {
+    expect(() => parseBenchArgs(argv)).toThrow(message);
+  });
+});
+
+describe('the bench mirrors the deployed bundling', () => {
+  it('targets the esbuild target of the EventConsumer construct', () => {
+    expect(DEFAULT_TARGET).toBe(CONSUMER_ESBUILD_TARGET);
+  });
+
+  it('sets every handler variable of docs/design.md, so init never stops at a missing one', () => {
+    // GIVEN the variables of the "Handler configuration" table
+    const design = readFileSync(join(__dirname, '../../docs/design.md'), 'utf8');
+    const table = design.split('## Handler configuration')[1]?.split('\n## ')[0] ?? '';
+    // AWS_ENDPOINT_URL is optional by design; leaving it unset measures the clients as on AWS.
+    const documented = [...table.matchAll(/`([A-Z][A-Z0-9_]+)`/g)]
+      .map((m) => m[1])
+      .filter((name) => name !== 'AWS_ENDPOINT_URL');
+
+    // WHEN the benchmark builds a handler's environment
+    const env = lambdaLikeEnv('take-payment', DEFAULT_TARGET);
+
+    // THEN each of them has a value
+    expect(documented.length).toBeGreaterThan(10);
+    expect(documented.filter((name) => name === undefined || !(name in env))).toEqual([]);
+  });
+});
+
+describe('handlerEntries', () => {
+  let dir: string | undefined;
+  afterEach(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('lists handler files by name, without tests, declarations or other files', () => {
+    dir = mkdtempSync(join(tmpdir(), 'handlers-'));
+    for (const file of ['take-payment.ts', 'analytics.ts', 'analytics.test.ts', 'types.d.ts', 'README.md']) {
+      writeFileSync(join(dir, file), '');
+    }
+    expect(handlerEntries(dir).map((h) => h.name)).toEqual(['analytics', 'take-payment']);
+  });
+
+  it('finds no handlers in a folder that does not exist yet', () => {
+    expect(handlerEntries(join(tmpdir(), 'no-such-handlers-folder'))).toEqual([]);
+  });
+});
+
+describe('sdkPackagesImportedBy', () => {
+  const input = (imports: { path: string; original?: string }[]) => ({
+    bytes: 1,
+    imports: imports.map((i) => ({ ...i, kind: 'import-statement' as const })),
+  });
+
+  it('lists the SDK packages our code and libraries import, not those the SDK imports itself', () => {
+    // GIVEN a metafile where an adapter imports two SDK packages (one through a subpath), a library
+    // imports a third, and an SDK client pulls in its credential provider's nested client
+    const metafile: Metafile = {
+      inputs: {
+        'lambda/adapters/tables.ts': input([
+          { path: 'node_modules/@aws-sdk/lib-dynamodb/dist-cjs/index.js', original: '@aws-sdk/lib-dynamodb' },
+          {
+            path: 'node_modules/@aws-sdk/client-dynamodb/dist-cjs/index.js',
+            original: '@aws-sdk/client-dynamodb',
+          },
+          { path: 'lambda/contracts/index.ts', original: '../contracts' },
+        ]),
+        'node_modules/some-lib/index.js': input([
+          {
+            path: 'node_modules/@aws-sdk/client-ssm/dist-cjs/index.js',
+            original: '@aws-sdk/client-ssm/dist-cjs/x',
+          },
+        ]),
+        'node_modules/@aws-sdk/client-dynamodb/dist-cjs/index.js': input([
+          { path: 'node_modules/@aws-sdk/client-sso/dist-cjs/index.js', original: '@aws-sdk/client-sso' },
+        ]),
+      },
+      outputs: {},
+    };
+
+    // WHEN the packages are collected THEN only the first three appear, once each, sorted
+    expect(sdkPackagesImportedBy(metafile)).toEqual([
+      '@aws-sdk/client-dynamodb',
+      '@aws-sdk/client-ssm',
+      '@aws-sdk/lib-dynamodb',
+    ]);
+  });
+
+  it('reduces a deep import to its package', () => {
+    expect(packageName('@aws-sdk/client-sqs/dist-cjs/index.js')).toBe('@aws-sdk/client-sqs');
+    expect(packageName('zod/v4')).toBe('zod');
+  });
+});
+
+describe('baseline entry', () => {
+  it('picks the one client class of an SDK package, not the shared base class', () => {
+    expect(clientClassName(['__Client', 'DynamoDBClient', 'DynamoDB', 'PutItemCommand'])).toBe(
+      'DynamoDBClient',
+    );
+    expect(clientClassName(['__Client', 'marshall'])).toBeUndefined();
+  });
+
+  it('creates each client once, wrapping the document client around its low-level client', async () => {
+    // GIVEN the packages of a handler that uses DynamoDB through lib-dynamodb and EventBridge
+    const source = baselineSource([
+      { pkg: '@aws-sdk/client-dynamodb', className: 'DynamoDBClient' },
+      { pkg: '@aws-sdk/client-eventbridge', className: 'EventBridgeClient' },
+      { pkg: '@aws-sdk/lib-dynamodb', className: 'DynamoDBDocumentClient' },
+      { pkg: '@aws-sdk/util-dynamodb' },
+    ]);
+
+    // THEN the entry is valid TypeScript that constructs exactly those clients, the document client
+    // around the one DynamoDB client
+    await expect(transform(source, { loader: 'ts' })).resolves.toBeDefined();
+    expect(
+      source.split('\n').filter((line) => line.startsWith('const ') || line.startsWith('export ')),
+    ).toEqual([
+      'const client0 = new C0({});',
+      'const client1 = new C1({});',
+      'const client2 = C2.from(client0);',
+      'export const clients = [client0, client1, client2];',
+    ]);
+    expect(source).toContain('import "@aws-sdk/util-dynamodb";');
+  });
+
+  it('fails for a document client whose low-level client the handler does not import', () => {
+    expect(() =>
+      baselineSource([{ pkg: '@aws-sdk/lib-dynamodb', className: 'DynamoDBDocumentClient' }]),
+    ).toThrow(/client-dynamodb/);
+  });
+});
+
+describe('formatTable', () => {
+  it('prints one markdown row per variant, with sizes in KB and SDK packages without their scope', () => {
+    const result: VariantResult = {
+      handler: 'take-payment',
+      variant: 'baseline',
+      bundleBytes: 2048,
+      gzipBytes: 512,
+      sourceMapBytes: 100,
+      sdkPackages: ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb'],
+      requireMsMedian: 12.34,
+      sinceStartMsMedian: 40.06,
+      samples: [],
+    };
+    const lines = formatTable([result], 7).split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[2]).toBe(
+      '| take-payment | baseline: SDK clients only | 2048 | 2.0 | 0.5 | 12.3 | 40.1 | client-dynamodb, lib-dynamodb |',
+    );
+  });
+});
