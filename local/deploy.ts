@@ -257,6 +257,8 @@ async function createStack(
       }),
     );
   } catch (err) {
+    // moto prints the traceback of a 500 on stderr, which can arrive after the response.
+    if (emulator.isMoto) await new Promise((r) => setTimeout(r, 300));
     const cause = emulator.isMoto ? motoCause(emulator) : undefined;
     throw new DeployError(
       `CreateStack ${stackName} failed: ${errorText(err)}${cause ? ` (moto: ${cause})` : ''}`,

@@ -73,6 +73,15 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
 
     if (emulator.isMoto) {
       runner = await LocalLambdaRunner.fromDeployment(deployment, emulator, options.runner);
+      const local = `nodejs${process.versions.node.split('.')[0]}.x`;
+      const declared = [
+        ...new Set(runner.mappings.map((m) => m.function.runtime).filter((r) => r && r !== local)),
+      ];
+      if (declared.length > 0) {
+        progress(
+          `note: functions declare ${declared.join(', ')}; they run on this machine's Node ${process.version}`,
+        );
+      }
       runner.start();
       progress(
         `Lambda runner: ${runner.mappings.length} queues -> ${runner.mappings.map((m) => m.function.shortName).join(', ')}`,

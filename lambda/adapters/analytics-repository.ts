@@ -8,8 +8,8 @@ import type {
   AnalyticsRepository,
   AnalyticsWrite,
   AnalyticsWriteResult,
-} from '../domain/analytics';
-import type { Clock } from '../domain/ports';
+  Clock,
+} from '../domain/ports';
 import { cancellationCodes } from './dynamodb-errors';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];

@@ -70,7 +70,7 @@ export class EventBridgePublisher implements EventPublisher {
     this.baseDelayMs = options.baseDelayMs ?? PUT_EVENTS_BASE_DELAY_MS;
     this.maxEventBytes = options.maxEventBytes ?? MAX_EVENT_BYTES;
     this.sleep = options.sleep ?? ((ms) => delay(ms));
-    this.random = options.random ?? Math.random;
+    this.random = options.random ?? (() => Math.random());
   }
 
   async publish(events: readonly OutgoingEvent[]): Promise<void> {

@@ -1,47 +1,20 @@
 import { createHash } from 'node:crypto';
 import { ORDER_FULFILLED, PAYMENT_SUCCEEDED } from '../contracts';
 import type { IncomingEvent } from './events';
-import type { Logger } from './ports';
+import type {
+  AnalyticsKey,
+  AnalyticsRepository,
+  AnalyticsWrite,
+  AnalyticsWriteResult,
+  CounterUpdate,
+  Logger,
+} from './ports';
 
 /**
  * Daily aggregates counted exactly once per fact: every write puts a seen-marker per event (keyed by
  * its idempotency key) in the same transaction as the counter increments, so a redelivered or
  * republished event finds its marker and adds nothing.
  */
-
-export type AnalyticsKey =
-  | { readonly kind: 'day-totals'; readonly day: string; readonly shard: number }
-  | {
-      readonly kind: 'product-day';
-      readonly productId: string;
-      readonly day: string;
-      readonly shard: number;
-    };
-
-export interface CounterUpdate {
-  readonly key: AnalyticsKey;
-  /** Counter attribute -> amount to add. */
-  readonly add: Readonly<Record<string, number>>;
-}
-
-export interface SeenMarker {
-  readonly idempotencyKey: string;
-  readonly eventId: string;
-  readonly detailType: string;
-}
-
-/** One atomic write: every marker must be new, then every increment applies. */
-export interface AnalyticsWrite {
-  readonly markers: readonly SeenMarker[];
-  readonly counters: readonly CounterUpdate[];
-}
-
-/** `already-seen`: a marker existed; `conflict`: a concurrent write touched the same items. Nothing applied. */
-export type AnalyticsWriteResult = 'applied' | 'already-seen' | 'conflict';
-
-export interface AnalyticsRepository {
-  apply(write: AnalyticsWrite): Promise<AnalyticsWriteResult>;
-}
 
 export type AnalyticsOutcome =
   | { readonly status: 'counted' }

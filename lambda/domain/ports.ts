@@ -74,3 +74,38 @@ export interface OrderStepDeps {
   /** Largest outgoing event entry. @default MAX_EVENT_BYTES */
   readonly maxEventBytes?: number;
 }
+
+/** Analytics aggregates: one item per day shard, one per product per day shard. */
+export type AnalyticsKey =
+  | { readonly kind: 'day-totals'; readonly day: string; readonly shard: number }
+  | {
+      readonly kind: 'product-day';
+      readonly productId: string;
+      readonly day: string;
+      readonly shard: number;
+    };
+
+export interface CounterUpdate {
+  readonly key: AnalyticsKey;
+  /** Counter attribute -> amount to add. */
+  readonly add: Readonly<Record<string, number>>;
+}
+
+export interface SeenMarker {
+  readonly idempotencyKey: string;
+  readonly eventId: string;
+  readonly detailType: string;
+}
+
+/** One atomic write: every marker must be new, then every increment applies. */
+export interface AnalyticsWrite {
+  readonly markers: readonly SeenMarker[];
+  readonly counters: readonly CounterUpdate[];
+}
+
+/** `already-seen`: a marker existed; `conflict`: a concurrent write touched the same items. Nothing applied. */
+export type AnalyticsWriteResult = 'applied' | 'already-seen' | 'conflict';
+
+export interface AnalyticsRepository {
+  apply(write: AnalyticsWrite): Promise<AnalyticsWriteResult>;
+}

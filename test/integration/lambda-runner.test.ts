@@ -28,7 +28,7 @@ const CONSUMERS = [
   { name: 'Idle' },
   { name: 'Partial', windowSeconds: 1, maxConcurrency: 2, maxReceiveCount: 2 },
   { name: 'Throws', maxConcurrency: 2, maxReceiveCount: 5 },
-  { name: 'Malformed', maxConcurrency: 2, maxReceiveCount: 5 },
+  { name: 'Malformed', windowSeconds: 1, maxConcurrency: 2, maxReceiveCount: 5 },
   { name: 'Hangs', maxConcurrency: 2, timeoutSeconds: 1, maxReceiveCount: 5 },
   { name: 'Batches', windowSeconds: 2, maxConcurrency: 2 },
 ];
@@ -184,7 +184,8 @@ describe('LocalLambdaRunner', () => {
     await publish('Malformed', ['ok', 'malformed']);
     // WHEN it has been invoked
     const first = await eventually('an invocation', () => reports[0]);
-    // THEN nothing was acknowledged: the whole batch comes back
+    // THEN nothing of the batch was acknowledged, not even the record it handled: both come back
+    expect(first.messageIds).toHaveLength(2);
     expect(first.outcome).toMatchObject({ kind: 'batch-failed' });
     expect(first.deleted).toBe(0);
     await eventually('a redelivery', () => reports.find((r) => r.receiveCounts.includes(2)));

@@ -44,9 +44,10 @@ export interface MiniConsumer {
   readonly maxReceiveCount?: number;
 }
 
-export function miniTemplate(consumers: readonly MiniConsumer[]): CfnTemplate {
+/** Bus names are unique per emulator: stacks of one test file each pass their own. */
+export function miniTemplate(consumers: readonly MiniConsumer[], busName = 'local-mini-bus'): CfnTemplate {
   const resources: NonNullable<CfnTemplate['Resources']> = {
-    Bus: { Type: 'AWS::Events::EventBus', Properties: { Name: 'local-mini-bus' } },
+    Bus: { Type: 'AWS::Events::EventBus', Properties: { Name: busName } },
     Table: {
       Type: 'AWS::DynamoDB::Table',
       Properties: {
@@ -97,7 +98,7 @@ export function miniTemplate(consumers: readonly MiniConsumer[]): CfnTemplate {
       DependsOn: ['Role'],
       Properties: {
         Code: {
-          S3Bucket: { 'Fn::Sub': 'cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}' },
+          S3Bucket: MINI_BUCKET,
           S3Key: `${MINI_ASSET}.zip`,
         },
         Handler: 'index.handler',

@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynam
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { analyticsKey, DynamoAnalyticsRepository } from '../../../lambda/adapters/analytics-repository';
-import type { AnalyticsWrite } from '../../../lambda/domain/analytics';
+import type { AnalyticsWrite } from '../../../lambda/domain/ports';
 import { FixedClock } from '../fakes/step-deps';
 
 const dynamo = mockClient(DynamoDBDocumentClient);

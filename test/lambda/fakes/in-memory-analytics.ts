@@ -1,9 +1,5 @@
-import {
-  type AnalyticsRepository,
-  type AnalyticsWrite,
-  type AnalyticsWriteResult,
-  keyId,
-} from '../../../lambda/domain/analytics';
+import { keyId } from '../../../lambda/domain/analytics';
+import type { AnalyticsRepository, AnalyticsWrite, AnalyticsWriteResult } from '../../../lambda/domain/ports';
 
 /** The analytics table in memory: a write applies all its markers and increments, or nothing. */
 export class InMemoryAnalytics implements AnalyticsRepository {

@@ -1,0 +1,168 @@
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { SQSRecord } from 'aws-lambda';
+import fc from 'fast-check';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { logger } from '../../../lambda/adapters/observability';
+import { OrderFulfilled, OrderPlaced, PaymentSucceeded } from '../../../lambda/contracts';
+import { handler } from '../../../lambda/handlers/analytics';
+import { dynamo, healthyAws, throttled, transactionCancelled } from '../support/aws-mocks';
+import {
+  anOrder,
+  detailOf,
+  envelope,
+  eventRecord,
+  lambdaContext,
+  sqsEvent,
+  sqsRecord,
+} from '../support/events';
+import { hostileBody } from '../support/hostile';
+import { captureOutput } from '../support/logs';
+
+// vi.hoisted runs before the imports above: the handler reads its configuration when it is imported.
+await vi.hoisted(async () => (await import('../support/env')).stubHandlerEnv());
+
+let output: ReturnType<typeof captureOutput>;
+
+beforeEach(() => {
+  healthyAws();
+  output = captureOutput();
+  logger.setLogLevel('INFO');
+});
+
+afterEach(() => {
+  output.restore();
+});
+
+function placed(orderId: string, messageId?: string): SQSRecord {
+  return eventRecord(OrderPlaced, detailOf(OrderPlaced, anOrder({ orderId })), { messageId });
+}
+
+function transactItems(call = 0) {
+  return dynamo.commandCalls(TransactWriteCommand)[call]?.args[0].input.TransactItems ?? [];
+}
+
+function markerKeys(call = 0): string[] {
+  return transactItems(call).flatMap((i) => (i.Put ? [String(i.Put.Item?.pk)] : []));
+}
+
+/** Cancels any transaction that puts the marker of `idempotencyKey`, as DynamoDB does when it exists. */
+function markerExists(idempotencyKey: string) {
+  dynamo.on(TransactWriteCommand).callsFake((input) => {
+    const codes = input.TransactItems.map((i: { Put?: { Item: { pk: string } } }) =>
+      i.Put?.Item.pk === `EVENT#${idempotencyKey}` ? 'ConditionalCheckFailed' : 'None',
+    );
+    if (codes.includes('ConditionalCheckFailed')) throw transactionCancelled(...codes);
+    return {};
+  });
+}
+
+describe('analytics handler', () => {
+  it('GIVEN a batch of events WHEN handled THEN one transaction holds a marker per event and the summed counters', async () => {
+    const order = anOrder({ orderId: 'order-a' });
+    const records = [
+      placed('order-a'),
+      placed('order-b'),
+      eventRecord(PaymentSucceeded, detailOf(PaymentSucceeded, { ...order, paymentId: 'pay-1' })),
+      eventRecord(OrderFulfilled, detailOf(OrderFulfilled, { ...order, fulfilmentId: 'ful-1' })),
+    ];
+
+    const response = await handler(sqsEvent(...records), lambdaContext);
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(1);
+    expect(markerKeys()).toEqual([
+      'EVENT#order-a:OrderPlaced',
+      'EVENT#order-b:OrderPlaced',
+      'EVENT#order-a:PaymentSucceeded',
+      'EVENT#order-a:OrderFulfilled',
+    ]);
+    const counters = transactItems().flatMap((i) => (i.Update ? [i.Update] : []));
+    expect(counters.map((u) => u.Key?.pk)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^DAY#2025-03-14#[0-3]$/),
+        expect.stringMatching(/^PRODUCT#sku-apple#/),
+      ]),
+    );
+  });
+
+  it('GIVEN the same fact delivered twice in one batch WHEN handled THEN it is counted once and both records are acknowledged (scenario 2)', async () => {
+    const detail = detailOf(OrderPlaced, anOrder({ orderId: 'order-twice' }));
+    const records = [
+      eventRecord(OrderPlaced, detail),
+      sqsRecord(JSON.stringify(envelope('OrderPlaced', detail))),
+    ];
+
+    const response = await handler(sqsEvent(...records), lambdaContext);
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(markerKeys()).toEqual(['EVENT#order-twice:OrderPlaced']);
+  });
+
+  it('GIVEN an event already counted WHEN a batch contains it THEN the batch falls back to one write per event and skips it', async () => {
+    markerExists('order-old:OrderPlaced');
+
+    const response = await handler(sqsEvent(placed('order-old'), placed('order-new')), lambdaContext);
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(dynamo.commandCalls(TransactWriteCommand).map((_, i) => markerKeys(i))).toEqual([
+      ['EVENT#order-old:OrderPlaced', 'EVENT#order-new:OrderPlaced'],
+      ['EVENT#order-old:OrderPlaced'],
+      ['EVENT#order-new:OrderPlaced'],
+    ]);
+  });
+
+  it('GIVEN one event that keeps colliding WHEN handled THEN exactly its record is reported (scenario 5)', async () => {
+    dynamo.on(TransactWriteCommand).callsFake((input) => {
+      const collides = input.TransactItems.some(
+        (i: { Put?: { Item: { pk: string } } }) => i.Put?.Item.pk === 'EVENT#order-hot:OrderPlaced',
+      );
+      if (collides) throw transactionCancelled(...input.TransactItems.map(() => 'TransactionConflict'));
+      return {};
+    });
+
+    const response = await handler(
+      sqsEvent(placed('order-hot', 'm-hot'), placed('order-cool')),
+      lambdaContext,
+    );
+
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-hot' }] });
+  });
+
+  it('fails the whole batch when the table throttles beyond the SDK retries, acknowledging nothing (scenarios 8, 18)', async () => {
+    dynamo.on(TransactWriteCommand).rejects(throttled());
+
+    await expect(handler(sqsEvent(placed('order-1'), placed('order-2')), lambdaContext)).rejects.toThrow(
+      'All records failed processing',
+    );
+  });
+
+  it('fails an invalid record and still counts the rest (scenario 7)', async () => {
+    const response = await handler(
+      sqsEvent(sqsRecord('{', { messageId: 'm-bad' }), placed('order-ok')),
+      lambdaContext,
+    );
+
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-bad' }] });
+    expect(markerKeys()).toEqual(['EVENT#order-ok:OrderPlaced']);
+    expect(output.entries().find((e) => e.messageId === 'm-bad')).toMatchObject({
+      issues: [{ path: 'body', code: 'invalid_json' }],
+    });
+  });
+
+  it('fails each of 200 generated hostile events while counting the valid event of its batch', async () => {
+    logger.setLogLevel('SILENT');
+    await fc.assert(
+      fc.asyncProperty(hostileBody, async ({ body }) => {
+        dynamo.resetHistory();
+        const response = await handler(
+          sqsEvent(sqsRecord(body, { messageId: 'm-hostile' }), placed('order-ok')),
+          lambdaContext,
+        );
+
+        expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-hostile' }] });
+        expect(markerKeys()).toEqual(['EVENT#order-ok:OrderPlaced']);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});

@@ -1,0 +1,55 @@
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { PaymentFailed } from '../../../lambda/contracts';
+import { handler } from '../../../lambda/handlers/release-stock';
+import { dynamo, healthyAws, publishedEntries, throttled } from '../support/aws-mocks';
+import { anOrder, detailOf, eventRecord, lambdaContext, sqsEvent } from '../support/events';
+import { captureOutput } from '../support/logs';
+
+// vi.hoisted runs before the imports above: the handler reads its configuration when it is imported.
+await vi.hoisted(async () => (await import('../support/env')).stubHandlerEnv());
+
+let output: ReturnType<typeof captureOutput>;
+
+beforeEach(() => {
+  healthyAws();
+  output = captureOutput();
+});
+
+afterEach(() => {
+  output.restore();
+});
+
+const failedRecord = (orderId: string, messageId?: string) =>
+  eventRecord(PaymentFailed, detailOf(PaymentFailed, { ...anOrder({ orderId }), reason: 'card declined' }), {
+    messageId,
+  });
+
+describe('release-stock handler', () => {
+  it('GIVEN a reservation WHEN PaymentFailed is handled THEN one transaction releases it and OrderCancelled is published', async () => {
+    const reserved = [{ productId: 'sku-apple', quantity: 2 }];
+    dynamo.on(GetCommand).resolves({ Item: { pk: 'ORDER#order-r', status: 'RESERVED', lines: reserved } });
+
+    const response = await handler(sqsEvent(failedRecord('order-r')), lambdaContext);
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    const items = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    expect(items.map((i) => i.Update?.Key)).toEqual([
+      { pk: 'ORDER#order-r', sk: 'RESERVATION' },
+      { pk: 'PRODUCT#sku-apple', sk: 'STOCK' },
+      { orderId: 'order-r' },
+    ]);
+    expect(publishedEntries().map((e) => [e.detailType, e.detail.data.reason])).toEqual([
+      ['OrderCancelled', 'PAYMENT_DECLINED'],
+    ]);
+  });
+
+  it('fails every record when the inventory table is throttled beyond the SDK retries, acknowledging none (scenario 18)', async () => {
+    dynamo.on(GetCommand).rejects(throttled());
+
+    await expect(
+      handler(sqsEvent(failedRecord('order-a'), failedRecord('order-b')), lambdaContext),
+    ).rejects.toThrow('All records failed processing');
+    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+});
