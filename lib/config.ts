@@ -28,6 +28,11 @@ export const stageConfigSchema = z
     isProduction: z.boolean(),
     /** How long the bus archive keeps events for replay. */
     archiveRetentionDays: z.number().int().min(1).max(3650),
+    /**
+     * Timeout of every consumer function; the queues' visibility timeout follows (6 x this + batching window).
+     * A short one in test stages lets a timed-out message come back within a minute.
+     */
+    functionTimeoutSeconds: z.number().int().min(3).max(900),
     /** Lowest level the functions log (Powertools and Lambda's JSON log filter). */
     logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']),
     /** CloudWatch Logs retention of every function. */
@@ -84,6 +89,7 @@ const STAGES: Record<string, z.input<typeof stageConfigSchema>> = {
     stage: 'dev',
     isProduction: false,
     archiveRetentionDays: 7,
+    functionTimeoutSeconds: 10,
     logLevel: 'DEBUG',
     logRetentionDays: 14,
     currencies: ['EUR', 'USD', 'GBP'],
@@ -98,6 +104,7 @@ const STAGES: Record<string, z.input<typeof stageConfigSchema>> = {
     stage: 'prod',
     isProduction: true,
     archiveRetentionDays: 365,
+    functionTimeoutSeconds: 30,
     logLevel: 'INFO',
     logRetentionDays: 90,
     currencies: ['EUR', 'USD', 'GBP'],

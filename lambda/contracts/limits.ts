@@ -1,7 +1,8 @@
 /**
  * Runtime reliability numbers, pure so that Lambda bundles can import them without aws-cdk-lib.
  * lib/defaults.ts re-exports them and holds the infrastructure ones (timeouts, retention, batch size):
- * FUNCTION_TIMEOUT there (30 s) is the budget the SDK numbers below must fit in.
+ * The function timeout (functionTimeoutSeconds in lib/config.ts: 10 s in dev, 30 s in prod) is the budget
+ * one SDK call with its retries must fit in; a record that still runs out of time is redelivered, never lost.
  */
 
 /** PutEvents accepts at most 10 entries per call (EventBridge quota). */

@@ -179,6 +179,7 @@ export class PipelineStack extends Stack {
         entry: path.join(HANDLERS_DIR, `${name}.ts`),
         depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
         description: spec.description,
+        timeout: Duration.seconds(config.functionTimeoutSeconds),
         logLevel: ApplicationLogLevel[config.logLevel],
         logRetention: config.logRetentionDays as RetentionDays,
         removalPolicy: config.isProduction ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,

@@ -201,7 +201,8 @@ describe.each(['dev', 'prod'] as const)('PipelineStack (%s)', (stage) => {
           maxReceiveCount: 5,
         },
         MessageRetentionPeriod: 345_600,
-        VisibilityTimeout: 181,
+        // 6 x the function timeout + the 1 s batching window.
+        VisibilityTimeout: 6 * s.config.functionTimeoutSeconds + 1,
       });
       expect(s.resources[s.id(consumer.deadLetterQueue)]?.Properties?.MessageRetentionPeriod).toBe(1_209_600);
       expect(s.resources[s.id(consumer.targetDeadLetterQueue)]?.Properties?.MessageRetentionPeriod).toBe(
@@ -219,12 +220,12 @@ describe.each(['dev', 'prod'] as const)('PipelineStack (%s)', (stage) => {
     });
   });
 
-  it('runs every function on nodejs24.x, arm64, 256 MB, 30 s, traced, with JSON logs at the stage’s level', () => {
+  it('runs every function on nodejs24.x, arm64, 256 MB, the stage’s timeout, traced, with JSON logs at the stage’s level', () => {
     s.template.allResourcesProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       MemorySize: 256,
-      Timeout: 30,
+      Timeout: s.config.functionTimeoutSeconds,
       TracingConfig: { Mode: 'Active' },
       LoggingConfig: { LogFormat: 'JSON', ApplicationLogLevel: s.config.logLevel },
     });
