@@ -100,6 +100,25 @@ const STAGES: Record<string, z.input<typeof stageConfigSchema>> = {
     ],
     faultRules: TEST_FAULTS,
   },
+  /**
+   * What `npm run local` and the local integration suite deploy into the emulator: dev, with a 5 s
+   * function timeout so a failing message is retried every 31 s and reaches its DLQ within minutes.
+   */
+  local: {
+    stage: 'local',
+    isProduction: false,
+    archiveRetentionDays: 1,
+    functionTimeoutSeconds: 5,
+    logLevel: 'INFO',
+    logRetentionDays: 1,
+    currencies: ['EUR', 'USD', 'GBP'],
+    maxOrderAmount: 1_000_000,
+    paymentDeclineRules: [
+      { customerIdPrefix: TEST_ORDER_PREFIX.declinedCustomer, reason: 'card declined' },
+      { minAmount: 500_000, reason: 'amount above the card limit' },
+    ],
+    faultRules: TEST_FAULTS,
+  },
   prod: {
     stage: 'prod',
     isProduction: true,

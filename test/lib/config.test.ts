@@ -13,8 +13,8 @@ describe('loadStageConfig', () => {
     expect(loadStageConfig(undefined).stage).toBe('dev');
   });
 
-  it('defines exactly the dev and prod stages', () => {
-    expect(STAGE_NAMES).toEqual(['dev', 'prod']);
+  it('defines exactly the dev, local (emulator) and prod stages', () => {
+    expect(STAGE_NAMES).toEqual(['dev', 'local', 'prod']);
   });
 
   it('marks prod, and only prod, as production, without fault rules', () => {
@@ -50,7 +50,7 @@ describe('loadStageConfig', () => {
   it('fails for an unknown stage, naming the stages that exist', () => {
     expect(() => loadStageConfig('nope')).toThrow(ConfigError);
     expect(() => loadStageConfig('nope')).toThrow(
-      'Unknown stage "nope". Pass -c stage=NAME with one of: dev, prod (defined in lib/config.ts).',
+      'Unknown stage "nope". Pass -c stage=NAME with one of: dev, local, prod (defined in lib/config.ts).',
     );
   });
 
