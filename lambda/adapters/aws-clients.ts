@@ -1,5 +1,4 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SDK_CONNECTION_TIMEOUT_MS, SDK_MAX_ATTEMPTS, SDK_REQUEST_TIMEOUT_MS } from '../contracts/limits';
 import { tracer } from './observability';
@@ -16,9 +15,11 @@ export const SDK_CLIENT_CONFIG = {
 } as const;
 
 let documentClient: DynamoDBDocumentClient | undefined;
-let eventBridge: EventBridgeClient | undefined;
 
-/** Created on first use and kept for the life of the execution environment (connection reuse). */
+/**
+ * Created on first use and kept for the life of the execution environment (connection reuse).
+ * One module per client, so a function that never publishes does not bundle the EventBridge client.
+ */
 export function dynamoDbDocumentClient(): DynamoDBDocumentClient {
   documentClient ??= DynamoDBDocumentClient.from(
     tracer.captureAWSv3Client(new DynamoDBClient(SDK_CLIENT_CONFIG)),
@@ -28,9 +29,4 @@ export function dynamoDbDocumentClient(): DynamoDBDocumentClient {
     },
   );
   return documentClient;
-}
-
-export function eventBridgeClient(): EventBridgeClient {
-  eventBridge ??= tracer.captureAWSv3Client(new EventBridgeClient(SDK_CLIENT_CONFIG));
-  return eventBridge;
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { faultRule } from '../contracts/settings';
 
 /** A function was deployed with missing or invalid environment variables: fix the stack, not the code. */

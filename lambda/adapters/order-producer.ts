@@ -3,8 +3,8 @@ import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { type OrderLine, OrderPlaced, type OrderPlacedDetail } from '../contracts';
 import { buildEvent, type OutgoingEvent } from '../domain/events';
 import type { Clock, IdGenerator } from '../domain/ports';
-import { eventBridgeClient } from './aws-clients';
 import { EventBridgePublisher, type EventBridgePublisherOptions } from './event-publisher';
+import { eventBridgeClient } from './eventbridge-client';
 
 export interface OrderToPlace {
   readonly orderId: string;

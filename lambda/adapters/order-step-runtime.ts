@@ -1,14 +1,15 @@
-import { randomUUID } from 'node:crypto';
-import type { Clock, IdGenerator, OrderStepDeps } from '../domain/ports';
-import { dynamoDbDocumentClient, eventBridgeClient } from './aws-clients';
+import type { OrderStepDeps } from '../domain/ports';
+import { dynamoDbDocumentClient } from './aws-clients';
 import { type EnvOf, envVar } from './env';
 import { EventBridgePublisher } from './event-publisher';
 import type { RecordContext } from './event-record-handler';
+import { eventBridgeClient } from './eventbridge-client';
 import { faultsFor } from './fault-injector';
 import { DynamoOrdersRepository } from './orders-repository';
 
-export const systemClock: Clock = { now: () => new Date() };
-export const randomIds: IdGenerator = { newEventId: () => randomUUID() };
+import { randomIds, systemClock } from './system';
+
+export { randomIds, systemClock };
 
 /** Environment every order step reads. */
 export const ORDER_STEP_ENV = {

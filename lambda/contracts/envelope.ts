@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The `source` of every event this pipeline puts on its bus. */
 export const SOURCE = 'orders.pipeline';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type DetailOf, defineEvent, identifier, orderLines } from './envelope';
 
 export const ORDER_CANCELLED = 'OrderCancelled';

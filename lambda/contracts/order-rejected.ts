@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type DetailOf, defineEvent, identifier } from './envelope';
 
 export const ORDER_REJECTED = 'OrderRejected';

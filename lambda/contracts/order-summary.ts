@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { currency, identifier, minorUnits, orderLines } from './envelope';
 
 /** The order as it travels through the flow: event-carried state, so no step reads another's table. */

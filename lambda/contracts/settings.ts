@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Shapes of the settings that travel from lib/config.ts to the functions as JSON environment variables.

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /** Where a value broke its schema and which rule it broke: safe to log, never the value itself. */
 export interface SchemaIssue {

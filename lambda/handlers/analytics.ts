@@ -7,7 +7,7 @@ import { envVar, readEnv } from '../adapters/env';
 import { type ParsedRecord, parseEventRecord } from '../adapters/event-record';
 import { logRecordFailure, recordLogKeys } from '../adapters/event-record-handler';
 import { logger, metrics, withObservability } from '../adapters/observability';
-import { systemClock } from '../adapters/order-step-runtime';
+import { systemClock } from '../adapters/system';
 import { EVENT_CONTRACTS } from '../contracts';
 import { MAX_TRANSACT_ITEMS } from '../contracts/limits';
 import { type AnalyticsOutcome, recordAnalytics } from '../domain/analytics';

@@ -1,6 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { envVar, readEnv } from '../adapters/env';
 import { eventRecordHandler } from '../adapters/event-record-handler';
 import { withObservability } from '../adapters/observability';

@@ -22,7 +22,10 @@ const intercept = {
 
 async function freshClients() {
   vi.resetModules();
-  return import('../../../lambda/adapters/aws-clients');
+  return {
+    ...(await import('../../../lambda/adapters/aws-clients')),
+    ...(await import('../../../lambda/adapters/eventbridge-client')),
+  };
 }
 
 afterEach(() => {
