@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { declineRule, faultRule } from '../lambda/contracts/settings';
 
 /**
