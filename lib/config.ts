@@ -75,6 +75,10 @@ export const TEST_ORDER_PREFIX = {
   crashAfterWrite: 'fault-crash-after-write-',
   crashBeforePublish: 'fault-crash-before-publish-',
   timeout: 'fault-timeout-',
+  /** A stall in take-payment only: a timed-out invocation fails its whole batch, so one step keeps the blast radius small. */
+  paymentTimeout: 'fault-payment-timeout-',
+  /** validate-order fails before its write on every delivery: a dependency that stays down past maxReceiveCount. */
+  unavailable: 'fault-unavailable-',
 } as const;
 
 const TEST_FAULTS: z.input<typeof faultRule>[] = [
@@ -82,6 +86,19 @@ const TEST_FAULTS: z.input<typeof faultRule>[] = [
   { orderIdPrefix: TEST_ORDER_PREFIX.crashAfterWrite, point: 'after-write' },
   { orderIdPrefix: TEST_ORDER_PREFIX.crashBeforePublish, point: 'before-publish' },
   { orderIdPrefix: TEST_ORDER_PREFIX.timeout, point: 'after-write', action: 'timeout' },
+  {
+    orderIdPrefix: TEST_ORDER_PREFIX.paymentTimeout,
+    point: 'after-write',
+    action: 'timeout',
+    function: 'take-payment',
+  },
+  // 10 receives is more than MAX_RECEIVE_COUNT (5): the message is dead-lettered before the rule lets go.
+  {
+    orderIdPrefix: TEST_ORDER_PREFIX.unavailable,
+    point: 'before-write',
+    receives: 10,
+    function: 'validate-order',
+  },
 ];
 
 const STAGES: Record<string, z.input<typeof stageConfigSchema>> = {

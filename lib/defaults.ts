@@ -59,3 +59,18 @@ export {
 export function seenMarkerTtlDays(archiveRetentionDays: number): number {
   return archiveRetentionDays + Math.ceil(TARGET_MAX_EVENT_AGE.toHours() / 24) + DLQ_RETENTION.toDays();
 }
+
+/**
+ * Monitoring (lib/constructs/pipeline-monitoring.ts). SQS, Lambda and EventBridge publish one datapoint
+ * a minute: a one-minute period with one datapoint to alarm pages on the first failed order, which is
+ * the point: in this pipeline one error is one order that has not reached its final state.
+ */
+export const ALARM_PERIOD = Duration.minutes(1);
+
+/**
+ * The oldest message of a source queue alarms once it is older than this many visibility timeouts.
+ * A message that failed once comes back after one visibility timeout and usually succeeds then; one
+ * older than two has failed at least twice or waits behind a backlog the function does not drain, and
+ * it reaches the DLQ at MAX_RECEIVE_COUNT timeouts, so the alarm gives time to act before that.
+ */
+export const QUEUE_AGE_ALARM_VISIBILITY_TIMEOUTS = 2;

@@ -31,6 +31,8 @@ export function addOrderPipeline(app: App, config: StageConfig): OrderPipeline {
     description: `Order pipeline (${config.stage}): tables`,
     terminationProtection: config.isProduction,
   });
+  // `cdk deploy -c runbookUrl=https://<git host>/<repo>/blob/main/docs/runbook.md` makes alarm links clickable.
+  const runbookUrl: unknown = app.node.tryGetContext('runbookUrl');
   const pipeline = new PipelineStack(app, names.pipeline, {
     env,
     config,
@@ -39,6 +41,7 @@ export function addOrderPipeline(app: App, config: StageConfig): OrderPipeline {
     ordersTable: data.ordersTable,
     inventoryTable: data.inventoryTable,
     analyticsTable: data.analyticsTable,
+    runbookUrl: typeof runbookUrl === 'string' ? runbookUrl : undefined,
   });
 
   for (const stack of [data, pipeline]) {

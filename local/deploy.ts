@@ -37,6 +37,17 @@ export class DeployError extends Error {
   override readonly name = 'DeployError';
 }
 
+/** A stack of the same name is already on the emulator (left by an earlier run) and `ifExists` is 'fail'. */
+export class StackExistsError extends DeployError {
+  constructor(
+    message: string,
+    readonly stackName: string,
+    readonly stackStatus: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
 export interface DeployedStack {
   readonly stackName: string;
   readonly outputs: Readonly<Record<string, string>>;
@@ -68,6 +79,11 @@ export interface SynthOptions {
   readonly env?: Record<string, string>;
   /** Receives the CLI's output lines. @default - kept; shown only on failure */
   readonly onLog?: (line: string) => void;
+  /**
+   * Aborting it stops the CLI and the app it runs (their whole process group) and rejects.
+   * @default - runs to the end
+   */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -79,10 +95,15 @@ export async function synthesize(options: SynthOptions): Promise<string> {
   const cli = require.resolve('aws-cdk/bin/cdk', { paths: [PROJECT_ROOT] });
   const args = [cli, 'synth', '--no-notices', '-q', '-c', `stage=${options.stage ?? 'dev'}`, '-o', outDir];
   const output: string[] = [];
+  const { signal } = options;
+  signal?.throwIfAborted();
   const code = await new Promise<number | null>((done, fail) => {
     const child = spawn(process.execPath, args, {
       cwd: PROJECT_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
+      // With a signal: its own process group, so an abort stops the CLI and the app it runs (npx, tsx,
+      // esbuild) together. Without one it stays in ours and gets the terminal's Ctrl-C, as before.
+      detached: signal !== undefined,
       env: {
         ...process.env,
         ...options.env,
@@ -100,9 +121,21 @@ export async function synthesize(options: SynthOptions): Promise<string> {
     };
     child.stdout.on('data', collect);
     child.stderr.on('data', collect);
+    const abort = () => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    };
+    signal?.addEventListener('abort', abort, { once: true });
     child.on('error', fail);
-    child.on('exit', done);
+    child.on('exit', (exitCode) => {
+      signal?.removeEventListener('abort', abort);
+      done(exitCode);
+    });
   });
+  if (signal?.aborted) throw new DeployError('cdk synth was stopped');
   if (code !== 0) {
     const relevant = output.filter((l) => !/^Bundling asset|^\s*$/.test(l)).slice(-15);
     throw new DeployError(`cdk synth failed (exit ${code}):\n  ${relevant.join('\n  ')}`);
@@ -335,9 +368,11 @@ export async function deployApp(options: DeployOptions): Promise<Deployment> {
       const existing = await stackStatus(cfn, stack.stackName);
       if (!existing || existing.StackStatus === 'DELETE_COMPLETE') continue;
       if (options.ifExists !== 'replace') {
-        throw new DeployError(
+        throw new StackExistsError(
           `stack ${stack.stackName} already exists on ${emulator.endpoint} (${existing.StackStatus}), left by an earlier run: ` +
             'restart the emulator for a clean one, or deploy with ifExists: "replace".',
+          stack.stackName,
+          existing.StackStatus,
         );
       }
       progress(`deleting ${stack.stackName} left by an earlier run`);

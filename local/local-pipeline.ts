@@ -30,6 +30,17 @@ export interface LocalPipelineOptions {
   readonly runner?: Omit<LocalLambdaRunnerOptions, 'emulator' | 'mappings'>;
   /** Progress lines. @default - silent */
   readonly onProgress?: (line: string) => void;
+  /**
+   * A stack of the same name left on an attached emulator by an earlier run: `fail` (StackExistsError)
+   * or `replace` it.
+   * @default 'fail'
+   */
+  readonly ifExists?: 'fail' | 'replace';
+  /**
+   * Aborting it stops a synth in progress and makes the start fail (after stopping what it started).
+   * @default - runs to the end
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface LocalPipeline {
@@ -61,14 +72,26 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     if (options.synth ?? true) {
       progress('synthesizing (cdk synth, esbuild bundles)');
       // The CLI looks up the default account: point it at the emulator so nothing leaves the laptop.
-      await synthesize({ stage: options.stage, outDir: assemblyDirectory, env: emulator.childEnv() });
+      await synthesize({
+        stage: options.stage,
+        outDir: assemblyDirectory,
+        env: emulator.childEnv(),
+        signal: options.signal,
+      });
     } else if (!existsSync(join(assemblyDirectory, 'manifest.json'))) {
       throw new Error(`no cloud assembly in ${assemblyDirectory}: run with synth enabled first`);
     }
     const synthMs = Date.now() - t;
 
     t = Date.now();
-    const deployment = await deployApp({ emulator, assemblyDirectory, onProgress: progress });
+    options.signal?.throwIfAborted();
+    const deployment = await deployApp({
+      emulator,
+      assemblyDirectory,
+      onProgress: progress,
+      ifExists: options.ifExists,
+    });
+    options.signal?.throwIfAborted();
     const deployMs = Date.now() - t;
 
     if (emulator.isMoto) {

@@ -1,60 +1,60 @@
 /**
- * `npm run local`: the whole pipeline on this laptop, no AWS account, no Docker. Starts moto (or
- * attaches to AWS_ENDPOINT_URL), synthesizes and deploys the app, runs the functions from their bundles,
- * places one demo order and follows it to its final state, then keeps running until Ctrl-C.
+ * `npm run local`: the whole pipeline on this machine, no AWS account, no Docker. Starts moto (or
+ * attaches to AWS_ENDPOINT_URL), synthesizes and deploys the app (stage `local`), runs the functions with
+ * the local Lambda runner, plays the demo scenario (local/demo/scenario.ts) and prints its outcome.
+ * `npm run local -- --help` lists the flags and exit codes.
  *
- *   npm run local                 # demo, then keep running
- *   npm run local -- --once       # demo, then stop (exit code tells whether the order was fulfilled)
- *   npm run local -- --no-synth   # reuse .local/cdk.out
- *   npm run local -- --logs       # print the functions' log lines
- *   npm run local -- --port=5000  # moto on this port (default: a free one)
+ *   demo/cli.ts       the command line             demo/scenario.ts  which orders, which expected states
+ *   demo/drive.ts     seeds, places, polls         demo/outcome.ts   expected vs observed
+ *   demo/progress.ts  the live status line         demo/report.ts    the outcome as text
  */
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { stockKey } from '../lambda/adapters/inventory-repository';
-import { placeOrders } from '../lambda/adapters/order-producer';
-import { type Deployment, stackOutput } from './deploy';
-import type { Emulator } from './emulator';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadStageConfig } from '../lib/config';
+import { type DemoCliOptions, EXIT, HELP, parseCli, USAGE } from './demo/cli';
+import { DemoDriver, demoTargets, type RunResult } from './demo/drive';
+import { formatDuration } from './demo/format';
+import { formatStatus, ProgressDisplay } from './demo/progress';
+import { formatReport } from './demo/report';
+import { buildScenario, type Scenario, ScenarioError } from './demo/scenario';
+import { DeployError, StackExistsError } from './deploy';
+import { EmulatorError, LOCAL_CREDENTIALS } from './emulator';
 import type { InvocationReport } from './lambda-runner';
-import { type LocalPipeline, startLocalPipeline } from './local-pipeline';
-
-const FINAL_STATES = new Set(['FULFILLED', 'REJECTED', 'CANCELLED']);
-
-/**
- * Five steps, each waiting up to its 1 s batching window, plus cold starts: a few seconds. A minute
- * means something is wrong, not slow.
- */
-const DEMO_DEADLINE_MS = 60_000;
-
-const DEMO_STOCK = [
-  { productId: 'sku-espresso-250g', available: 100 },
-  { productId: 'sku-grinder-c2', available: 20 },
-];
-
-function parseArgs(argv: readonly string[]) {
-  const known = new Set(['--once', '--no-synth', '--logs', '--help']);
-  const unknown = argv.filter((a) => !known.has(a) && !/^--(stage|port)=/.test(a));
-  if (unknown.length > 0 || argv.includes('--help')) {
-    return { help: true, unknown };
-  }
-  return {
-    help: false,
-    unknown,
-    once: argv.includes('--once') || process.env.CI === 'true',
-    synth: !argv.includes('--no-synth'),
-    logs: argv.includes('--logs'),
-    stage: argv.find((a) => a.startsWith('--stage='))?.slice('--stage='.length),
-    port: argv.find((a) => a.startsWith('--port='))?.slice('--port='.length),
-  };
-}
+import { LOCAL_DIR, type LocalPipeline, startLocalPipeline } from './local-pipeline';
 
 const started = Date.now();
+const display = new ProgressDisplay(process.stdout);
+
+function stamp(): string {
+  return `[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s]`;
+}
 function say(line: string): void {
-  const secs = ((Date.now() - started) / 1000).toFixed(1).padStart(5);
-  console.log(`[${secs}s] ${line}`);
+  display.line(`${stamp()} ${line}`);
+}
+
+/** Time after the orders are placed to give up: the malformed event's redrive, plus time for the orders. */
+function deadlineFor(options: DemoCliOptions) {
+  return ({
+    maxReceiveCount,
+    visibilityTimeoutSeconds,
+  }: {
+    maxReceiveCount: number;
+    visibilityTimeoutSeconds: number;
+  }) =>
+    options.timeoutSeconds !== undefined
+      ? options.timeoutSeconds * 1000
+      : (maxReceiveCount + 1) * visibilityTimeoutSeconds * 1000 + 60_000 + options.orders * 250;
+}
+
+/**
+ * Pollers (and execution environments) per queue. The stack allows 10 per queue (MAX_CONCURRENCY): 60
+ * node processes and their polling on a 2-core laptop, all talking to one single-threaded moto, make
+ * every invocation slower, not the run faster.
+ */
+function defaultConcurrency(): number {
+  return Math.max(1, availableParallelism());
 }
 
 function describeInvocation(r: InvocationReport): string {
@@ -69,152 +69,186 @@ function describeInvocation(r: InvocationReport): string {
   return `  ${r.shortName.padEnd(15)} ${records.padEnd(10)} ${result}  ${r.durationMs} ms${cold}`;
 }
 
-async function demo(emulator: Emulator, deployment: Deployment): Promise<boolean> {
-  const ddb = DynamoDBDocumentClient.from(new DynamoDBClient(emulator.clientConfig));
-  const events = new EventBridgeClient(emulator.clientConfig);
-  try {
-    const inventoryTable = stackOutput(deployment, 'InventoryTableName');
-    const ordersTable = stackOutput(deployment, 'OrdersTableName');
-    for (const s of DEMO_STOCK) {
-      await ddb.send(
-        new PutCommand({
-          TableName: inventoryTable,
-          Item: { ...stockKey(s.productId), available: s.available },
-        }),
-      );
-    }
-    const orderId = `local-${randomUUID().slice(0, 8)}`;
-    await placeOrders(
-      [
-        {
-          orderId,
-          customerId: 'cus-local',
-          currency: 'EUR',
-          lines: [
-            { productId: 'sku-espresso-250g', quantity: 2, unitPrice: 1_250 },
-            { productId: 'sku-grinder-c2', quantity: 1, unitPrice: 8_900 },
-          ],
-        },
-      ],
-      { eventBusName: stackOutput(deployment, 'EventBusName'), client: events },
-    );
-    const placedAt = Date.now();
-    say(`placed order ${orderId} (OrderPlaced on ${stackOutput(deployment, 'EventBusName')})`);
-
-    let status: string | undefined;
-    while (Date.now() - placedAt < DEMO_DEADLINE_MS) {
-      const { Item } = await ddb.send(new GetCommand({ TableName: ordersTable, Key: { orderId } }));
-      status = Item?.status as string | undefined;
-      if (status && FINAL_STATES.has(status)) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    const took = ((Date.now() - placedAt) / 1000).toFixed(1);
-    if (status === 'FULFILLED') {
-      say(`order ${orderId} is FULFILLED, ${took} s after it was placed`);
-      return true;
-    }
-    say(`order ${orderId} ended ${status ?? 'nowhere'} after ${took} s (expected FULFILLED)`);
-    return false;
-  } finally {
-    ddb.destroy();
-    events.destroy();
+/** One line that says what went wrong and what to do, then any detail lines of the cause. */
+function faultLines(err: unknown, options: DemoCliOptions): string[] {
+  const message = err instanceof Error ? err.message : String(err);
+  const [first = '', ...details] = message.split('\n');
+  const detail = details.map((d) => `  ${d.trim()}`);
+  if (err instanceof StackExistsError) {
+    return [
+      `npm run local: stack ${err.stackName} is already on ${process.env.AWS_ENDPOINT_URL ?? 'the emulator'}, left by an earlier run: ` +
+        'stop that emulator (or the earlier `npm run local -- --keep`) for a clean one, or run again with --replace.',
+    ];
   }
+  if (err instanceof EmulatorError) return [`npm run local: ${first}`, ...detail];
+  if (err instanceof DeployError && first.startsWith('cdk synth failed')) {
+    return [`npm run local: ${first} fix the error below, then run again.`, ...detail];
+  }
+  if (err instanceof DeployError) {
+    return [
+      `npm run local: deploying stage ${options.stage} failed: ${first} (the emulator's reason is below; with moto, use the tested version: pip install 'moto[server]==5.2.1').`,
+      ...detail,
+    ];
+  }
+  return [`npm run local: ${first}`, ...detail];
 }
 
-async function deadLetters(emulator: Emulator, deployment: Deployment): Promise<string[]> {
-  const sqs = new SQSClient(emulator.clientConfig);
-  try {
-    const found: string[] = [];
-    for (const stack of deployment.stacks) {
-      for (const [key, url] of Object.entries(stack.outputs)) {
-        if (!/DlqUrl$/.test(key)) continue;
-        const res = await sqs.send(
-          new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages'] }),
-        );
-        const n = Number(res.Attributes?.ApproximateNumberOfMessages ?? 0);
-        if (n > 0) found.push(`${key}: ${n}`);
-      }
-    }
-    return found;
-  } finally {
-    sqs.destroy();
-  }
+function keepInstructions(pipeline: LocalPipeline, scenario: Scenario): string[] {
+  const { endpoint, region } = pipeline.emulator;
+  const targets = demoTargets(pipeline.deployment);
+  const aws = `aws --endpoint-url ${endpoint}`;
+  const firstOrder = scenario.orders[0]?.order.orderId ?? `demo-${scenario.runId}-001-ok`;
+  return [
+    '',
+    `The pipeline keeps running on ${endpoint} (${pipeline.emulator.owned ? 'moto started by this run' : 'attached'}); the runner still polls the queues.`,
+    'Explore it with the aws CLI (dummy credentials; nothing leaves this machine):',
+    `  export AWS_ACCESS_KEY_ID=${LOCAL_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_CREDENTIALS.secretAccessKey} AWS_REGION=${region}`,
+    `  ${aws} dynamodb get-item --table-name ${targets.ordersTable} --key '{"orderId":{"S":"${firstOrder}"}}'`,
+    `  ${aws} dynamodb scan --table-name ${targets.inventoryTable}`,
+    `  ${aws} sqs receive-message --queue-url ${targets.deadLetterQueues.ValidateOrderDlqUrl ?? '<ValidateOrderDlqUrl>'} --visibility-timeout 0 --attribute-names All`,
+    `  ${aws} events put-events --entries '[{"EventBusName":"${targets.eventBusName}","Source":"orders.pipeline","DetailType":"OrderPlaced","Detail":"{}"}]'`,
+    `  ${aws} cloudformation describe-stacks --query 'Stacks[].StackName'`,
+    'Ctrl-C stops everything this run started.',
+  ];
 }
 
 async function main(): Promise<number> {
-  const args = parseArgs(process.argv.slice(2));
-  if (args.help) {
-    if (args.unknown.length > 0) console.error(`unknown option ${args.unknown.join(' ')}`);
-    console.error('usage: npm run local -- [--once] [--no-synth] [--logs] [--stage=dev] [--port=N]');
-    return args.unknown.length > 0 ? 2 : 0;
+  const parsed = parseCli(process.argv.slice(2), process.env);
+  if (parsed.kind === 'help') {
+    console.log(HELP);
+    return EXIT.passed;
+  }
+  if (parsed.kind === 'usage-error') {
+    console.error(`npm run local: ${parsed.message}`);
+    console.error(USAGE);
+    return EXIT.usage;
+  }
+  const options = parsed.options;
+
+  // Built before anything starts: a stage whose rules cannot produce the demo fails here, in a second.
+  let scenario: Scenario;
+  try {
+    scenario = buildScenario({
+      runId: randomUUID().slice(0, 6),
+      orders: options.orders,
+      policy: loadStageConfig(options.stage),
+      now: new Date(),
+      eventId: randomUUID(),
+    });
+  } catch (err) {
+    if (!(err instanceof ScenarioError || err instanceof ConfigError)) throw err;
+    console.error(`npm run local: ${err.message.split('\n')[0]}`);
+    return EXIT.usage;
+  }
+
+  const assemblyDirectory = join(LOCAL_DIR, `cdk.out-${options.stage}`);
+  if (!options.synth && !existsSync(join(assemblyDirectory, 'manifest.json'))) {
+    console.error(
+      `npm run local: --no-synth, but stage ${options.stage} was never synthesized here (${assemblyDirectory}): run once without --no-synth.`,
+    );
+    return EXIT.usage;
+  }
+
+  const controller = new AbortController();
+  let interruptCode: number | undefined;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      // Second Ctrl-C: leave now. The exit hook of emulator.ts still kills moto; the workers exit when
+      // their IPC channel to this process closes.
+      if (controller.signal.aborted) process.exit(EXIT.interrupted);
+      interruptCode = signal === 'SIGINT' ? EXIT.interrupted : 143;
+      display.end();
+      say('stopping everything this run started (Ctrl-C again to force)');
+      controller.abort();
+    });
   }
 
   let pipeline: LocalPipeline | undefined;
-  let stopping = false;
-  const shutdown = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    await pipeline?.stop();
-    process.exit(code);
-  };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => {
-      if (stopping) process.exit(130); // second Ctrl-C: the exit hook still kills moto
-      say('stopping (Ctrl-C again to force)');
-      void shutdown(signal === 'SIGINT' ? 130 : 143);
-    });
-  }
-
+  let driver: DemoDriver | undefined;
   try {
-    pipeline = await startLocalPipeline({
-      stage: args.stage,
-      synth: args.synth,
-      emulator: { port: args.port === undefined ? undefined : Number(args.port) },
-      onProgress: say,
-      runner: {
-        onInvocation: (r) => say(describeInvocation(r)),
-        onLog: args.logs ? (fn, line) => console.log(`  ${fn} | ${line}`) : undefined,
-      },
-    });
-  } catch (err) {
-    console.error(`npm run local: ${(err as Error).message}`);
-    return 1;
-  }
+    try {
+      pipeline = await startLocalPipeline({
+        stage: options.stage,
+        synth: options.synth,
+        // One assembly per stage: --no-synth cannot deploy another stage's, and the integration suite's
+        // .local/cdk.out (dev) is left alone.
+        assemblyDirectory,
+        emulator: { port: options.port },
+        ifExists: options.replace ? 'replace' : 'fail',
+        signal: controller.signal,
+        onProgress: say,
+        runner: {
+          maxConcurrencyPerMapping: options.concurrency ?? defaultConcurrency(),
+          onInvocation: options.verbose ? (r) => say(describeInvocation(r)) : undefined,
+          onLog: options.logs ? (fn, line) => display.line(`  ${fn} | ${line}`) : undefined,
+        },
+      });
+    } catch (err) {
+      if (interruptCode !== undefined) return interruptCode;
+      for (const line of faultLines(err, options)) console.error(line);
+      return EXIT.fault;
+    }
+    const { timings } = pipeline;
+    say(
+      `up in ${formatDuration(Date.now() - started)}: moto ${formatDuration(timings.emulatorMs)}, ` +
+        `synth ${formatDuration(timings.synthMs)}, deploy ${formatDuration(timings.deployMs)}`,
+    );
+    if (interruptCode !== undefined) return interruptCode;
 
-  const { emulator, deployment, timings } = pipeline;
-  say(
-    `up: emulator ${timings.emulatorMs} ms, synth ${timings.synthMs} ms, deploy ${timings.deployMs} ms` +
-      ` (${deployment.stacks.flatMap((s) => s.shims.map((x) => x.shim)).join(', ') || 'no shims'})`,
-  );
+    driver = new DemoDriver(pipeline.emulator.clientConfig, demoTargets(pipeline.deployment));
+    const runner = pipeline.runner;
+    let result: RunResult;
+    try {
+      result = await driver.run(scenario, {
+        deadlineMs: deadlineFor(options),
+        onProgress: say,
+        onStatus: (s) => {
+          const invocations = runner ? ` · ${runner.stats().invocations} invocations` : '';
+          display.status(`${stamp()} ${formatStatus(s)}${invocations}`);
+        },
+        signal: controller.signal,
+      });
+    } catch (err) {
+      display.end();
+      if (interruptCode !== undefined) return interruptCode;
+      console.error(`npm run local: the demo could not run: ${(err as Error).message.split('\n')[0]}`);
+      return EXIT.fault;
+    }
+    display.end();
+    for (const line of formatReport(scenario, result, { ...timings, wallMs: Date.now() - started })) {
+      console.log(line);
+    }
+    if (!result.outcome.passed && runner) {
+      for (const f of runner.stats().functions) {
+        if (f.lastError) console.log(`  last error of ${f.shortName}: ${f.lastError}`);
+      }
+    }
+    const code = result.outcome.passed ? EXIT.passed : EXIT.failed;
+    if (interruptCode !== undefined) return interruptCode;
 
-  let fulfilled = false;
-  try {
-    fulfilled = await demo(emulator, deployment);
-    const dlq = await deadLetters(emulator, deployment);
-    if (dlq.length > 0) say(`dead-letter queues not empty: ${dlq.join(', ')}`);
-  } catch (err) {
-    say(`demo failed: ${(err as Error).message}`);
-  }
-  if (!fulfilled) {
-    for (const f of pipeline.runner?.stats().functions ?? []) {
-      if (f.lastError) say(`  ${f.shortName}: ${f.lastError}`);
+    if (options.keep) {
+      for (const line of keepInstructions(pipeline, scenario)) console.log(line);
+      await new Promise<void>((resolve) => controller.signal.addEventListener('abort', () => resolve()));
+      // Ctrl-C is how --keep ends: the exit code is still the outcome's.
+    }
+    return code;
+  } finally {
+    driver?.destroy();
+    if (pipeline) {
+      const stopping = Date.now();
+      await pipeline.stop();
+      say(
+        `stopped ${pipeline.emulator.owned ? 'moto and ' : ''}the Lambda runner in ${formatDuration(Date.now() - stopping)}`,
+      );
     }
   }
-
-  if (args.once) {
-    await pipeline.stop();
-    return fulfilled ? 0 : 1;
-  }
-  say(`running on ${emulator.endpoint}. Ctrl-C to stop.`);
-  say(`  try: AWS_ENDPOINT_URL=${emulator.endpoint} AWS_REGION=${emulator.region} aws dynamodb scan ...`);
-  await new Promise(() => {});
-  return 0;
 }
 
 main().then(
   (code) => process.exit(code),
   (err) => {
-    console.error(`npm run local: ${(err as Error).message}`);
-    process.exit(1);
+    display.end();
+    console.error(`npm run local: ${(err as Error).stack ?? err}`);
+    process.exit(EXIT.fault);
   },
 );

@@ -11,7 +11,10 @@ export type ShimId =
   | 'event-bus-ref-to-name'
   | 'sqs-event-source-mapping-disabled'
   | 'archive-name'
-  | 'archive-event-pattern-string';
+  | 'archive-event-pattern-string'
+  | 'kms-key-tags'
+  | 'alarm-refs'
+  | 'archive-ref-to-name';
 
 export interface AppliedShim {
   readonly shim: ShimId;
@@ -31,6 +34,16 @@ export const SHIM_REASONS: Record<ShimId, string> = {
   'archive-event-pattern-string':
     "moto's AWS::Events::Archive passes the EventPattern object to json.loads (TypeError, HTTP 500 on " +
     'CreateStack); CloudFormation accepts a Json property as an object or as a string, so the shim sends the string.',
+  'archive-ref-to-name':
+    "moto's AWS::Events::Archive has no physical id either: a Ref to it (the archive name output) yields the " +
+    "Python object's repr. Fn::GetAtt ArchiveName is the same value (an archive Ref is its name).",
+  'alarm-refs':
+    'moto has no CloudFormation support for AWS::CloudWatch::Alarm and skips it, so a Ref or Fn::GetAtt to an ' +
+    'alarm (a dashboard alarm widget) fails CreateStack ("references undefined resource"). The shim puts the ' +
+    "alarm's name (its logical id) and the ARN CloudWatch would give it in their place.",
+  'kms-key-tags':
+    "moto's AWS::KMS::Key hands the CloudFormation Tags ({Key, Value}) to its KMS tagger, which reads the " +
+    "KMS API's {TagKey, TagValue} (KeyError: 'TagKey', HTTP 500 on CreateStack); the shim sends the API's shape.",
   'sqs-event-source-mapping-disabled':
     'moto cannot run Lambda code without Docker, yet an enabled SQS mapping makes it receive every message ' +
     'on arrival, fail the invoke and return it, which burns ApproximateReceiveCount and dead-letters ' +
@@ -98,7 +111,7 @@ export function applyMotoShims(
 
   const buses = new Set(resourcesOfType(template, 'AWS::Events::EventBus').map(([id]) => id));
   const rewrittenBuses = new Set<string>();
-  const shimmed = mapJson(template, (node) => {
+  let shimmed = mapJson(template, (node) => {
     if (!isObject(node)) return node;
     const keys = Object.keys(node);
     if (keys.length === 1 && typeof node.Ref === 'string' && buses.has(node.Ref)) {
@@ -166,6 +179,64 @@ export function applyMotoShims(
       logicalIds: stringified.sort(),
       reason: SHIM_REASONS['archive-event-pattern-string'],
     });
+  }
+
+  const alarms = new Set(resourcesOfType(template, 'AWS::CloudWatch::Alarm').map(([id]) => id));
+  const archives = new Set(resourcesOfType(template, 'AWS::Events::Archive').map(([id]) => id));
+  const alarmRefs = new Set<string>();
+  const archiveRefs = new Set<string>();
+  const withoutAlarmRefs = mapJson(shimmed, (node) => {
+    if (!isObject(node) || Object.keys(node).length !== 1) return node;
+    if (typeof node.Ref === 'string' && archives.has(node.Ref)) {
+      archiveRefs.add(node.Ref);
+      return { 'Fn::GetAtt': [node.Ref, 'ArchiveName'] };
+    }
+    if (typeof node.Ref === 'string' && alarms.has(node.Ref)) {
+      alarmRefs.add(node.Ref);
+      return node.Ref;
+    }
+    const getAtt = node['Fn::GetAtt'];
+    const [id, attribute] = Array.isArray(getAtt)
+      ? getAtt
+      : typeof getAtt === 'string'
+        ? getAtt.split('.')
+        : [];
+    if (typeof id === 'string' && alarms.has(id) && attribute === 'Arn') {
+      alarmRefs.add(id);
+      return {
+        'Fn::Sub': `arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:${id}`,
+      };
+    }
+    return node;
+  }) as CfnTemplate;
+  if (archiveRefs.size > 0) {
+    applied.push({
+      shim: 'archive-ref-to-name',
+      logicalIds: [...archiveRefs].sort(),
+      reason: SHIM_REASONS['archive-ref-to-name'],
+    });
+  }
+  if (alarmRefs.size > 0) {
+    applied.push({
+      shim: 'alarm-refs',
+      logicalIds: [...alarmRefs].sort(),
+      reason: SHIM_REASONS['alarm-refs'],
+    });
+  }
+  shimmed = withoutAlarmRefs;
+
+  const retagged: string[] = [];
+  for (const [id, resource] of resourcesOfType(shimmed, 'AWS::KMS::Key')) {
+    const tags = resource.Properties?.Tags;
+    if (!Array.isArray(tags) || tags.length === 0) continue;
+    resource.Properties = {
+      ...resource.Properties,
+      Tags: tags.map((t: Json) => (isObject(t) && 'Key' in t ? { TagKey: t.Key, TagValue: t.Value } : t)),
+    };
+    retagged.push(id);
+  }
+  if (retagged.length > 0) {
+    applied.push({ shim: 'kms-key-tags', logicalIds: retagged.sort(), reason: SHIM_REASONS['kms-key-tags'] });
   }
 
   return { template: shimmed, applied };

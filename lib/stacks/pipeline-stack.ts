@@ -24,6 +24,7 @@ import {
 } from '../../lambda/contracts';
 import type { StageConfig } from '../config';
 import { EventConsumer } from '../constructs/event-consumer';
+import { monitoredStepOf, PipelineMonitoring } from '../constructs/pipeline-monitoring';
 import { ANALYTICS_SHARDS, seenMarkerTtlDays } from '../defaults';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -72,6 +73,11 @@ export interface PipelineStackProps extends StackProps {
   readonly ordersTable: ITable;
   readonly inventoryTable: ITable;
   readonly analyticsTable: ITable;
+  /**
+   * Base URL of docs/runbook.md for the alarm descriptions (e.g. the file on your Git host).
+   * @default - the repository-relative path
+   */
+  readonly runbookUrl?: string;
 }
 
 /**
@@ -82,6 +88,8 @@ export class PipelineStack extends Stack {
   public readonly eventBus: EventBus;
   public readonly archive: Archive;
   public readonly consumers: Readonly<Record<ConsumerName, EventConsumer>>;
+  /** Alarms of every step, their SNS topic and the stage's dashboard. */
+  public readonly monitoring: PipelineMonitoring;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
@@ -205,6 +213,16 @@ export class PipelineStack extends Stack {
       consumers[name] = consumer;
     }
     this.consumers = consumers;
+
+    this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
+      stage: config.stage,
+      eventBus: this.eventBus,
+      steps: Object.entries(consumers).map(([name, consumer]) => monitoredStepOf(name, consumer)),
+      runbookUrl: props.runbookUrl,
+      removalPolicy: config.isProduction ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
+    new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
 
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
     new CfnOutput(this, 'EventBusArn', { value: this.eventBus.eventBusArn });

@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stockKey } from '../../lambda/adapters/inventory-repository';
 import { type OrderToPlace, placeOrders } from '../../lambda/adapters/order-producer';
 import { TEST_ORDER_PREFIX } from '../../lib/config';
@@ -13,8 +13,10 @@ import { type LocalPipeline, startLocalPipeline } from '../../local/local-pipeli
 import { eventually } from './support/poll';
 
 /**
- * The real app (cdk synth of the dev stage) deployed to moto, its bundles run by the local Lambda
- * runner: orders placed through the producer reach the final state the design gives them.
+ * startLocalPipeline (what `npm run local` uses): the real app deployed to a moto of its own, its bundles
+ * run by the local Lambda runner; orders placed through the producer reach the final state the design
+ * gives them. It deploys the assembly the suite's global setup synthesized (stage local) rather than
+ * synthesizing again.
  */
 
 const FINAL = new Set(['FULFILLED', 'REJECTED', 'CANCELLED']);
@@ -27,7 +29,12 @@ let events: EventBridgeClient;
 const reports: InvocationReport[] = [];
 
 beforeAll(async () => {
-  pipeline = await startLocalPipeline({ runner: { onInvocation: (r) => reports.push(r) } });
+  const { assemblyDirectory } = inject('pipelineTarget');
+  pipeline = await startLocalPipeline({
+    synth: false,
+    assemblyDirectory,
+    runner: { onInvocation: (r) => reports.push(r) },
+  });
   ddb = DynamoDBDocumentClient.from(new DynamoDBClient(pipeline.emulator.clientConfig));
   sqs = new SQSClient(pipeline.emulator.clientConfig);
   events = new EventBridgeClient(pipeline.emulator.clientConfig);

@@ -15,9 +15,11 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   DeleteMessageCommand,
+  GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
   SQSClient,
+  StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorText } from '../../local/deploy';
@@ -197,6 +199,19 @@ describe('moto EventBridge to SQS', () => {
       new ReceiveMessageCommand({ QueueUrl: dlqUrl, WaitTimeSeconds: 1, MaxNumberOfMessages: 10 }),
     );
     expect(dead.Messages?.map((m) => m.Body)).toEqual(['poison']);
+  });
+
+  it('fails StartMessageMoveTask, which moto does not implement (why the suite redrives by re-sending)', async () => {
+    // GIVEN the DLQ of a queue
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }),
+    );
+    // WHEN a DLQ redrive is started the way the SQS console and CLI start one
+    const err = await sqs
+      .send(new StartMessageMoveTaskCommand({ SourceArn: Attributes?.QueueArn }))
+      .catch((e: unknown) => e);
+    // THEN moto answers 500 (a Python NotImplementedError), not a task handle
+    expect((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode).toBe(500);
   });
 });
 

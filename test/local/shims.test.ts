@@ -42,7 +42,11 @@ function pipelineTemplate(): CfnTemplate {
         Properties: { FunctionName: { Ref: 'Fn' }, EventSourceArn: { 'Fn::GetAtt': ['Queue', 'Arn'] } },
       },
     },
-    Outputs: { EventBusName: { Value: { Ref: 'Bus' } }, QueueUrl: { Value: { Ref: 'Queue' } } },
+    Outputs: {
+      EventBusName: { Value: { Ref: 'Bus' } },
+      QueueUrl: { Value: { Ref: 'Queue' } },
+      EventArchiveName: { Value: { Ref: 'BusArchive' } },
+    },
   };
 }
 
@@ -106,6 +110,65 @@ describe('applyMotoShims', () => {
     // THEN nothing is reported and the copy equals the input
     expect(applied).toEqual([]);
     expect(template).toEqual(tables);
+  });
+
+  it('GIVEN an output naming the archive WHEN shimmed THEN it reads the ArchiveName attribute', () => {
+    // WHEN the moto shims are applied to the pipeline template
+    const { template, applied } = applyMotoShims(pipelineTemplate(), { stackName: STACK });
+    // THEN the archive Ref became its ArchiveName attribute
+    expect(template.Outputs?.EventArchiveName?.Value).toEqual({
+      'Fn::GetAtt': ['BusArchive', 'ArchiveName'],
+    });
+    expect(applied.filter((a) => a.shim === 'archive-ref-to-name').map((a) => a.logicalIds)).toEqual([
+      ['BusArchive'],
+    ]);
+  });
+
+  it('GIVEN a KMS key with CloudFormation tags WHEN shimmed THEN moto gets the KMS API tag shape', () => {
+    // GIVEN a key tagged as CDK's Tags aspect tags it
+    const t: CfnTemplate = {
+      Resources: {
+        Key: {
+          Type: 'AWS::KMS::Key',
+          Properties: { KeyPolicy: {}, Tags: [{ Key: 'project', Value: 'order-pipeline' }] },
+        },
+        Untagged: { Type: 'AWS::KMS::Key', Properties: { KeyPolicy: {} } },
+      },
+    };
+    // WHEN the moto shims are applied
+    const { template, applied } = applyMotoShims(t, { stackName: STACK });
+    // THEN its tags are {TagKey, TagValue}, the untagged key is left alone, and the original is unchanged
+    expect(template.Resources?.Key?.Properties?.Tags).toEqual([
+      { TagKey: 'project', TagValue: 'order-pipeline' },
+    ]);
+    expect(applied.filter((a) => a.shim === 'kms-key-tags').map((a) => a.logicalIds)).toEqual([['Key']]);
+    expect(t.Resources?.Key?.Properties?.Tags).toEqual([{ Key: 'project', Value: 'order-pipeline' }]);
+  });
+
+  it('GIVEN a dashboard that references alarms WHEN shimmed THEN the references become the alarm name and ARN', () => {
+    // GIVEN an alarm (which moto skips) and a dashboard whose body names it
+    const t: CfnTemplate = {
+      Resources: {
+        Alarm: { Type: 'AWS::CloudWatch::Alarm', Properties: { Threshold: 1 } },
+        Dashboard: {
+          Type: 'AWS::CloudWatch::Dashboard',
+          Properties: {
+            DashboardBody: { 'Fn::Join': ['', ['{"alarms":["', { 'Fn::GetAtt': ['Alarm', 'Arn'] }, '"]}']] },
+          },
+        },
+      },
+      Outputs: { AlarmName: { Value: { Ref: 'Alarm' } } },
+    };
+    // WHEN the moto shims are applied
+    const { template, applied } = applyMotoShims(t, { stackName: STACK });
+    // THEN no Ref or GetAtt to the alarm is left, and the alarm itself stays in the template
+    expect(JSON.stringify(template.Resources?.Dashboard)).toContain(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's ${} syntax, not a template literal
+      '{"Fn::Sub":"arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:Alarm"}',
+    );
+    expect(template.Outputs?.AlarmName?.Value).toBe('Alarm');
+    expect(template.Resources?.Alarm).toEqual(t.Resources?.Alarm);
+    expect(applied.filter((a) => a.shim === 'alarm-refs').map((a) => a.logicalIds)).toEqual([['Alarm']]);
   });
 
   it('keeps a mapping that is already disabled out of the report', () => {

@@ -319,12 +319,21 @@ describe.each(['dev', 'prod'] as const)('PipelineStack (%s)', (stage) => {
     }
   });
 
-  it('outputs the bus, the archive and every function, queue and DLQ under predictable names', () => {
+  it('outputs the bus, the archive, every function, queue and DLQ, and the alarm topic and dashboard under predictable names', () => {
     const outputs = Object.keys(s.template.toJSON().Outputs ?? {}).sort();
     const perConsumer = CONSUMERS.flatMap((name) =>
       ['FunctionName', 'QueueUrl', 'DlqUrl', 'TargetDlqUrl'].map((suffix) => `${DESIGN[name].id}${suffix}`),
     );
-    expect(outputs).toEqual(['EventArchiveName', 'EventBusArn', 'EventBusName', ...perConsumer].sort());
+    expect(outputs).toEqual(
+      [
+        'AlarmTopicArn',
+        'DashboardName',
+        'EventArchiveName',
+        'EventBusArn',
+        'EventBusName',
+        ...perConsumer,
+      ].sort(),
+    );
     const consumer = s.pipeline.consumers['take-payment'];
     expect(s.template.toJSON().Outputs).toMatchObject({
       TakePaymentQueueUrl: { Value: { Ref: s.id(consumer.queue) } },

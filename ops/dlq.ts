@@ -1,0 +1,526 @@
+import { type CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  type EventBridgeClient,
+  PutEventsCommand,
+  type PutEventsRequestEntry,
+} from '@aws-sdk/client-eventbridge';
+import {
+  ListMessageMoveTasksCommand,
+  type Message,
+  type MessageAttributeValue,
+  SendMessageBatchCommand,
+  type SQSClient,
+  StartMessageMoveTaskCommand,
+} from '@aws-sdk/client-sqs';
+import { PUT_EVENTS_BASE_DELAY_MS, PUT_EVENTS_MAX_ATTEMPTS } from '../lambda/contracts/limits';
+import type { DeadLetterQueue, PipelineResources } from './discovery';
+import { describeError, OpsError, UsageError } from './errors';
+import { type MessageSummary, parseEventBody, summariseMessage } from './messages';
+import type { Progress } from './progress';
+import { deleteMessages, peek, queueDepth, receive, release, SQS_BATCH } from './sqs';
+
+/** What the DLQ commands need; the CLI builds it, unit tests pass mocks and fakes. */
+export interface DlqContext {
+  readonly sqs: SQSClient;
+  readonly events: EventBridgeClient;
+  readonly cloudwatch: CloudWatchClient;
+  readonly resources: PipelineResources;
+  /** An endpoint is set (LocalStack, moto): no CloudWatch metrics, maybe no move tasks. */
+  readonly isEmulator: boolean;
+  readonly now: () => Date;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly progress: Progress;
+  /** Notes for the operator while working (method chosen, fallbacks). */
+  readonly note: (line: string) => void;
+}
+
+// ---------------------------------------------------------------------------------------------- list
+
+export interface DlqStatus {
+  readonly name: string;
+  readonly kind: DeadLetterQueue['kind'];
+  readonly step: string;
+  readonly messages: number;
+  readonly inFlight: number;
+  /** Age of the oldest message in ms; undefined when empty or unknown. */
+  readonly oldestAgeMs?: number;
+  /** Where the age comes from. */
+  readonly ageSource: 'cloudwatch' | 'peek' | 'none';
+}
+
+/** How far back to look for the ApproximateAgeOfOldestMessage datapoint (SQS publishes one a minute). */
+const AGE_METRIC_LOOKBACK_MS = 15 * 60_000;
+
+async function agesFromCloudWatch(
+  cloudwatch: CloudWatchClient,
+  queueNames: readonly string[],
+  now: Date,
+): Promise<Map<string, number>> {
+  const ages = new Map<string, number>();
+  if (queueNames.length === 0) return ages;
+  const res = await cloudwatch.send(
+    new GetMetricDataCommand({
+      StartTime: new Date(now.getTime() - AGE_METRIC_LOOKBACK_MS),
+      EndTime: now,
+      ScanBy: 'TimestampDescending',
+      MetricDataQueries: queueNames.map((name, i) => ({
+        Id: `q${i}`,
+        ReturnData: true,
+        MetricStat: {
+          Metric: {
+            Namespace: 'AWS/SQS',
+            MetricName: 'ApproximateAgeOfOldestMessage',
+            Dimensions: [{ Name: 'QueueName', Value: name }],
+          },
+          Period: 60,
+          Stat: 'Maximum',
+        },
+      })),
+    }),
+  );
+  for (const result of res.MetricDataResults ?? []) {
+    const index = Number(result.Id?.slice(1));
+    const latest = result.Values?.[0];
+    const name = queueNames[index];
+    if (name !== undefined && latest !== undefined) ages.set(name, latest * 1000);
+  }
+  return ages;
+}
+
+/** Oldest SentTimestamp among the first messages a peek returns: exact for small DLQs, a lower bound otherwise. */
+async function ageFromPeek(sqs: SQSClient, url: string, now: Date): Promise<number | undefined> {
+  const { messages } = await peek(sqs, url, SQS_BATCH);
+  const sent = messages
+    .map((m) => Number(m.Attributes?.SentTimestamp))
+    .filter((t) => Number.isFinite(t) && t > 0);
+  return sent.length === 0 ? undefined : now.getTime() - Math.min(...sent);
+}
+
+export async function listDlqs(ctx: DlqContext): Promise<DlqStatus[]> {
+  const depths = await Promise.all(ctx.resources.dlqs.map((d) => queueDepth(ctx.sqs, d.url)));
+  const now = ctx.now();
+  const nonEmpty = ctx.resources.dlqs.filter(
+    (_, i) => (depths[i]?.visible ?? 0) + (depths[i]?.inFlight ?? 0) > 0,
+  );
+  const queueName = (d: DeadLetterQueue) => d.url.split('/').pop() ?? d.url;
+  const cloudWatchAges = ctx.isEmulator
+    ? new Map<string, number>()
+    : await agesFromCloudWatch(ctx.cloudwatch, nonEmpty.map(queueName), now);
+  const statuses: DlqStatus[] = [];
+  for (const [i, d] of ctx.resources.dlqs.entries()) {
+    const depth = depths[i] ?? { visible: 0, inFlight: 0 };
+    const empty = depth.visible + depth.inFlight === 0;
+    let oldestAgeMs: number | undefined;
+    let ageSource: DlqStatus['ageSource'] = 'none';
+    if (!empty && ctx.isEmulator) {
+      oldestAgeMs = depth.visible > 0 ? await ageFromPeek(ctx.sqs, d.url, now) : undefined;
+      ageSource = oldestAgeMs === undefined ? 'none' : 'peek';
+    } else if (!empty) {
+      oldestAgeMs = cloudWatchAges.get(queueName(d));
+      ageSource = oldestAgeMs === undefined ? 'none' : 'cloudwatch';
+    }
+    statuses.push({
+      name: d.name,
+      kind: d.kind,
+      step: d.step,
+      messages: depth.visible,
+      inFlight: depth.inFlight,
+      ...(oldestAgeMs === undefined ? {} : { oldestAgeMs }),
+      ageSource,
+    });
+  }
+  return statuses;
+}
+
+// ---------------------------------------------------------------------------------------------- peek
+
+export interface PeekOutcome {
+  readonly dlq: DeadLetterQueue;
+  readonly depth: number;
+  readonly messages: readonly MessageSummary[];
+  readonly notReleased: number;
+}
+
+export async function peekDlq(ctx: DlqContext, dlq: DeadLetterQueue, limit: number): Promise<PeekOutcome> {
+  const depth = await queueDepth(ctx.sqs, dlq.url);
+  const { messages, notReleased } = await peek(ctx.sqs, dlq.url, limit);
+  return {
+    dlq,
+    depth: depth.visible,
+    messages: messages.map((m) => summariseMessage(m, dlq.kind, dlq.step)),
+    notReleased,
+  };
+}
+
+// ------------------------------------------------------------------------------------------- redrive
+
+export type RedriveMethod = 'auto' | 'move-task' | 'resend';
+
+export interface RedriveOptions {
+  readonly dryRun: boolean;
+  /** Messages per second; undefined = as fast as the endpoint takes them. */
+  readonly rate?: number;
+  /** Source DLQs only: a move task (SQS moves them), or receive / re-send / delete by the CLI. */
+  readonly method: RedriveMethod;
+  /** How many messages a dry run shows. */
+  readonly sample: number;
+}
+
+export interface FailedMessage {
+  readonly messageId: string;
+  readonly reason: string;
+}
+
+export interface RedriveOutcome {
+  readonly dlq: DeadLetterQueue;
+  /** What was done: SQS move task, re-send to the source queue, or PutEvents back on the bus. */
+  readonly method: 'move-task' | 'resend' | 'put-events';
+  readonly dryRun: boolean;
+  /** Messages in the DLQ when the redrive started. */
+  readonly found: number;
+  /** Messages back on their way (moved, re-sent or put on the bus) and removed from the DLQ. */
+  readonly redriven: number;
+  /** Left in the DLQ, with why. */
+  readonly failed: readonly FailedMessage[];
+  /** Re-sent but still in the DLQ (its delete failed): a later redrive sends it again, which dedup absorbs. */
+  readonly notDeleted: number;
+  /** Dry runs: what would be redriven. */
+  readonly sample?: readonly MessageSummary[];
+  readonly moveTask?: { readonly status: string; readonly failureReason?: string };
+}
+
+export function redriveSucceeded(o: RedriveOutcome): boolean {
+  return (
+    o.failed.length === 0 &&
+    o.notDeleted === 0 &&
+    (o.moveTask === undefined || o.moveTask.status === 'COMPLETED')
+  );
+}
+
+/**
+ * An operation the endpoint does not implement: moto answers StartMessageMoveTask with a 500 HTML page
+ * (NotImplementedError), other emulators with an error code. Only consulted for emulator endpoints.
+ */
+export function isNotImplemented(err: unknown): boolean {
+  const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const names = [
+    'UnsupportedOperation',
+    'AWS.SimpleQueueService.UnsupportedOperation',
+    'InvalidAction',
+    'UnknownOperationException',
+    'NotImplemented',
+    'NotImplementedException',
+  ];
+  if (e.name && names.includes(e.name)) return true;
+  const status = e.$metadata?.httpStatusCode;
+  if (status === 501) return true;
+  return (
+    status === 500 &&
+    /not valid JSON|Deserialization error|Unexpected token|NotImplemented/i.test(e.message ?? '')
+  );
+}
+
+/** Paces work to `rate` items per second. */
+class Pacer {
+  private readonly startedAt: number;
+  private done = 0;
+  constructor(
+    private readonly ctx: Pick<DlqContext, 'now' | 'sleep'>,
+    private readonly rate: number | undefined,
+  ) {
+    this.startedAt = ctx.now().getTime();
+  }
+  /** How many to take next (at most a batch; one second's worth when the rate is lower). */
+  batchSize(): number {
+    return this.rate === undefined ? SQS_BATCH : Math.max(1, Math.min(SQS_BATCH, Math.floor(this.rate)));
+  }
+  async after(count: number): Promise<void> {
+    this.done += count;
+    if (this.rate === undefined) return;
+    const due = this.startedAt + (this.done / this.rate) * 1000;
+    const wait = due - this.ctx.now().getTime();
+    if (wait > 0) await this.ctx.sleep(wait);
+  }
+}
+
+/** Long enough to re-send a batch and delete it; a CLI killed in between leaves the batch in the DLQ. */
+const REDRIVE_VISIBILITY_SECONDS = 60;
+
+async function drain(
+  ctx: DlqContext,
+  dlq: DeadLetterQueue,
+  found: number,
+  rate: number | undefined,
+  forward: (messages: readonly Message[]) => Promise<{ sent: Message[]; failed: FailedMessage[] }>,
+): Promise<{ redriven: number; failed: FailedMessage[]; notDeleted: number }> {
+  const pacer = new Pacer(ctx, rate);
+  const failed: FailedMessage[] = [];
+  const attempted = new Set<string>();
+  // Messages that could not be forwarded stay hidden until the end, so the loop does not meet them
+  // again; then they are made visible for the next attempt. Latest receipt handle per message id.
+  const held = new Map<string, string>();
+  let redriven = 0;
+  let notDeleted = 0;
+  ctx.progress.start(found, `redrive ${dlq.name}`);
+  try {
+    // Only the messages there at the start: one that fails again and returns is for the next redrive.
+    while (attempted.size < found) {
+      const received = await receive(
+        ctx.sqs,
+        dlq.url,
+        Math.min(pacer.batchSize(), found - attempted.size),
+        REDRIVE_VISIBILITY_SECONDS,
+      );
+      if (received.length === 0) break;
+      const batch: Message[] = [];
+      for (const m of received) {
+        const id = m.MessageId ?? '';
+        if (attempted.has(id)) {
+          if (m.ReceiptHandle) held.set(id, m.ReceiptHandle);
+        } else {
+          attempted.add(id);
+          batch.push(m);
+        }
+      }
+      if (batch.length === 0) continue;
+      const result = await forward(batch);
+      // Delete only what the destination accepted: never before the re-send succeeded.
+      const notDeletedHandles = await deleteMessages(
+        ctx.sqs,
+        dlq.url,
+        result.sent.map((m) => m.ReceiptHandle ?? ''),
+      );
+      notDeleted += notDeletedHandles.length;
+      redriven += result.sent.length - notDeletedHandles.length;
+      failed.push(...result.failed);
+      const sentIds = new Set(result.sent.map((m) => m.MessageId));
+      for (const m of batch) {
+        if (!sentIds.has(m.MessageId) && m.ReceiptHandle) held.set(m.MessageId ?? '', m.ReceiptHandle);
+      }
+      ctx.progress.update(attempted.size);
+      await pacer.after(batch.length);
+    }
+  } finally {
+    ctx.progress.stop();
+    await release(ctx.sqs, dlq.url, [...held.values()]);
+  }
+  return { redriven, failed, notDeleted };
+}
+
+/** SQS message attributes as SendMessage takes them (the received shape has extra list fields). */
+function attributesToSend(m: Message): Record<string, MessageAttributeValue> | undefined {
+  const entries = Object.entries(m.MessageAttributes ?? {}).map(([name, v]) => [
+    name,
+    {
+      DataType: v.DataType,
+      ...(v.StringValue === undefined ? {} : { StringValue: v.StringValue }),
+      ...(v.BinaryValue === undefined ? {} : { BinaryValue: v.BinaryValue }),
+    } as MessageAttributeValue,
+  ]);
+  return entries.length === 0 ? undefined : Object.fromEntries(entries);
+}
+
+async function resendToSource(ctx: DlqContext, dlq: DeadLetterQueue, found: number, rate?: number) {
+  const target = dlq.sourceQueueUrl;
+  if (!target) throw new OpsError(`${dlq.name}: no source queue output (<Step>QueueUrl) to redrive to.`);
+  return drain(ctx, dlq, found, rate, async (messages) => {
+    const res = await ctx.sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: target,
+        Entries: messages.map((m, i) => {
+          const attributes = attributesToSend(m);
+          return {
+            Id: String(i),
+            MessageBody: m.Body ?? '',
+            ...(attributes ? { MessageAttributes: attributes } : {}),
+          };
+        }),
+      }),
+    );
+    const ok = new Set((res.Successful ?? []).map((s) => s.Id));
+    const failures = new Map(
+      (res.Failed ?? []).map((f) => [f.Id, `${f.Code ?? 'error'}: ${f.Message ?? ''}`.trim()]),
+    );
+    return {
+      sent: messages.filter((_, i) => ok.has(String(i))),
+      failed: messages
+        .map((m, i) => ({ m, i }))
+        .filter(({ i }) => !ok.has(String(i)))
+        .map(({ m, i }) => ({
+          messageId: m.MessageId ?? '',
+          reason: `SendMessage to the source queue refused it (${failures.get(String(i)) ?? 'no result entry'})`,
+        })),
+    };
+  });
+}
+
+/**
+ * PutEvents for the events of one batch; refused entries are retried (PutEvents fails per entry
+ * without throwing), then reported. Returns the indexes of accepted entries and the reasons of the rest.
+ */
+async function putEvents(
+  ctx: DlqContext,
+  entries: readonly PutEventsRequestEntry[],
+): Promise<{ accepted: Set<number>; refused: Map<number, string> }> {
+  const accepted = new Set<number>();
+  const refused = new Map<number, string>();
+  let pending = entries.map((entry, index) => ({ entry, index }));
+  for (let attempt = 1; pending.length > 0; attempt++) {
+    const res = await ctx.events.send(new PutEventsCommand({ Entries: pending.map((p) => p.entry) }));
+    const retry: typeof pending = [];
+    pending.forEach((p, i) => {
+      const result = res.Entries?.[i];
+      if (result?.EventId && !result.ErrorCode) {
+        accepted.add(p.index);
+        refused.delete(p.index);
+      } else {
+        refused.set(
+          p.index,
+          `${result?.ErrorCode ?? 'MissingResultEntry'}${result?.ErrorMessage ? `: ${result.ErrorMessage}` : ''}`,
+        );
+        retry.push(p);
+      }
+    });
+    if (attempt >= PUT_EVENTS_MAX_ATTEMPTS) break;
+    pending = retry;
+    if (pending.length > 0) await ctx.sleep(PUT_EVENTS_BASE_DELAY_MS * 2 ** (attempt - 1));
+  }
+  return { accepted, refused };
+}
+
+async function putBackOnBus(ctx: DlqContext, dlq: DeadLetterQueue, found: number, rate?: number) {
+  return drain(ctx, dlq, found, rate, async (messages) => {
+    const failed: FailedMessage[] = [];
+    const events: { message: Message; entry: PutEventsRequestEntry }[] = [];
+    for (const message of messages) {
+      const { event, problem } = parseEventBody(message.Body);
+      if (!event) {
+        failed.push({ messageId: message.MessageId ?? '', reason: `left in the DLQ: ${problem}` });
+        continue;
+      }
+      // The original detail-type, source and detail: consumers deduplicate on the business key in the
+      // detail, so a redelivered fact is a no-op for every rule that already processed it.
+      events.push({
+        message,
+        entry: {
+          EventBusName: ctx.resources.eventBusName,
+          Source: event.source,
+          DetailType: event['detail-type'],
+          Detail: JSON.stringify(event.detail),
+          ...(event.resources && event.resources.length > 0 ? { Resources: [...event.resources] } : {}),
+        },
+      });
+    }
+    if (events.length === 0) return { sent: [], failed };
+    const { accepted, refused } = await putEvents(
+      ctx,
+      events.map((e) => e.entry),
+    );
+    events.forEach((e, i) => {
+      if (!accepted.has(i)) {
+        failed.push({
+          messageId: e.message.MessageId ?? '',
+          reason: `PutEvents refused it (${refused.get(i) ?? 'unknown'})`,
+        });
+      }
+    });
+    return { sent: events.filter((_, i) => accepted.has(i)).map((e) => e.message), failed };
+  });
+}
+
+const MOVE_TASK_POLL_MS = 2_000;
+const MOVE_TASK_DONE = new Set(['COMPLETED', 'CANCELLED', 'FAILED']);
+
+async function moveTask(ctx: DlqContext, dlq: DeadLetterQueue, dlqArn: string, found: number, rate?: number) {
+  if (!dlq.sourceQueueUrl)
+    throw new OpsError(`${dlq.name}: no source queue output (<Step>QueueUrl) to redrive to.`);
+  const destination = await queueDepth(ctx.sqs, dlq.sourceQueueUrl);
+  const started = await ctx.sqs.send(
+    new StartMessageMoveTaskCommand({
+      SourceArn: dlqArn,
+      DestinationArn: destination.arn,
+      ...(rate === undefined
+        ? {}
+        : { MaxNumberOfMessagesPerSecond: Math.max(1, Math.min(500, Math.floor(rate))) }),
+    }),
+  );
+  ctx.note(`started SQS move task ${started.TaskHandle ?? ''} from ${dlq.name} to its source queue`);
+  ctx.progress.start(found, `redrive ${dlq.name}`);
+  try {
+    for (;;) {
+      const res = await ctx.sqs.send(new ListMessageMoveTasksCommand({ SourceArn: dlqArn, MaxResults: 10 }));
+      const task =
+        (res.Results ?? []).find((t) => !started.TaskHandle || t.TaskHandle === started.TaskHandle) ??
+        res.Results?.[0];
+      const moved = task?.ApproximateNumberOfMessagesMoved ?? 0;
+      ctx.progress.update(moved);
+      if (task?.Status && MOVE_TASK_DONE.has(task.Status)) {
+        return {
+          redriven: moved,
+          status: task.Status,
+          ...(task.FailureReason ? { failureReason: task.FailureReason } : {}),
+        };
+      }
+      await ctx.sleep(MOVE_TASK_POLL_MS);
+    }
+  } finally {
+    ctx.progress.stop();
+  }
+}
+
+export async function redriveDlq(
+  ctx: DlqContext,
+  dlq: DeadLetterQueue,
+  options: RedriveOptions,
+): Promise<RedriveOutcome> {
+  if (options.rate !== undefined && !(options.rate > 0)) {
+    throw new UsageError(`--rate must be a positive number of messages per second, got ${options.rate}.`);
+  }
+  if (dlq.kind === 'target' && options.method !== 'auto') {
+    throw new UsageError(
+      `--method applies to queue DLQs only: ${dlq.name} holds events EventBridge could not deliver, which go back on the bus with PutEvents.`,
+    );
+  }
+  const depth = await queueDepth(ctx.sqs, dlq.url);
+  const found = depth.visible;
+  let method: RedriveOutcome['method'] =
+    dlq.kind === 'target' ? 'put-events' : options.method === 'resend' ? 'resend' : 'move-task';
+  const base = { dlq, dryRun: options.dryRun, found, failed: [], notDeleted: 0, redriven: 0 };
+
+  if (options.dryRun) {
+    const { messages } = await peek(ctx.sqs, dlq.url, Math.min(options.sample, Math.max(found, 1)));
+    return { ...base, method, sample: messages.map((m) => summariseMessage(m, dlq.kind, dlq.step)) };
+  }
+  if (found === 0) return { ...base, method };
+
+  if (method === 'put-events')
+    return { ...base, method, ...(await putBackOnBus(ctx, dlq, found, options.rate)) };
+  if (method === 'move-task') {
+    try {
+      const task = await moveTask(ctx, dlq, depth.arn, found, options.rate);
+      return {
+        ...base,
+        method,
+        redriven: task.redriven,
+        moveTask: {
+          status: task.status,
+          ...(task.failureReason ? { failureReason: task.failureReason } : {}),
+        },
+      };
+    } catch (err) {
+      if (!(options.method === 'auto' && ctx.isEmulator && isNotImplemented(err))) {
+        throw new OpsError(
+          `StartMessageMoveTask failed for ${dlq.name}: ${describeError(err)}` +
+            (options.method === 'move-task' || !ctx.isEmulator
+              ? ' (retry with --method resend to re-send the messages from this machine)'
+              : ''),
+        );
+      }
+      ctx.note(
+        `this endpoint does not implement SQS move tasks: re-sending each message to the source queue, then deleting it`,
+      );
+      method = 'resend';
+    }
+  }
+  return { ...base, method, ...(await resendToSource(ctx, dlq, found, options.rate)) };
+}

@@ -1,0 +1,605 @@
+import { readFileSync } from 'node:fs';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, describe, type ExpectStatic, inject, it } from 'vitest';
+import { reservationKey } from '../../lambda/adapters/inventory-repository';
+import type { OrderToPlace } from '../../lambda/adapters/order-producer';
+import { SDK_MAX_ATTEMPTS } from '../../lambda/contracts/limits';
+import type { OrderRecord } from '../../lambda/domain/order';
+import { TEST_ORDER_PREFIX } from '../../lib/config';
+import type { InvocationReport } from '../../local/lambda-runner';
+import type { LogLine } from './support/function-logs';
+import {
+  daysOf,
+  FULFILLED_PATH,
+  md5,
+  PipelineUnderTest,
+  publishedEvents,
+  statusesOf,
+} from './support/pipeline';
+import { eventually } from './support/poll';
+
+/**
+ * The reliability scenarios of shared/reliability.md marked L, against the deployed pipeline of the
+ * target INTEGRATION_TARGET names (test/integration/support/target.ts). One deployment serves every test;
+ * the tests run concurrently because most of their time is spent waiting for visibility timeouts.
+ * Faults come from the stage's fault rules (lib/config.ts) or, on the local target, the fault proxy.
+ */
+
+const pipeline = new PipelineUnderTest(inject('pipelineTarget'));
+const { target } = pipeline;
+afterAll(() => pipeline.close());
+
+const STEPS = ['validate-order', 'reserve-stock', 'take-payment', 'fulfil-order'] as const;
+const ALL_PUBLISHED = ['OrderFulfilled', 'OrderValidated', 'PaymentSucceeded', 'StockReserved'];
+const TRANSITIONED = 'order transitioned';
+const REPUBLISHED = 'repeat delivery: published the stored event';
+const ALREADY_DONE = 'repeat delivery: already done, nothing to do';
+const REJECTED = 'record rejected: not a valid event for this function';
+const FAILED = 'record failed: it will be redelivered, then dead-lettered after maxReceiveCount';
+const FAULT = 'fault injection';
+
+/** Test timeouts: the waits inside each test have their own, shorter deadlines. */
+const MARGIN_MS = 120_000;
+const FLOW_TEST_MS = pipeline.flowMs(1) + MARGIN_MS;
+const RETRIED_FLOW_TEST_MS = pipeline.flowMs(STEPS.length) + MARGIN_MS;
+const DEAD_LETTER_TEST_MS = pipeline.deadLetterMs('ValidateOrder') + MARGIN_MS;
+const REDRIVE_TEST_MS = pipeline.deadLetterMs('ReserveStock') + pipeline.flowMs(1) + MARGIN_MS;
+
+function anOrder(
+  orderId: string,
+  productId: string,
+  quantity = 1,
+  customerId = `cus-${orderId}`,
+): OrderToPlace {
+  return { orderId, customerId, currency: 'EUR', lines: [{ productId, quantity, unitPrice: 1_250 }] };
+}
+
+/** Waits until the functions' logs for `needle` satisfy `accept`; returns them. */
+function logsFor(
+  needle: string,
+  what: string,
+  accept: (lines: LogLine[]) => boolean,
+  timeoutMs: number,
+): Promise<LogLine[]> {
+  return eventually(
+    what,
+    async () => {
+      const lines = await pipeline.logs.search(needle);
+      return accept(lines) ? lines : undefined;
+    },
+    timeoutMs,
+    1_000,
+  );
+}
+
+const by = (service: string, message: string) => (l: LogLine) =>
+  l.service === service && l.message === message;
+
+/** Every step logged a fault on the first delivery, then `recovery` on the second. */
+function retriedAtEveryStep(recovery: string) {
+  return (lines: LogLine[]) =>
+    STEPS.every(
+      (step) =>
+        lines.some((l) => by(step, FAULT)(l) && l.receiveCount === 1) &&
+        lines.some((l) => by(step, recovery)(l) && l.receiveCount === 2),
+    );
+}
+
+/** The local runner's invocation reports (the local target only). */
+function invocationReports(): InvocationReport[] {
+  if (!target.invocationsFile) return [];
+  return readFileSync(target.invocationsFile, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as InvocationReport);
+}
+
+/** One transition per step, one reservation, one charge, one fulfilment, every stored event published. */
+function expectFulfilledOnce(expect: ExpectStatic, order: OrderRecord) {
+  expect(order.status).toBe('FULFILLED');
+  expect(statusesOf(order)).toEqual(FULFILLED_PATH);
+  expect(order.payment).toMatchObject({ status: 'CAPTURED', amount: order.totalAmount });
+  expect(order.fulfilmentId).toEqual(expect.any(String));
+  expect(publishedEvents(order)).toEqual(ALL_PUBLISHED);
+}
+
+/** Analytics counts a fulfilment when it consumes OrderFulfilled, after the order's last write. */
+async function fulfilledUnits(productId: string, orders: readonly OrderRecord[], expected: number) {
+  const days = orders.flatMap(daysOf);
+  return eventually(
+    `analytics to count ${expected} fulfilled units of ${productId}`,
+    async () => {
+      const units = await pipeline.fulfilledUnits(productId, days);
+      return units >= expected ? units : undefined;
+    },
+    pipeline.flowMs(),
+    500,
+  );
+}
+
+describe.concurrent(`the order pipeline on ${target.kind} (stage ${target.stage})`, () => {
+  describe('orders that go through (scenarios 1, 17, compensation)', () => {
+    it(
+      'GIVEN 30 orders WHEN they are placed THEN all 30 are FULFILLED with one reservation, one charge and one fulfilment each, and none is dead-lettered',
+      async ({ expect }) => {
+        // GIVEN stock for 100 units and 30 orders of 2 units
+        const product = pipeline.productId('happy');
+        await pipeline.seedStock(product, 100);
+        const orders = Array.from({ length: 30 }, (_, i) =>
+          anOrder(pipeline.orderId(`happy-${i}`), product, 2),
+        );
+        // WHEN they are placed on the bus
+        await pipeline.place(orders);
+        // THEN every order is fulfilled exactly once
+        const final = await pipeline.finalOrders(orders.map((o) => o.orderId));
+        for (const order of final) expectFulfilledOnce(expect, order);
+        const reservations = await Promise.all(orders.map((o) => pipeline.reservation(o.orderId)));
+        expect(reservations.map((r) => r?.status)).toEqual(orders.map(() => 'RESERVED'));
+        // AND the stock went down by exactly 30 x 2 units, and analytics counted 60 units once
+        expect(await pipeline.stock(product)).toBe(40);
+        expect(await fulfilledUnits(product, final, 60)).toBe(60);
+        // AND no DLQ (consumer or rule target) holds anything of these orders
+        expect(await pipeline.deadLettersMentioning(orders.map((o) => o.orderId))).toEqual([]);
+      },
+      FLOW_TEST_MS,
+    );
+
+    it(
+      'GIVEN 5 units in stock WHEN 12 orders for 1 unit arrive at once THEN exactly 5 are fulfilled, 7 are cancelled OUT_OF_STOCK and the stock ends at 0',
+      async ({ expect }) => {
+        // GIVEN the last 5 units of a product
+        const product = pipeline.productId('last-units');
+        await pipeline.seedStock(product, 5);
+        const orders = Array.from({ length: 12 }, (_, i) => anOrder(pipeline.orderId(`last-${i}`), product));
+        // WHEN 12 orders for one unit each are placed at once
+        await pipeline.place(orders);
+        // THEN exactly 5 got a unit and 7 were cancelled for lack of stock: no oversell
+        const final = await pipeline.finalOrders(
+          orders.map((o) => o.orderId),
+          pipeline.flowMs(2),
+        );
+        const fulfilled = final.filter((o) => o.status === 'FULFILLED');
+        const cancelled = final.filter((o) => o.status === 'CANCELLED');
+        expect(fulfilled).toHaveLength(5);
+        expect(cancelled).toHaveLength(7);
+        for (const order of cancelled) {
+          expect(order.reason).toBe('OUT_OF_STOCK');
+          expect(statusesOf(order)).toEqual(['VALIDATED', 'CANCELLED']);
+          expect(await pipeline.reservation(order.orderId)).toBeUndefined();
+        }
+        for (const order of fulfilled) expectFulfilledOnce(expect, order);
+        expect(await pipeline.stock(product)).toBe(0);
+      },
+      FLOW_TEST_MS,
+    );
+
+    it(
+      'GIVEN a customer whose card is declined WHEN the order is placed THEN its reserved stock is released once and the order ends CANCELLED with PAYMENT_DECLINED',
+      async ({ expect }) => {
+        // GIVEN 10 units and a customer the simulated provider declines
+        const product = pipeline.productId('declined');
+        await pipeline.seedStock(product, 10);
+        const orderId = pipeline.orderId('declined');
+        const customerId = `${TEST_ORDER_PREFIX.declinedCustomer}${pipeline.runId}`;
+        // WHEN the customer orders 3 units
+        await pipeline.place([anOrder(orderId, product, 3, customerId)]);
+        // THEN the payment failed, the compensation released the reservation and the order is cancelled
+        const order = await pipeline.finalOrder(orderId);
+        expect(order).toMatchObject({ status: 'CANCELLED', reason: 'PAYMENT_DECLINED' });
+        expect(order.payment).toMatchObject({ status: 'DECLINED' });
+        expect(statusesOf(order)).toEqual(['VALIDATED', 'RESERVED', 'PAYMENT_FAILED', 'CANCELLED']);
+        expect(publishedEvents(order)).toEqual([
+          'OrderCancelled',
+          'OrderValidated',
+          'PaymentFailed',
+          'StockReserved',
+        ]);
+        expect((await pipeline.reservation(orderId))?.status).toBe('RELEASED');
+        // AND the 3 units are back exactly once
+        expect(await pipeline.stock(product)).toBe(10);
+      },
+      FLOW_TEST_MS,
+    );
+  });
+
+  describe('duplicates (scenarios 2, 3, 4)', () => {
+    it(
+      'GIVEN a fulfilled order WHEN its OrderPlaced is published again, as a producer retry and as a new event THEN both repeats change nothing',
+      async ({ expect }) => {
+        // GIVEN an order that went through
+        const product = pipeline.productId('republished');
+        await pipeline.seedStock(product, 10);
+        const order = anOrder(pipeline.orderId('republished'), product, 2);
+        const [placed] = await pipeline.place([order]);
+        const before = await pipeline.finalOrder(order.orderId);
+        // WHEN the producer publishes it again: once with the same event id (a retry: EventBridge gives it
+        // a new id), once as a new event with a new event id
+        await pipeline.place([{ ...order, eventId: placed?.metadata.eventId }]);
+        await pipeline.place([order]);
+        // THEN validate-order consumed both as repeats (a repeat leaves no trace but its log line)
+        const lines = await logsFor(
+          order.orderId,
+          'validate-order to log both repeats',
+          (all) => all.filter(by('validate-order', ALREADY_DONE)).length >= 2,
+          pipeline.flowMs(1),
+        );
+        expect(lines.filter(by('validate-order', TRANSITIONED))).toHaveLength(1);
+        // AND the order, the stock and analytics are as after the first delivery
+        expect(await pipeline.order(order.orderId)).toEqual(before);
+        expectFulfilledOnce(expect, before);
+        expect(await pipeline.stock(product)).toBe(8);
+        expect(await fulfilledUnits(product, [before], 2)).toBe(2);
+      },
+      FLOW_TEST_MS,
+    );
+
+    it(
+      'GIVEN an order placed through its queue WHEN the identical message is delivered again THEN the second delivery is a no-op',
+      async ({ expect }) => {
+        // GIVEN an OrderPlaced message, as EventBridge puts it on the queue, delivered and processed
+        const product = pipeline.productId('redelivered');
+        await pipeline.seedStock(product, 10);
+        const order = anOrder(pipeline.orderId('redelivered'), product, 2);
+        const body = pipeline.orderPlacedEnvelope(order);
+        await pipeline.send('ValidateOrder', [body]);
+        const before = await pipeline.finalOrder(order.orderId);
+        // WHEN the same body is delivered once more
+        const [again] = await pipeline.send('ValidateOrder', [body]);
+        // THEN that delivery is recognised as a repeat and changes nothing
+        await logsFor(
+          again ?? '',
+          'the second delivery to be processed',
+          (lines) => lines.some(by('validate-order', ALREADY_DONE)),
+          pipeline.flowMs(1),
+        );
+        expect(await pipeline.order(order.orderId)).toEqual(before);
+        expectFulfilledOnce(expect, before);
+        expect(await pipeline.stock(product)).toBe(8);
+        expect(await fulfilledUnits(product, [before], 2)).toBe(2);
+      },
+      FLOW_TEST_MS,
+    );
+
+    it(
+      'GIVEN one order WHEN 6 copies of its message are delivered at once THEN exactly one creates it and the other 5 change nothing',
+      async ({ expect }) => {
+        // GIVEN 6 identical OrderPlaced messages on the queue at the same time
+        const product = pipeline.productId('concurrent');
+        await pipeline.seedStock(product, 10);
+        const order = anOrder(pipeline.orderId('concurrent'), product, 2);
+        const body = pipeline.orderPlacedEnvelope(order);
+        const copies = await pipeline.send(
+          'ValidateOrder',
+          Array.from({ length: 6 }, () => body),
+        );
+        // WHEN they are processed (in one batch or by concurrent pollers)
+        const final = await pipeline.finalOrder(order.orderId);
+        const outcomes = await logsFor(
+          order.orderId,
+          'every copy to be processed',
+          (lines) =>
+            copies.every((id) =>
+              lines.some(
+                (l) =>
+                  l.messageId === id &&
+                  l.service === 'validate-order' &&
+                  [TRANSITIONED, REPUBLISHED, ALREADY_DONE].includes(String(l.message)),
+              ),
+            ),
+          pipeline.flowMs(1),
+        );
+        // THEN one copy won, and the order went through once
+        const winners = outcomes.filter(
+          (l) => by('validate-order', TRANSITIONED)(l) && copies.includes(String(l.messageId)),
+        );
+        expect(winners).toHaveLength(1);
+        expectFulfilledOnce(expect, final);
+        expect(await pipeline.stock(product)).toBe(8);
+        expect(await fulfilledUnits(product, [final], 2)).toBe(2);
+      },
+      FLOW_TEST_MS,
+    );
+  });
+
+  describe('failures (scenarios 5, 6, 7, 8, 9, 10, 13)', () => {
+    it(
+      'fails only the poison records of a batch: GIVEN 3 good and 2 poison records sent together WHEN processed THEN the good orders complete and are not redelivered, the poison records are',
+      async ({ expect }) => {
+        // GIVEN one batch: three valid orders and two records no consumer can parse
+        const product = pipeline.productId('partial');
+        await pipeline.seedStock(product, 10);
+        const good = [0, 1, 2].map((i) => anOrder(pipeline.orderId(`partial-${i}`), product));
+        const marker = `poison-${pipeline.runId}-partial`;
+        const poison = [`{"detail-type":"OrderPlaced","marker":"${marker}-json"`, JSON.stringify({ marker })];
+        const ids = await pipeline.send('ValidateOrder', [
+          ...good.map((o) => pipeline.orderPlacedEnvelope(o)),
+          ...poison,
+        ]);
+        const goodIds = ids.slice(0, 3);
+        const poisonIds = ids.slice(3);
+        // WHEN the batch is processed: THEN the good orders go through
+        const final = await pipeline.finalOrders(good.map((o) => o.orderId));
+        for (const order of final) expectFulfilledOnce(expect, order);
+        // AND each poison record comes back for a second delivery (a record that never parsed logs its
+        // message id, not its receive count: each delivery logs one rejection)
+        for (const id of poisonIds) {
+          await logsFor(
+            id,
+            `poison record ${id} to be delivered again`,
+            (lines) => lines.filter(by('validate-order', REJECTED)).length >= 2,
+            pipeline.redeliveryMs('ValidateOrder') + pipeline.flowMs(),
+          );
+        }
+        // AND the five records were one invocation (one batch), whose good records were not delivered again
+        const goodLines = (await Promise.all(goodIds.map((id) => pipeline.logs.search(id))))
+          .flat()
+          .filter((l) => l.service === 'validate-order');
+        const invocations = new Set(goodLines.map((l) => l.function_request_id));
+        expect(invocations.size).toBe(1);
+        expect(goodLines.filter((l) => l.message === TRANSITIONED)).toHaveLength(3);
+        expect(goodLines.every((l) => l.receiveCount === 1)).toBe(true);
+        for (const id of poisonIds) {
+          const rejections = (await pipeline.logs.search(id)).filter(by('validate-order', REJECTED));
+          expect(rejections.some((l) => invocations.has(l.function_request_id))).toBe(true);
+        }
+        // AND on the local target, the runner saw that invocation report exactly the poison ids as failed
+        const [requestId] = invocations;
+        const report = invocationReports().find((r) => r.requestId === requestId);
+        if (target.invocationsFile) {
+          expect(report?.outcome).toEqual({ kind: 'partial', failedIds: expect.any(Array) });
+          const failed = report?.outcome.kind === 'partial' ? report.outcome.failedIds : [];
+          expect(failed.filter((m) => ids.includes(m)).sort()).toEqual([...poisonIds].sort());
+        }
+        // AND the poison records end in the DLQ; the test removes them there
+        await pipeline.waitForDeadLetters('ValidateOrder', (body) => body.includes(marker), 2);
+        expect(await pipeline.deleteDeadLetters('ValidateOrder', (body) => body.includes(marker), 2)).toBe(2);
+      },
+      DEAD_LETTER_TEST_MS,
+    );
+
+    it(
+      'GIVEN orders that crash before their write on the first delivery at every step WHEN placed together THEN each step retries them after the visibility timeout and each completes with one effect',
+      async ({ expect }) => {
+        // GIVEN three orders the fault rule `crash before-write on receive 1` hits at every step
+        const product = pipeline.productId('crash-before-write');
+        await pipeline.seedStock(product, 10);
+        const orders = [0, 1, 2].map((i) =>
+          anOrder(pipeline.orderId(`${i}`, TEST_ORDER_PREFIX.crashBeforeWrite), product),
+        );
+        // WHEN they are placed together (so a batch can fail as a whole)
+        await pipeline.place(orders);
+        // THEN each completes once
+        const final = await pipeline.finalOrders(
+          orders.map((o) => o.orderId),
+          pipeline.flowMs(STEPS.length),
+        );
+        for (const order of final) expectFulfilledOnce(expect, order);
+        expect(await pipeline.stock(product)).toBe(7);
+        expect(await fulfilledUnits(product, final, 3)).toBe(3);
+        // AND every step failed each of them on the first delivery and succeeded on the second
+        for (const o of orders) {
+          await logsFor(
+            o.orderId,
+            `${o.orderId} retried at every step`,
+            retriedAtEveryStep(TRANSITIONED),
+            30_000,
+          );
+        }
+      },
+      RETRIED_FLOW_TEST_MS,
+    );
+
+    it(
+      'fails malformed JSON and schema violations into the DLQ after maxReceiveCount deliveries, with their original bodies and the reason logged without personal data',
+      async ({ expect }) => {
+        // GIVEN a body that is not JSON and an OrderPlaced whose customer id is an e-mail address
+        const marker = `poison-${pipeline.runId}-dlq`;
+        const email = `jane.doe.${pipeline.runId}@example.com`;
+        const malformed = `{"detail-type":"OrderPlaced","detail":{"marker":"${marker}"`;
+        const violating = JSON.parse(
+          pipeline.orderPlacedEnvelope(
+            anOrder(pipeline.orderId('violating'), pipeline.productId('violating')),
+          ),
+        );
+        violating.detail.data.customerId = email;
+        violating.marker = marker;
+        const violation = JSON.stringify(violating);
+        // WHEN they are sent to validate-order's queue
+        const [malformedId, violationId] = await pipeline.send('ValidateOrder', [malformed, violation]);
+        // THEN after maxReceiveCount failed deliveries both rest in the DLQ with their bodies byte for byte
+        const dead = await pipeline.waitForDeadLetters('ValidateOrder', (body) => body.includes(marker), 2);
+        expect(dead.map((m) => m.body).sort()).toEqual([malformed, violation].sort());
+        for (const m of dead) expect(m.md5OfBody).toBe(md5(m.body));
+        expect(await pipeline.order(violating.detail.data.orderId)).toBeUndefined();
+        // AND every delivery logged the reason: where the record broke the contract, never its values
+        const { maxReceiveCount } = target.queues.ValidateOrder;
+        const deliveries = Array.from({ length: maxReceiveCount }, (_, i) => i + 1);
+        const expectedIssues = [
+          [malformedId ?? '', { path: 'body', code: 'invalid_json' }],
+          [violationId ?? '', { path: 'detail.data.customerId', code: 'invalid_format' }],
+        ] as const;
+        for (const [id, issue] of expectedIssues) {
+          const rejections = await logsFor(
+            id,
+            `${maxReceiveCount} rejections of ${id}`,
+            (lines) => lines.filter(by('validate-order', REJECTED)).length >= maxReceiveCount,
+            60_000,
+          );
+          expect(rejections.filter(by('validate-order', REJECTED))).toHaveLength(deliveries.length);
+          for (const line of rejections.filter(by('validate-order', REJECTED))) {
+            expect(line.issues).toContainEqual(issue);
+          }
+        }
+        expect(await pipeline.logs.search(email)).toEqual([]);
+        expect(await pipeline.deleteDeadLetters('ValidateOrder', (body) => body.includes(marker), 2)).toBe(2);
+      },
+      DEAD_LETTER_TEST_MS,
+    );
+
+    it(
+      'fails an order whose table is unavailable on every delivery into the DLQ after retries, with nothing written',
+      async ({ expect }) => {
+        // GIVEN an outage of the orders table for this order: on the local target the fault proxy answers
+        // its DynamoDB requests with 503 ServiceUnavailable; elsewhere the `unavailable` fault rule fails
+        // validate-order before its write on every delivery (see docs/parity.md)
+        const outages = pipeline.outages;
+        const orderId = outages
+          ? pipeline.orderId('outage')
+          : pipeline.orderId('outage', TEST_ORDER_PREFIX.unavailable);
+        // Only the orders table: analytics, which also consumes OrderPlaced, keeps working.
+        const outage = outages ? await outages.start(pipeline.output('OrdersTableName'), orderId) : undefined;
+        try {
+          // WHEN the order is placed
+          const [placed] = await pipeline.place([anOrder(orderId, pipeline.productId('outage'))]);
+          // THEN its message is retried until maxReceiveCount, then rests in the DLQ as EventBridge delivered it
+          const [dead] = await pipeline.waitForDeadLetters(
+            'ValidateOrder',
+            (body) => body.includes(orderId),
+            1,
+          );
+          expect(JSON.parse(dead?.body ?? '{}').detail).toEqual(placed);
+          // AND nothing was written, and every delivery failed and said so
+          expect(await pipeline.order(orderId)).toBeUndefined();
+          const { maxReceiveCount } = target.queues.ValidateOrder;
+          const failures = (await pipeline.logs.search(orderId)).filter(by('validate-order', FAILED));
+          expect(failures.map((l) => Number(l.receiveCount)).sort((a, b) => a - b)).toEqual(
+            Array.from({ length: maxReceiveCount }, (_, i) => i + 1),
+          );
+          if (outages && outage) {
+            // AND the SDK retried every request before the delivery failed (standard retry mode)
+            expect(await outages.refused(outage)).toBe(maxReceiveCount * SDK_MAX_ATTEMPTS);
+            for (const line of failures) expect(JSON.stringify(line.error)).toContain('ServiceUnavailable');
+          }
+        } finally {
+          if (outages && outage) await outages.stop(outage);
+        }
+        expect(await pipeline.deleteDeadLetters('ValidateOrder', (body) => body.includes(orderId), 1)).toBe(
+          1,
+        );
+      },
+      DEAD_LETTER_TEST_MS,
+    );
+
+    it(
+      'GIVEN an order whose payment step stalls past the function timeout after its write WHEN placed THEN the message comes back after the visibility timeout and the order completes with one charge',
+      async ({ expect }) => {
+        // GIVEN an order the fault rule `take-payment: timeout after-write on receive 1` hits
+        const product = pipeline.productId('timeout');
+        await pipeline.seedStock(product, 10);
+        const orderId = pipeline.orderId('stall', TEST_ORDER_PREFIX.paymentTimeout);
+        // WHEN it is placed
+        await pipeline.place([anOrder(orderId, product, 2)]);
+        // THEN it completes, charged once
+        const order = await pipeline.finalOrder(orderId, pipeline.flowMs(1));
+        expectFulfilledOnce(expect, order);
+        expect(await pipeline.stock(product)).toBe(8);
+        // AND take-payment stalled on the first delivery, and the second published the stored event
+        const lines = await logsFor(
+          orderId,
+          'the stall and the redelivery',
+          (all) =>
+            all.some((l) => by('take-payment', FAULT)(l) && l.action === 'timeout' && l.receiveCount === 1) &&
+            all.some((l) => by('take-payment', REPUBLISHED)(l) && l.receiveCount === 2),
+          30_000,
+        );
+        // AND on the local target, the runner stopped that invocation at the timeout
+        const stalled = lines.find((l) => by('take-payment', FAULT)(l))?.messageId;
+        const reports = invocationReports().filter((r) => r.messageIds.includes(String(stalled)));
+        if (target.invocationsFile) expect(reports.map((r) => r.error?.kind)).toContain('timeout');
+      },
+      FLOW_TEST_MS,
+    );
+
+    it(
+      'GIVEN an order that crashes after its write at every step WHEN placed THEN each redelivery only publishes the stored event and the order completes with one effect',
+      async ({ expect }) => {
+        const product = pipeline.productId('crash-after-write');
+        await pipeline.seedStock(product, 10);
+        const orderId = pipeline.orderId('after', TEST_ORDER_PREFIX.crashAfterWrite);
+        await pipeline.place([anOrder(orderId, product, 2)]);
+        const order = await pipeline.finalOrder(orderId, pipeline.flowMs(STEPS.length));
+        expectFulfilledOnce(expect, order);
+        expect(await pipeline.stock(product)).toBe(8);
+        expect(await fulfilledUnits(product, [order], 2)).toBe(2);
+        await logsFor(
+          orderId,
+          'a crash and a republish at every step',
+          retriedAtEveryStep(REPUBLISHED),
+          30_000,
+        );
+      },
+      RETRIED_FLOW_TEST_MS,
+    );
+
+    it(
+      'GIVEN an order whose state is written but whose event is not published at every step (crash before the publish) WHEN placed THEN every event is still published from the outbox and the order completes',
+      async ({ expect }) => {
+        const product = pipeline.productId('crash-before-publish');
+        await pipeline.seedStock(product, 10);
+        const orderId = pipeline.orderId('publish', TEST_ORDER_PREFIX.crashBeforePublish);
+        await pipeline.place([anOrder(orderId, product, 2)]);
+        const order = await pipeline.finalOrder(orderId, pipeline.flowMs(STEPS.length));
+        expectFulfilledOnce(expect, order);
+        expect(await pipeline.stock(product)).toBe(8);
+        const lines = await logsFor(
+          orderId,
+          'a crash before the publish and a republish at every step',
+          retriedAtEveryStep(REPUBLISHED),
+          30_000,
+        );
+        expect(lines.filter((l) => l.message === FAULT).every((l) => l.point === 'before-publish')).toBe(
+          true,
+        );
+      },
+      RETRIED_FLOW_TEST_MS,
+    );
+  });
+
+  describe('recovery (scenario 15)', () => {
+    it(
+      'GIVEN an order dead-lettered by a stale reservation record WHEN the record is removed and the message redriven THEN the order completes once and its message is gone from the DLQ',
+      async ({ expect }) => {
+        // GIVEN a reservation record left for the order id (by a restore, say) that the reservation step
+        // cannot get past: every delivery fails, and the message ends in reserve-stock's DLQ
+        const product = pipeline.productId('redrive');
+        await pipeline.seedStock(product, 10);
+        const orderId = pipeline.orderId('redrive');
+        const order = anOrder(orderId, product, 2);
+        await pipeline.ddb.send(
+          new PutCommand({
+            TableName: pipeline.output('InventoryTableName'),
+            Item: {
+              ...reservationKey(orderId),
+              orderId,
+              status: 'RELEASED',
+              lines: [],
+              reservedAt: '2020-01-01',
+            },
+          }),
+        );
+        await pipeline.place([order]);
+        const matches = (body: string) => body.includes(orderId);
+        const [dead] = await pipeline.waitForDeadLetters('ReserveStock', matches, 1);
+        expect(JSON.parse(dead?.body ?? '{}')['detail-type']).toBe('OrderValidated');
+        expect((await pipeline.order(orderId))?.status).toBe('VALIDATED');
+        expect(await pipeline.stock(product)).toBe(10);
+        // WHEN the stale record is removed (the fix) and the DLQ message redriven to its queue
+        await pipeline.ddb.send(
+          new DeleteCommand({
+            TableName: pipeline.output('InventoryTableName'),
+            Key: reservationKey(orderId),
+          }),
+        );
+        expect(await pipeline.redrive('ReserveStock', matches, 1)).toBe(1);
+        // THEN the order completes with one reservation, and the DLQ holds nothing of it
+        const final = await pipeline.finalOrder(orderId, pipeline.flowMs(1));
+        expectFulfilledOnce(expect, final);
+        expect((await pipeline.reservation(orderId))?.status).toBe('RESERVED');
+        expect(await pipeline.stock(product)).toBe(8);
+        expect(await fulfilledUnits(product, [final], 2)).toBe(2);
+        expect(await pipeline.deadLetters('ReserveStock', matches)).toEqual([]);
+      },
+      REDRIVE_TEST_MS,
+    );
+  });
+});

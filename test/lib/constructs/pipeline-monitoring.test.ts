@@ -1,0 +1,325 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadStageConfig } from '../../../lib/config';
+import {
+  type MonitoredStep,
+  PipelineMonitoring,
+  RUNBOOK_SECTIONS,
+} from '../../../lib/constructs/pipeline-monitoring';
+import { QUEUE_AGE_ALARM_VISIBILITY_TIMEOUTS } from '../../../lib/defaults';
+import { addOrderPipeline } from '../../../lib/order-pipeline';
+import {
+  cdkJsonContext,
+  PROJECT_ROOT,
+  resourcesOf,
+  SYNTH_TIMEOUT_MS,
+  statementsOf,
+  synthStage,
+  testApp,
+} from '../support/app';
+
+type Resource = { Type: string; Properties?: Record<string, unknown> };
+type Dimension = { Name: string; Value: unknown };
+
+/** GitHub's heading anchors: lowercase, punctuation dropped, spaces to dashes. */
+function headingAnchors(markdown: string): Set<string> {
+  return new Set(
+    [...markdown.matchAll(/^#{1,6}\s+(.+)$/gm)].map((m) =>
+      (m[1] ?? '')
+        .trim()
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+        .replace(/\s/g, '-'),
+    ),
+  );
+}
+
+function alarmsOf(resources: Record<string, Resource>) {
+  return Object.entries(resources)
+    .filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm')
+    .map(([id, r]) => ({ id, props: r.Properties ?? {} }));
+}
+
+/** The alarms on `metricName` whose dimension `name` has the value `value`. */
+function alarmsOn(
+  alarms: ReturnType<typeof alarmsOf>,
+  metricName: string,
+  dimension: { name: string; value: unknown },
+) {
+  return alarms.filter(
+    (a) =>
+      a.props.MetricName === metricName &&
+      ((a.props.Dimensions as Dimension[] | undefined) ?? []).some(
+        (d) => d.Name === dimension.name && JSON.stringify(d.Value) === JSON.stringify(dimension.value),
+      ),
+  );
+}
+
+describe.each(['dev', 'prod'] as const)('pipeline monitoring in the whole app (%s)', (stage) => {
+  let resources: Record<string, Resource>;
+  let alarms: ReturnType<typeof alarmsOf>;
+  let topicId: string;
+  let busId: string;
+
+  beforeAll(() => {
+    // GIVEN the stage composed as bin/app.ts does
+    const s = synthStage(stage);
+    resources = resourcesOf(s.pipelineTemplate);
+    alarms = alarmsOf(resources);
+    const topics = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::SNS::Topic');
+    expect(topics).toHaveLength(1);
+    topicId = topics[0]?.[0] ?? '';
+    busId = Object.entries(resources).find(([, r]) => r.Type === 'AWS::Events::EventBus')?.[0] ?? '';
+  }, SYNTH_TIMEOUT_MS);
+
+  const ids = (type: string) =>
+    Object.entries(resources)
+      .filter(([, r]) => r.Type === type)
+      .map(([id]) => id);
+
+  it('alarms when any source-queue DLQ or rule-target DLQ holds a message', () => {
+    // THEN every queue that is a redrive target or a rule target's dead-letter config has one depth alarm
+    const redriveTargets = Object.values(resources).flatMap((r) => {
+      const policy = r.Properties?.RedrivePolicy as { deadLetterTargetArn?: { 'Fn::GetAtt': [string] } };
+      return policy?.deadLetterTargetArn ? [policy.deadLetterTargetArn['Fn::GetAtt'][0]] : [];
+    });
+    const targetDlqs = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::Events::Rule')
+      .flatMap((r) =>
+        ((r.Properties?.Targets as { DeadLetterConfig?: { Arn: { 'Fn::GetAtt': [string] } } }[]) ?? []).map(
+          (t) => t.DeadLetterConfig?.Arn['Fn::GetAtt'][0] ?? 'missing',
+        ),
+      );
+    const dlqs = [...redriveTargets, ...targetDlqs];
+    expect(dlqs).toHaveLength(12);
+    expect(new Set(dlqs).size).toBe(12);
+    for (const queueId of dlqs) {
+      const matching = alarmsOn(alarms, 'ApproximateNumberOfMessagesVisible', {
+        name: 'QueueName',
+        value: { 'Fn::GetAtt': [queueId, 'QueueName'] },
+      });
+      expect(matching, queueId).toHaveLength(1);
+      expect(matching[0]?.props).toMatchObject({
+        Namespace: 'AWS/SQS',
+        Statistic: 'Maximum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+    }
+  });
+
+  it('alarms on the age of the oldest message of every source queue at two visibility timeouts', () => {
+    const sourceQueues = Object.entries(resources).filter(
+      ([, r]) => r.Type === 'AWS::SQS::Queue' && r.Properties?.RedrivePolicy !== undefined,
+    );
+    expect(sourceQueues).toHaveLength(6);
+    for (const [queueId, queue] of sourceQueues) {
+      const matching = alarmsOn(alarms, 'ApproximateAgeOfOldestMessage', {
+        name: 'QueueName',
+        value: { 'Fn::GetAtt': [queueId, 'QueueName'] },
+      });
+      expect(matching, queueId).toHaveLength(1);
+      expect(matching[0]?.props.Threshold).toBe(
+        Number(queue.Properties?.VisibilityTimeout) * QUEUE_AGE_ALARM_VISIBILITY_TIMEOUTS,
+      );
+    }
+  });
+
+  it('alarms on errors and on throttles of every function', () => {
+    const functions = ids('AWS::Lambda::Function');
+    expect(functions).toHaveLength(6);
+    for (const fnId of functions) {
+      for (const metric of ['Errors', 'Throttles']) {
+        const matching = alarmsOn(alarms, metric, { name: 'FunctionName', value: { Ref: fnId } });
+        expect(matching, `${metric} of ${fnId}`).toHaveLength(1);
+        expect(matching[0]?.props).toMatchObject({ Namespace: 'AWS/Lambda', Statistic: 'Sum', Threshold: 1 });
+      }
+    }
+  });
+
+  it('alarms on failed, dead-lettered and lost invocations of every rule, on this bus', () => {
+    const rules = ids('AWS::Events::Rule');
+    expect(rules).toHaveLength(6);
+    for (const ruleId of rules) {
+      for (const metric of ['FailedInvocations', 'InvocationsSentToDlq', 'InvocationsFailedToBeSentToDlq']) {
+        const matching = alarmsOn(alarms, metric, { name: 'RuleName', value: { Ref: ruleId } });
+        expect(matching, `${metric} of ${ruleId}`).toHaveLength(1);
+        expect(matching[0]?.props).toMatchObject({ Namespace: 'AWS/Events', Statistic: 'Sum', Threshold: 1 });
+        // A rule on a custom bus publishes its metrics with the bus name as a second dimension.
+        expect(matching[0]?.props.Dimensions).toContainEqual({ Name: 'EventBusName', Value: { Ref: busId } });
+      }
+    }
+  });
+
+  it('sends every alarm, and its recovery, to the stage topic', () => {
+    expect(alarms).toHaveLength(6 * 8);
+    for (const alarm of alarms) {
+      expect(alarm.props.AlarmActions, alarm.id).toEqual([{ Ref: topicId }]);
+      expect(alarm.props.OKActions, alarm.id).toEqual([{ Ref: topicId }]);
+    }
+  });
+
+  it('links every alarm to an existing section of docs/runbook.md', () => {
+    const anchors = headingAnchors(readFileSync(path.join(PROJECT_ROOT, 'docs', 'runbook.md'), 'utf8'));
+    for (const alarm of alarms) {
+      const description = String(alarm.props.AlarmDescription);
+      const link = /Runbook: docs\/runbook\.md#([a-z0-9-]+)$/.exec(description);
+      expect(link, description).not.toBeNull();
+      expect(anchors.has(link?.[1] ?? ''), `${link?.[1]} is a heading of docs/runbook.md`).toBe(true);
+      expect(description.startsWith(`[${stage}] `)).toBe(true);
+    }
+  });
+
+  it('encrypts the topic with a rotated customer managed key that CloudWatch may use', () => {
+    const keys = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::KMS::Key');
+    expect(keys).toHaveLength(1);
+    const [keyId, key] = keys[0] ?? ['', { Type: '' }];
+    expect(key.Properties?.EnableKeyRotation).toBe(true);
+    expect(resources[topicId]?.Properties?.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
+    const keyStatements = (key.Properties?.KeyPolicy as { Statement: Record<string, unknown>[] } | undefined)
+      ?.Statement;
+    expect(keyStatements).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      }),
+    );
+  });
+
+  it('lets only TLS requests and this account’s alarms publish to the topic', () => {
+    const policies = Object.values(resources).filter(
+      (r) =>
+        r.Type === 'AWS::SNS::TopicPolicy' &&
+        JSON.stringify(r.Properties?.Topics) === JSON.stringify([{ Ref: topicId }]),
+    );
+    expect(policies).toHaveLength(1);
+    const statements = statementsOf(policies[0]);
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Deny',
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+    );
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Allow',
+        Action: 'sns:Publish',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Condition: expect.objectContaining({
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+        }),
+      }),
+    );
+  });
+
+  it(`has a dashboard OrderPipeline-${stage} that shows every alarm`, () => {
+    const dashboards = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Dashboard');
+    expect(dashboards).toHaveLength(1);
+    expect(dashboards[0]?.Properties?.DashboardName).toBe(`OrderPipeline-${stage}`);
+    const body = JSON.stringify(dashboards[0]?.Properties?.DashboardBody);
+    for (const alarm of alarms) {
+      expect(body).toContain(`"Fn::GetAtt":["${alarm.id}","Arn"]`);
+    }
+  });
+});
+
+describe('runbook links', () => {
+  it('has a docs/runbook.md heading for every kind of alarm', () => {
+    const anchors = headingAnchors(readFileSync(path.join(PROJECT_ROOT, 'docs', 'runbook.md'), 'utf8'));
+    expect(Object.values(RUNBOOK_SECTIONS).filter((anchor) => !anchors.has(anchor))).toEqual([]);
+  });
+
+  it('GIVEN -c runbookUrl=<url> WHEN the app is synthesized THEN every alarm links that URL', () => {
+    const url = 'https://git.example.com/org/order-pipeline/blob/main/docs/runbook.md';
+    const app = new App({
+      context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [], runbookUrl: url },
+      builtinCloudFormationValidation: false,
+    });
+    const { pipeline } = addOrderPipeline(app, loadStageConfig('dev'));
+    const descriptions = alarmsOf(resourcesOf(Template.fromStack(pipeline))).map((a) =>
+      String(a.props.AlarmDescription),
+    );
+    expect(descriptions).toHaveLength(48);
+    for (const d of descriptions) {
+      expect(d).toMatch(new RegExp(`Runbook: ${url.replace(/[.]/g, '\\.')}#[a-z-]+$`));
+    }
+  });
+});
+
+describe('PipelineMonitoring on its own', () => {
+  /** A minimal step of plain CDK resources (no EventConsumer): the construct accepts interfaces. */
+  function step(stack: Stack, bus: EventBus, name: string): MonitoredStep {
+    const deadLetterQueue = new Queue(stack, `${name}Dlq`);
+    return {
+      name,
+      rule: new Rule(stack, `${name}Rule`, { eventBus: bus, eventPattern: { source: ['x'] } }),
+      queue: new Queue(stack, `${name}Queue`, {
+        deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: 5 },
+      }),
+      queueVisibilityTimeout: Duration.seconds(40),
+      deadLetterQueue,
+      targetDeadLetterQueue: new Queue(stack, `${name}TargetDlq`),
+      fn: new LambdaFunction(stack, `${name}Fn`, {
+        runtime: Runtime.NODEJS_22_X,
+        handler: 'index.handler',
+        code: Code.fromInline('exports.handler = async () => {}'),
+      }),
+    };
+  }
+
+  function build(steps: (stack: Stack, bus: EventBus) => MonitoredStep[], runbookUrl?: string) {
+    const stack = new Stack(testApp(), 'Test');
+    const bus = new EventBus(stack, 'Bus');
+    const monitoring = new PipelineMonitoring(stack, 'Monitoring', {
+      stage: 'test',
+      eventBus: bus,
+      steps: steps(stack, bus),
+      runbookUrl,
+    });
+    return { stack, monitoring };
+  }
+
+  it('GIVEN steps without existing DLQ alarms WHEN monitored THEN it creates both depth alarms itself', () => {
+    const { stack, monitoring } = build((s, b) => [step(s, b, 'one')]);
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 8);
+    expect(monitoring.alarms.map((a) => a.kind).sort()).toEqual(Object.keys(RUNBOOK_SECTIONS).sort());
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Threshold: 40 * QUEUE_AGE_ALARM_VISIBILITY_TIMEOUTS,
+    });
+  });
+
+  it('GIVEN a runbook URL with an anchor WHEN monitored THEN descriptions use the URL without it', () => {
+    const { monitoring } = build((s, b) => [step(s, b, 'one')], 'https://h/runbook.md#old');
+    expect(monitoring.alarmDescription('functionErrors', 'one', 'x')).toBe(
+      '[test] one: x. Runbook: https://h/runbook.md#function-errors',
+    );
+  });
+
+  it('fails when there are no steps', () => {
+    expect(() => build(() => [])).toThrow(/steps is empty/);
+  });
+
+  it('fails when two steps have the same name', () => {
+    expect(() => build((s, b) => [step(s, b, 'same'), { ...step(s, b, 'other'), name: 'same' }])).toThrow(
+      /unique.*same/,
+    );
+  });
+
+  it('fails when a step name is not kebab-case', () => {
+    expect(() => build((s, b) => [step(s, b, 'Not Kebab')])).toThrow(/kebab-case/);
+  });
+
+  it('fails when the runbook URL has spaces', () => {
+    expect(() => build((s, b) => [step(s, b, 'one')], 'docs/run book.md')).toThrow(/runbookUrl/);
+  });
+});

@@ -1,0 +1,287 @@
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  type ChangeMessageVisibilityBatchRequest,
+  DeleteMessageBatchCommand,
+  type DeleteMessageBatchRequest,
+  GetQueueAttributesCommand,
+  type GetQueueAttributesRequest,
+  type Message,
+  type MessageAttributeValue,
+  ReceiveMessageCommand,
+  type ReceiveMessageRequest,
+  SendMessageBatchCommand,
+  type SendMessageBatchRequest,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { OpsClients } from '../../../ops/program';
+
+/** Mocks of every client the ops CLI uses (aws-sdk-client-mock replaces `send` of every instance). */
+export const sqsMock = mockClient(SQSClient);
+export const eventsMock = mockClient(EventBridgeClient);
+export const cfnMock = mockClient(CloudFormationClient);
+export const cloudwatchMock = mockClient(CloudWatchClient);
+
+export function mockedClients(): OpsClients {
+  const config = { region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } };
+  return {
+    sqs: new SQSClient(config),
+    events: new EventBridgeClient(config),
+    cfn: new CloudFormationClient(config),
+    cloudwatch: new CloudWatchClient(config),
+  };
+}
+
+export const QUEUE_BASE = 'https://sqs.eu-west-1.amazonaws.com/111111111111';
+export const url = (name: string) => `${QUEUE_BASE}/${name}`;
+
+/** The outputs of OrderPipeline-dev-Pipeline, reduced to two steps. */
+export const PIPELINE_OUTPUTS: Record<string, string> = {
+  EventBusName: 'orders-dev',
+  EventBusArn: 'arn:aws:events:eu-west-1:111111111111:event-bus/orders-dev',
+  EventArchiveName: 'orders-dev-archive',
+  ValidateOrderFunctionName: 'validate-fn',
+  ValidateOrderQueueUrl: url('validate-queue'),
+  ValidateOrderDlqUrl: url('validate-dlq'),
+  ValidateOrderTargetDlqUrl: url('validate-target-dlq'),
+  ReserveStockFunctionName: 'reserve-fn',
+  ReserveStockQueueUrl: url('reserve-queue'),
+  ReserveStockDlqUrl: url('reserve-dlq'),
+  ReserveStockTargetDlqUrl: url('reserve-target-dlq'),
+};
+export const DATA_OUTPUTS: Record<string, string> = { OrdersTableName: 'orders-table' };
+
+export function mockStacks(stage = 'dev'): void {
+  const asOutputs = (o: Record<string, string>) =>
+    Object.entries(o).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue }));
+  cfnMock.on(DescribeStacksCommand).callsFake((input: { StackName?: string }) => {
+    if (input.StackName === `OrderPipeline-${stage}-Pipeline`) {
+      return {
+        Stacks: [
+          {
+            StackName: input.StackName,
+            StackStatus: 'CREATE_COMPLETE',
+            CreationTime: new Date(),
+            Outputs: asOutputs(PIPELINE_OUTPUTS),
+          },
+        ],
+      };
+    }
+    if (input.StackName === `OrderPipeline-${stage}-Data`) {
+      return {
+        Stacks: [
+          {
+            StackName: input.StackName,
+            StackStatus: 'CREATE_COMPLETE',
+            CreationTime: new Date(),
+            Outputs: asOutputs(DATA_OUTPUTS),
+          },
+        ],
+      };
+    }
+    throw Object.assign(new Error(`Stack with id ${input.StackName} does not exist`), {
+      name: 'ValidationError',
+    });
+  });
+}
+
+interface StoredMessage {
+  readonly id: string;
+  readonly body: string;
+  readonly attributes?: Record<string, MessageAttributeValue>;
+  readonly sentAt: number;
+  receiveCount: number;
+  invisibleUntil: number;
+  handle?: string;
+}
+
+/** A few queues in memory, behaving as SQS does for what the CLI calls (visibility, receipt handles, batches). */
+export class FakeSqs {
+  readonly queues = new Map<string, StoredMessage[]>();
+  private seq = 0;
+  /** Every call in order, e.g. `send validate-queue 2`, `delete validate-dlq 2`. */
+  readonly log: string[] = [];
+  /** Message bodies SendMessageBatch refuses. */
+  readonly refuseBodies = new Set<string>();
+
+  constructor(private readonly now: () => number) {}
+
+  add(
+    queueUrl: string,
+    body: string,
+    options: {
+      attributes?: Record<string, MessageAttributeValue>;
+      sentAt?: number;
+      receiveCount?: number;
+    } = {},
+  ): string {
+    const id = `m-${++this.seq}`;
+    const list = this.queues.get(queueUrl) ?? [];
+    list.push({
+      id,
+      body,
+      ...(options.attributes ? { attributes: options.attributes } : {}),
+      sentAt: options.sentAt ?? this.now(),
+      receiveCount: options.receiveCount ?? 0,
+      invisibleUntil: 0,
+    });
+    this.queues.set(queueUrl, list);
+    return id;
+  }
+
+  messages(queueUrl: string): readonly StoredMessage[] {
+    return this.queues.get(queueUrl) ?? [];
+  }
+
+  visible(queueUrl: string): number {
+    return this.messages(queueUrl).filter((m) => m.invisibleUntil <= this.now()).length;
+  }
+
+  install(): void {
+    sqsMock.on(GetQueueAttributesCommand).callsFake((i: GetQueueAttributesRequest) => {
+      const all = this.messages(i.QueueUrl ?? '');
+      const name = (i.QueueUrl ?? '').split('/').pop();
+      return {
+        Attributes: {
+          QueueArn: `arn:aws:sqs:eu-west-1:111111111111:${name}`,
+          ApproximateNumberOfMessages: String(this.visible(i.QueueUrl ?? '')),
+          ApproximateNumberOfMessagesNotVisible: String(all.length - this.visible(i.QueueUrl ?? '')),
+          ApproximateNumberOfMessagesDelayed: '0',
+        },
+      };
+    });
+    sqsMock.on(ReceiveMessageCommand).callsFake((i: ReceiveMessageRequest) => {
+      const now = this.now();
+      const picked = this.messages(i.QueueUrl ?? '')
+        .filter((m) => m.invisibleUntil <= now)
+        .slice(0, i.MaxNumberOfMessages ?? 1);
+      this.log.push(`receive ${short(i.QueueUrl)} ${picked.length}`);
+      const messages: Message[] = picked.map((m) => {
+        m.receiveCount += 1;
+        m.invisibleUntil = now + (i.VisibilityTimeout ?? 30) * 1000;
+        m.handle = `${m.id}-h${m.receiveCount}`;
+        return {
+          MessageId: m.id,
+          ReceiptHandle: m.handle,
+          Body: m.body,
+          Attributes: {
+            SentTimestamp: String(m.sentAt),
+            ApproximateReceiveCount: String(m.receiveCount),
+            ApproximateFirstReceiveTimestamp: String(m.sentAt + 1000),
+          },
+          ...(m.attributes ? { MessageAttributes: m.attributes } : {}),
+        };
+      });
+      return { Messages: messages };
+    });
+    sqsMock.on(ChangeMessageVisibilityBatchCommand).callsFake((i: ChangeMessageVisibilityBatchRequest) => {
+      const list = this.messages(i.QueueUrl ?? '');
+      const failed: { Id: string; Code: string; SenderFault: boolean }[] = [];
+      for (const e of i.Entries ?? []) {
+        const m = list.find((x) => x.handle === e.ReceiptHandle);
+        if (m) m.invisibleUntil = this.now() + (e.VisibilityTimeout ?? 0) * 1000;
+        else failed.push({ Id: e.Id ?? '', Code: 'ReceiptHandleIsInvalid', SenderFault: true });
+      }
+      this.log.push(`release ${short(i.QueueUrl)} ${(i.Entries ?? []).length - failed.length}`);
+      return { Successful: [], Failed: failed };
+    });
+    sqsMock.on(DeleteMessageBatchCommand).callsFake((i: DeleteMessageBatchRequest) => {
+      const list = this.messages(i.QueueUrl ?? '');
+      const handles = new Set((i.Entries ?? []).map((e) => e.ReceiptHandle));
+      const kept = list.filter((m) => !handles.has(m.handle));
+      this.queues.set(i.QueueUrl ?? '', kept);
+      this.log.push(`delete ${short(i.QueueUrl)} ${list.length - kept.length}`);
+      return { Successful: (i.Entries ?? []).map((e) => ({ Id: e.Id })), Failed: [] };
+    });
+    sqsMock.on(SendMessageBatchCommand).callsFake((i: SendMessageBatchRequest) => {
+      const successful: { Id: string; MessageId: string; MD5OfMessageBody: string }[] = [];
+      const failed: { Id: string; Code: string; Message: string; SenderFault: boolean }[] = [];
+      for (const e of i.Entries ?? []) {
+        if (this.refuseBodies.has(e.MessageBody ?? '')) {
+          failed.push({
+            Id: e.Id ?? '',
+            Code: 'InternalError',
+            Message: 'refused by the test',
+            SenderFault: false,
+          });
+          continue;
+        }
+        const id = this.add(
+          i.QueueUrl ?? '',
+          e.MessageBody ?? '',
+          e.MessageAttributes ? { attributes: e.MessageAttributes } : {},
+        );
+        successful.push({ Id: e.Id ?? '', MessageId: id, MD5OfMessageBody: '' });
+      }
+      this.log.push(`send ${short(i.QueueUrl)} ${successful.length}`);
+      return { Successful: successful, Failed: failed };
+    });
+  }
+}
+
+function short(queueUrl: string | undefined): string {
+  return (queueUrl ?? '').split('/').pop() ?? '';
+}
+
+/** An EventBridge event as an SQS target receives it. */
+export function eventBody(detailType: string, orderId: string, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({
+    version: '0',
+    id: `eb-${orderId}`,
+    'detail-type': detailType,
+    source: 'orders.pipeline',
+    account: '111111111111',
+    time: '2026-11-26T10:00:00Z',
+    region: 'eu-west-1',
+    resources: [],
+    detail: {
+      metadata: {
+        eventId: `evt-${orderId}`,
+        correlationId: orderId,
+        idempotencyKey: `${orderId}:${detailType}`,
+      },
+      data: {
+        orderId,
+        customerId: `customer-secret-${orderId}`,
+        lines: [{ productId: 'p', quantity: 1, unitPrice: 5 }],
+      },
+      ...extra,
+    },
+  });
+}
+
+/** PutEvents that accepts every entry, recording them. */
+export function acceptingBus(): PutEventsRequestEntry[] {
+  const entries: PutEventsRequestEntry[] = [];
+  eventsMock.on(PutEventsCommand).callsFake((i: { Entries: PutEventsRequestEntry[] }) => {
+    entries.push(...i.Entries);
+    return {
+      FailedEntryCount: 0,
+      Entries: i.Entries.map((_, n) => ({ EventId: `new-${entries.length}-${n}` })),
+    };
+  });
+  return entries;
+}
+
+/** A writable that records what it gets, as a terminal (isTTY) or a pipe. */
+export function capture(isTTY = false) {
+  const chunks: string[] = [];
+  return {
+    isTTY,
+    write(chunk: string) {
+      chunks.push(chunk);
+      return true;
+    },
+    text: () => chunks.join(''),
+  };
+}
+
+export function resetMocks(): void {
+  sqsMock.reset();
+  eventsMock.reset();
+  cfnMock.reset();
+  cloudwatchMock.reset();
+}
