@@ -364,7 +364,8 @@ export async function deployApp(options: DeployOptions): Promise<Deployment> {
   const cfn = new CloudFormationClient({ ...emulator.clientConfig, maxAttempts: 1 });
   const s3 = new S3Client(emulator.clientConfig);
   try {
-    for (const stack of stacks) {
+    // Dependents first: a stack whose exports another stack imports cannot be deleted before it.
+    for (const stack of [...stacks].reverse()) {
       const existing = await stackStatus(cfn, stack.stackName);
       if (!existing || existing.StackStatus === 'DELETE_COMPLETE') continue;
       if (options.ifExists !== 'replace') {

@@ -180,17 +180,24 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-/** moto serves its own API under /moto-api/; LocalStack and AWS do not. */
+/**
+ * moto serves its own API under /moto-api/; LocalStack and AWS do not. `config` first: it is small and
+ * always answers, while `data.json` dumps every backend and fails (500) once Lambda functions exist and
+ * Docker is absent, which made a moto with a deployed app look like another emulator.
+ */
 export async function isMotoEndpoint(endpoint: string): Promise<boolean> {
-  try {
-    const res = await fetch(`${endpoint.replace(/\/$/, '')}/moto-api/data.json`, {
-      signal: AbortSignal.timeout(3_000),
-    });
-    const text = await res.text();
-    return res.ok && text.trimStart().startsWith('{');
-  } catch {
-    return false;
+  for (const path of ['/moto-api/config', '/moto-api/data.json']) {
+    try {
+      const res = await fetch(`${endpoint.replace(/\/$/, '')}${path}`, {
+        signal: AbortSignal.timeout(3_000),
+      });
+      const text = await res.text();
+      if (res.ok && text.trimStart().startsWith('{')) return true;
+    } catch {
+      // try the next one
+    }
   }
+  return false;
 }
 
 function clientConfigFor(endpoint: string): EmulatorClientConfig {

@@ -437,7 +437,7 @@ export class LocalLambdaRunner {
       // long-poll only while that still ends inside the window, then short-poll to its end.
       const wait = remaining >= 3000 ? Math.floor(remaining / 1000) - 1 : 0;
       const more = await this.receive(mapping, mapping.batchSize - batch.length, wait);
-      batch.push(...more);
+      for (const message of more) addOrRefresh(batch, message);
       if (more.length === 0 && wait === 0) await sleep(Math.min(remaining, WINDOW_POLL_MS));
     }
     return { batch, firstAt };
@@ -601,4 +601,15 @@ export class LocalLambdaRunner {
       deleteFailures,
     });
   }
+}
+
+/**
+ * Adds a received message to the batch being gathered. A message can come back while the batch is
+ * still open (its visibility timeout ran out under load, or the emulator hands it out twice); Lambda
+ * never puts one message twice in a batch, and only the newest receipt handle can delete it.
+ */
+function addOrRefresh(batch: Message[], message: Message): void {
+  const index = batch.findIndex((m) => m.MessageId === message.MessageId);
+  if (index === -1) batch.push(message);
+  else batch[index] = message;
 }

@@ -20,7 +20,7 @@ import { formatStatus, ProgressDisplay } from './demo/progress';
 import { formatReport } from './demo/report';
 import { buildScenario, type Scenario, ScenarioError } from './demo/scenario';
 import { DeployError, StackExistsError } from './deploy';
-import { EmulatorError, LOCAL_CREDENTIALS } from './emulator';
+import { EmulatorError, LOCAL_CREDENTIALS, MOTO_INSTALL_HINT } from './emulator';
 import type { InvocationReport } from './lambda-runner';
 import { LOCAL_DIR, type LocalPipeline, startLocalPipeline } from './local-pipeline';
 
@@ -73,10 +73,11 @@ function describeInvocation(r: InvocationReport): string {
 function faultLines(err: unknown, options: DemoCliOptions): string[] {
   const message = err instanceof Error ? err.message : String(err);
   const [first = '', ...details] = message.split('\n');
-  const detail = details.map((d) => `  ${d.trim()}`);
+  const detail = details.map((d) => `  ${d.trim()}`).filter((d) => d.trim());
+  const attached = process.env.AWS_ENDPOINT_URL;
   if (err instanceof StackExistsError) {
     return [
-      `npm run local: stack ${err.stackName} is already on ${process.env.AWS_ENDPOINT_URL ?? 'the emulator'}, left by an earlier run: ` +
+      `npm run local: stack ${err.stackName} is already on ${attached ?? 'the emulator'}, left by an earlier run: ` +
         'stop that emulator (or the earlier `npm run local -- --keep`) for a clean one, or run again with --replace.',
     ];
   }
@@ -86,8 +87,15 @@ function faultLines(err: unknown, options: DemoCliOptions): string[] {
   }
   if (err instanceof DeployError) {
     return [
-      `npm run local: deploying stage ${options.stage} failed: ${first} (the emulator's reason is below; with moto, use the tested version: pip install 'moto[server]==5.2.1').`,
+      `npm run local: deploying stage ${options.stage} failed: ${first}. Fix the resource it names, or use the ` +
+        `emulator version this project is tested with: ${MOTO_INSTALL_HINT}.`,
       ...detail,
+    ];
+  }
+  if (attached) {
+    return [
+      `npm run local: ${attached} (AWS_ENDPOINT_URL) did not answer as a working AWS emulator (${first}): point it ` +
+        'at moto or LocalStack (restart it if an earlier run broke it), or unset it to let this script start moto.',
     ];
   }
   return [`npm run local: ${first}`, ...detail];
@@ -219,9 +227,10 @@ async function main(): Promise<number> {
       console.log(line);
     }
     if (!result.outcome.passed && runner) {
-      for (const f of runner.stats().functions) {
-        if (f.lastError) console.log(`  last error of ${f.shortName}: ${f.lastError}`);
-      }
+      const errors = runner.stats().functions.filter((f) => f.lastError);
+      if (errors.length > 0)
+        console.log('last error the runner saw per function (the malformed event fails by design):');
+      for (const f of errors) console.log(`  ${f.shortName}: ${f.lastError}`);
     }
     const code = result.outcome.passed ? EXIT.passed : EXIT.failed;
     if (interruptCode !== undefined) return interruptCode;

@@ -2,7 +2,14 @@ import { isDeepStrictEqual } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  ScanCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { stockKey } from '../../lambda/adapters/inventory-repository';
 import { placeOrders } from '../../lambda/adapters/order-producer';
 import { SOURCE } from '../../lambda/contracts';
@@ -25,8 +32,19 @@ import { FINAL_STATUSES, type MalformedEvent, type Scenario } from './scenario';
  * orders table and the queues until everything has settled or the deadline passes, and reads the rest.
  */
 
-/** Polling the tables and queues: often enough for a live progress line, cheap for the emulator. */
+/** Polling the queues (cheap): often enough for a live progress line. */
 export const POLL_MS = 1_000;
+
+/**
+ * Orders not yet final are re-read at most this often, and less often when many are in flight: moto
+ * takes about 2 ms per order item read, under the lock every DynamoDB request shares (moto_server.py),
+ * so the demo's reads must stay a small share of what the functions need.
+ */
+const ORDER_READ_MIN_INTERVAL_MS = 2_000;
+const ORDER_READ_MS_PER_PENDING_ORDER = 25;
+
+/** DynamoDB quota: BatchGetItem takes at most 100 keys. */
+const BATCH_GET_MAX_KEYS = 100;
 
 /** Where the demo reads and writes, from the stacks' outputs. */
 export interface DemoTargets {
@@ -195,30 +213,39 @@ export class DemoDriver {
     };
   }
 
-  /** The scenario's order items (one paginated scan, not a read per order). */
-  async readOrders(scenario: Scenario): Promise<Map<string, ObservedOrder>> {
+  /**
+   * The items of the given orders (status and reason only), 100 keys per BatchGetItem. Not a scan: an
+   * order item carries its history and outbox, and moto serializes the whole item to project it.
+   */
+  async readOrders(orderIds: readonly string[]): Promise<Map<string, ObservedOrder>> {
     const found = new Map<string, ObservedOrder>();
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.ddb.send(
-        new ScanCommand({
-          TableName: this.targets.ordersTable,
-          ProjectionExpression: '#id, #status, #reason',
-          FilterExpression: 'begins_with(#id, :prefix)',
-          ExpressionAttributeNames: { '#id': 'orderId', '#status': 'status', '#reason': 'reason' },
-          ExpressionAttributeValues: { ':prefix': `demo-${scenario.runId}-` },
-          ExclusiveStartKey: start,
-          ConsistentRead: true,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        found.set(String(item.orderId), {
-          status: typeof item.status === 'string' ? item.status : undefined,
-          reason: typeof item.reason === 'string' ? item.reason : undefined,
-        });
+    const table = this.targets.ordersTable;
+    for (let i = 0; i < orderIds.length; i += BATCH_GET_MAX_KEYS) {
+      let keys: Record<string, unknown>[] | undefined = orderIds
+        .slice(i, i + BATCH_GET_MAX_KEYS)
+        .map((orderId) => ({ orderId }));
+      while (keys && keys.length > 0) {
+        const res: BatchGetCommandOutput = await this.ddb.send(
+          new BatchGetCommand({
+            RequestItems: {
+              [table]: {
+                Keys: keys,
+                ProjectionExpression: '#id, #status, #reason',
+                ExpressionAttributeNames: { '#id': 'orderId', '#status': 'status', '#reason': 'reason' },
+                ConsistentRead: true,
+              },
+            },
+          }),
+        );
+        for (const item of res.Responses?.[table] ?? []) {
+          found.set(String(item.orderId), {
+            status: typeof item.status === 'string' ? item.status : undefined,
+            reason: typeof item.reason === 'string' ? item.reason : undefined,
+          });
+        }
+        keys = res.UnprocessedKeys?.[table]?.Keys;
       }
-      start = page.LastEvaluatedKey;
-    } while (start);
+    }
     return found;
   }
 
@@ -306,9 +333,9 @@ export class DemoDriver {
     return 'absent';
   }
 
-  async observe(scenario: Scenario, orders?: Map<string, ObservedOrder>): Promise<Observation> {
+  async observe(scenario: Scenario): Promise<Observation> {
     const [currentOrders, stock, analyticsItems, deadLetters] = await Promise.all([
-      orders ?? this.readOrders(scenario),
+      this.readOrders(scenario.orders.map((o) => o.order.orderId)),
       this.readStock(scenario),
       this.readAnalyticsItems(),
       this.depths(this.targets.deadLetterQueues),
@@ -360,25 +387,32 @@ export class DemoDriver {
     const deadline = placedAt + options.deadlineMs(redrive);
     const expectedDeadLettered = Object.values(scenario.expectedDeadLetters).reduce((a, b) => a + b, 0);
 
-    let orders = new Map<string, ObservedOrder>();
+    const orders = new Map<string, ObservedOrder>();
+    // A final state never changes: once an order has one it is not read again.
+    const pending = new Set(scenario.orders.map((o) => o.order.orderId));
+    let nextOrderReadAt = 0;
+    let emptyPolls = 0;
     let allFinalAfterMs: number | undefined;
     let settled = false;
     for (;;) {
-      const [current, queued, deadLetters] = await Promise.all([
-        this.readOrders(scenario),
+      const readOrdersNow = pending.size > 0 && Date.now() >= nextOrderReadAt;
+      const [read, queued, deadLetters] = await Promise.all([
+        readOrdersNow ? this.readOrders([...pending]) : undefined,
         this.depths(this.targets.queues),
         this.depths(this.targets.deadLetterQueues),
       ]);
-      orders = current;
       const now = Date.now();
-      const final: Record<string, number> = {};
-      let finalCount = 0;
-      for (const o of scenario.orders) {
-        const status = orders.get(o.order.orderId)?.status;
-        if (status && (FINAL_STATUSES as readonly string[]).includes(status)) {
-          final[status] = (final[status] ?? 0) + 1;
-          finalCount++;
+      if (read) {
+        for (const [orderId, order] of read) {
+          orders.set(orderId, order);
+          if (isFinal(order.status)) pending.delete(orderId);
         }
+        nextOrderReadAt =
+          now + Math.max(ORDER_READ_MIN_INTERVAL_MS, pending.size * ORDER_READ_MS_PER_PENDING_ORDER);
+      }
+      const final: Record<string, number> = {};
+      for (const order of orders.values()) {
+        if (order.status && isFinal(order.status)) final[order.status] = (final[order.status] ?? 0) + 1;
       }
       const queuedCount = Object.values(queued).reduce((a, b) => a + b, 0);
       options.onStatus?.({
@@ -390,17 +424,22 @@ export class DemoDriver {
         expectedDeadLettered,
         malformedDueInMs: placedAt + malformedDueMs - now,
       });
-      const allFinal = finalCount === scenario.orders.length;
-      if (allFinal && allFinalAfterMs === undefined) allFinalAfterMs = now - placedAt;
-      if (allFinal && queuedCount === 0) {
+      if (pending.size === 0 && allFinalAfterMs === undefined) allFinalAfterMs = now - placedAt;
+      // The six queues are not read as one snapshot (a message can move from one not yet read to one
+      // already read), so "empty" must hold on two polls in a row.
+      emptyPolls = queuedCount === 0 ? emptyPolls + 1 : 0;
+      if (pending.size === 0 && emptyPolls >= 2) {
         settled = true;
         break;
       }
+      // Nothing in the queues but orders not seen final yet: look at them now, not at the next interval.
+      if (emptyPolls > 0) nextOrderReadAt = 0;
       if (now >= deadline || options.signal?.aborted) break;
       await sleep(Math.min(options.pollMs ?? POLL_MS, Math.max(0, deadline - now)), options.signal);
     }
     const settledAfterMs = Date.now() - placedAt;
-    const observation = await this.observe(scenario, orders);
+    // The orders once more, all of them: the picture the outcome is judged on.
+    const observation = await this.observe(scenario);
     return {
       observation,
       outcome: evaluate(scenario, observation),
@@ -410,6 +449,10 @@ export class DemoDriver {
       settledAfterMs,
     };
   }
+}
+
+function isFinal(status: string | undefined): boolean {
+  return status !== undefined && (FINAL_STATUSES as readonly string[]).includes(status);
 }
 
 /** Whether an SQS body is the malformed event as it was put on the bus (source, detail type, detail). */

@@ -390,7 +390,7 @@ describe.concurrent(`the order pipeline on ${target.kind} (stage ${target.stage}
     );
 
     it(
-      'fails malformed JSON and schema violations into the DLQ after maxReceiveCount deliveries, with their original bodies and the reason logged without personal data',
+      'fails malformed JSON and schema violations into the DLQ: GIVEN a body that is not JSON and one that breaks the contract WHEN delivered THEN after maxReceiveCount deliveries both rest in the DLQ byte for byte, each delivery having logged the reason without personal data',
       async ({ expect }) => {
         // GIVEN a body that is not JSON and an OrderPlaced whose customer id is an e-mail address
         const marker = `poison-${pipeline.runId}-dlq`;
@@ -437,7 +437,7 @@ describe.concurrent(`the order pipeline on ${target.kind} (stage ${target.stage}
     );
 
     it(
-      'fails an order whose table is unavailable on every delivery into the DLQ after retries, with nothing written',
+      'fails an order whose table is unavailable into the DLQ: GIVEN its DynamoDB requests fail on every delivery WHEN it is placed THEN each delivery is retried, the message rests in the DLQ after maxReceiveCount deliveries, and nothing is written',
       async ({ expect }) => {
         // GIVEN an outage of the orders table for this order: on the local target the fault proxy answers
         // its DynamoDB requests with 503 ServiceUnavailable; elsewhere the `unavailable` fault rule fails

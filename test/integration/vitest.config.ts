@@ -1,13 +1,13 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Integration tests, run by `npm run test:integration` (the unit run, `npm test`, excludes this folder).
+ * Integration tests, run by `npm run test:integration` (`npm run test:unit` excludes this folder; `npm test` runs both).
  *
  * - order-pipeline.test.ts: the reliability scenarios against the target INTEGRATION_TARGET names
  *   (local by default: moto, the real app, the local Lambda runner; or localstack, or aws). The global
  *   setup starts the target once and stops it at the end (test/integration/support/target.ts).
- * - the mechanics tests of the local tooling (emulator, deployer, runner); local target only. Each
- *   starts its own moto.
+ * - the mechanics tests of the local tooling (emulator, deployer, runner) and the ops CLI end to end;
+ *   local target only. Each starts its own moto.
  */
 
 const MECHANICS = [
@@ -15,6 +15,7 @@ const MECHANICS = [
   'test/integration/lambda-runner.test.ts',
   'test/integration/local-pipeline.test.ts',
   'test/integration/moto-behaviour.test.ts',
+  'test/integration/ops.test.ts',
 ];
 const target = process.env.INTEGRATION_TARGET || 'local';
 

@@ -5,6 +5,8 @@ import {
   ArchitectureError,
   type CfnTemplate,
   describeArchitecture,
+  README_PATH,
+  readmeWithDiagram,
   renderArchitecture,
   synthesizedTemplates,
 } from '../../scripts/generate-architecture';
@@ -23,6 +25,21 @@ describe('docs/architecture.md', () => {
       readFileSync(ARCHITECTURE_DOCS_PATH, 'utf8'),
       'docs/architecture.md is stale: run `npm run docs:architecture` and commit it',
     ).toBe(generated);
+  });
+
+  it('is the diagram the README shows', () => {
+    // GIVEN the committed README WHEN its diagram block is generated again THEN nothing changed
+    const generated = renderArchitecture(describeArchitecture(templates.data, templates.pipeline), 'dev');
+    const readme = readFileSync(README_PATH, 'utf8');
+    expect(readme, 'the README diagram is stale: run `npm run docs:architecture` and commit it').toBe(
+      readmeWithDiagram(readme, generated),
+    );
+  });
+
+  it('fails to place the diagram in a README without its markers', () => {
+    expect(() => readmeWithDiagram('# no markers', '```mermaid\nflowchart LR\n```\n')).toThrow(
+      ArchitectureError,
+    );
   });
 
   it('draws every rule, queue, DLQ and function of the templates, and every table', () => {

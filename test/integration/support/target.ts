@@ -1,12 +1,27 @@
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { ConfigError, loadStageConfig } from '../../../lib/config';
 import { stackNames } from '../../../lib/order-pipeline';
 import { deployApp, synthesize } from '../../../local/deploy';
-import { type Emulator, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, startEmulator } from '../../../local/emulator';
+import {
+  type Emulator,
+  findMoto,
+  LOCAL_ACCOUNT_ID,
+  LOCAL_CREDENTIALS,
+  MOTO_INSTALL_HINT,
+  startEmulator,
+} from '../../../local/emulator';
 import { discoverSqsMappings, LocalLambdaRunner } from '../../../local/lambda-runner';
 import { startFaultProxy } from './fault-proxy';
 
@@ -72,8 +87,34 @@ export interface RunningTarget {
 }
 
 const PROJECT_ROOT = resolve(__dirname, '..', '..', '..');
-/** Gitignored; one local run at a time (it holds that run's assembly and logs for a post-mortem). */
+/** Gitignored. Each run works in `run-<pid>` (assembly, function logs, invocation reports). */
 export const WORK_DIR = join(PROJECT_ROOT, '.local', 'integration');
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * This run's directory. The directories of finished runs are removed (the latest one stays until the next
+ * run, for a post-mortem); a run still going on elsewhere keeps its own.
+ */
+function runDirectory(): string {
+  mkdirSync(WORK_DIR, { recursive: true });
+  for (const name of readdirSync(WORK_DIR)) {
+    const pid = Number(/^run-(\d+)$/.exec(name)?.[1]);
+    if (pid && pid !== process.pid && !alive(pid))
+      rmSync(join(WORK_DIR, name), { recursive: true, force: true });
+  }
+  const dir = join(WORK_DIR, `run-${process.pid}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir);
+  return dir;
+}
 
 /**
  * Pollers per queue for the local runner. The stacks allow 10 (MAX_CONCURRENCY); 2 still gives each queue
@@ -240,13 +281,18 @@ async function startLocal(progress: (line: string) => void): Promise<RunningTarg
         'unset it, or use INTEGRATION_TARGET=localstack for an emulator you run yourself.',
     );
   }
+  if (!findMoto()) {
+    throw new TargetError(
+      `INTEGRATION_TARGET=local needs moto (python3 with moto's server extras): run \`${MOTO_INSTALL_HINT}\`, ` +
+        'or choose INTEGRATION_TARGET=localstack or aws.',
+    );
+  }
   const startedAt = Date.now();
   const stage = 'local';
-  rmSync(WORK_DIR, { recursive: true, force: true });
-  mkdirSync(WORK_DIR, { recursive: true });
-  const assemblyDirectory = join(WORK_DIR, 'cdk.out');
-  const logFile = join(WORK_DIR, 'function-logs.ndjson');
-  const invocationsFile = join(WORK_DIR, 'invocations.ndjson');
+  const dir = runDirectory();
+  const assemblyDirectory = join(dir, 'cdk.out');
+  const logFile = join(dir, 'function-logs.ndjson');
+  const invocationsFile = join(dir, 'invocations.ndjson');
   writeFileSync(logFile, '');
   writeFileSync(invocationsFile, '');
 
@@ -345,8 +391,7 @@ async function startLocalStack(progress: (line: string) => void): Promise<Runnin
 
   let outputsFile = process.env.INTEGRATION_OUTPUTS_FILE;
   if (!outputsFile) {
-    mkdirSync(WORK_DIR, { recursive: true });
-    outputsFile = join(WORK_DIR, 'localstack-outputs.json');
+    outputsFile = join(runDirectory(), 'localstack-outputs.json');
     const stage = process.env.INTEGRATION_STAGE ?? 'local';
     const url = new URL(endpoint);
     // cdklocal finds LocalStack by host and port; with AWS_ENDPOINT_URL it would also want AWS_ENDPOINT_URL_S3.
