@@ -101,40 +101,35 @@ const TEST_FAULTS: z.input<typeof faultRule>[] = [
   },
 ];
 
+const DEV: z.input<typeof stageConfigSchema> = {
+  stage: 'dev',
+  isProduction: false,
+  archiveRetentionDays: 7,
+  functionTimeoutSeconds: 10,
+  logLevel: 'DEBUG',
+  logRetentionDays: 14,
+  currencies: ['EUR', 'USD', 'GBP'],
+  maxOrderAmount: 1_000_000,
+  paymentDeclineRules: [
+    { customerIdPrefix: TEST_ORDER_PREFIX.declinedCustomer, reason: 'card declined' },
+    { minAmount: 500_000, reason: 'amount above the card limit' },
+  ],
+  faultRules: TEST_FAULTS,
+};
+
 const STAGES: Record<string, z.input<typeof stageConfigSchema>> = {
-  dev: {
-    stage: 'dev',
-    isProduction: false,
-    archiveRetentionDays: 7,
-    functionTimeoutSeconds: 10,
-    logLevel: 'DEBUG',
-    logRetentionDays: 14,
-    currencies: ['EUR', 'USD', 'GBP'],
-    maxOrderAmount: 1_000_000,
-    paymentDeclineRules: [
-      { customerIdPrefix: TEST_ORDER_PREFIX.declinedCustomer, reason: 'card declined' },
-      { minAmount: 500_000, reason: 'amount above the card limit' },
-    ],
-    faultRules: TEST_FAULTS,
-  },
+  dev: DEV,
   /**
    * What `npm run local` and the local integration suite deploy into the emulator: dev, with a 5 s
    * function timeout so a failing message is retried every 31 s and reaches its DLQ within minutes.
    */
   local: {
+    ...DEV,
     stage: 'local',
-    isProduction: false,
     archiveRetentionDays: 1,
     functionTimeoutSeconds: 5,
     logLevel: 'INFO',
     logRetentionDays: 1,
-    currencies: ['EUR', 'USD', 'GBP'],
-    maxOrderAmount: 1_000_000,
-    paymentDeclineRules: [
-      { customerIdPrefix: TEST_ORDER_PREFIX.declinedCustomer, reason: 'card declined' },
-      { minAmount: 500_000, reason: 'amount above the card limit' },
-    ],
-    faultRules: TEST_FAULTS,
   },
   prod: {
     stage: 'prod',

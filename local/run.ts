@@ -18,7 +18,7 @@ import { DemoDriver, demoTargets, type RunResult } from './demo/drive';
 import { formatDuration } from './demo/format';
 import { formatStatus, ProgressDisplay } from './demo/progress';
 import { formatReport } from './demo/report';
-import { buildScenario, type Scenario, ScenarioError } from './demo/scenario';
+import { buildScenario, FINAL_STATUSES, type Scenario, ScenarioError } from './demo/scenario';
 import { DeployError, StackExistsError } from './deploy';
 import { EmulatorError, LOCAL_CREDENTIALS, MOTO_INSTALL_HINT } from './emulator';
 import type { InvocationReport } from './lambda-runner';
@@ -55,6 +55,10 @@ function deadlineFor(options: DemoCliOptions) {
  */
 function defaultConcurrency(): number {
   return Math.max(1, availableParallelism());
+}
+
+function isFinal(order: { readonly status?: string } | undefined): boolean {
+  return (FINAL_STATUSES as readonly (string | undefined)[]).includes(order?.status);
 }
 
 function describeInvocation(r: InvocationReport): string {
@@ -223,6 +227,13 @@ async function main(): Promise<number> {
       return EXIT.fault;
     }
     display.end();
+    if (interruptCode !== undefined) {
+      const final = scenario.orders.filter((o) =>
+        isFinal(result.observation.orders.get(o.order.orderId)),
+      ).length;
+      say(`interrupted: ${final}/${scenario.orders.length} orders had reached a final state`);
+      return interruptCode;
+    }
     for (const line of formatReport(scenario, result, { ...timings, wallMs: Date.now() - started })) {
       console.log(line);
     }
@@ -233,7 +244,6 @@ async function main(): Promise<number> {
       for (const f of errors) console.log(`  ${f.shortName}: ${f.lastError}`);
     }
     const code = result.outcome.passed ? EXIT.passed : EXIT.failed;
-    if (interruptCode !== undefined) return interruptCode;
 
     if (options.keep) {
       for (const line of keepInstructions(pipeline, scenario)) console.log(line);
