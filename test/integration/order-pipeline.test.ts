@@ -19,7 +19,7 @@ import {
 import { eventually } from './support/poll';
 
 /**
- * The reliability scenarios of shared/reliability.md marked L, against the deployed pipeline of the
+ * The reliability scenarios of docs/reliability.md marked L, against the deployed pipeline of the
  * target INTEGRATION_TARGET names (test/integration/support/target.ts). One deployment serves every test;
  * the tests run concurrently because most of their time is spent waiting for visibility timeouts.
  * Faults come from the stage's fault rules (lib/config.ts) or, on the local target, the fault proxy.
