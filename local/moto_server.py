@@ -14,6 +14,12 @@
    - EventBridge throughput: delivering an event to a target compiles its 8 input paths with
      jsonpath_ng, which builds a parser (PLY tables) per call: ~50 ms each, so ~0.4 s per target and
      about 1 s per event for a bus with three targets. The compiled paths are cached.
+   - SQS throughput: every received message checks its retention through GetQueueAttributes, which
+     computes every attribute of the queue three times, each counting all its messages with a datetime
+     based clock: O(queue length) per message, the largest cost of a run with a backlog. The check reads
+     the retention period directly, attributes are computed once per call, the clock is time.time().
+   - werkzeug's access log (a line per request, ~15 % of the server's time under load) is off; set
+     MOTO_ACCESS_LOG=1 to keep it. Errors and tracebacks are still printed.
 2. A watchdog: the server exits when the Node.js process that started it is gone, even if that process
    was killed with SIGKILL and could not stop it (moto runs in its own process group so Ctrl-C reaches
    it through the runner's shutdown, not twice).
@@ -23,6 +29,7 @@ Usage: python3 local/moto_server.py -H 127.0.0.1 -p PORT   (the arguments of mot
 
 import copy
 import functools
+import logging
 import os
 import sys
 import threading
@@ -35,6 +42,8 @@ from moto.dynamodb import responses as _dynamodb_responses
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 from moto.events import utils as _events_utils
+from moto.sqs import models as _sqs_models
+from moto.sqs.exceptions import InvalidAttributeName
 
 _template = _events_utils.EventTemplateParser.DEFAULT_EVENT_INPUT_TEMPLATE
 if '"account"' not in _template:
@@ -134,6 +143,48 @@ _backend = _dynamodb_models.DynamoDBBackend
 if moto.__version__.startswith("5.2.") and not getattr(_backend.transact_write_items, "item_level", False):
     _dynamodb_models.copy = _CopyModule()
     _backend.transact_write_items = _item_level_transactions(_backend.transact_write_items)
+
+
+def _epoch_seconds(dt=None):
+    # moto's unix_time() without an argument is "now" as UTC epoch seconds, via datetime arithmetic.
+    return time.time() if dt is None else _moto_unix_time(dt)
+
+
+def _epoch_millis(dt=None):
+    return _epoch_seconds(dt) * 1000.0
+
+
+def _get_queue_attributes(self, queue_name, attribute_names):
+    """moto's SQSBackend.get_queue_attributes, with Queue.attributes computed once instead of 3 x per name."""
+    queue = self.get_queue(queue_name)
+    if not attribute_names:
+        return {}
+    valid_names = ["All"] + queue.BASE_ATTRIBUTES + queue.FIFO_ATTRIBUTES + queue.KMS_ATTRIBUTES
+    invalid_name = next((name for name in attribute_names if name not in valid_names), None)
+    if invalid_name or invalid_name == "":
+        raise InvalidAttributeName(invalid_name)
+    attributes = queue.attributes
+    if "All" in attribute_names:
+        return attributes
+    return {name: attributes[name] for name in attribute_names if attributes.get(name) is not None}
+
+
+def _is_message_valid_based_on_retention_period(self, queue_name, message):
+    retention_period = int(self.get_queue(queue_name).message_retention_period)
+    return retention_period + message.sent_timestamp / 1000 > time.time()
+
+
+_sqs_backend = _sqs_models.SQSBackend
+if moto.__version__.startswith("5.2.") and not getattr(_sqs_backend, "_local_fast_attributes", False):
+    _moto_unix_time = _sqs_models.unix_time
+    _sqs_models.unix_time = _epoch_seconds
+    _sqs_models.unix_time_millis = _epoch_millis
+    _sqs_backend.get_queue_attributes = _get_queue_attributes
+    _sqs_backend.is_message_valid_based_on_retention_period = _is_message_valid_based_on_retention_period
+    _sqs_backend._local_fast_attributes = True
+
+if os.environ.get("MOTO_ACCESS_LOG") != "1":
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 
 def _exit_with_parent(parent_pid: int) -> None:
