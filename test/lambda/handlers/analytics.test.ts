@@ -1,11 +1,11 @@
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSRecord } from 'aws-lambda';
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { logger } from '../../../lambda/adapters/observability';
 import { OrderFulfilled, OrderPlaced, PaymentSucceeded } from '../../../lambda/contracts';
 import { handler } from '../../../lambda/handlers/analytics';
-import { dynamo, healthyAws, throttled, transactionCancelled } from '../support/aws-mocks';
+import { dynamo, throttled, transactionCancelled } from '../support/aws-mocks';
 import {
   anOrder,
   detailOf,
@@ -15,22 +15,16 @@ import {
   sqsEvent,
   sqsRecord,
 } from '../support/events';
+import { useHandlerHarness } from '../support/handler-harness';
 import { hostileBody } from '../support/hostile';
-import { captureOutput } from '../support/logs';
 
 // vi.hoisted runs before the imports above: the handler reads its configuration when it is imported.
 await vi.hoisted(async () => (await import('../support/env')).stubHandlerEnv());
 
-let output: ReturnType<typeof captureOutput>;
+const output = useHandlerHarness();
 
 beforeEach(() => {
-  healthyAws();
-  output = captureOutput();
   logger.setLogLevel('INFO');
-});
-
-afterEach(() => {
-  output.restore();
 });
 
 function placed(orderId: string, messageId?: string): SQSRecord {

@@ -1,24 +1,15 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { PaymentSucceeded } from '../../../lambda/contracts';
 import { handler } from '../../../lambda/handlers/fulfil-order';
-import { conditionFailed, dynamo, healthyAws, publishedEntries } from '../support/aws-mocks';
+import { conditionFailed, dynamo, publishedEntries } from '../support/aws-mocks';
 import { anOrder, detailOf, eventRecord, lambdaContext, sqsEvent } from '../support/events';
-import { captureOutput } from '../support/logs';
+import { useHandlerHarness } from '../support/handler-harness';
 
 // vi.hoisted runs before the imports above: the handler reads its configuration when it is imported.
 await vi.hoisted(async () => (await import('../support/env')).stubHandlerEnv());
 
-let output: ReturnType<typeof captureOutput>;
-
-beforeEach(() => {
-  healthyAws();
-  output = captureOutput();
-});
-
-afterEach(() => {
-  output.restore();
-});
+useHandlerHarness();
 
 const paidRecord = (orderId: string) =>
   eventRecord(PaymentSucceeded, detailOf(PaymentSucceeded, { ...anOrder({ orderId }), paymentId: 'pay-1' }));

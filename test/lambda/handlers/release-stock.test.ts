@@ -1,24 +1,15 @@
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { PaymentFailed } from '../../../lambda/contracts';
 import { handler } from '../../../lambda/handlers/release-stock';
-import { dynamo, healthyAws, publishedEntries, throttled } from '../support/aws-mocks';
+import { dynamo, publishedEntries, throttled } from '../support/aws-mocks';
 import { anOrder, detailOf, eventRecord, lambdaContext, sqsEvent } from '../support/events';
-import { captureOutput } from '../support/logs';
+import { useHandlerHarness } from '../support/handler-harness';
 
 // vi.hoisted runs before the imports above: the handler reads its configuration when it is imported.
 await vi.hoisted(async () => (await import('../support/env')).stubHandlerEnv());
 
-let output: ReturnType<typeof captureOutput>;
-
-beforeEach(() => {
-  healthyAws();
-  output = captureOutput();
-});
-
-afterEach(() => {
-  output.restore();
-});
+useHandlerHarness();
 
 const failedRecord = (orderId: string, messageId?: string) =>
   eventRecord(PaymentFailed, detailOf(PaymentFailed, { ...anOrder({ orderId }), reason: 'card declined' }), {

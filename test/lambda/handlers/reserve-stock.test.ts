@@ -1,24 +1,15 @@
 import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type OrderSummary, OrderValidated } from '../../../lambda/contracts';
 import { handler } from '../../../lambda/handlers/reserve-stock';
-import { dynamo, healthyAws, publishedEntries, transactionCancelled } from '../support/aws-mocks';
+import { dynamo, publishedEntries, transactionCancelled } from '../support/aws-mocks';
 import { anOrder, detailOf, eventRecord, lambdaContext, sqsEvent } from '../support/events';
-import { captureOutput } from '../support/logs';
+import { useHandlerHarness } from '../support/handler-harness';
 
 // vi.hoisted runs before the imports above: the handler reads its configuration when it is imported.
 await vi.hoisted(async () => (await import('../support/env')).stubHandlerEnv());
 
-let output: ReturnType<typeof captureOutput>;
-
-beforeEach(() => {
-  healthyAws();
-  output = captureOutput();
-});
-
-afterEach(() => {
-  output.restore();
-});
+useHandlerHarness();
 
 const validatedRecord = (order: OrderSummary, messageId?: string) =>
   eventRecord(OrderValidated, detailOf(OrderValidated, order), { messageId });

@@ -1,24 +1,15 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { OrderPlaced, type OrderSummary, StockReserved } from '../../../lambda/contracts';
 import { handler } from '../../../lambda/handlers/take-payment';
-import { dynamo, healthyAws, publishedEntries } from '../support/aws-mocks';
+import { dynamo, publishedEntries } from '../support/aws-mocks';
 import { anOrder, detailOf, eventRecord, lambdaContext, sqsEvent } from '../support/events';
-import { captureOutput } from '../support/logs';
+import { useHandlerHarness } from '../support/handler-harness';
 
 // vi.hoisted runs before the imports above: the handler reads its configuration when it is imported.
 await vi.hoisted(async () => (await import('../support/env')).stubHandlerEnv());
 
-let output: ReturnType<typeof captureOutput>;
-
-beforeEach(() => {
-  healthyAws();
-  output = captureOutput();
-});
-
-afterEach(() => {
-  output.restore();
-});
+const output = useHandlerHarness();
 
 const reservedRecord = (order: OrderSummary, messageId?: string) =>
   eventRecord(StockReserved, detailOf(StockReserved, order), { messageId });

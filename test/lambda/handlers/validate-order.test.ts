@@ -12,7 +12,6 @@ import {
   conditionFailed,
   dynamo,
   eventBridge,
-  healthyAws,
   publishedEntries,
   tableUnavailable,
   throttled,
@@ -27,22 +26,19 @@ import {
   sqsRecord,
   uniqueId,
 } from '../support/events';
+import { useHandlerHarness } from '../support/handler-harness';
 import { hostileBody } from '../support/hostile';
-import { captureOutput } from '../support/logs';
 
 // vi.hoisted runs before the imports above: the handler reads its configuration when it is imported.
 await vi.hoisted(async () => (await import('../support/env')).stubHandlerEnv());
 
-let output: ReturnType<typeof captureOutput>;
+const output = useHandlerHarness();
 
 beforeEach(() => {
-  healthyAws();
-  output = captureOutput();
   logger.setLogLevel('INFO');
 });
 
 afterEach(() => {
-  output.restore();
   vi.restoreAllMocks();
 });
 
