@@ -1,6 +1,12 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DetailType } from '../contracts';
-import type { NewOrder, OrderRecord, OutboxEntry, Transition } from '../domain/order';
+import {
+  type NewOrder,
+  newOrderRecord,
+  type OrderRecord,
+  type OutboxEntry,
+  type Transition,
+} from '../domain/order';
 import type { OrdersRepository, WriteResult } from '../domain/ports';
 import { isConditionFailure } from './dynamodb-errors';
 
@@ -68,18 +74,7 @@ export class DynamoOrdersRepository implements OrdersRepository {
   }
 
   async create(order: NewOrder): Promise<WriteResult> {
-    const item: OrderRecord = {
-      orderId: order.orderId,
-      status: order.status,
-      ...(order.reason === undefined ? {} : { reason: order.reason }),
-      customerId: order.customerId,
-      lines: order.lines,
-      currency: order.currency,
-      totalAmount: order.totalAmount,
-      history: [{ status: order.status, at: order.at, eventId: order.causationId }],
-      version: 1,
-      outbox: { [order.event.detailType]: { detail: order.event.detail } },
-    };
+    const item = newOrderRecord(order);
     return this.conditionally(() =>
       this.client.send(
         new PutCommand({

@@ -90,6 +90,22 @@ export interface NewOrder {
 }
 
 /** Stock held for one order, one item per order: what release-stock gives back. */
+/** The item a new order is stored as: its first status, its first history entry, its first outbox entry. */
+export function newOrderRecord(order: NewOrder): OrderRecord {
+  return {
+    orderId: order.orderId,
+    status: order.status,
+    ...(order.reason === undefined ? {} : { reason: order.reason }),
+    customerId: order.customerId,
+    lines: order.lines,
+    currency: order.currency,
+    totalAmount: order.totalAmount,
+    history: [{ status: order.status, at: order.at, eventId: order.causationId }],
+    version: 1,
+    outbox: { [order.event.detailType]: { detail: order.event.detail } },
+  };
+}
+
 export interface Reservation {
   readonly orderId: string;
   readonly status: 'RESERVED' | 'RELEASED';

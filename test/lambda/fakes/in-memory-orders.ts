@@ -1,5 +1,10 @@
 import type { DetailType } from '../../../lambda/contracts';
-import type { NewOrder, OrderRecord, Transition } from '../../../lambda/domain/order';
+import {
+  type NewOrder,
+  newOrderRecord,
+  type OrderRecord,
+  type Transition,
+} from '../../../lambda/domain/order';
 import type { OrdersRepository, WriteResult } from '../../../lambda/domain/ports';
 
 /**
@@ -21,18 +26,7 @@ export class InMemoryOrders implements OrdersRepository {
   async create(order: NewOrder): Promise<WriteResult> {
     this.throwIfDown();
     if (this.items.has(order.orderId)) return 'condition-failed';
-    this.items.set(order.orderId, {
-      orderId: order.orderId,
-      status: order.status,
-      ...(order.reason === undefined ? {} : { reason: order.reason }),
-      customerId: order.customerId,
-      lines: order.lines,
-      currency: order.currency,
-      totalAmount: order.totalAmount,
-      history: [{ status: order.status, at: order.at, eventId: order.causationId }],
-      version: 1,
-      outbox: { [order.event.detailType]: { detail: structuredClone(order.event.detail) } },
-    });
+    this.items.set(order.orderId, structuredClone(newOrderRecord(order)));
     this.appliedWrites.push(`create ${order.orderId} ${order.status}`);
     return 'applied';
   }
