@@ -433,18 +433,11 @@ async function startLocalStack(progress: (line: string) => void): Promise<Runnin
   const { stage, outputs } = stageOutputs(outputsFile);
   const { account } = regionAndAccount(outputs);
   const base = { kind: 'localstack' as const, endpoint, region: LOCALSTACK_REGION };
-  const config = targetClientConfig(base);
-  const description: TargetDescription = {
-    ...base,
-    stage,
-    account,
-    outputs,
-    queues: await readQueueSettings(outputs, config),
-    logs: { kind: 'cloudwatch', logGroups: await cloudLogGroups(outputs, config) },
-    startedAt,
-  };
   // The stacks stay: `docker compose down` discards them with the container.
-  return { description, stop: async () => {} };
+  return {
+    description: await deployedTarget(base, stage, account, outputs, startedAt),
+    stop: async () => {},
+  };
 }
 
 async function attachToAws(progress: (line: string) => void): Promise<RunningTarget> {
@@ -459,9 +452,23 @@ async function attachToAws(progress: (line: string) => void): Promise<RunningTar
   const { stage, outputs } = stageOutputs(resolve(file));
   const { region, account } = regionAndAccount(outputs);
   const base = { kind: 'aws' as const, region };
-  const config = targetClientConfig(base);
   progress(`stage ${stage} in ${region} (account ${account})`);
-  const description: TargetDescription = {
+  return {
+    description: await deployedTarget(base, stage, account, outputs, startedAt),
+    stop: async () => {},
+  };
+}
+
+/** A stage deployed by the CDK (LocalStack or AWS): queues read back from the outputs, logs in CloudWatch. */
+async function deployedTarget(
+  base: Parameters<typeof targetClientConfig>[0],
+  stage: string,
+  account: string,
+  outputs: TargetDescription['outputs'],
+  startedAt: number,
+): Promise<TargetDescription> {
+  const config = targetClientConfig(base);
+  return {
     ...base,
     stage,
     account,
@@ -470,5 +477,4 @@ async function attachToAws(progress: (line: string) => void): Promise<RunningTar
     logs: { kind: 'cloudwatch', logGroups: await cloudLogGroups(outputs, config) },
     startedAt,
   };
-  return { description, stop: async () => {} };
 }
