@@ -183,7 +183,7 @@ async function main(): Promise<number> {
         stage: options.stage,
         synth: options.synth,
         // One assembly per stage: --no-synth cannot deploy another stage's, and the integration suite's
-        // .local/cdk.out (dev) is left alone.
+        // assemblies are left alone.
         assemblyDirectory,
         emulator: { port: options.port },
         ifExists: options.replace ? 'replace' : 'fail',

@@ -38,7 +38,7 @@ states and prints the outcome: orders per final state (expected vs actual), stoc
   --keep              keep moto and the runner after the outcome, for exploring with the aws CLI; Ctrl-C stops
   --port N            start moto on this port (default: a free one)
   --replace           on an attached emulator, delete the stacks an earlier run left, then deploy
-  --no-synth          deploy the cloud assembly of the last run (.local/cdk.out) instead of synthesizing
+  --no-synth          deploy the last assembly of the stage (.local/cdk.out-<stage>) instead of synthesizing
   --concurrency N     concurrent invocations per queue (default: this machine's cores, at most the
                       queue's MaximumConcurrency): more only adds load on a laptop and on moto
   --timeout SECONDS   give up waiting this long after the orders are placed (default: long enough for the
