@@ -330,25 +330,26 @@ describe.concurrent(`the order pipeline on ${target.kind} (stage ${target.stage}
             pipeline.redeliveryMs('ValidateOrder') + pipeline.flowMs(),
           );
         }
-        // AND the five records were one invocation (one batch), whose good records were not delivered again
+        // AND the good records were processed once and never delivered again. The five records usually
+        // share one batch, but the queue has several pollers, so they may be split over two.
         const goodLines = (await Promise.all(goodIds.map((id) => pipeline.logs.search(id))))
           .flat()
           .filter((l) => l.service === 'validate-order');
         const invocations = new Set(goodLines.map((l) => l.function_request_id));
-        expect(invocations.size).toBe(1);
+        expect(invocations.size).toBeGreaterThanOrEqual(1);
         expect(goodLines.filter((l) => l.message === TRANSITIONED)).toHaveLength(3);
         expect(goodLines.every((l) => l.receiveCount === 1)).toBe(true);
-        for (const id of poisonIds) {
-          const rejections = (await pipeline.logs.search(id)).filter(by('validate-order', REJECTED));
-          expect(rejections.some((l) => invocations.has(l.function_request_id))).toBe(true);
-        }
-        // AND on the local target, the runner saw that invocation report exactly the poison ids as failed
-        const [requestId] = invocations;
-        const report = invocationReports().find((r) => r.requestId === requestId);
+        // AND on the local target, every batch that carried good records reported exactly its poison
+        // records as failed, and nothing else
         if (target.invocationsFile) {
-          expect(report?.outcome).toEqual({ kind: 'partial', failedIds: expect.any(Array) });
-          const failed = report?.outcome.kind === 'partial' ? report.outcome.failedIds : [];
-          expect(failed.filter((m) => ids.includes(m)).sort()).toEqual([...poisonIds].sort());
+          const reports = invocationReports();
+          for (const requestId of invocations) {
+            const report = reports.find((r) => r.requestId === requestId);
+            expect(report).toBeDefined();
+            const poisonInBatch = poisonIds.filter((id) => report?.messageIds.includes(id)).sort();
+            const failed = report?.outcome.kind === 'partial' ? report.outcome.failedIds : [];
+            expect(failed.filter((m) => ids.includes(m)).sort()).toEqual(poisonInBatch);
+          }
         }
         // AND the poison records end in the DLQ; the test removes them there
         await pipeline.waitForDeadLetters('ValidateOrder', (body) => body.includes(marker), 2);
