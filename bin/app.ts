@@ -8,8 +8,13 @@ const app = new App();
 
 function stageConfig(): StageConfig {
   const stage: unknown = app.node.tryGetContext('stage');
+  // `-c faultRate=0.05`: random crashes for the benchmark's faults at load (test stages only).
+  const faultRate: unknown = app.node.tryGetContext('faultRate');
   try {
-    return loadStageConfig(stage === undefined ? undefined : String(stage));
+    return loadStageConfig(
+      stage === undefined ? undefined : String(stage),
+      faultRate === undefined ? {} : { randomFaultRate: Number(faultRate) },
+    );
   } catch (error) {
     if (error instanceof ConfigError) {
       // A configuration mistake is the user's to fix: show the message, not a stack trace.

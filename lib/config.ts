@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { declineRule, faultRule } from '../lambda/contracts/settings';
+import { declineRule, type FaultRule, faultPoint, faultRule } from '../lambda/contracts/settings';
+import { MAX_RECEIVE_COUNT } from './defaults';
 
 /**
  * Typed per-stage settings. `cdk synth -c stage=prod` picks one; anything unknown or out of range
@@ -56,6 +57,12 @@ export const stageConfigSchema = z
     paymentDeclineRules: z.array(declineRule),
     /** Deterministic fault injection for the integration tests. Must be empty in production. */
     faultRules: z.array(faultRule),
+    /**
+     * Share of deliveries of benchmark orders (ids starting with TEST_ORDER_PREFIX.bench) that crash at
+     * a random fault point: `npm run bench -- --fault-rate P` sets it with `-c faultRate=P`. Must be 0 in
+     * production.
+     */
+    randomFaultRate: z.number().min(0).max(0.5).default(0),
   })
   .superRefine((cfg, ctx) => {
     if (cfg.isProduction && cfg.faultRules.length > 0) {
@@ -63,6 +70,13 @@ export const stageConfigSchema = z
         code: 'custom',
         path: ['faultRules'],
         message: 'fault injection is for test stages only: remove faultRules from a production stage',
+      });
+    }
+    if (cfg.isProduction && cfg.randomFaultRate > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['randomFaultRate'],
+        message: 'fault injection is for test stages only: do not pass -c faultRate to a production stage',
       });
     }
   });
@@ -79,7 +93,29 @@ export const TEST_ORDER_PREFIX = {
   paymentTimeout: 'fault-payment-timeout-',
   /** validate-order fails before its write on every delivery: a dependency that stays down past maxReceiveCount. */
   unavailable: 'fault-unavailable-',
+  /** Orders of `npm run bench`: the only ones random faults (randomFaultRate) hit. */
+  bench: 'bench-',
 } as const;
+
+const FAULT_POINTS = faultPoint.options;
+
+/**
+ * The rules behind `randomFaultRate`: a crash at each fault point with an equal share of the rate, so
+ * a delivery crashes with about that probability. Only on the first MAX_RECEIVE_COUNT - 1 deliveries:
+ * these are transient faults, which retries must absorb; a fault that outlasts every delivery is the
+ * dead-letter-and-redrive case (TEST_ORDER_PREFIX.unavailable).
+ */
+export function randomFaultRules(rate: number): FaultRule[] {
+  if (rate <= 0) return [];
+  return FAULT_POINTS.map((point) =>
+    faultRule.parse({
+      orderIdPrefix: TEST_ORDER_PREFIX.bench,
+      point,
+      receives: MAX_RECEIVE_COUNT - 1,
+      rate: rate / FAULT_POINTS.length,
+    }),
+  );
+}
 
 const TEST_FAULTS: z.input<typeof faultRule>[] = [
   { orderIdPrefix: TEST_ORDER_PREFIX.crashBeforeWrite, point: 'before-write' },

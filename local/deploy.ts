@@ -75,6 +75,8 @@ export interface SynthOptions {
   readonly stage?: string;
   /** The cloud assembly directory. */
   readonly outDir: string;
+  /** More `-c key=value` context for the app, e.g. `{ faultRate: '0.05' }`. @default - none */
+  readonly context?: Readonly<Record<string, string>>;
   /** Environment for the CDK CLI; point it at the emulator so nothing reaches AWS. */
   readonly env?: Record<string, string>;
   /** Receives the CLI's output lines. @default - kept; shown only on failure */
@@ -93,7 +95,10 @@ export interface SynthOptions {
 export async function synthesize(options: SynthOptions): Promise<string> {
   const outDir = resolve(options.outDir);
   const cli = require.resolve('aws-cdk/bin/cdk', { paths: [PROJECT_ROOT] });
-  const args = [cli, 'synth', '--no-notices', '-q', '-c', `stage=${options.stage ?? 'dev'}`, '-o', outDir];
+  const context = Object.entries({ ...options.context, stage: options.stage ?? 'dev' }).flatMap(
+    ([key, value]) => ['-c', `${key}=${value}`],
+  );
+  const args = [cli, 'synth', '--no-notices', '-q', ...context, '-o', outDir];
   const output: string[] = [];
   const { signal } = options;
   signal?.throwIfAborted();

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { buildSync } from 'esbuild';
+import type { AwsCallCounts } from '../lambda/adapters/aws-call-counter';
 import type { InvokeContext, ParentMessage, WorkerError, WorkerMessage } from './lambda-protocol';
 import { parseHandler } from './lambda-template';
 
@@ -35,9 +36,10 @@ export interface EnvironmentFunction {
   readonly systemLogLevel?: string;
 }
 
+/** `awsCalls`: what the invocation's SDK clients sent, when the bundle counts it (see lambda-protocol.ts). */
 export type InvokeResult =
-  | { readonly kind: 'ok'; readonly payload: string }
-  | { readonly kind: 'error'; readonly error: WorkerError }
+  | { readonly kind: 'ok'; readonly payload: string; readonly awsCalls?: AwsCallCounts }
+  | { readonly kind: 'error'; readonly error: WorkerError; readonly awsCalls?: AwsCallCounts }
   | { readonly kind: 'timeout'; readonly error: WorkerError }
   | { readonly kind: 'crash'; readonly error: WorkerError };
 
@@ -46,7 +48,9 @@ let compiledWorker: string | undefined;
 /** local/lambda-worker.ts as plain JavaScript, compiled once per content (parallel runs share it). */
 export function workerScript(): string {
   if (compiledWorker && existsSync(compiledWorker)) return compiledWorker;
-  const sources = ['lambda-worker.ts', 'lambda-protocol.ts'].map((f) => readFileSync(join(__dirname, f)));
+  const sources = ['lambda-worker.ts', 'lambda-protocol.ts', '../lambda/adapters/aws-call-counter.ts'].map(
+    (f) => readFileSync(join(__dirname, f)),
+  );
   const hash = createHash('sha256').update(Buffer.concat(sources)).digest('hex').slice(0, 12);
   const dir = join(tmpdir(), 'order-pipeline-local');
   const out = join(dir, `lambda-worker-${hash}.cjs`);
@@ -279,8 +283,8 @@ export class ExecutionEnvironment {
     );
     if (r.message) {
       return r.message.ok
-        ? { kind: 'ok', payload: r.message.payload }
-        : { kind: 'error', error: r.message.error };
+        ? { kind: 'ok', payload: r.message.payload, awsCalls: r.message.awsCalls }
+        : { kind: 'error', error: r.message.error, awsCalls: r.message.awsCalls };
     }
     if (r.exit) return { kind: 'crash', error: r.exit };
     // Lambda stops the runtime at the timeout: nothing the handler still does survives.

@@ -15,6 +15,7 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { AwsCallCounter, type AwsCallCounts } from '../lambda/adapters/aws-call-counter';
 import { readCloudAssembly } from './cloud-assembly';
 import type { Deployment } from './deploy';
 import { type Emulator, LOCAL_ACCOUNT_ID } from './emulator';
@@ -43,6 +44,12 @@ const LONG_POLL_SECONDS = 2;
 
 /** SQS returns at most 10 messages per ReceiveMessage and deletes at most 10 per batch call. */
 const SQS_MAX_BATCH = 10;
+
+/**
+ * The SDK app id (User-Agent `app/<id>`) of the runner's own requests, the Lambda service's part; each
+ * execution environment gets its function's short name, so the emulator can tell who sent what.
+ */
+export const RUNNER_APP_ID = 'lambda-runner';
 
 /** Between short polls while a batching window is still open. */
 const WINDOW_POLL_MS = 50;
@@ -84,7 +91,11 @@ export interface InvocationReport {
   readonly messageIds: readonly string[];
   /** ApproximateReceiveCount of each record, in the order of messageIds: 1 on a first delivery. */
   readonly receiveCounts: readonly number[];
+  /** The body of each record, in the order of messageIds. */
+  readonly bodies: readonly string[];
   readonly outcome: BatchOutcome;
+  /** AWS API requests the function made in this invocation, as its SDK middleware counted them. */
+  readonly awsCalls: AwsCallCounts;
   /** The invocation ended with an error, a crash or a timeout (the outcome is then `batch-failed`). */
   readonly error?: WorkerError & { readonly kind: 'error' | 'crash' | 'timeout' };
   readonly coldStart: boolean;
@@ -328,6 +339,8 @@ class EnvironmentPool {
 export class LocalLambdaRunner {
   readonly mappings: readonly LocalSqsMapping[];
   private readonly sqs: SQSClient;
+  /** The runner's own SQS requests (receive, delete, release): what the Lambda service's pollers send. */
+  readonly pollerCalls = new AwsCallCounter();
   private readonly pools = new Map<string, EnvironmentPool>();
   private readonly statsByFunction = new Map<string, FunctionStats>();
   private readonly recentLogs = new Map<string, string[]>();
@@ -341,10 +354,12 @@ export class LocalLambdaRunner {
     const pollers = this.mappings.reduce((n, m) => n + this.pollersFor(m), 0);
     this.sqs = new SQSClient({
       ...options.emulator.clientConfig,
+      userAgentAppId: RUNNER_APP_ID,
       // Every poller holds a connection for its long poll; the SDK's default of 50 sockets would queue
       // the short polls of an open batching window (and deletes) behind them for a second or more.
       requestHandler: { httpAgent: new Agent({ keepAlive: true, maxSockets: pollers * 2 + 16 }) },
     });
+    this.pollerCalls.attach(this.sqs);
     const emulatorEnv = options.emulator.childEnv();
     for (const m of this.mappings) {
       const fn = m.function;
@@ -353,7 +368,7 @@ export class LocalLambdaRunner {
       this.recentLogs.set(fn.functionName, logs);
       this.pools.set(
         fn.functionName,
-        new EnvironmentPool(fn, emulatorEnv, (line) => {
+        new EnvironmentPool(fn, { ...emulatorEnv, AWS_SDK_UA_APP_ID: fn.shortName }, (line) => {
           logs.push(line);
           if (logs.length > 50) logs.shift();
           options.onLog?.(fn.shortName, line);
@@ -591,7 +606,9 @@ export class LocalLambdaRunner {
       requestId,
       messageIds: ids,
       receiveCounts: records.map((r) => Number(r.attributes.ApproximateReceiveCount)),
+      bodies: records.map((r) => r.body),
       outcome,
+      awsCalls: result.kind === 'ok' || result.kind === 'error' ? (result.awsCalls ?? {}) : {},
       error: reportError,
       coldStart: invocation.coldStart,
       initMs: invocation.initMs,

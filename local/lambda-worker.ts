@@ -9,6 +9,7 @@
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { AWS_CALLS_GLOBAL_KEY, type AwsCallCounter } from '../lambda/adapters/aws-call-counter';
 import type { ParentMessage, WorkerError, WorkerMessage } from './lambda-protocol';
 
 type Handler = (
@@ -21,6 +22,12 @@ let handler: Handler | undefined;
 
 function send(message: WorkerMessage): void {
   process.send?.(message);
+}
+
+/** What the bundle's SDK middleware counted since the last invocation, if it has the counter. */
+function takeAwsCalls(): Readonly<Record<string, number>> | undefined {
+  const registry = globalThis as unknown as Record<symbol, AwsCallCounter | undefined>;
+  return registry[AWS_CALLS_GLOBAL_KEY]?.take();
 }
 
 function toWorkerError(err: unknown, fallbackType = 'Error'): WorkerError {
@@ -103,12 +110,18 @@ async function invoke(message: Extract<ParentMessage, { type: 'invoke' }>): Prom
     try {
       payload = JSON.stringify(result === undefined ? null : result);
     } catch (err) {
-      send({ type: 'result', id: message.id, ok: false, error: toWorkerError(err, 'Runtime.MarshalError') });
+      send({
+        type: 'result',
+        id: message.id,
+        ok: false,
+        error: toWorkerError(err, 'Runtime.MarshalError'),
+        awsCalls: takeAwsCalls(),
+      });
       return;
     }
-    send({ type: 'result', id: message.id, ok: true, payload });
+    send({ type: 'result', id: message.id, ok: true, payload, awsCalls: takeAwsCalls() });
   } catch (err) {
-    send({ type: 'result', id: message.id, ok: false, error: toWorkerError(err) });
+    send({ type: 'result', id: message.id, ok: false, error: toWorkerError(err), awsCalls: takeAwsCalls() });
   }
 }
 

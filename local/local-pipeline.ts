@@ -23,6 +23,8 @@ export interface LocalPipelineOptions {
    * @default true
    */
   readonly synth?: boolean;
+  /** More context for the app's synth (e.g. `{ faultRate: '0.05' }`). @default - none */
+  readonly context?: Readonly<Record<string, string>>;
   /** @default DEFAULT_ASSEMBLY_DIR (.local/cdk.out) */
   readonly assemblyDirectory?: string;
   readonly emulator?: StartEmulatorOptions;
@@ -74,6 +76,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       // The CLI looks up the default account: point it at the emulator so nothing leaves the laptop.
       await synthesize({
         stage: options.stage,
+        context: options.context,
         outDir: assemblyDirectory,
         env: emulator.childEnv(),
         signal: options.signal,

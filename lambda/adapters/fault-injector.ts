@@ -21,18 +21,21 @@ export interface Delivery {
   readonly receiveCount: number;
 }
 
+/** The first rule that fires; a rule with a `rate` draws `random()` (in [0, 1)) each time it matches. */
 export function findFaultRule(
   rules: readonly FaultRule[],
   delivery: Delivery,
   point: FaultPoint,
   orderId: string,
+  random: () => number = Math.random,
 ): FaultRule | undefined {
   return rules.find(
     (rule) =>
       rule.point === point &&
       orderId.startsWith(rule.orderIdPrefix) &&
       delivery.receiveCount <= rule.receives &&
-      (rule.function === undefined || rule.function === delivery.functionName),
+      (rule.function === undefined || rule.function === delivery.functionName) &&
+      (rule.rate === undefined || random() < rule.rate),
   );
 }
 

@@ -18,8 +18,9 @@ export const faultPoint = z.enum(['before-write', 'after-write', 'before-publish
 export type FaultPoint = z.infer<typeof faultPoint>;
 
 /**
- * A deterministic fault: orders whose id starts with `orderIdPrefix` crash (or stall past the
- * timeout) at `point`, on the first `receives` deliveries of their message. Honoured only outside prod.
+ * A fault: orders whose id starts with `orderIdPrefix` crash (or stall past the timeout) at `point`, on
+ * the first `receives` deliveries of their message; with `rate`, only on that share of those deliveries,
+ * at random (the benchmark's faults at load). Honoured only outside prod.
  */
 export const faultRule = z.object({
   orderIdPrefix: z.string().min(3),
@@ -28,5 +29,7 @@ export const faultRule = z.object({
   receives: z.number().int().min(1).max(10).default(1),
   /** Restrict to one function (its short name, e.g. `take-payment`); all when absent. */
   function: z.string().optional(),
+  /** Probability that the rule fires on a delivery it matches; always when absent. */
+  rate: z.number().gt(0).max(1).optional(),
 });
 export type FaultRule = z.infer<typeof faultRule>;

@@ -22,7 +22,7 @@ import {
   SOURCE,
   STOCK_RESERVED,
 } from '../../lambda/contracts';
-import type { StageConfig } from '../config';
+import { randomFaultRules, type StageConfig } from '../config';
 import { EventConsumer } from '../constructs/event-consumer';
 import { monitoredStepOf, PipelineMonitoring } from '../constructs/pipeline-monitoring';
 import { ANALYTICS_SHARDS, seenMarkerTtlDays } from '../defaults';
@@ -175,7 +175,11 @@ export class PipelineStack extends Stack {
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       POWERTOOLS_LOG_LEVEL: config.logLevel,
       // Never set in production: the handlers cannot inject faults without it.
-      ...(config.isProduction ? {} : { FAULT_RULES: JSON.stringify(config.faultRules) }),
+      ...(config.isProduction
+        ? {}
+        : {
+            FAULT_RULES: JSON.stringify([...config.faultRules, ...randomFaultRules(config.randomFaultRate)]),
+          }),
     };
 
     const consumers = {} as Record<ConsumerName, EventConsumer>;

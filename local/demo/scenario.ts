@@ -101,6 +101,8 @@ export type DemoPolicy = Pick<StageConfig, 'stage' | 'currencies' | 'maxOrderAmo
 export interface ScenarioInput {
   /** Short, unique per run: tags every order id, so runs on one emulator never mix. */
   readonly runId: string;
+  /** First part of every order id (`<idPrefix>-<runId>-<n>-<kind>`). @default 'demo' */
+  readonly idPrefix?: string;
   readonly orders: number;
   readonly policy: DemoPolicy;
   /** occurredAt of the malformed event. */
@@ -113,7 +115,10 @@ export class ScenarioError extends Error {
   override readonly name = 'ScenarioError';
 }
 
+/** `npm run local` places at most this many orders. */
 export const MAX_DEMO_ORDERS = 5_000;
+/** The largest scenario (`npm run bench` builds its load with it). */
+export const MAX_SCENARIO_ORDERS = 100_000;
 
 /** Plentiful products: stocked for every order that may hold them at once, plus a margin. */
 export const CATALOGUE: readonly { readonly productId: string; readonly unitPrice: number }[] = [
@@ -255,8 +260,12 @@ function declineAim(policy: DemoPolicy): DeclineAim {
 /** Builds the demo for `input.orders` orders against a stage's rules; throws a ScenarioError if it cannot. */
 export function buildScenario(input: ScenarioInput): Scenario {
   const { runId, policy } = input;
-  if (!Number.isInteger(input.orders) || input.orders < 1 || input.orders > MAX_DEMO_ORDERS) {
-    throw new ScenarioError(`the number of orders must be a whole number from 1 to ${MAX_DEMO_ORDERS}`);
+  if (!Number.isInteger(input.orders) || input.orders < 1 || input.orders > MAX_SCENARIO_ORDERS) {
+    throw new ScenarioError(`the number of orders must be a whole number from 1 to ${MAX_SCENARIO_ORDERS}`);
+  }
+  const idPrefix = input.idPrefix ?? 'demo';
+  if (!/^[a-z][a-z0-9]{0,11}$/.test(idPrefix)) {
+    throw new ScenarioError('the id prefix must be 1-12 lowercase letters or digits, starting with a letter');
   }
   if (!/^[a-z0-9]{1,12}$/.test(runId)) {
     throw new ScenarioError('the run id must be 1-12 lowercase letters or digits');
@@ -283,7 +292,7 @@ export function buildScenario(input: ScenarioInput): Scenario {
   let scarceBuyers = 0;
   const drafts = kinds.map((kind, i) => {
     const n = String(i + 1).padStart(width, '0');
-    const orderId = `demo-${runId}-${n}-${KIND_TAG[kind]}`;
+    const orderId = `${idPrefix}-${runId}-${n}-${KIND_TAG[kind]}`;
     let customerId = `cus-${n}`;
     let currency = accepted[i % accepted.length] ?? 'EUR';
     let lines = everydayLines(i);
@@ -362,7 +371,7 @@ export function buildScenario(input: ScenarioInput): Scenario {
     return { kind: d.kind, order, expected };
   });
 
-  const malformed = malformedEvent(`demo-${runId}-malformed`, input);
+  const malformed = malformedEvent(`${idPrefix}-${runId}-malformed`, input);
   return {
     runId,
     stage: policy.stage,
@@ -379,7 +388,7 @@ export function buildScenario(input: ScenarioInput): Scenario {
  * A complete OrderPlaced detail except for two defects the schema refuses: a line of zero units and a
  * currency that is not an ISO code. Its metadata is right, so it is traceable by its order id.
  */
-function malformedEvent(id: string, input: ScenarioInput): MalformedEvent {
+export function malformedEvent(id: string, input: Pick<ScenarioInput, 'now' | 'eventId'>): MalformedEvent {
   const product = CATALOGUE[0];
   if (!product) throw new ScenarioError('the demo catalogue is empty');
   const detail = {

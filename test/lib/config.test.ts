@@ -3,6 +3,7 @@ import {
   ConfigError,
   loadStageConfig,
   parseStageConfig,
+  randomFaultRules,
   STAGE_NAMES,
   type StageConfig,
   TEST_ORDER_PREFIX,
@@ -38,7 +39,8 @@ describe('loadStageConfig', () => {
   it('gives dev a rule for every test prefix, so each failure scenario can be driven', () => {
     const dev = loadStageConfig('dev');
     const faultPrefixes = dev.faultRules.map((r) => r.orderIdPrefix);
-    const { declinedCustomer, ...faults } = TEST_ORDER_PREFIX;
+    // The benchmark's prefix is hit by randomFaultRules only, when a fault rate is set.
+    const { declinedCustomer, bench: _randomFaultsOnly, ...faults } = TEST_ORDER_PREFIX;
     expect(faultPrefixes.sort()).toEqual(Object.values(faults).sort());
     expect(dev.paymentDeclineRules.map((r) => r.customerIdPrefix)).toContain(declinedCustomer);
   });
@@ -59,6 +61,28 @@ describe('loadStageConfig', () => {
     expect(() => loadStageConfig('prod', override)).toThrow(
       /faultRules: fault injection is for test stages only: remove faultRules from a production stage/,
     );
+  });
+
+  it('fails for a random fault rate in a production stage', () => {
+    expect(() => loadStageConfig('prod', { randomFaultRate: 0.05 })).toThrow(
+      /randomFaultRate: fault injection is for test stages only/,
+    );
+  });
+
+  it('fails for a random fault rate that is not a number between 0 and 0.5', () => {
+    expect(() => loadStageConfig('local', { randomFaultRate: Number('lots') })).toThrow(/randomFaultRate/);
+    expect(() => loadStageConfig('local', { randomFaultRate: 0.9 })).toThrow(/randomFaultRate/);
+  });
+
+  it('GIVEN a random fault rate THEN each fault point crashes benchmark orders with a third of it, short of the DLQ', () => {
+    const rules = randomFaultRules(0.06);
+
+    expect(rules.map((r) => r.point)).toEqual(['before-write', 'after-write', 'before-publish']);
+    for (const rule of rules) {
+      expect(rule).toMatchObject({ orderIdPrefix: TEST_ORDER_PREFIX.bench, action: 'crash', receives: 4 });
+      expect(rule.rate).toBeCloseTo(0.02, 10);
+    }
+    expect(randomFaultRules(0)).toEqual([]);
   });
 
   it('fails naming every bad field at once', () => {

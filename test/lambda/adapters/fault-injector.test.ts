@@ -41,6 +41,31 @@ describe('findFaultRule', () => {
   });
 });
 
+describe('findFaultRule with a rate', () => {
+  const random = faultRule.parse({ orderIdPrefix: 'bench-', point: 'before-write', receives: 4, rate: 0.25 });
+
+  it('GIVEN a rate WHEN the draw is below it THEN the rule fires', () => {
+    expect(findFaultRule([random], delivery(1), 'before-write', 'bench-1', () => 0.2)).toBe(random);
+  });
+
+  it('GIVEN a rate WHEN the draw is at or above it THEN the rule does not fire', () => {
+    expect(findFaultRule([random], delivery(1), 'before-write', 'bench-1', () => 0.25)).toBeUndefined();
+  });
+
+  it('GIVEN a rate WHEN the delivery is past `receives` THEN it does not fire whatever the draw', () => {
+    expect(findFaultRule([random], delivery(5), 'before-write', 'bench-1', () => 0)).toBeUndefined();
+  });
+
+  it('fails to parse a rate of 0 or above 1', () => {
+    expect(faultRule.safeParse({ orderIdPrefix: 'bench-', point: 'after-write', rate: 0 }).success).toBe(
+      false,
+    );
+    expect(faultRule.safeParse({ orderIdPrefix: 'bench-', point: 'after-write', rate: 1.5 }).success).toBe(
+      false,
+    );
+  });
+});
+
 describe('faultsFor', () => {
   it('GIVEN a crash rule WHEN its point is reached THEN a clearly named InjectedFaultError is thrown', async () => {
     const faults = faultsFor(rules, delivery(1), new SilentLogger());

@@ -159,11 +159,22 @@ describe('buildScenario', () => {
     expect(s.notes).toEqual([expect.stringContaining('no payment decline rule')]);
   });
 
-  it('fails for a number of orders outside 1..5000', () => {
+  it('fails for a number of orders outside 1..100000', () => {
     // GIVEN impossible order counts
     // WHEN a scenario is built for each
     // THEN it fails with a ScenarioError
-    for (const orders of [0, 5_001, 2.5]) expect(() => scenario({ orders })).toThrow(ScenarioError);
+    for (const orders of [0, 100_001, 2.5]) expect(() => scenario({ orders })).toThrow(ScenarioError);
+  });
+
+  it('GIVEN an id prefix THEN every order id and the malformed event start with it', () => {
+    const s = scenario({ orders: 12, idPrefix: 'bench' });
+
+    expect(s.orders.every((o) => o.order.orderId.startsWith('bench-'))).toBe(true);
+    expect(s.malformed.id.startsWith('bench-')).toBe(true);
+  });
+
+  it('fails for an id prefix that is not a short lowercase word', () => {
+    expect(() => scenario({ idPrefix: 'Bench-1' })).toThrow(/id prefix/);
   });
 
   it('fails when the stage rules would end an order elsewhere than it was built for', () => {
