@@ -7,6 +7,16 @@ import { Writable } from 'node:stream';
 /**
  * Lifecycle of the local AWS emulator: start moto on loopback (or attach to an endpoint the user
  * names), wait until it answers, and stop it with every child on exit, Ctrl-C or error.
+ *
+ * Usage accounting (moto run by local/moto_server.py only): `emulator.requestCounts()` reads how many
+ * API requests the emulator served per caller, service and operation, and the DynamoDB capacity units
+ * they would consume on demand per caller and table, cumulative since the emulator started. A benchmark
+ * takes a snapshot before and after a run and compares `diffRequestCounts(before, after)` with what
+ * its SDK clients counted. The caller is the client's `userAgentAppId` (or AWS_SDK_UA_APP_ID) as the
+ * SDK sends it: a character other than a letter, a digit or one of !$%&'*+-.^_|~# and the backtick
+ * becomes `-` (`bench driver` is counted as `bench-driver`); '' for clients without one.
+ * `${service}.${operation}` is the SDK's `DynamoDB.UpdateItem`, `EventBridge.PutEvents`,
+ * `SQS.DeleteMessageBatch`. Units are multiples of 0.5, exact in floating point.
  */
 
 /** moto's default account: every ARN it builds uses it. */
@@ -48,6 +58,45 @@ export interface EmulatorClientConfig {
   readonly forcePathStyle: true;
 }
 
+/** Requests the emulator served for one caller and operation, cumulative. */
+export interface EmulatorRequestCount {
+  /** The `app/<id>` token of the SDK's user agent; '' when the client sets no app id. */
+  readonly caller: string;
+  /** `DynamoDB`, `EventBridge`, `SQS`, `S3`, `Lambda`, `CloudFormation`, `IAM`, `STS`, else the signing name. */
+  readonly service: string;
+  /**
+   * The API operation (`UpdateItem`) for JSON and query protocol requests; for REST APIs (S3, Lambda)
+   * the HTTP method and first path segment (`PUT my-bucket`).
+   */
+  readonly operation: string;
+  /** Every HTTP request, answered with an error or not: an SDK retry counts again. */
+  readonly count: number;
+  /** Of `count`, the requests answered with a 4xx or 5xx status. */
+  readonly errors: number;
+}
+
+/**
+ * DynamoDB capacity one caller consumed on one table, as on-demand mode would bill it (item sizes by the
+ * developer guide's rules; moto's own ConsumedCapacity is a constant).
+ */
+export interface EmulatorTableCapacity {
+  readonly caller: string;
+  readonly table: string;
+  /** Write request units: ceil(item size / 1 KB) per write, x2 in a transaction; failed conditions included. */
+  readonly writeUnits: number;
+  /** Read request units: ceil(size / 4 KB) per strongly consistent read, half when eventually consistent. */
+  readonly readUnits: number;
+}
+
+/** What `GET /_local/requests` of local/moto_server.py answers. */
+export interface EmulatorRequestCounts {
+  readonly requests: readonly EmulatorRequestCount[];
+  readonly dynamodb: readonly EmulatorTableCapacity[];
+}
+
+/** Served by local/moto_server.py in front of moto's own routes. */
+export const REQUEST_COUNTS_PATH = '/_local/requests';
+
 export interface Emulator {
   /** Base URL, e.g. http://127.0.0.1:49213 */
   readonly endpoint: string;
@@ -67,6 +116,12 @@ export interface Emulator {
   childEnv(): Record<string, string>;
   /** moto's last output lines (its tracebacks explain a 500); empty for an attached endpoint. */
   recentLog(): readonly string[];
+  /**
+   * The requests served and DynamoDB capacity consumed since the emulator started (see the module doc);
+   * undefined when the emulator does not count them: LocalStack, or moto without local/moto_server.py.
+   * Throws an EmulatorError when the counting emulator does not answer.
+   */
+  requestCounts(): Promise<EmulatorRequestCounts | undefined>;
   /** Stops the server if this process started it; idempotent. */
   stop(): Promise<void>;
 }
@@ -200,6 +255,89 @@ export async function isMotoEndpoint(endpoint: string): Promise<boolean> {
   return false;
 }
 
+function isRequestCounts(value: unknown): value is EmulatorRequestCounts {
+  const v = value as Partial<EmulatorRequestCounts> | null;
+  return typeof v === 'object' && v !== null && Array.isArray(v.requests) && Array.isArray(v.dynamodb);
+}
+
+/**
+ * Reads the counts of local/moto_server.py. `optional`: an attached moto may run without it (404, or an
+ * S3 answer for a bucket named `_local`): undefined instead of an error.
+ */
+async function fetchRequestCounts(
+  endpoint: string,
+  optional: boolean,
+): Promise<EmulatorRequestCounts | undefined> {
+  let body: unknown;
+  try {
+    const res = await fetch(`${endpoint}${REQUEST_COUNTS_PATH}`, { signal: AbortSignal.timeout(5_000) });
+    const text = await res.text();
+    body = res.ok ? JSON.parse(text) : undefined;
+  } catch (err) {
+    if (optional) return undefined;
+    throw new EmulatorError(
+      `moto on ${endpoint} did not answer ${REQUEST_COUNTS_PATH} (${err instanceof Error ? err.message : String(err)}): has it stopped?`,
+    );
+  }
+  if (isRequestCounts(body)) return body;
+  if (optional) return undefined;
+  throw new EmulatorError(
+    `moto on ${endpoint} answered ${REQUEST_COUNTS_PATH} with something other than request counts: is it run by local/moto_server.py?`,
+  );
+}
+
+/** Subtracts a counter of `before` from `after`: counters only grow, unless the emulator restarted. */
+function delta(what: string, before: number | undefined, after: number): number {
+  const d = after - (before ?? 0);
+  if (d < 0) {
+    throw new EmulatorError(
+      `${what} went down between the snapshots (${before} -> ${after}): the emulator restarted in between, so they cannot be compared`,
+    );
+  }
+  return d;
+}
+
+/**
+ * What was counted between two snapshots of `requestCounts()`: per caller and operation (and per caller
+ * and table), `after` minus `before`, without the rows that did not change. Throws an EmulatorError when
+ * a counter went down or disappeared (the emulator restarted between the snapshots).
+ */
+export function diffRequestCounts(
+  before: EmulatorRequestCounts,
+  after: EmulatorRequestCounts,
+): EmulatorRequestCounts {
+  const requestKey = (r: EmulatorRequestCount) => JSON.stringify([r.caller, r.service, r.operation]);
+  const tableKey = (t: EmulatorTableCapacity) => JSON.stringify([t.caller, t.table]);
+  const beforeRequests = new Map(before.requests.map((r) => [requestKey(r), r]));
+  const beforeTables = new Map(before.dynamodb.map((t) => [tableKey(t), t]));
+  const afterRequestKeys = new Set(after.requests.map(requestKey));
+  const afterTableKeys = new Set(after.dynamodb.map(tableKey));
+  for (const [key, r] of beforeRequests) {
+    if (!afterRequestKeys.has(key)) delta(`requests ${key}`, r.count, 0);
+  }
+  for (const [key, t] of beforeTables) {
+    if (!afterTableKeys.has(key)) delta(`capacity ${key}`, t.writeUnits + t.readUnits, 0);
+  }
+
+  const requests: EmulatorRequestCount[] = [];
+  for (const r of after.requests) {
+    const key = requestKey(r);
+    const b = beforeRequests.get(key);
+    const count = delta(`requests ${key}`, b?.count, r.count);
+    const errors = delta(`errors ${key}`, b?.errors, r.errors);
+    if (count > 0 || errors > 0) requests.push({ ...r, count, errors });
+  }
+  const dynamodb: EmulatorTableCapacity[] = [];
+  for (const t of after.dynamodb) {
+    const key = tableKey(t);
+    const b = beforeTables.get(key);
+    const writeUnits = delta(`write units ${key}`, b?.writeUnits, t.writeUnits);
+    const readUnits = delta(`read units ${key}`, b?.readUnits, t.readUnits);
+    if (writeUnits > 0 || readUnits > 0) dynamodb.push({ ...t, writeUnits, readUnits });
+  }
+  return { requests, dynamodb };
+}
+
 function clientConfigFor(endpoint: string): EmulatorClientConfig {
   return { endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, forcePathStyle: true };
 }
@@ -280,6 +418,8 @@ async function attach(endpoint: string, readyTimeoutMs: number): Promise<Emulato
     clientConfig: clientConfigFor(base),
     childEnv: () => childEnvFor(base),
     recentLog: () => [],
+    // Only moto may be ours; asking LocalStack would hit its S3 (a bucket named `_local`).
+    requestCounts: async () => (moto ? fetchRequestCounts(base, true) : undefined),
     stop: async () => {},
   };
 }
@@ -364,6 +504,7 @@ async function launch(moto: MotoCommand, port: number, options: StartEmulatorOpt
     clientConfig: clientConfigFor(endpoint),
     childEnv: () => childEnvFor(endpoint),
     recentLog: () => [...tail],
+    requestCounts: async () => (moto.patched ? fetchRequestCounts(endpoint, false) : undefined),
     stop,
   };
 }

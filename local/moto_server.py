@@ -1,4 +1,4 @@
-"""Starts moto's server for local/emulator.ts, with two additions that `python -m moto.server` lacks.
+"""Starts moto's server for local/emulator.ts, with three additions that `python -m moto.server` lacks.
 
 1. Fixes of moto 5.2.1 bugs that would make the emulator differ from AWS, each a no-op once moto
    behaves:
@@ -23,14 +23,32 @@
 2. A watchdog: the server exits when the Node.js process that started it is gone, even if that process
    was killed with SIGKILL and could not stop it (moto runs in its own process group so Ctrl-C reaches
    it through the runner's shutdown, not twice).
+3. Usage accounting, so a benchmark can cross-check the API calls its SDK clients count and price a run:
+   `GET /_local/requests` answers (cumulative since start; consumers diff two snapshots)
+     {"requests": [{"caller", "service", "operation", "count", "errors"}],
+      "dynamodb": [{"caller", "table", "writeUnits", "readUnits"}]}
+   - every request that reaches the server is counted, by caller (the SDK's `app/<id>` user agent
+     token: `userAgentAppId` or AWS_SDK_UA_APP_ID, as the SDK escapes it; '' without one), service and
+     operation (`DynamoDB`/`PutItem`, `SQS`/`ReceiveMessage`...: from X-Amz-Target, else the query
+     protocol's Action, else the HTTP method and first path segment); `errors` counts 4xx/5xx answers.
+     Each HTTP attempt counts: an SDK retry is a second request.
+   - DynamoDB capacity as on-demand bills it (moto's ConsumedCapacity is a constant), from the item
+     sizes before and after each request, computed with DynamoDB's item size rules (moto's
+     Item.size() counts a number's characters, base64 text and no list/map overhead). Rules and
+     approximations: see _meter_* below.
 
 Usage: python3 local/moto_server.py -H 127.0.0.1 -p PORT   (the arguments of moto.server)
 """
 
 import copy
 import functools
+import inspect
+import io
+import json
 import logging
+import math
 import os
+import re
 import sys
 import threading
 import time
@@ -39,6 +57,7 @@ import jsonpath_ng.ext as _jsonpath_ext
 import moto
 import moto.dynamodb.models as _dynamodb_models
 from moto.dynamodb import responses as _dynamodb_responses
+from moto.dynamodb.exceptions import ConditionalCheckFailed, TransactionCanceledException
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 from moto.events import utils as _events_utils
@@ -183,6 +202,395 @@ if moto.__version__.startswith("5.2.") and not getattr(_sqs_backend, "_local_fas
     _sqs_backend.is_message_valid_based_on_retention_period = _is_message_valid_based_on_retention_period
     _sqs_backend._local_fast_attributes = True
 
+# --- 3. Usage accounting ------------------------------------------------------------------------------
+
+REQUESTS_PATH = "/_local/requests"
+
+# X-Amz-Target prefixes of the JSON protocol services the benchmark counts; others take the signing name.
+_SERVICE_BY_TARGET_PREFIX = {"DynamoDB_20120810": "DynamoDB", "AWSEvents": "EventBridge", "AmazonSQS": "SQS"}
+_SERVICE_BY_SIGNING_NAME = {
+    "dynamodb": "DynamoDB",
+    "events": "EventBridge",
+    "sqs": "SQS",
+    "s3": "S3",
+    "lambda": "Lambda",
+    "cloudformation": "CloudFormation",
+    "iam": "IAM",
+    "sts": "STS",
+}
+# The SDK v3 (Node) puts `app/<id>` in User-Agent, a browser build in X-Amz-User-Agent; it replaces every
+# character outside [A-Za-z0-9!$%&'*+-.^_`|~#] by '-', so the id never holds a space.
+_APP_ID = re.compile(r"(?:^|\s)app/(\S+)")
+_CREDENTIAL_SCOPE = re.compile(r"Credential=[^/\s]*/[^/\s]*/[^/\s]*/([^/\s]+)/")
+_ACTION = re.compile(r"(?:^|&)Action=([^&]*)")
+
+
+class _Usage:
+    """Counters shared by the server's threads: requests per (caller, service, operation), capacity per
+    (caller, table)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._requests = {}
+        self._capacity = {}
+
+    def request(self, caller, service, operation, failed):
+        with self._lock:
+            counts = self._requests.setdefault((caller, service, operation), [0, 0])
+            counts[0] += 1
+            counts[1] += 1 if failed else 0
+
+    def capacity(self, table, write_units=0.0, read_units=0.0):
+        caller = getattr(_current_request, "caller", "")
+        with self._lock:
+            units = self._capacity.setdefault((caller, table), [0.0, 0.0])
+            units[0] += write_units
+            units[1] += read_units
+
+    def snapshot(self):
+        with self._lock:
+            requests = sorted(self._requests.items())
+            capacity = sorted(self._capacity.items())
+        return {
+            "requests": [
+                {"caller": c, "service": s, "operation": o, "count": n, "errors": e}
+                for (c, s, o), (n, e) in requests
+            ],
+            "dynamodb": [
+                {"caller": c, "table": t, "writeUnits": w, "readUnits": r} for (c, t), (w, r) in capacity
+            ],
+        }
+
+
+_usage = _Usage()
+_current_request = threading.local()  # the caller of the request this thread serves (threaded server)
+
+
+def _caller(environ):
+    for header in ("HTTP_USER_AGENT", "HTTP_X_AMZ_USER_AGENT"):
+        match = _APP_ID.search(environ.get(header, ""))
+        if match:
+            return match.group(1)
+    return ""
+
+
+def _query_action(environ):
+    """The query protocol's Action (CloudFormation, IAM, STS), from the query string or the form body."""
+    match = _ACTION.search(environ.get("QUERY_STRING", ""))
+    if match:
+        return match.group(1)
+    if not environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        return None
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return None
+    if length <= 0:
+        return None
+    body = environ["wsgi.input"].read(length)
+    environ["wsgi.input"] = io.BytesIO(body)  # consumed: moto reads it again
+    match = _ACTION.search(body.decode("utf-8", "replace"))
+    return match.group(1) if match else None
+
+
+def _service_operation(environ):
+    scope = _CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    signing_name = scope.group(1) if scope else ""
+    service = _SERVICE_BY_SIGNING_NAME.get(signing_name.lower(), signing_name)
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    if target and "." in target:
+        prefix, operation = target.split(".", 1)
+        return _SERVICE_BY_TARGET_PREFIX.get(prefix, service or prefix), operation
+    action = _query_action(environ)
+    if action:
+        return service, action
+    path = environ.get("PATH_INFO", "")
+    return service, f"{environ.get('REQUEST_METHOD', '')} {path.lstrip('/').split('/', 1)[0]}"
+
+
+class _CountingApp:
+    """WSGI middleware around moto's app: counts every request, and serves REQUESTS_PATH itself."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") == REQUESTS_PATH:
+            if environ.get("REQUEST_METHOD") != "GET":
+                start_response("405 Method Not Allowed", [("Allow", "GET"), ("Content-Length", "0")])
+                return [b""]
+            body = json.dumps(_usage.snapshot()).encode("utf-8")
+            start_response(
+                "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+            )
+            return [body]
+
+        caller = _caller(environ)
+        service, operation = _service_operation(environ)
+        statuses = []
+
+        def recording_start_response(status, headers, exc_info=None):
+            statuses.append(status)
+            return start_response(status, headers, exc_info)
+
+        _current_request.caller = caller
+        try:
+            return self.app(environ, recording_start_response)
+        finally:
+            _current_request.caller = ""
+            # Flask has called start_response when it returns. No status: moto raised, werkzeug answers 500.
+            failed = not statuses or int(statuses[-1].split(" ", 1)[0]) >= 400
+            _usage.request(caller, service, operation, failed)
+
+
+# DynamoDB item size, as the developer guide defines it (Working with items > Item sizes and formats):
+# attribute names and string values in UTF-8 bytes; a number 1 byte per two significant digits + 1; a
+# binary its raw bytes; a boolean or null 1; a list or map 3 bytes plus 1 per element (and the map's
+# names). moto's Item.size() differs: a number's characters, base64 text, no list/map overhead.
+_WRITE_UNIT_BYTES = 1024
+_READ_UNIT_BYTES = 4096
+
+
+def _number_size(text):
+    mantissa = str(text).lower().split("e", 1)[0]
+    significant = "".join(ch for ch in mantissa if ch.isdigit()).strip("0")
+    return (len(significant) + 1) // 2 + 1
+
+
+def _binary_size(value):
+    if isinstance(value, (bytes, bytearray)):
+        return len(value)
+    text = str(value)  # moto keeps the request's base64 text
+    return len(text) * 3 // 4 - text[-2:].count("=")
+
+
+def _value_size(value):
+    if not isinstance(value, DynamoType):
+        value = DynamoType(value)
+    kind, data = value.type, value.value
+    if kind == "S":
+        return len(data.encode("utf-8"))
+    if kind == "N":
+        return _number_size(data)
+    if kind == "B":
+        return _binary_size(data)
+    if kind == "SS":
+        return sum(len(v.encode("utf-8")) for v in data)
+    if kind == "NS":
+        return sum(_number_size(v) for v in data)
+    if kind == "BS":
+        return sum(_binary_size(v) for v in data)
+    if kind == "L":
+        return 3 + sum(1 + _value_size(v) for v in data)
+    if kind == "M":
+        return 3 + sum(1 + len(k.encode("utf-8")) + _value_size(v) for k, v in data.items())
+    return 1  # BOOL, NULL
+
+
+def _item_size(item):
+    """Size of a moto Item, or of the attributes of a request (a dict of AttributeValues); 0 for None."""
+    if item is None:
+        return 0
+    attrs = item.attrs if hasattr(item, "attrs") else item
+    return sum(len(name.encode("utf-8")) + _value_size(value) for name, value in attrs.items())
+
+
+def _write_units(size):
+    return max(1, math.ceil(size / _WRITE_UNIT_BYTES))
+
+
+def _read_units(size, consistent):
+    units = max(1, math.ceil(size / _READ_UNIT_BYTES))
+    return units if consistent else units / 2
+
+
+def _stored(backend, table_name, key_attrs):
+    """(table, the stored item or None), or (None, None) when the request names no valid table and key:
+    then moto fails the request with a validation error, which DynamoDB does not bill."""
+    try:
+        table = backend.get_table(table_name)
+        hash_value, range_value = backend.get_keys_value(table, key_attrs)
+        return table, table.get_item(hash_value, range_value)
+    except Exception:  # noqa: BLE001  moto's own code reports it
+        return None, None
+
+
+def _meter_single_write(action, key_field):
+    """PutItem (key_field Item), UpdateItem, DeleteItem (Key): ceil(size / 1 KB) WRU, at least 1, size the
+    larger of the item before and after; a failed condition bills the stored item."""
+
+    @functools.wraps(action)
+    def metered(self):
+        body = self.body
+        table, before = _stored(self.dynamodb_backend, body.get("TableName"), body.get(key_field) or {})
+        if table is None:
+            return action(self)
+        try:
+            result = action(self)
+        except ConditionalCheckFailed:
+            _usage.capacity(table.name, write_units=_write_units(_item_size(before)))
+            raise
+        _, after = _stored(self.dynamodb_backend, table.name, body.get(key_field) or {})
+        _usage.capacity(table.name, write_units=_write_units(max(_item_size(before), _item_size(after))))
+        return result
+
+    return metered
+
+
+def _meter_get_item(action):
+    """GetItem: ceil(size / 4 KB) RRU when ConsistentRead, half that (0.5 at least) otherwise; the whole
+    item's size, whatever the projection; a missing item bills the minimum."""
+
+    @functools.wraps(action)
+    def metered(self):
+        body = self.body
+        table, item = _stored(self.dynamodb_backend, body.get("TableName"), body.get("Key") or {})
+        result = action(self)
+        if table is not None:
+            _usage.capacity(table.name, read_units=_read_units(_item_size(item), body.get("ConsistentRead")))
+        return result
+
+    return metered
+
+
+def _meter_batch_get_item(action):
+    """BatchGetItem: each key as a GetItem, ConsistentRead per table."""
+
+    @functools.wraps(action)
+    def metered(self):
+        result = action(self)
+        for table_name, request in (self.body.get("RequestItems") or {}).items():
+            for key in request.get("Keys") or []:
+                table, item = _stored(self.dynamodb_backend, table_name, key)
+                if table is not None:
+                    _usage.capacity(
+                        table.name, read_units=_read_units(_item_size(item), request.get("ConsistentRead"))
+                    )
+        return result
+
+    return metered
+
+
+def _meter_batch_write_item(action):
+    """BatchWriteItem: each item as a PutItem or DeleteItem (moto applies all or none)."""
+
+    @functools.wraps(action)
+    def metered(self):
+        backend = self.dynamodb_backend
+        writes = []
+        for table_name, requests in (self.body.get("RequestItems") or {}).items():
+            for request in requests:
+                put = request.get("PutRequest")
+                key = put.get("Item") if put else (request.get("DeleteRequest") or {}).get("Key")
+                table, before = _stored(backend, table_name, key or {})
+                if table is not None:
+                    writes.append((table, key, _item_size(before)))
+        result = action(self)
+        for table, key, before in writes:
+            _, after = _stored(backend, table.name, key)
+            _usage.capacity(table.name, write_units=_write_units(max(before, _item_size(after))))
+        return result
+
+    return metered
+
+
+def _meter_transact_get_items(action):
+    """TransactGetItems: 2 x ceil(size / 4 KB) RRU per item."""
+
+    @functools.wraps(action)
+    def metered(self):
+        result = action(self)
+        for entry in self.body.get("TransactItems") or []:
+            get = entry.get("Get") or {}
+            table, item = _stored(self.dynamodb_backend, get.get("TableName"), get.get("Key") or {})
+            if table is not None:
+                _usage.capacity(table.name, read_units=2 * _read_units(_item_size(item), True))
+        return result
+
+    return metered
+
+
+def _meter_transact_write_items(action):
+    """TransactWriteItems: 2 x the WRU of each Put, Update and Delete; a ConditionCheck 2 x ceil(size / 4 KB)
+    RRU. A cancelled transaction bills every item as if it had been written, with the size it has (a Put:
+    the larger of the stored and the new item). This is an approximation: DynamoDB documents that a
+    cancelled transaction consumes capacity, not how much per item."""
+
+    @functools.wraps(action)
+    def metered(self):
+        backend = self.dynamodb_backend
+        entries = []
+        for entry in self.body.get("TransactItems") or []:
+            if len(entry) != 1:
+                continue
+            ((kind, op),) = entry.items()
+            key = op.get("Item") if kind == "Put" else op.get("Key")
+            table, before = _stored(backend, op.get("TableName"), key or {})
+            if table is not None:
+                entries.append((table, kind, key, _item_size(before), _item_size(key) if kind == "Put" else 0))
+        try:
+            result = action(self)
+        except TransactionCanceledException:
+            for table, kind, _key, before, put_size in entries:
+                _bill_transaction_item(table, kind, before, max(before, put_size))
+            raise
+        for table, kind, key, before, _put_size in entries:
+            _, after = _stored(backend, table.name, key)
+            _bill_transaction_item(table, kind, before, max(before, _item_size(after)))
+        return result
+
+    return metered
+
+
+def _bill_transaction_item(table, kind, before, written):
+    if kind == "ConditionCheck":
+        _usage.capacity(table.name, read_units=2 * _read_units(before, True))
+    else:
+        _usage.capacity(table.name, write_units=2 * _write_units(written))
+
+
+def _meter_table_read(read, filter_arg, projection_arg):
+    """Table.query / Table.scan: the sizes of the items evaluated (matched by the key condition, before the
+    filter) summed, rounded up to 4 KB, halved when eventually consistent. moto filters and projects the
+    items after reading them: it is asked not to, so the sizes are taken first, then the filter and the
+    projection applied as moto would (a legacy ScanFilter still drops items before they are counted)."""
+    signature = inspect.signature(read)
+
+    @functools.wraps(read)
+    def metered(self, *args, **kwargs):
+        bound = signature.bind(self, *args, **kwargs)
+        arguments = bound.arguments
+        filter_expression = arguments.get(filter_arg)
+        projection = arguments.get(projection_arg)
+        arguments[filter_arg] = None
+        arguments[projection_arg] = None
+        results, scanned_count, last_evaluated_key = read(*bound.args, **bound.kwargs)
+        evaluated = sum(_item_size(item) for item in results)
+        _usage.capacity(self.name, read_units=_read_units(evaluated, arguments.get("consistent_read")))
+        if filter_expression is not None:
+            results = [item for item in results if filter_expression.expr(item)]
+        if projection:
+            results = [item.project(projection) for item in results]
+        return results, scanned_count, last_evaluated_key
+
+    return metered
+
+
+# Relies on moto 5.2's handler internals (self.body, get_keys_value, Table.query/scan's steps).
+_handler = _dynamodb_responses.DynamoHandler
+if moto.__version__.startswith("5.2.") and not getattr(_handler, "_local_metered", False):
+    _handler.put_item = _meter_single_write(_handler.put_item, "Item")
+    _handler.update_item = _meter_single_write(_handler.update_item, "Key")
+    _handler.delete_item = _meter_single_write(_handler.delete_item, "Key")
+    _handler.get_item = _meter_get_item(_handler.get_item)
+    _handler.batch_get_item = _meter_batch_get_item(_handler.batch_get_item)
+    _handler.batch_write_item = _meter_batch_write_item(_handler.batch_write_item)
+    _handler.transact_get_items = _meter_transact_get_items(_handler.transact_get_items)
+    _handler.transact_write_items = _meter_transact_write_items(_handler.transact_write_items)
+    Table.query = _meter_table_read(Table.query, "filter_expression", "projection_expressions")
+    Table.scan = _meter_table_read(Table.scan, "filter_expression", "projection_expression")
+    _handler._local_metered = True
+
 if os.environ.get("MOTO_ACCESS_LOG") != "1":
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
@@ -198,6 +606,15 @@ _parent = os.environ.get("LOCAL_EMULATOR_PARENT_PID")
 if _parent and _parent.isdigit():
     threading.Thread(target=_exit_with_parent, args=(int(_parent),), daemon=True).start()
 
-from moto.server import main  # noqa: E402  (after the patches, so they apply to every backend)
+import moto.server as _moto_server  # noqa: E402  (after the patches, so they apply to every backend)
 
-main(sys.argv[1:])
+_run_simple = _moto_server.run_simple
+if not getattr(_run_simple, "counting", False):
+
+    def _run_counting(hostname, port, application, *args, **kwargs):
+        return _run_simple(hostname, port, _CountingApp(application), *args, **kwargs)
+
+    _run_counting.counting = True
+    _moto_server.run_simple = _run_counting
+
+_moto_server.main(sys.argv[1:])

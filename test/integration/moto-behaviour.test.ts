@@ -5,15 +5,22 @@ import {
   DescribeStacksCommand,
 } from '@aws-sdk/client-cloudformation';
 import {
+  type AttributeValue,
   ConditionalCheckFailedException,
+  CreateTableCommand,
   DynamoDBClient,
+  GetItemCommand,
   PutItemCommand,
+  QueryCommand,
   TransactionCanceledException,
   TransactWriteItemsCommand,
+  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
   DeleteMessageCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
@@ -23,7 +30,12 @@ import {
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorText } from '../../local/deploy';
-import { type Emulator, startEmulator } from '../../local/emulator';
+import {
+  diffRequestCounts,
+  type Emulator,
+  type EmulatorRequestCounts,
+  startEmulator,
+} from '../../local/emulator';
 import { applyMotoShims } from '../../local/shims';
 import { MINI_ASSET, MINI_BUCKET, miniTemplate } from './support/mini-app';
 import { eventually } from './support/poll';
@@ -263,5 +275,223 @@ describe('moto DynamoDB', () => {
       'ConditionalCheckFailed',
       'None',
     ]);
+  });
+});
+
+describe('moto_server.py usage accounting', () => {
+  const CALLER = 'test-caller';
+  let table: string;
+  let queueUrl: string;
+  let counted: { ddb: DynamoDBClient; sqs: SQSClient; events: EventBridgeClient };
+
+  beforeAll(async () => {
+    table = `Usage-${randomUUID()}`;
+    await ddb.send(
+      new CreateTableCommand({
+        TableName: table,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+      }),
+    );
+    queueUrl =
+      (await sqs.send(new CreateQueueCommand({ QueueName: `usage-${randomUUID()}` }))).QueueUrl ?? '';
+    // One attempt per call: a retry would be a second request, and the counts would depend on timing.
+    const config = { ...emulator.clientConfig, userAgentAppId: CALLER, maxAttempts: 1 };
+    counted = {
+      ddb: new DynamoDBClient(config),
+      sqs: new SQSClient(config),
+      events: new EventBridgeClient(config),
+    };
+  });
+
+  afterAll(() => {
+    for (const c of Object.values(counted ?? {})) c.destroy();
+  });
+
+  async function snapshot(): Promise<EmulatorRequestCounts> {
+    const counts = await emulator.requestCounts();
+    if (!counts) throw new Error('the emulator counts no requests: is moto run by local/moto_server.py?');
+    return counts;
+  }
+
+  /** What `action` cost the counted clients: requests as `Service.Operation` -> [count, errors], units per table. */
+  async function usageOf(action: () => Promise<unknown>) {
+    const before = await snapshot();
+    await action();
+    const delta = diffRequestCounts(before, await snapshot());
+    return {
+      requests: Object.fromEntries(
+        delta.requests
+          .filter((r) => r.caller === CALLER)
+          .map((r) => [`${r.service}.${r.operation}`, [r.count, r.errors]]),
+      ),
+      dynamodb: delta.dynamodb.filter((t) => t.caller === CALLER),
+      uncounted: delta.requests.filter((r) => r.caller === ''),
+    };
+  }
+
+  /** An item of exactly `bytes` by DynamoDB's size rules: names and string values in UTF-8 bytes. */
+  function itemOfSize(pk: string, sk: string, bytes: number): Record<string, AttributeValue> {
+    const keys = 'pk'.length + pk.length + 'sk'.length + sk.length + 'data'.length;
+    return { pk: { S: pk }, sk: { S: sk }, data: { S: 'x'.repeat(bytes - keys) } };
+  }
+
+  it('counts each request by caller (the app id of its user agent), service and operation', async () => {
+    // GIVEN clients with userAgentAppId test-caller, and one without
+    const pk = randomUUID();
+    // WHEN they call SQS, DynamoDB and EventBridge
+    const usage = await usageOf(async () => {
+      await counted.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'a' }));
+      await counted.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'b' }));
+      const { Messages = [] } = await counted.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10 }),
+      );
+      expect(Messages.length).toBeGreaterThan(0);
+      await counted.sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+        }),
+      );
+      await counted.ddb.send(
+        new PutItemCommand({ TableName: table, Item: { pk: { S: pk }, sk: { S: 'a' } } }),
+      );
+      for (const n of ['1', '2']) {
+        await counted.ddb.send(
+          new UpdateItemCommand({
+            TableName: table,
+            Key: { pk: { S: pk }, sk: { S: 'a' } },
+            UpdateExpression: 'ADD n :n',
+            ExpressionAttributeValues: { ':n': { N: n } },
+          }),
+        );
+      }
+      await counted.ddb.send(
+        new GetItemCommand({ TableName: table, Key: { pk: { S: pk }, sk: { S: 'a' } } }),
+      );
+      await counted.events.send(
+        new PutEventsCommand({ Entries: [{ Source: 'local.usage', DetailType: 'Counted', Detail: '{}' }] }),
+      );
+      await ddb.send(new GetItemCommand({ TableName: table, Key: { pk: { S: pk }, sk: { S: 'a' } } }));
+    });
+    // THEN each call of test-caller is counted once under its operation, none as an error
+    expect(usage.requests).toEqual({
+      'SQS.SendMessage': [2, 0],
+      'SQS.ReceiveMessage': [1, 0],
+      'SQS.DeleteMessageBatch': [1, 0],
+      'DynamoDB.PutItem': [1, 0],
+      'DynamoDB.UpdateItem': [2, 0],
+      'DynamoDB.GetItem': [1, 0],
+      'EventBridge.PutEvents': [1, 0],
+    });
+    // AND the call of the client without an app id is counted under caller ''
+    expect(usage.uncounted).toEqual([
+      { caller: '', service: 'DynamoDB', operation: 'GetItem', count: 1, errors: 0 },
+    ]);
+  });
+
+  it('fails a conditional write: counted as an error, billed the size of the stored item', async () => {
+    // GIVEN a stored item of 1500 bytes
+    const item = itemOfSize(randomUUID(), 'a', 1500);
+    await ddb.send(new PutItemCommand({ TableName: table, Item: item }));
+    // WHEN test-caller puts it again on condition that it does not exist
+    const usage = await usageOf(() =>
+      expect(
+        counted.ddb.send(
+          new PutItemCommand({
+            TableName: table,
+            Item: item,
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      ).rejects.toBeInstanceOf(ConditionalCheckFailedException),
+    );
+    // THEN the request is an error, and consumed ceil(1500 / 1 KB) = 2 WRU as on DynamoDB
+    expect(usage.requests).toEqual({ 'DynamoDB.PutItem': [1, 1] });
+    expect(usage.dynamodb).toEqual([{ caller: CALLER, table, writeUnits: 2, readUnits: 0 }]);
+  });
+
+  it('bills a 3 KB put 3 WRU, a consistent get of it 1 RRU and an eventually consistent one 0.5', async () => {
+    // GIVEN an item of exactly 3 KB
+    const item = itemOfSize(randomUUID(), 'a', 3 * 1024);
+    const key = { pk: item.pk as AttributeValue, sk: item.sk as AttributeValue };
+    const units = async (action: () => Promise<unknown>) =>
+      (await usageOf(action)).dynamodb.map(({ writeUnits, readUnits }) => ({ writeUnits, readUnits }));
+    // WHEN it is put, then read strongly and eventually consistently
+    // THEN each costs what DynamoDB on-demand bills
+    expect(await units(() => counted.ddb.send(new PutItemCommand({ TableName: table, Item: item })))).toEqual(
+      [{ writeUnits: 3, readUnits: 0 }],
+    );
+    expect(
+      await units(() =>
+        counted.ddb.send(new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true })),
+      ),
+    ).toEqual([{ writeUnits: 0, readUnits: 1 }]);
+    expect(await units(() => counted.ddb.send(new GetItemCommand({ TableName: table, Key: key })))).toEqual([
+      { writeUnits: 0, readUnits: 0.5 },
+    ]);
+  });
+
+  it('bills a query the items it evaluates, those its filter drops included', async () => {
+    // GIVEN 3 items of 2000 bytes in one partition (6000 bytes: two 4 KB read units)
+    const pk = randomUUID();
+    for (const sk of ['a', 'b', 'c']) {
+      await ddb.send(new PutItemCommand({ TableName: table, Item: itemOfSize(pk, sk, 2000) }));
+    }
+    // WHEN test-caller queries the partition with a filter no item passes, eventually consistent
+    let count: number | undefined;
+    const usage = await usageOf(async () => {
+      const res = await counted.ddb.send(
+        new QueryCommand({
+          TableName: table,
+          KeyConditionExpression: 'pk = :pk',
+          FilterExpression: 'sk = :none',
+          ExpressionAttributeValues: { ':pk': { S: pk }, ':none': { S: 'none' } },
+        }),
+      );
+      count = res.Count;
+    });
+    // THEN it returns nothing, and is billed the 6000 bytes it read: 2 RRU halved
+    expect(count).toBe(0);
+    expect(usage.dynamodb).toEqual([{ caller: CALLER, table, writeUnits: 0, readUnits: 1 }]);
+  });
+
+  it('bills a transaction twice per item, whether it commits or is cancelled', async () => {
+    // GIVEN a stored item of 5000 bytes (2 read units) to check, and a put of 1500 bytes (2 write units)
+    const checked = itemOfSize(randomUUID(), 'a', 5000);
+    await ddb.send(new PutItemCommand({ TableName: table, Item: checked }));
+    const transaction = (condition: string) =>
+      counted.ddb.send(
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            { Put: { TableName: table, Item: itemOfSize(randomUUID(), 'a', 1500) } },
+            {
+              ConditionCheck: {
+                TableName: table,
+                Key: { pk: checked.pk as AttributeValue, sk: checked.sk as AttributeValue },
+                ConditionExpression: condition,
+              },
+            },
+          ],
+        }),
+      );
+    // WHEN one transaction commits and one is cancelled by its condition check
+    const committed = await usageOf(() => transaction('attribute_exists(pk)'));
+    const cancelled = await usageOf(() =>
+      expect(transaction('attribute_not_exists(pk)')).rejects.toBeInstanceOf(TransactionCanceledException),
+    );
+    // THEN each consumed 2 x 2 WRU for the put and 2 x 2 RRU for the check; the cancelled one is an error
+    for (const usage of [committed, cancelled]) {
+      expect(usage.dynamodb).toEqual([{ caller: CALLER, table, writeUnits: 4, readUnits: 4 }]);
+    }
+    expect(committed.requests).toEqual({ 'DynamoDB.TransactWriteItems': [1, 0] });
+    expect(cancelled.requests).toEqual({ 'DynamoDB.TransactWriteItems': [1, 1] });
   });
 });
