@@ -341,6 +341,8 @@ export class LocalLambdaRunner {
   private readonly sqs: SQSClient;
   /** The runner's own SQS requests (receive, delete, release): what the Lambda service's pollers send. */
   readonly pollerCalls = new AwsCallCounter();
+  /** ReceiveMessage requests that returned nothing (idle pollers, the tail of a batching window). */
+  emptyReceives = 0;
   private readonly pools = new Map<string, EnvironmentPool>();
   private readonly statsByFunction = new Map<string, FunctionStats>();
   private readonly recentLogs = new Map<string, string[]>();
@@ -436,6 +438,7 @@ export class LocalLambdaRunner {
         MessageAttributeNames: ['All'],
       }),
     );
+    if (!res.Messages?.length) this.emptyReceives++;
     return res.Messages ?? [];
   }
 

@@ -30,6 +30,12 @@ export interface LocalPipelineOptions {
   readonly emulator?: StartEmulatorOptions;
   /** Options of the Lambda runner (logs, invocation reports, concurrency cap). */
   readonly runner?: Omit<LocalLambdaRunnerOptions, 'emulator' | 'mappings'>;
+  /**
+   * Start the Lambda runner's pollers; without, the runner is created (its mappings discovered) but
+   * idle, for a caller that runs its own (the benchmark, one runner per phase).
+   * @default true
+   */
+  readonly startRunner?: boolean;
   /** Progress lines. @default - silent */
   readonly onProgress?: (line: string) => void;
   /**
@@ -108,7 +114,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
           `note: functions declare ${declared.join(', ')}; they run on this machine's Node ${process.version}`,
         );
       }
-      runner.start();
+      if (options.startRunner ?? true) runner.start();
       progress(
         `Lambda runner: ${runner.mappings.length} queues -> ${runner.mappings.map((m) => m.function.shortName).join(', ')}`,
       );

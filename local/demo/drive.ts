@@ -10,8 +10,9 @@ import {
   PutCommand,
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { AwsCallCounter } from '../../lambda/adapters/aws-call-counter';
 import { stockKey } from '../../lambda/adapters/inventory-repository';
-import { placeOrders } from '../../lambda/adapters/order-producer';
+import { orderPlacedEvent, placeOrders } from '../../lambda/adapters/order-producer';
 import { SOURCE } from '../../lambda/contracts';
 import { type Deployment, stackOutput } from '../deploy';
 import type { EmulatorClientConfig } from '../emulator';
@@ -46,6 +47,18 @@ const ORDER_READ_MS_PER_PENDING_ORDER = 25;
 /** DynamoDB quota: BatchGetItem takes at most 100 keys. */
 const BATCH_GET_MAX_KEYS = 100;
 
+/** While a DLQ is read page by page, each page stays hidden this long (then it is back for anyone). */
+const DLQ_PAGE_HIDDEN_SECONDS = 20;
+
+/** EventBridge takes at most 10 entries per PutEvents call: the producer is called per 10 orders. */
+const ORDERS_PER_PUT = 10;
+
+/** PutEvents calls in flight while placing: keeps the bus busy without flooding the emulator. */
+const PLACE_CONCURRENCY = 4;
+
+/** The SDK app id (User-Agent `app/<id>`) of the driver's requests, so the emulator can tell them apart. */
+export const DRIVER_APP_ID = 'demo-driver';
+
 /** Where the demo reads and writes, from the stacks' outputs. */
 export interface DemoTargets {
   readonly eventBusName: string;
@@ -77,6 +90,13 @@ export function demoTargets(deployment: Deployment): DemoTargets {
   };
 }
 
+/** One entry of an order's history. */
+export interface HistoryPoint {
+  readonly status: string;
+  /** Epoch ms. */
+  readonly at: number;
+}
+
 /** When the malformed event should reach its DLQ: the queue's redrive settings. */
 export interface Redrive {
   readonly visibilityTimeoutSeconds: number;
@@ -104,6 +124,10 @@ export interface RunResult {
   /** false when the deadline passed before every order was final and every queue empty. */
   readonly settled: boolean;
   readonly placedInMs: number;
+  /** Order id -> when PutEvents accepted it (epoch ms). */
+  readonly placedAt: ReadonlyMap<string, number>;
+  /** When placing began (epoch ms). */
+  readonly placeStartedAt: number;
   /** From placing the orders until the last one was in a final state. */
   readonly allFinalAfterMs?: number;
   /** From placing the orders until everything settled (or the deadline). */
@@ -119,6 +143,11 @@ export interface RunOptions {
   readonly pollMs?: number;
   /** Ends the wait early (Ctrl-C). */
   readonly signal?: AbortSignal;
+  /**
+   * Put the scenario's malformed event on the bus; without it the scenario must expect no dead letters.
+   * @default true
+   */
+  readonly putMalformed?: boolean;
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts. */
@@ -138,14 +167,17 @@ export class DemoDriver {
   private readonly ddb: DynamoDBDocumentClient;
   private readonly events: EventBridgeClient;
   private readonly sqs: SQSClient;
+  /** Every AWS request the driver made (placing orders, reading tables and queues). */
+  readonly calls = new AwsCallCounter();
 
   constructor(
     clientConfig: EmulatorClientConfig,
     readonly targets: DemoTargets,
   ) {
-    this.ddb = DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig));
-    this.events = new EventBridgeClient(clientConfig);
-    this.sqs = new SQSClient(clientConfig);
+    const config = { ...clientConfig, userAgentAppId: DRIVER_APP_ID };
+    this.ddb = DynamoDBDocumentClient.from(this.calls.attach(new DynamoDBClient(config)));
+    this.events = this.calls.attach(new EventBridgeClient(config));
+    this.sqs = this.calls.attach(new SQSClient(config));
   }
 
   destroy(): void {
@@ -167,12 +199,31 @@ export class DemoDriver {
     );
   }
 
-  /** Through the producer: contract-checked, 10 per PutEvents call, refused entries retried. */
-  async placeOrders(scenario: Scenario): Promise<void> {
-    await placeOrders(
-      scenario.orders.map((o) => o.order),
-      { eventBusName: this.targets.eventBusName, client: this.events },
-    );
+  /**
+   * Through the producer: every order contract-checked first (nothing is sent if one is invalid), then
+   * 10 per PutEvents call, a few calls in flight, refused entries retried. Returns when each order was
+   * accepted by the bus (epoch ms), where its end-to-end latency starts.
+   */
+  async placeOrders(scenario: Scenario): Promise<Map<string, number>> {
+    for (const o of scenario.orders) orderPlacedEvent(o.order);
+    const placedAt = new Map<string, number>();
+    const chunks: Scenario['orders'][] = [];
+    for (let i = 0; i < scenario.orders.length; i += ORDERS_PER_PUT) {
+      chunks.push(scenario.orders.slice(i, i + ORDERS_PER_PUT));
+    }
+    let next = 0;
+    const placer = async () => {
+      for (let chunk = chunks[next++]; chunk; chunk = chunks[next++]) {
+        await placeOrders(
+          chunk.map((o) => o.order),
+          { eventBusName: this.targets.eventBusName, client: this.events },
+        );
+        const at = Date.now();
+        for (const o of chunk) placedAt.set(o.order.orderId, at);
+      }
+    };
+    await Promise.all(Array.from({ length: PLACE_CONCURRENCY }, placer));
+    return placedAt;
   }
 
   /** Straight onto the bus with PutEvents, past the producer's validation, as a buggy client would. */
@@ -219,7 +270,38 @@ export class DemoDriver {
    */
   async readOrders(orderIds: readonly string[]): Promise<Map<string, ObservedOrder>> {
     const found = new Map<string, ObservedOrder>();
+    for (const item of await this.readOrderAttributes(orderIds, ['status', 'reason'])) {
+      found.set(String(item.orderId), {
+        status: typeof item.status === 'string' ? item.status : undefined,
+        reason: typeof item.reason === 'string' ? item.reason : undefined,
+      });
+    }
+    return found;
+  }
+
+  /** Each order's history: the statuses it went through and when (epoch ms), oldest first. */
+  async readHistories(orderIds: readonly string[]): Promise<Map<string, HistoryPoint[]>> {
+    const histories = new Map<string, HistoryPoint[]>();
+    for (const item of await this.readOrderAttributes(orderIds, ['history'])) {
+      const entries = Array.isArray(item.history)
+        ? (item.history as { status?: unknown; at?: unknown }[])
+        : [];
+      histories.set(
+        String(item.orderId),
+        entries.map((e) => ({ status: String(e.status), at: Date.parse(String(e.at)) })),
+      );
+    }
+    return histories;
+  }
+
+  /** The given attributes of order items, 100 keys per consistent BatchGetItem. */
+  private async readOrderAttributes(
+    orderIds: readonly string[],
+    attributes: readonly string[],
+  ): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
     const table = this.targets.ordersTable;
+    const names = Object.fromEntries(['orderId', ...attributes].map((a, i) => [`#a${i}`, a]));
     for (let i = 0; i < orderIds.length; i += BATCH_GET_MAX_KEYS) {
       let keys: Record<string, unknown>[] | undefined = orderIds
         .slice(i, i + BATCH_GET_MAX_KEYS)
@@ -230,23 +312,18 @@ export class DemoDriver {
             RequestItems: {
               [table]: {
                 Keys: keys,
-                ProjectionExpression: '#id, #status, #reason',
-                ExpressionAttributeNames: { '#id': 'orderId', '#status': 'status', '#reason': 'reason' },
+                ProjectionExpression: Object.keys(names).join(', '),
+                ExpressionAttributeNames: names,
                 ConsistentRead: true,
               },
             },
           }),
         );
-        for (const item of res.Responses?.[table] ?? []) {
-          found.set(String(item.orderId), {
-            status: typeof item.status === 'string' ? item.status : undefined,
-            reason: typeof item.reason === 'string' ? item.reason : undefined,
-          });
-        }
+        items.push(...(res.Responses?.[table] ?? []));
         keys = res.UnprocessedKeys?.[table]?.Keys;
       }
     }
-    return found;
+    return items;
   }
 
   /** Visible plus in-flight messages of each queue. */
@@ -333,6 +410,30 @@ export class DemoDriver {
     return 'absent';
   }
 
+  /**
+   * Every message body of a DLQ, read without taking them: each page is hidden for a short while so the
+   * next receive returns others, then shows again.
+   */
+  async deadLetterBodies(queueKey: string): Promise<string[]> {
+    const url = this.targets.deadLetterQueues[queueKey];
+    if (!url) return [];
+    const bodies = new Map<string, string>();
+    for (let emptyReceives = 0; emptyReceives < 2; ) {
+      const res = await this.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: url,
+          MaxNumberOfMessages: 10,
+          VisibilityTimeout: DLQ_PAGE_HIDDEN_SECONDS,
+          WaitTimeSeconds: 0,
+        }),
+      );
+      const fresh = (res.Messages ?? []).filter((m) => m.MessageId && !bodies.has(m.MessageId));
+      for (const m of fresh) bodies.set(m.MessageId ?? '', m.Body ?? '');
+      emptyReceives = fresh.length === 0 ? emptyReceives + 1 : 0;
+    }
+    return [...bodies.values()];
+  }
+
   async observe(scenario: Scenario): Promise<Observation> {
     const [currentOrders, stock, analyticsItems, deadLetters] = await Promise.all([
       this.readOrders(scenario.orders.map((o) => o.order.orderId)),
@@ -367,23 +468,27 @@ export class DemoDriver {
     const redrive = await this.redrive('ValidateOrderQueueUrl');
 
     const placeStart = Date.now();
-    await this.placeOrders(scenario);
-    await this.putMalformed(scenario.malformed);
+    const acceptedAt = await this.placeOrders(scenario);
+    const withMalformed = options.putMalformed ?? true;
+    if (withMalformed) await this.putMalformed(scenario.malformed);
     const placedAt = Date.now();
     const placedInMs = placedAt - placeStart;
     const kinds = new Map<string, number>();
     for (const o of scenario.orders) kinds.set(o.kind, (kinds.get(o.kind) ?? 0) + 1);
     progress(
-      `placed ${scenario.orders.length} orders in ${placedInMs} ms (${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')}) ` +
-        `and 1 malformed event (${scenario.malformed.defect}) with PutEvents`,
+      `placed ${scenario.orders.length} orders in ${placedInMs} ms (${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')})` +
+        (withMalformed ? ` and 1 malformed event (${scenario.malformed.defect})` : '') +
+        ' with PutEvents',
     );
     // The first receive fails, and so does every redelivery one visibility timeout later; the receive after
     // the maxReceiveCount-th moves the message to the DLQ.
     const malformedDueMs = redrive.maxReceiveCount * redrive.visibilityTimeoutSeconds * 1000;
-    progress(
-      `the malformed event is due in the DLQs in about ${formatDuration(malformedDueMs)} ` +
-        `(${redrive.maxReceiveCount} receives, ${redrive.visibilityTimeoutSeconds} s visibility timeout)`,
-    );
+    if (withMalformed) {
+      progress(
+        `the malformed event is due in the DLQs in about ${formatDuration(malformedDueMs)} ` +
+          `(${redrive.maxReceiveCount} receives, ${redrive.visibilityTimeoutSeconds} s visibility timeout)`,
+      );
+    }
     const deadline = placedAt + options.deadlineMs(redrive);
     const expectedDeadLettered = Object.values(scenario.expectedDeadLetters).reduce((a, b) => a + b, 0);
 
@@ -445,6 +550,8 @@ export class DemoDriver {
       outcome: evaluate(scenario, observation),
       settled,
       placedInMs,
+      placedAt: acceptedAt,
+      placeStartedAt: placeStart,
       allFinalAfterMs,
       settledAfterMs,
     };

@@ -437,6 +437,20 @@ export function expectedAnalytics(orders: readonly DemoOrder[]): AnalyticsSummar
   return { totals, products };
 }
 
+/** The sum of two analytics summaries: what several scenarios run on one stack add up to. */
+export function addAnalytics(a: AnalyticsSummary, b: AnalyticsSummary): AnalyticsSummary {
+  const totals: Record<string, number> = { ...a.totals };
+  for (const [attribute, n] of Object.entries(b.totals)) add(totals, attribute, n);
+  const products: Record<string, Record<string, number>> = {};
+  for (const summary of [a, b]) {
+    for (const [productId, counters] of Object.entries(summary.products)) {
+      products[productId] ??= {};
+      for (const [attribute, n] of Object.entries(counters)) add(products[productId] ?? {}, attribute, n);
+    }
+  }
+  return { totals, products };
+}
+
 /** "FULFILLED", "CANCELLED (OUT_OF_STOCK)", "REJECTED (currency not accepted)". */
 export function describeOutcome(
   outcome: { readonly status?: string; readonly reason?: string } | undefined,

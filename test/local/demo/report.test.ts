@@ -30,6 +30,8 @@ function result(obs: Observation, settled = true): RunResult {
     outcome: evaluate(SCENARIO, obs),
     settled,
     placedInMs: 300,
+    placedAt: new Map(),
+    placeStartedAt: 0,
     allFinalAfterMs: 17_000,
     settledAfterMs: 160_000,
   };

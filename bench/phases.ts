@@ -1,0 +1,316 @@
+import { randomUUID } from 'node:crypto';
+import type { AwsCallCounts } from '../lambda/adapters/aws-call-counter';
+import type { StageConfig } from '../lib/config';
+import { type DemoDriver, DRIVER_APP_ID, type HistoryPoint, type RunResult } from '../local/demo/drive';
+import {
+  type AnalyticsSummary,
+  addAnalytics,
+  buildScenario,
+  type MalformedEvent,
+  malformedEvent,
+  type Scenario,
+} from '../local/demo/scenario';
+import { diffRequestCounts, type EmulatorRequestCounts } from '../local/emulator';
+import { LocalLambdaRunner, type LocalSqsMapping, RUNNER_APP_ID } from '../local/lambda-runner';
+import type { LocalPipeline } from '../local/local-pipeline';
+import { type CallCategory, PhaseLedger } from './measure';
+
+/**
+ * One measured phase of the benchmark: a fresh Lambda runner (cold, as a new deployment would be), a
+ * load, the wait until it has settled, then the runner stopped so every count is final. The emulator's
+ * request counts are read before the runner starts and after it stops, so both sides of the
+ * cross-check cover exactly the same requests.
+ */
+
+export interface PhaseContext {
+  /**
+   * What analytics has counted from earlier phases: its aggregates are per day, not per run, so each
+   * phase expects its own orders on top of those.
+   */
+  analyticsSoFar: AnalyticsSummary;
+  readonly pipeline: LocalPipeline;
+  readonly driver: DemoDriver;
+  readonly policy: StageConfig;
+  readonly concurrency: number;
+  readonly say: (line: string) => void;
+  readonly status: (line: string) => void;
+}
+
+export interface PhaseResult {
+  readonly label: string;
+  readonly orders: number;
+  readonly ledger: PhaseLedger;
+  /** Order id -> placed (accepted by the bus) and final (last history entry), epoch ms. */
+  readonly latenciesMs: readonly number[];
+  /** First placement to the last order's final state. */
+  readonly wallMs: number;
+  readonly placeStartedAt: number;
+  /** Calls of the driver while placing (the producer's PutEvents) and in total. */
+  readonly producerCalls: AwsCallCounts;
+  readonly pollerCalls: AwsCallCounts;
+  readonly emulatorDelta?: EmulatorRequestCounts;
+  readonly driverCalls: AwsCallCounts;
+  readonly histories: ReadonlyMap<string, readonly HistoryPoint[]>;
+}
+
+/** The rows of the cross-check: what the SDK middleware counted against what the emulator served. */
+export interface CrossCheckRow {
+  readonly caller: string;
+  readonly operation: string;
+  readonly counted: number;
+  readonly emulator: number;
+}
+
+function delta(after: AwsCallCounts, before: AwsCallCounts): Record<string, number> {
+  const d: Record<string, number> = {};
+  for (const [op, n] of Object.entries(after)) {
+    const diff = n - (before[op] ?? 0);
+    if (diff !== 0) d[op] = diff;
+  }
+  return d;
+}
+
+/**
+ * The caller a request came from: the SDK app id the runner gives each function. Powertools appends
+ * its own user-agent token (`PT/<feature>/<version> PTEnv/<runtime>`) to the functions' clients, which
+ * reaches the emulator as part of the app id (`validate-order-PT-NO-OP-2.36.0-PTEnv-...`).
+ */
+export function callerOf(appId: string): string {
+  return appId.replace(/-PT-.*$/, '');
+}
+
+/** Compares, per caller and operation, the middleware counts with the emulator's; lists every row. */
+export function crossCheck(
+  counted: ReadonlyMap<string, AwsCallCounts>,
+  emulator: EmulatorRequestCounts,
+): CrossCheckRow[] {
+  const rows = new Map<string, CrossCheckRow>();
+  const key = (caller: string, operation: string) => `${caller} ${operation}`;
+  for (const [caller, calls] of counted) {
+    for (const [operation, n] of Object.entries(calls)) {
+      rows.set(key(caller, operation), { caller, operation, counted: n, emulator: 0 });
+    }
+  }
+  for (const r of emulator.requests) {
+    const caller = callerOf(r.caller);
+    if (!counted.has(caller)) continue;
+    const operation = `${r.service}.${r.operation}`;
+    const row = rows.get(key(caller, operation)) ?? { caller, operation, counted: 0, emulator: 0 };
+    rows.set(key(caller, operation), { ...row, emulator: row.emulator + r.count });
+  }
+  return [...rows.values()].sort((a, b) =>
+    key(a.caller, a.operation).localeCompare(key(b.caller, b.operation)),
+  );
+}
+
+async function withRunner<T>(
+  ctx: PhaseContext,
+  mappings: readonly LocalSqsMapping[],
+  ledger: PhaseLedger,
+  body: (runner: LocalLambdaRunner) => Promise<T>,
+): Promise<{ value: T; pollerCalls: AwsCallCounts; emulatorDelta?: EmulatorRequestCounts }> {
+  const { emulator } = ctx.pipeline;
+  const before = await emulator.requestCounts();
+  const runner = new LocalLambdaRunner({
+    emulator,
+    mappings,
+    maxConcurrencyPerMapping: ctx.concurrency,
+    onInvocation: (r) => ledger.record(r),
+    onLog: (_, line) => ledger.log(line),
+  });
+  runner.start();
+  let value: T;
+  try {
+    value = await body(runner);
+  } finally {
+    await runner.stop();
+  }
+  const after = await emulator.requestCounts();
+  const pollerCalls = runner.pollerCalls.snapshot();
+  ledger.addPollerCalls(pollerCalls, runner.emptyReceives);
+  return {
+    value,
+    pollerCalls,
+    emulatorDelta: before && after ? diffRequestCounts(before, after) : undefined,
+  };
+}
+
+export interface PipelinePhase extends PhaseResult {
+  readonly scenario: Scenario;
+  readonly poison: readonly MalformedEvent[];
+  readonly run: RunResult;
+  readonly deadLetterBodies: Readonly<Record<string, readonly string[]>>;
+}
+
+/** N orders of the demo's mix (plus poison events) through the real functions. */
+export async function runPipelinePhase(
+  ctx: PhaseContext,
+  label: string,
+  orders: number,
+  poisonCount: number,
+): Promise<PipelinePhase> {
+  const { pipeline, driver } = ctx;
+  const runId = randomUUID().replaceAll('-', '').slice(0, 8);
+  const now = new Date();
+  const scenario0 = buildScenario({
+    runId,
+    idPrefix: 'bench',
+    orders,
+    policy: ctx.policy,
+    now,
+    eventId: randomUUID(),
+  });
+  const poison = Array.from({ length: poisonCount }, (_, i) =>
+    malformedEvent(`bench-${runId}-poison-${i + 1}`, { now, eventId: randomUUID() }),
+  );
+  // With poison, the scenario's own malformed event goes too; each ends in both consumers' DLQs.
+  const withMalformed = poisonCount > 0;
+  const expected = poison.length + 1;
+  const scenario: Scenario = {
+    ...scenario0,
+    expectedDeadLetters: withMalformed ? { ValidateOrderDlqUrl: expected, AnalyticsDlqUrl: expected } : {},
+    expectedAnalytics: addAnalytics(ctx.analyticsSoFar, scenario0.expectedAnalytics),
+  };
+  ctx.analyticsSoFar = scenario.expectedAnalytics;
+  const kinds = new Map(scenario.orders.map((o) => [o.order.orderId, o.kind]));
+  const category = (orderId: string | undefined): CallCategory =>
+    orderId !== undefined && kinds.get(orderId) === 'fulfilled' ? 'happyPath' : 'failures';
+  const ledger = new PhaseLedger(category);
+  const mappings = pipeline.runner?.mappings ?? [];
+  const driverBefore = driver.calls.snapshot();
+
+  const { value, pollerCalls, emulatorDelta } = await withRunner(ctx, mappings, ledger, async () => {
+    for (const p of poison) await driver.putMalformed(p);
+    const afterPoison = driver.calls.snapshot();
+    const run = await driver.run(scenario, {
+      deadlineMs: ({ maxReceiveCount, visibilityTimeoutSeconds }) =>
+        (maxReceiveCount + 2) * visibilityTimeoutSeconds * 1000 + 120_000 + orders * 300,
+      onProgress: ctx.say,
+      putMalformed: withMalformed,
+      onStatus: (s) =>
+        ctx.status(
+          `${label}: ${Object.values(s.final).reduce((a, b) => a + b, 0)}/${s.orders} final · ${s.queued} queued · DLQ ${s.deadLettered}/${s.expectedDeadLettered}`,
+        ),
+    });
+    // The producer's calls: the driver's PutEvents while placing, less the scenario's malformed event.
+    const placing = delta(driver.calls.snapshot(), afterPoison);
+    const producerPuts = (placing['EventBridge.PutEvents'] ?? 0) - 1;
+    const deadLetterBodies: Record<string, string[]> = {};
+    for (const key of Object.keys(driver.targets.deadLetterQueues)) {
+      deadLetterBodies[key] = await driver.deadLetterBodies(key);
+    }
+    const histories = await driver.readHistories(scenario.orders.map((o) => o.order.orderId));
+    return { run, producerPuts, deadLetterBodies, histories };
+  });
+  const { run, producerPuts, deadLetterBodies, histories } = value;
+
+  const fulfilled = scenario.orders.filter((o) => o.kind === 'fulfilled').length;
+  const producerCalls = { 'EventBridge.PutEvents': producerPuts };
+  ledger.addCalls('happyPath', { 'EventBridge.PutEvents': (producerPuts * fulfilled) / orders });
+  ledger.addCalls('failures', { 'EventBridge.PutEvents': (producerPuts * (orders - fulfilled)) / orders });
+
+  const { latenciesMs, lastFinal } = latencies(run.placedAt, histories);
+  return {
+    label,
+    orders,
+    ledger,
+    latenciesMs,
+    wallMs: lastFinal - run.placeStartedAt,
+    placeStartedAt: run.placeStartedAt,
+    producerCalls,
+    pollerCalls,
+    emulatorDelta,
+    driverCalls: delta(driver.calls.snapshot(), driverBefore),
+    histories,
+    scenario,
+    poison,
+    run,
+    deadLetterBodies,
+  };
+}
+
+function latencies(
+  placedAt: ReadonlyMap<string, number>,
+  histories: ReadonlyMap<string, readonly HistoryPoint[]>,
+): { latenciesMs: number[]; lastFinal: number } {
+  const latenciesMs: number[] = [];
+  let lastFinal = 0;
+  for (const [orderId, history] of histories) {
+    const placed = placedAt.get(orderId);
+    const final = history.at(-1)?.at;
+    if (placed === undefined || final === undefined || Number.isNaN(final)) continue;
+    latenciesMs.push(Math.max(0, final - placed));
+    lastFinal = Math.max(lastFinal, final);
+  }
+  return { latenciesMs, lastFinal };
+}
+
+/** The happy path through the floor handlers (bench/floor/handler.ts) in place of every function. */
+export async function runFloorPhase(
+  ctx: PhaseContext,
+  orders: number,
+  floorCodeDirectory: string,
+): Promise<PhaseResult> {
+  const { pipeline, driver } = ctx;
+  const runId = randomUUID().replaceAll('-', '').slice(0, 8);
+  const scenario = buildScenario({
+    runId,
+    idPrefix: 'floor',
+    orders,
+    policy: ctx.policy,
+    now: new Date(),
+    eventId: randomUUID(),
+  });
+  const ids = scenario.orders.map((o) => o.order.orderId);
+  const ledger = new PhaseLedger(() => 'happyPath');
+  const mappings = (pipeline.runner?.mappings ?? []).map((m) => ({
+    ...m,
+    function: { ...m.function, codeDirectory: floorCodeDirectory, handler: 'index.handler' },
+  }));
+  const driverBefore = driver.calls.snapshot();
+  const { value, pollerCalls, emulatorDelta } = await withRunner(ctx, mappings, ledger, async () => {
+    const placeStartedAt = Date.now();
+    const placedAt = await driver.placeOrders(scenario);
+    const producerPuts = delta(driver.calls.snapshot(), driverBefore)['EventBridge.PutEvents'] ?? 0;
+    const pending = new Set(ids);
+    const deadline = Date.now() + 120_000 + orders * 300;
+    let emptyPolls = 0;
+    while ((pending.size > 0 || emptyPolls < 2) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 1_000));
+      if (pending.size > 0) {
+        for (const [id, order] of await driver.readOrders([...pending])) {
+          if (order.status === 'FULFILLED') pending.delete(id);
+        }
+      }
+      const queued = Object.values(await driver.depths(driver.targets.queues)).reduce((a, b) => a + b, 0);
+      emptyPolls = pending.size === 0 && queued === 0 ? emptyPolls + 1 : 0;
+      ctx.status(`floor: ${orders - pending.size}/${orders} final · ${queued} queued`);
+    }
+    if (pending.size > 0) throw new Error(`the floor run did not finish: ${pending.size} orders not final`);
+    const histories = await driver.readHistories(ids);
+    return { placeStartedAt, placedAt, producerPuts, histories };
+  });
+  ledger.addCalls('happyPath', { 'EventBridge.PutEvents': value.producerPuts });
+  const { latenciesMs, lastFinal } = latencies(value.placedAt, value.histories);
+  return {
+    label: 'floor',
+    orders,
+    ledger,
+    latenciesMs,
+    wallMs: lastFinal - value.placeStartedAt,
+    placeStartedAt: value.placeStartedAt,
+    producerCalls: { 'EventBridge.PutEvents': value.producerPuts },
+    pollerCalls,
+    emulatorDelta,
+    driverCalls: delta(driver.calls.snapshot(), driverBefore),
+    histories: value.histories,
+  };
+}
+
+/** The callers the cross-check covers, with what their middleware counted in a phase. */
+export function countedCallers(phase: PhaseResult): Map<string, AwsCallCounts> {
+  const counted = new Map<string, AwsCallCounts>(phase.ledger.functionCalls);
+  counted.set(RUNNER_APP_ID, phase.pollerCalls);
+  counted.set(DRIVER_APP_ID, phase.driverCalls);
+  return counted;
+}

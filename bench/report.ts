@@ -1,0 +1,168 @@
+import type { ChartInput } from './chart';
+import { roundUsd } from './cost';
+import type { BenchResult, PhaseFigures } from './result';
+
+/** The benchmark's result as text: the terminal summary and the Markdown block of the README. */
+
+const n1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
+const n2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
+const ms = (x: number) => (Number.isFinite(x) ? `${Math.round(x).toLocaleString('en-US')} ms` : 'n/a');
+const s = (x: number) => `${(x / 1000).toFixed(1)} s`;
+
+function phaseLine(label: string, p: PhaseFigures): string {
+  return (
+    `${label.padEnd(9)} ${String(p.orders).padStart(6)} orders in ${s(p.wallMs).padStart(8)}: ` +
+    `${n2(p.throughputOrdersPerSec).padStart(7)} orders/s · latency p50 ${ms(p.latencyMs.p50)}, p95 ${ms(p.latencyMs.p95)}, ` +
+    `p99 ${ms(p.latencyMs.p99)} · ${n1(p.apiCallsPerOrder.total)} calls/order · ${p.invocations} invocations ` +
+    `(${n1(p.meanBatchSize)} records each)`
+  );
+}
+
+export function formatSummary(r: BenchResult): string[] {
+  const lines = ['', `Benchmark of ${r.orders} orders (${r.machine})`, phaseLine('pipeline', r.pipeline)];
+  if (r.floor)
+    lines.push(
+      phaseLine('floor', r.floor),
+      `floorRatio ${n2(r.floorRatio ?? Number.NaN)} (pipeline throughput / floor throughput)`,
+    );
+  if (r.scaling) {
+    lines.push(
+      `scaling   ${r.scaling.orders} orders took ${n2(r.scaling.ratio)} x the wall time of ${r.scaling.baseOrders} (${s(r.scaling.wallMs)} / ${s(r.scaling.baseWallMs)})`,
+    );
+  }
+  lines.push('', 'AWS calls per order (happy path / failures / minimum a hop needs):');
+  const ops = new Set([
+    ...Object.keys(r.apiCallsPerOrder.happyPath.byOperation),
+    ...Object.keys(r.apiCallsPerOrder.failures.byOperation),
+    ...Object.keys(r.minimumCallsPerOrder.byOperation),
+  ]);
+  for (const op of [...ops].sort()) {
+    lines.push(
+      `  ${op.padEnd(32)} ${n2(r.apiCallsPerOrder.happyPath.byOperation[op] ?? 0).padStart(7)} ${n2(r.apiCallsPerOrder.failures.byOperation[op] ?? 0).padStart(7)} ${n2(r.minimumCallsPerOrder.byOperation[op] ?? 0).padStart(7)}`,
+    );
+  }
+  lines.push(
+    `  ${'total'.padEnd(32)} ${n2(r.apiCallsPerOrder.happyPath.total).padStart(7)} ${n2(r.apiCallsPerOrder.failures.total).padStart(7)} ${n2(r.minimumCallsPerOrder.total).padStart(7)}`,
+  );
+  if (r.dynamoDbUnitsPerOrder) {
+    lines.push(
+      `DynamoDB per order: ${n1(r.dynamoDbUnitsPerOrder.write)} write units, ${n1(r.dynamoDbUnitsPerOrder.read)} read units`,
+    );
+  }
+  if (r.crossCheck) {
+    const off = r.crossCheck.rows.filter((row) => row.counted !== row.emulator);
+    lines.push(
+      r.crossCheck.matches
+        ? `cross-check: the ${r.crossCheck.rows.length} caller/operation counts of the SDK middleware equal the requests moto served`
+        : `cross-check FAILED: ${off.map((o) => `${o.caller} ${o.operation} counted ${o.counted}, served ${o.emulator}`).join('; ')}`,
+    );
+  }
+  const c = r.costPer1MOrdersUsd;
+  lines.push(
+    '',
+    `cost per 1M orders: ${roundUsd(c.total)} USD (${Object.entries(c.byService)
+      .filter(([, usd]) => usd > 0)
+      .map(([service, usd]) => `${service} ${roundUsd(usd)}`)
+      .join(
+        ', ',
+      )}) + ${roundUsd(c.fixedMonthlyUsd)} USD/month fixed; prices of ${c.priceTable.asOf} (${c.priceTable.file})`,
+  );
+  if (r.faults) {
+    const f = r.faults;
+    lines.push(
+      '',
+      `faults: rate ${f.faultRate}, ${f.injected} injected crashes · lost ${f.lost} · duplicated ${f.duplicated} ` +
+        `(${f.duplicates.repeatedTransitions} transitions, ${f.duplicates.stockOverReserved} stock units, ${f.duplicates.analyticsOverCounted} analytics counts) · ` +
+        `wrong state ${f.wrongState} · dead-lettered orders ${f.deadLettered} · poison ${f.poisonInDlq}/${f.poisonSent} in the DLQ`,
+    );
+  }
+  lines.push(
+    '',
+    r.outcomePassed ? 'every order ended as built' : `NOT as built: ${r.problems.slice(0, 5).join('; ')}`,
+  );
+  return lines;
+}
+
+/** The README's "latest figures" block. */
+export function markdownFigures(r: BenchResult): string {
+  const rows = [
+    [
+      'throughput',
+      `${n2(r.throughputOrdersPerSec)} orders/s`,
+      r.floor ? `${n2(r.floor.throughputOrdersPerSec)} orders/s` : '-',
+    ],
+    [
+      'latency p50 / p95 / p99',
+      `${ms(r.latencyMs.p50)} / ${ms(r.latencyMs.p95)} / ${ms(r.latencyMs.p99)}`,
+      r.floor
+        ? `${ms(r.floor.latencyMs.p50)} / ${ms(r.floor.latencyMs.p95)} / ${ms(r.floor.latencyMs.p99)}`
+        : '-',
+    ],
+    [
+      'AWS calls per order',
+      `${n1(r.apiCallsPerOrder.total)} (happy path ${n1(r.apiCallsPerOrder.happyPath.total)}, failures ${n1(r.apiCallsPerOrder.failures.total)})`,
+      r.floor ? n1(r.floor.apiCallsPerOrder.total) : '-',
+    ],
+  ];
+  const lines = [
+    `Measured ${r.date.slice(0, 10)} with \`${r.command}\` on ${r.machine}.`,
+    '',
+    '| | pipeline | floor |',
+    '|---|---|---|',
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+    '',
+    `- floorRatio ${n2(r.floorRatio ?? Number.NaN)}; minimum calls per happy order ${n1(r.minimumCallsPerOrder.total)} (${r.minimumCallsPerOrder.hops} hops).`,
+  ];
+  if (r.dynamoDbUnitsPerOrder) {
+    lines.push(
+      `- DynamoDB per order: ${n1(r.dynamoDbUnitsPerOrder.write)} write units, ${n1(r.dynamoDbUnitsPerOrder.read)} read units.`,
+    );
+  }
+  const c = r.costPer1MOrdersUsd;
+  lines.push(
+    `- Cost per 1M orders: **${roundUsd(c.total)} USD** (${Object.entries(c.byService)
+      .filter(([, usd]) => usd > 0)
+      .map(([service, usd]) => `${service} ${roundUsd(usd)}`)
+      .join(
+        ', ',
+      )}), plus ${roundUsd(c.fixedMonthlyUsd)} USD per month fixed; list prices of ${c.priceTable.asOf}, ${c.priceTable.region}.`,
+  );
+  if (r.scaling)
+    lines.push(
+      `- Scaling: ${r.scaling.orders} orders took ${n2(r.scaling.ratio)} x the wall time of ${r.scaling.baseOrders}.`,
+    );
+  if (r.faults) {
+    const f = r.faults;
+    lines.push(
+      `- Faults (rate ${f.faultRate}, poison ${f.poisonRate}): ${f.injected} injected crashes, lost ${f.lost}, duplicated ${f.duplicated}, poison ${f.poisonInDlq}/${f.poisonSent} in the DLQ.`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export function chartInput(r: BenchResult): ChartInput {
+  const series = [
+    { label: 'pipeline', throughputOrdersPerSec: r.throughputOrdersPerSec, latencyMs: r.latencyMs },
+  ];
+  if (r.floor)
+    series.push({
+      label: 'floor',
+      throughputOrdersPerSec: r.floor.throughputOrdersPerSec,
+      latencyMs: r.floor.latencyMs,
+    });
+  return {
+    title: `Order pipeline on moto: ${r.orders} orders${r.faults ? ` (fault rate ${r.faults.faultRate}, poison ${r.faults.poisonRate})` : ''}`,
+    subtitle: `${r.date.slice(0, 10)} · ${r.machine}`,
+    series,
+  };
+}
+
+/** Replaces what is between `<!-- NAME:begin -->` and `<!-- NAME:end -->` in a document. */
+export function replaceBlock(document: string, name: string, content: string): string {
+  const begin = `<!-- ${name}:begin -->`;
+  const end = `<!-- ${name}:end -->`;
+  const from = document.indexOf(begin);
+  const to = document.indexOf(end);
+  if (from === -1 || to === -1 || to < from) throw new Error(`no ${begin} ... ${end} block in the document`);
+  return `${document.slice(0, from + begin.length)}\n${content}\n${document.slice(to)}`;
+}
