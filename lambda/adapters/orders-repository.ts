@@ -1,10 +1,9 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { DetailType } from '../contracts';
 import {
   type NewOrder,
   newOrderRecord,
   type OrderRecord,
-  type OutboxEntry,
+  outboxSlot,
   type Transition,
 } from '../domain/order';
 import type { OrdersRepository, WriteResult } from '../domain/ports';
@@ -22,26 +21,21 @@ export interface TransitionUpdate {
 
 /**
  * `from` -> `to` on the orders table (key `orderId`): status, a history entry, version + 1 and the
- * outgoing event in `outbox.<DetailType>`, only if the status is still `from`.
+ * outgoing event in the `outbox` slot (replacing the previous step's), only if the status is still `from`.
  */
 export function transitionUpdate(tableName: string, t: Transition): TransitionUpdate {
-  const set = [
-    '#status = :to',
-    '#history = list_append(#history, :history)',
-    '#outbox.#detailType = :outboxEntry',
-  ];
+  const set = ['#status = :to', '#history = list_append(#history, :history)', '#outbox = :outbox'];
   const names: Record<string, string> = {
     '#status': 'status',
     '#history': 'history',
     '#outbox': 'outbox',
-    '#detailType': t.event.detailType,
     '#version': 'version',
   };
   const values: Record<string, unknown> = {
     ':from': t.from,
     ':to': t.to,
     ':history': [{ status: t.to, at: t.at, eventId: t.causationId }],
-    ':outboxEntry': { detail: t.event.detail } satisfies OutboxEntry,
+    ':outbox': outboxSlot(t.event),
     ':one': 1,
   };
   for (const [attribute, value] of Object.entries(t.changes ?? {})) {
@@ -89,28 +83,6 @@ export class DynamoOrdersRepository implements OrdersRepository {
   async transition(transition: Transition): Promise<WriteResult> {
     return this.conditionally(() =>
       this.client.send(new UpdateCommand(transitionUpdate(this.tableName, transition))),
-    );
-  }
-
-  async markPublished(orderId: string, detailType: DetailType, at: string): Promise<void> {
-    // `condition-failed` means another delivery marked it already: the goal is reached either way.
-    await this.conditionally(() =>
-      this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { orderId },
-          UpdateExpression: 'SET #outbox.#detailType.#publishedAt = :at',
-          // Keep the first time: a later repeat that published again must not rewrite history.
-          ConditionExpression:
-            'attribute_exists(#outbox.#detailType) AND attribute_not_exists(#outbox.#detailType.#publishedAt)',
-          ExpressionAttributeNames: {
-            '#outbox': 'outbox',
-            '#detailType': detailType,
-            '#publishedAt': 'publishedAt',
-          },
-          ExpressionAttributeValues: { ':at': at },
-        }),
-      ),
     );
   }
 

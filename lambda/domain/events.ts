@@ -11,7 +11,7 @@ import { EventTooLargeError, InvalidEventError, schemaIssues } from './errors';
 
 export type EventDetail = DetailOf<AnyContract>;
 
-/** An event ready for the bus: what a step stores in its outbox and then publishes. */
+/** An event ready for the bus: what a step stores in the order's outbox slot and then publishes. */
 export interface OutgoingEvent {
   readonly detailType: DetailType;
   readonly detail: EventDetail;

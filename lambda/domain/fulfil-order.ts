@@ -22,7 +22,12 @@ export async function fulfilOrder(paid: PaymentSucceededDetail, deps: OrderStepD
     deps.maxEventBytes,
   );
   return writeThenPublish(
-    { orderId: order.orderId, expected: 'PAID', publishes: [ORDER_FULFILLED] },
+    {
+      orderId: order.orderId,
+      expected: 'PAID',
+      causationId: paid.metadata.eventId,
+      publishes: [ORDER_FULFILLED],
+    },
     event,
     () =>
       deps.orders.transition({

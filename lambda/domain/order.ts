@@ -1,5 +1,5 @@
-import type { DetailType, OrderLine, OrderSummary } from '../contracts';
-import type { EventDetail, OutgoingEvent } from './events';
+import type { OrderLine, OrderSummary } from '../contracts';
+import type { OutgoingEvent } from './events';
 
 /** Where an order is in the flow. FULFILLED, REJECTED and CANCELLED are final. */
 export type OrderStatus =
@@ -13,12 +13,6 @@ export type OrderStatus =
 
 /** Why an order ended CANCELLED (or is on its way there). */
 export type CancellationReason = 'OUT_OF_STOCK' | 'PAYMENT_DECLINED';
-
-/** The outgoing event a step stored with its transition; `publishedAt` is set once it reached the bus. */
-export interface OutboxEntry {
-  readonly detail: EventDetail;
-  readonly publishedAt?: string;
-}
 
 export interface HistoryEntry {
   readonly status: OrderStatus;
@@ -50,7 +44,11 @@ export interface OrderRecord {
   readonly fulfilmentId?: string;
   readonly history: readonly HistoryEntry[];
   readonly version: number;
-  readonly outbox: Readonly<Partial<Record<DetailType, OutboxEntry>>>;
+  /**
+   * The outbox: one slot holding the event of the latest transition, overwritten by the next one. The
+   * flow is linear, so only that event can still be unpublished (docs/design.md).
+   */
+  readonly outbox: OutgoingEvent;
 }
 
 /** Attributes a transition sets besides the status, history, version and outbox. */
@@ -61,8 +59,8 @@ export interface TransitionChanges {
 }
 
 /**
- * One conditional state change: `from` -> `to`, storing `event` in `outbox.<detailType>` in the same write,
- * so the state and the fact announcing it can never disagree.
+ * One conditional state change: `from` -> `to`, storing `event` in the outbox slot in the same write, so
+ * the state and the fact announcing it can never disagree.
  */
 export interface Transition {
   readonly orderId: string;
@@ -89,8 +87,7 @@ export interface NewOrder {
   readonly event: OutgoingEvent;
 }
 
-/** Stock held for one order, one item per order: what release-stock gives back. */
-/** The item a new order is stored as: its first status, its first history entry, its first outbox entry. */
+/** The item a new order is stored as: its first status, its first history entry, its event in the outbox. */
 export function newOrderRecord(order: NewOrder): OrderRecord {
   return {
     orderId: order.orderId,
@@ -102,10 +99,16 @@ export function newOrderRecord(order: NewOrder): OrderRecord {
     totalAmount: order.totalAmount,
     history: [{ status: order.status, at: order.at, eventId: order.causationId }],
     version: 1,
-    outbox: { [order.event.detailType]: { detail: order.event.detail } },
+    outbox: outboxSlot(order.event),
   };
 }
 
+/** What the outbox stores of an event: exactly its detail type and detail. */
+export function outboxSlot(event: OutgoingEvent): OutgoingEvent {
+  return { detailType: event.detailType, detail: event.detail };
+}
+
+/** Stock held for one order, one item per order: what release-stock gives back. */
 export interface Reservation {
   readonly orderId: string;
   readonly status: 'RESERVED' | 'RELEASED';

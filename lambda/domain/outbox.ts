@@ -6,8 +6,9 @@ import type { OrderStepDeps, WriteResult } from './ports';
 
 /**
  * The per-order outbox (docs/design.md): a step's single conditional write moves the order and stores
- * the event it will publish; then the event is published and marked. A repeat finds the order moved on
- * and only publishes a stored event that never reached the bus.
+ * the event it will publish in the order's one outbox slot; then the event is published. A repeat whose
+ * event caused the order's latest transition publishes the stored event again, as that event may never
+ * have reached the bus; any other repeat does nothing.
  */
 
 export type StepResult =
@@ -19,11 +20,13 @@ export interface StepSpec {
   readonly orderId: string;
   /** The state the step acts on; `absent` for validate-order, which creates the order. */
   readonly expected: OrderStatus | 'absent';
-  /** What the step may publish: the outbox entries a repeat looks for. */
+  /** Id of the incoming event (`metadata.eventId`): the cause the step's transition records in the history. */
+  readonly causationId: string;
+  /** What the step may publish: the detail types a repeat may find in the outbox slot. */
   readonly publishes: readonly DetailType[];
 }
 
-type PublishDeps = Pick<OrderStepDeps, 'orders' | 'publisher' | 'clock' | 'logger' | 'faults'>;
+type PublishDeps = Pick<OrderStepDeps, 'orders' | 'publisher' | 'logger' | 'faults'>;
 
 /** Write (conditionally), then publish the stored event; on a lost condition, settle as a repeat. */
 export async function writeThenPublish(
@@ -45,14 +48,18 @@ export async function publishAfterWrite(
   deps: PublishDeps,
 ): Promise<StepResult> {
   await deps.faults.at('after-write', orderId);
-  await publishAndMark(orderId, event, deps);
+  await publish(orderId, event, deps);
   deps.logger.info('order transitioned', { published: event.detailType });
   return { outcome: 'transitioned', published: event.detailType };
 }
 
 /**
  * The step's write was refused: another delivery of the same fact got there first (or crashed after
- * its write). Publish the stored event if it never reached the bus, otherwise do nothing.
+ * its write), or the order has moved on since. If this very event caused the order's latest transition,
+ * the slot holds the step's event, which may never have reached the bus: publish it again (same event id
+ * and idempotency key; every consumer treats a repeat as a no-op). Otherwise do nothing: either the order
+ * moved past the step, so the step's event was published (it caused the next transition), or another
+ * event caused the transition, and the redelivery of that event's own message is the one that repairs.
  */
 export async function settleRepeat(
   step: StepSpec,
@@ -71,20 +78,22 @@ export async function settleRepeat(
       `still ${order.status}: the write was refused for another reason`,
     );
   }
-  for (const detailType of step.publishes) {
-    const entry = order.outbox[detailType];
-    if (entry !== undefined && entry.publishedAt === undefined) {
-      await publishAndMark(step.orderId, { detailType, detail: entry.detail }, deps);
-      deps.logger.info('repeat delivery: published the stored event', { published: detailType });
-      return { outcome: 'republished', published: detailType };
-    }
+  const stored = order.outbox;
+  if (causedLatestTransition(order, step.causationId) && step.publishes.includes(stored.detailType)) {
+    await publish(step.orderId, stored, deps);
+    deps.logger.info('repeat delivery: published the stored event', { published: stored.detailType });
+    return { outcome: 'republished', published: stored.detailType };
   }
   deps.logger.info('repeat delivery: already done, nothing to do', { status: order.status });
   return { outcome: 'duplicate' };
 }
 
-async function publishAndMark(orderId: string, event: OutgoingEvent, deps: PublishDeps): Promise<void> {
+/** The order's latest history entry, written with the outbox slot, was caused by `eventId`. */
+function causedLatestTransition(order: OrderRecord, eventId: string): boolean {
+  return order.history.at(-1)?.eventId === eventId;
+}
+
+async function publish(orderId: string, event: OutgoingEvent, deps: PublishDeps): Promise<void> {
   await deps.faults.at('before-publish', orderId);
   await deps.publisher.publish([event]);
-  await deps.orders.markPublished(orderId, event.detailType, deps.clock.now().toISOString());
 }

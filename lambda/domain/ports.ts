@@ -1,4 +1,3 @@
-import type { DetailType } from '../contracts';
 import type { FaultPoint } from '../contracts/settings';
 import type { OutgoingEvent } from './events';
 import type { NewOrder, OrderRecord, ProductQuantity, Reservation, Transition } from './order';
@@ -18,8 +17,6 @@ export interface OrdersRepository {
   create(order: NewOrder): Promise<WriteResult>;
   /** Applies the transition only if the order is in `transition.from`. */
   transition(transition: Transition): Promise<WriteResult>;
-  /** Records that the outbox entry reached the bus. Idempotent. */
-  markPublished(orderId: string, detailType: DetailType, at: string): Promise<void>;
 }
 
 export interface InventoryRepository {

@@ -16,7 +16,12 @@ const REASON: CancellationReason = 'PAYMENT_DECLINED';
  */
 export async function releaseStock(failed: PaymentFailedDetail, deps: ReleaseStockDeps): Promise<StepResult> {
   const { orderId, customerId, lines } = failed.data;
-  const step: StepSpec = { orderId, expected: 'PAYMENT_FAILED', publishes: [ORDER_CANCELLED] };
+  const step: StepSpec = {
+    orderId,
+    expected: 'PAYMENT_FAILED',
+    causationId: failed.metadata.eventId,
+    publishes: [ORDER_CANCELLED],
+  };
 
   // Give back exactly what was reserved, as recorded, rather than what the incoming event claims.
   const reservation = await deps.inventory.getReservation(orderId);

@@ -27,6 +27,7 @@ export async function reserveStock(
   const step: StepSpec = {
     orderId: order.orderId,
     expected: 'VALIDATED',
+    causationId: validated.metadata.eventId,
     publishes: [STOCK_RESERVED, OUT_OF_STOCK],
   };
   const quantities = quantitiesByProduct(order.lines);

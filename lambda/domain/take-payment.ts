@@ -70,7 +70,12 @@ export async function takePayment(reserved: StockReservedDetail, deps: TakePayme
         };
 
   return writeThenPublish(
-    { orderId: order.orderId, expected: 'RESERVED', publishes: [PAYMENT_SUCCEEDED, PAYMENT_FAILED] },
+    {
+      orderId: order.orderId,
+      expected: 'RESERVED',
+      causationId: reserved.metadata.eventId,
+      publishes: [PAYMENT_SUCCEEDED, PAYMENT_FAILED],
+    },
     transition.event,
     () => deps.orders.transition(transition),
     deps,

@@ -44,7 +44,12 @@ export async function validateOrder(placed: OrderPlacedDetail, deps: ValidateOrd
     event,
   };
   return writeThenPublish(
-    { orderId: order.orderId, expected: 'absent', publishes: [ORDER_VALIDATED, ORDER_REJECTED] },
+    {
+      orderId: order.orderId,
+      expected: 'absent',
+      causationId: placed.metadata.eventId,
+      publishes: [ORDER_VALIDATED, ORDER_REJECTED],
+    },
     event,
     () => deps.orders.create(created),
     deps,

@@ -11,7 +11,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { analyticsKey } from '../../../lambda/adapters/analytics-repository';
+import { analyticsKey, seenMarkerKey } from '../../../lambda/adapters/analytics-repository';
 import { reservationKey, stockKey } from '../../../lambda/adapters/inventory-repository';
 import { type OrderToPlace, orderPlacedEvent, placeOrders } from '../../../lambda/adapters/order-producer';
 import { type OrderPlacedDetail, SOURCE } from '../../../lambda/contracts';
@@ -168,23 +168,6 @@ export class PipelineUnderTest {
     return Item as OrderRecord | undefined;
   }
 
-  async waitForOrder(
-    orderId: string,
-    what: string,
-    accept: (order: OrderRecord) => boolean,
-    timeoutMs: number,
-  ): Promise<OrderRecord> {
-    return eventually(
-      `order ${orderId} ${what}`,
-      async () => {
-        const order = await this.order(orderId);
-        return order && accept(order) ? order : undefined;
-      },
-      timeoutMs,
-      500,
-    );
-  }
-
   /** Waits for each order in turn (one read at a time keeps the emulator free for the pipeline). */
   async finalOrders(orderIds: readonly string[], timeoutMs = this.flowMs()): Promise<OrderRecord[]> {
     const deadline = Date.now() + timeoutMs;
@@ -194,18 +177,33 @@ export class PipelineUnderTest {
   }
 
   /**
-   * Waits until the order is settled: in a final state with every event its steps stored published (a
-   * step marks its outbox entry just after its write, or its redelivery does).
+   * Waits until the order is settled: in a final state (no step writes its item after that) and its last
+   * event, the one in the outbox slot, seen by analytics, which consumes every event. Each earlier event
+   * was published: it caused the next transition.
    */
   async finalOrder(orderId: string, timeoutMs = this.flowMs()): Promise<OrderRecord> {
-    return this.waitForOrder(
-      orderId,
-      'to reach a final state with its events published',
-      (o) =>
-        FINAL_STATUSES.has(o.status) &&
-        Object.values(o.outbox).every((entry) => entry?.publishedAt !== undefined),
+    return eventually(
+      `order ${orderId} to reach a final state with its last event published`,
+      async () => {
+        const order = await this.order(orderId);
+        if (order === undefined || !FINAL_STATUSES.has(order.status)) return undefined;
+        return (await this.analyticsSaw(order.outbox.detail.metadata.idempotencyKey)) ? order : undefined;
+      },
       timeoutMs,
+      500,
     );
+  }
+
+  /** Whether analytics has consumed the event of `idempotencyKey` (its seen-marker exists). */
+  async analyticsSaw(idempotencyKey: string): Promise<boolean> {
+    const { Item } = await this.ddb.send(
+      new GetCommand({
+        TableName: this.output('AnalyticsTableName'),
+        Key: seenMarkerKey(idempotencyKey),
+        ConsistentRead: true,
+      }),
+    );
+    return Item !== undefined;
   }
 
   async stock(productId: string): Promise<number | undefined> {
@@ -413,12 +411,4 @@ export function daysOf(order: OrderRecord): string[] {
 
 export function statusesOf(order: OrderRecord): string[] {
   return order.history.map((h) => h.status);
-}
-
-/** Detail types whose stored event reached the bus (the outbox entry is marked published). */
-export function publishedEvents(order: OrderRecord): string[] {
-  return Object.entries(order.outbox)
-    .filter(([, entry]) => entry?.publishedAt !== undefined)
-    .map(([detailType]) => detailType)
-    .sort();
 }

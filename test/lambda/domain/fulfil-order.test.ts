@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { ORDER_FULFILLED, OrderFulfilled, type PaymentSucceededDetail } from '../../../lambda/contracts';
+import {
+  ORDER_FULFILLED,
+  ORDER_VALIDATED,
+  OrderFulfilled,
+  type OrderValidatedDetail,
+  type PaymentSucceededDetail,
+} from '../../../lambda/contracts';
 import { fulfilOrder } from '../../../lambda/domain/fulfil-order';
 import { deterministicId } from '../../../lambda/domain/ids';
+import { reserveStock } from '../../../lambda/domain/reserve-stock';
+import { CrashError, CrashOnce } from '../fakes/step-deps';
 import { anOrder } from '../support/events';
 import { charged, shop } from '../support/flow';
 
@@ -37,6 +45,34 @@ describe('fulfilOrder', () => {
     expect(repeat).toEqual({ outcome: 'duplicate' });
     expect(s.orders.appliedWrites).toHaveLength(writes);
     expect(s.publisher.ofType(ORDER_FULFILLED)).toHaveLength(1);
+  });
+
+  it('fails with the crash after the write, and the redelivery publishes the stored OrderFulfilled once (scenario 10)', async () => {
+    const s = shop();
+    const paid = (await charged(s, anOrder())) as PaymentSucceededDetail;
+
+    await expect(fulfilOrder(paid, { ...s, faults: new CrashOnce('after-write') })).rejects.toThrow(
+      CrashError,
+    );
+    const redelivery = await fulfilOrder(paid, s);
+
+    expect(redelivery).toEqual({ outcome: 'republished', published: ORDER_FULFILLED });
+    expect(s.orders.appliedWrites.filter((w) => w.includes('PAID->FULFILLED'))).toHaveLength(1);
+    expect(s.publisher.ofType(ORDER_FULFILLED)).toEqual([(await s.orders.get(paid.data.orderId))?.outbox]);
+  });
+
+  it('GIVEN a fulfilled order WHEN an OrderValidated of its past is redelivered THEN nothing is reserved or published', async () => {
+    const s = shop();
+    const paid = (await charged(s, anOrder())) as PaymentSucceededDetail;
+    await fulfilOrder(paid, s);
+    const [validated] = s.publisher.ofType(ORDER_VALIDATED);
+    const published = s.publisher.published.length;
+
+    const late = await reserveStock(validated?.detail as OrderValidatedDetail, s);
+
+    expect(late).toEqual({ outcome: 'duplicate' });
+    expect(s.publisher.published).toHaveLength(published);
+    expect(Object.fromEntries(s.inventory.stock)).toEqual({ 'sku-apple': 8, 'sku-pear': 9 });
   });
 
   it('fails when the table is unavailable, and fulfils normally once it is back (scenario 8)', async () => {

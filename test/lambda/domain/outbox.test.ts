@@ -1,44 +1,100 @@
 import { describe, expect, it } from 'vitest';
-import { OrderValidated, STOCK_RESERVED } from '../../../lambda/contracts';
+import { OrderValidated, PaymentSucceeded, STOCK_RESERVED, StockReserved } from '../../../lambda/contracts';
 import { OrderNotFoundError, UnexpectedOrderStateError } from '../../../lambda/domain/errors';
-import { buildEvent } from '../../../lambda/domain/events';
-import type { OrderRecord } from '../../../lambda/domain/order';
-import { settleRepeat } from '../../../lambda/domain/outbox';
+import { buildEvent, type OutgoingEvent } from '../../../lambda/domain/events';
+import type { HistoryEntry, OrderRecord } from '../../../lambda/domain/order';
+import { type StepSpec, settleRepeat } from '../../../lambda/domain/outbox';
 import { fakeWorld } from '../fakes/step-deps';
-import { anOrder } from '../support/events';
+import { anOrder, uuid } from '../support/events';
 
-const step = { orderId: 'order-1', expected: 'VALIDATED', publishes: [STOCK_RESERVED] } as const;
+const PLACED_ID = uuid(1);
+const VALIDATED_ID = uuid(2);
+const RESERVED_ID = uuid(3);
 
-function orderIn(status: OrderRecord['status'], outbox: OrderRecord['outbox'] = {}): OrderRecord {
-  return { ...anOrder({ orderId: 'order-1' }), status, history: [], version: 1, outbox };
+/** reserve-stock consuming the OrderValidated VALIDATED_ID. */
+const step: StepSpec = {
+  orderId: 'order-1',
+  expected: 'VALIDATED',
+  causationId: VALIDATED_ID,
+  publishes: [STOCK_RESERVED],
+};
+
+const summary = anOrder({ orderId: 'order-1' });
+const origin = (eventId: string, causationId: string) => ({
+  orderId: 'order-1',
+  eventId,
+  occurredAt: new Date('2025-03-14T10:00:00.000Z'),
+  causationId,
+});
+const stockReserved = buildEvent(StockReserved, summary, origin(RESERVED_ID, VALIDATED_ID));
+
+function orderIn(
+  status: OrderRecord['status'],
+  history: readonly HistoryEntry[],
+  outbox: OutgoingEvent,
+): OrderRecord {
+  return { ...summary, status, history, version: history.length, outbox };
 }
 
+const at = '2025-03-14T10:00:00.000Z';
+/** The order reserve-stock left: RESERVED by VALIDATED_ID, its StockReserved in the slot. */
+const reservedByThisEvent = orderIn(
+  'RESERVED',
+  [
+    { status: 'VALIDATED', at, eventId: PLACED_ID },
+    { status: 'RESERVED', at, eventId: VALIDATED_ID },
+  ],
+  stockReserved,
+);
+
 describe('settleRepeat', () => {
-  it('GIVEN the order moved on and the step published WHEN settling a repeat THEN nothing is published', async () => {
+  it('GIVEN this event caused the latest transition WHEN settling a repeat THEN the stored event is published once, unchanged', async () => {
     const world = fakeWorld();
-    const event = buildEvent(OrderValidated, anOrder({ orderId: 'order-1' }), {
-      orderId: 'order-1',
-      eventId: crypto.randomUUID(),
-      occurredAt: new Date(),
-    });
-    const order = orderIn('PAID', {
-      StockReserved: { detail: event.detail, publishedAt: '2025-01-01T00:00:00Z' },
-    });
+
+    const result = await settleRepeat(step, reservedByThisEvent, world);
+
+    expect(result).toEqual({ outcome: 'republished', published: STOCK_RESERVED });
+    expect(world.publisher.published).toEqual([stockReserved]);
+  });
+
+  it("GIVEN the order moved on (the step's own event caused the next transition) WHEN settling a repeat THEN nothing is published", async () => {
+    const world = fakeWorld();
+    const paymentSucceeded = buildEvent(
+      PaymentSucceeded,
+      { ...summary, paymentId: 'pay-1' },
+      origin(uuid(4), RESERVED_ID),
+    );
+    const paid = orderIn(
+      'PAID',
+      [...reservedByThisEvent.history, { status: 'PAID', at, eventId: RESERVED_ID }],
+      paymentSucceeded,
+    );
+
+    expect(await settleRepeat(step, paid, world)).toEqual({ outcome: 'duplicate' });
+    expect(world.publisher.published).toEqual([]);
+  });
+
+  it('GIVEN another event of the same step caused the latest transition WHEN settling a repeat THEN nothing is published', async () => {
+    const world = fakeWorld();
+
+    const result = await settleRepeat({ ...step, causationId: uuid(99) }, reservedByThisEvent, world);
+
+    expect(result).toEqual({ outcome: 'duplicate' });
+    expect(world.publisher.published).toEqual([]);
+  });
+
+  it('GIVEN this event caused the latest transition but the slot holds an event the step does not publish WHEN settling THEN nothing is published', async () => {
+    const world = fakeWorld();
+    const validated = buildEvent(OrderValidated, summary, origin(VALIDATED_ID, PLACED_ID));
+    const order = { ...reservedByThisEvent, outbox: validated };
 
     expect(await settleRepeat(step, order, world)).toEqual({ outcome: 'duplicate' });
     expect(world.publisher.published).toEqual([]);
   });
 
-  it('GIVEN the order moved on by another step only WHEN settling THEN nothing of that step is published', async () => {
-    const world = fakeWorld();
-    expect(await settleRepeat(step, orderIn('CANCELLED'), world)).toEqual({ outcome: 'duplicate' });
-    expect(world.publisher.published).toEqual([]);
-  });
-
   it('fails with UnexpectedOrderStateError when the order is still in the expected state', async () => {
-    await expect(settleRepeat(step, orderIn('VALIDATED'), fakeWorld())).rejects.toThrow(
-      UnexpectedOrderStateError,
-    );
+    const order = orderIn('VALIDATED', reservedByThisEvent.history.slice(0, 1), stockReserved);
+    await expect(settleRepeat(step, order, fakeWorld())).rejects.toThrow(UnexpectedOrderStateError);
   });
 
   it('fails with OrderNotFoundError when the order does not exist', async () => {
@@ -49,5 +105,13 @@ describe('settleRepeat', () => {
     await expect(settleRepeat({ ...step, expected: 'absent' }, undefined, fakeWorld())).rejects.toThrow(
       UnexpectedOrderStateError,
     );
+  });
+
+  it('fails with the publisher error when the stored event cannot be published, so the repeat is retried', async () => {
+    const world = fakeWorld();
+    world.publisher.failures = 1;
+
+    await expect(settleRepeat(step, reservedByThisEvent, world)).rejects.toThrow('bus unavailable');
+    expect(world.publisher.published).toEqual([]);
   });
 });

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { ORDER_CANCELLED, OrderCancelled, type PaymentFailedDetail } from '../../../lambda/contracts';
+import {
+  ORDER_CANCELLED,
+  OrderCancelled,
+  type PaymentFailedDetail,
+  STOCK_RESERVED,
+  type StockReservedDetail,
+} from '../../../lambda/contracts';
 import { UnexpectedOrderStateError } from '../../../lambda/domain/errors';
 import { releaseStock } from '../../../lambda/domain/release-stock';
+import { takePayment } from '../../../lambda/domain/take-payment';
+import { CrashError, CrashOnce } from '../fakes/step-deps';
 import { anOrder } from '../support/events';
 import { charged, shop } from '../support/flow';
 
@@ -53,6 +61,36 @@ describe('releaseStock', () => {
     await Promise.all([releaseStock(failed, s), releaseStock(failed, s)]);
 
     expect(Object.fromEntries(s.inventory.stock)).toEqual({ 'sku-apple': 10, 'sku-pear': 10 });
+  });
+
+  it('fails with the crash after the compensation, and the redelivery publishes the stored OrderCancelled once without releasing again (scenario 10)', async () => {
+    const s = shop();
+    const failed = await declined(s);
+
+    await expect(releaseStock(failed, { ...s, faults: new CrashOnce('after-write') })).rejects.toThrow(
+      CrashError,
+    );
+    expect(s.publisher.ofType(ORDER_CANCELLED)).toHaveLength(0);
+    const redelivery = await releaseStock(failed, s);
+
+    expect(redelivery).toEqual({ outcome: 'republished', published: ORDER_CANCELLED });
+    expect(Object.fromEntries(s.inventory.stock)).toEqual({ 'sku-apple': 10, 'sku-pear': 10 });
+    expect(s.publisher.ofType(ORDER_CANCELLED)).toEqual([(await s.orders.get(failed.data.orderId))?.outbox]);
+  });
+
+  it('GIVEN the order CANCELLED by the compensation WHEN StockReserved is redelivered to take-payment THEN the order is unchanged and nothing is published', async () => {
+    const s = shop();
+    const failed = await declined(s);
+    await releaseStock(failed, s);
+    const stockReserved = s.publisher.ofType(STOCK_RESERVED)[0]?.detail as StockReservedDetail;
+    const before = await s.orders.get(failed.data.orderId);
+    const published = s.publisher.published.length;
+
+    const late = await takePayment(stockReserved, s);
+
+    expect(late).toEqual({ outcome: 'duplicate' });
+    expect(s.publisher.published).toHaveLength(published);
+    expect(await s.orders.get(failed.data.orderId)).toEqual(before);
   });
 
   it('GIVEN the event claims other lines WHEN compensated THEN exactly the reserved units come back', async () => {

@@ -1,10 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { OUT_OF_STOCK, OutOfStock, STOCK_RESERVED } from '../../../lambda/contracts';
+import {
+  type OrderValidatedDetail,
+  OUT_OF_STOCK,
+  OutOfStock,
+  STOCK_RESERVED,
+} from '../../../lambda/contracts';
 import { OrderNotFoundError, StockChangedError } from '../../../lambda/domain/errors';
 import { reserveStock } from '../../../lambda/domain/reserve-stock';
+import { takePayment } from '../../../lambda/domain/take-payment';
 import { CrashError, CrashOnce } from '../fakes/step-deps';
 import { anOrder } from '../support/events';
-import { placedAndValidated, shop } from '../support/flow';
+import { placedAndValidated, reserved, shop } from '../support/flow';
 
 describe('reserveStock', () => {
   it('GIVEN stock for every line WHEN reserved THEN stock drops, one reservation exists and StockReserved is published', async () => {
@@ -121,7 +127,38 @@ describe('reserveStock', () => {
 
     expect(redelivery).toEqual({ outcome: 'republished', published: STOCK_RESERVED });
     expect(Object.fromEntries(s.inventory.stock)).toEqual({ 'sku-apple': 8, 'sku-pear': 9 });
-    expect(s.publisher.published.slice(before).map((e) => e.detailType)).toEqual([STOCK_RESERVED]);
+    expect(s.publisher.published.slice(before)).toEqual([
+      (await s.orders.get(validated.data.orderId))?.outbox,
+    ]);
+  });
+
+  it('fails with the crash after the out-of-stock write, and the redelivery publishes the stored OutOfStock once', async () => {
+    const s = shop({ 'sku-apple': 1, 'sku-pear': 10 });
+    const validated = await placedAndValidated(s, anOrder());
+    const before = s.publisher.published.length;
+
+    await expect(reserveStock(validated, { ...s, faults: new CrashOnce('after-write') })).rejects.toThrow(
+      CrashError,
+    );
+    const redelivery = await reserveStock(validated, s);
+
+    expect(redelivery).toEqual({ outcome: 'republished', published: OUT_OF_STOCK });
+    expect(s.orders.appliedWrites.filter((w) => w.includes('VALIDATED->CANCELLED'))).toHaveLength(1);
+    expect(s.publisher.published.slice(before).map((e) => e.detailType)).toEqual([OUT_OF_STOCK]);
+  });
+
+  it('GIVEN the order moved on to PAID WHEN its OrderValidated is redelivered THEN nothing is reserved or published', async () => {
+    const s = shop();
+    const stockReserved = await reserved(s, anOrder());
+    await takePayment(stockReserved, s);
+    const validated = s.publisher.ofType('OrderValidated')[0]?.detail as OrderValidatedDetail;
+    const before = s.publisher.published.length;
+
+    const redelivery = await reserveStock(validated, s);
+
+    expect(redelivery).toEqual({ outcome: 'duplicate' });
+    expect(s.publisher.published).toHaveLength(before);
+    expect(Object.fromEntries(s.inventory.stock)).toEqual({ 'sku-apple': 8, 'sku-pear': 9 });
   });
 
   it('fails with StockChangedError when the stock came back between the refusal and the re-read, so it is retried', async () => {

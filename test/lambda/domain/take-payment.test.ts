@@ -4,8 +4,10 @@ import {
   PAYMENT_SUCCEEDED,
   PaymentFailed,
   PaymentSucceeded,
+  type PaymentSucceededDetail,
 } from '../../../lambda/contracts';
 import { OrderNotFoundError } from '../../../lambda/domain/errors';
+import { fulfilOrder } from '../../../lambda/domain/fulfil-order';
 import { deterministicId } from '../../../lambda/domain/ids';
 import { takePayment } from '../../../lambda/domain/take-payment';
 import { CrashError, CrashOnce } from '../fakes/step-deps';
@@ -69,15 +71,33 @@ describe('takePayment', () => {
       CrashError,
     );
     expect(s.publisher.ofType(PAYMENT_SUCCEEDED)).toHaveLength(0);
-    await takePayment(event, s);
-    await takePayment(event, s);
+    const redelivery = await takePayment(event, s);
 
-    expect(s.publisher.ofType(PAYMENT_SUCCEEDED)).toHaveLength(1);
+    expect(redelivery).toEqual({ outcome: 'republished', published: PAYMENT_SUCCEEDED });
+    expect(s.publisher.ofType(PAYMENT_SUCCEEDED)).toEqual([(await s.orders.get(event.data.orderId))?.outbox]);
     expect((await s.orders.get(event.data.orderId))?.history.map((h) => h.status)).toEqual([
       'VALIDATED',
       'RESERVED',
       'PAID',
     ]);
+  });
+
+  it('GIVEN the republished PaymentSucceeded fulfilled the order WHEN StockReserved is redelivered again THEN nothing is published', async () => {
+    const s = shop();
+    const event = await reserved(s, anOrder());
+    await expect(takePayment(event, { ...s, faults: new CrashOnce('after-write') })).rejects.toThrow(
+      CrashError,
+    );
+    await takePayment(event, s);
+    const [paid] = s.publisher.ofType(PAYMENT_SUCCEEDED);
+    await fulfilOrder(paid?.detail as PaymentSucceededDetail, s);
+    const before = s.publisher.published.length;
+
+    const late = await takePayment(event, s);
+
+    expect(late).toEqual({ outcome: 'duplicate' });
+    expect(s.publisher.published).toHaveLength(before);
+    expect(s.publisher.ofType(PAYMENT_SUCCEEDED)).toHaveLength(1);
   });
 
   it('fails with OrderNotFoundError when the order does not exist', async () => {

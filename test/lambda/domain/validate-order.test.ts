@@ -5,12 +5,16 @@ import {
   OrderPlaced,
   OrderRejected,
   OrderValidated,
+  type OrderValidatedDetail,
 } from '../../../lambda/contracts';
 import { REJECTION_REASONS } from '../../../lambda/domain/business-rules';
 import { EventTooLargeError } from '../../../lambda/domain/errors';
+import { orderSummaryOf } from '../../../lambda/domain/order';
+import { reserveStock } from '../../../lambda/domain/reserve-stock';
 import { validateOrder } from '../../../lambda/domain/validate-order';
 import { CrashError, CrashOnce, fakeWorld } from '../fakes/step-deps';
 import { anOrder, detailOf } from '../support/events';
+import { charged, shop } from '../support/flow';
 
 const policy = { currencies: ['EUR', 'USD'], maxOrderAmount: 100_000 };
 
@@ -41,7 +45,7 @@ describe('validateOrder', () => {
       idempotencyKey: `${event.data.orderId}:${ORDER_VALIDATED}`,
       schemaVersion: '1',
     });
-    expect(order?.outbox.OrderValidated?.publishedAt).toBe('2025-03-14T10:00:00.000Z');
+    expect(order?.outbox).toEqual(published);
   });
 
   it.each([
@@ -101,31 +105,58 @@ describe('validateOrder', () => {
     ]);
 
     expect(first.outcome).toBe('transitioned');
-    // The loser may see the winner's event still unpublished and send it too: the same fact, same keys.
-    expect(['duplicate', 'republished']).toContain(second.outcome);
+    // The loser cannot tell the winner from a crashed delivery, so it sends the stored event too: the
+    // same fact with the same keys, which every consumer treats as a repeat.
+    expect(second).toEqual({ outcome: 'republished', published: ORDER_VALIDATED });
     expect(world.orders.appliedWrites).toEqual([`create ${event.data.orderId} VALIDATED`]);
     const ids = world.publisher.ofType(ORDER_VALIDATED).map((e) => e.detail.metadata.eventId);
-    expect(ids.length).toBeGreaterThan(0);
+    expect(ids).toHaveLength(2);
     expect(new Set(ids).size).toBe(1);
   });
 
   it('fails with the crash after the write, and the redelivery publishes the stored event once without writing again (scenario 10)', async () => {
-    const world = fakeWorld();
+    const s = shop();
     const event = placed();
 
     await expect(
-      validateOrder(event, { ...world, policy, faults: new CrashOnce('after-write') }),
+      validateOrder(event, { ...s, policy, faults: new CrashOnce('after-write') }),
     ).rejects.toThrow(CrashError);
-    expect(world.publisher.published).toHaveLength(0);
-    const stored = (await world.orders.get(event.data.orderId))?.outbox.OrderValidated;
+    expect(s.publisher.published).toHaveLength(0);
+    const stored = (await s.orders.get(event.data.orderId))?.outbox;
 
-    const redelivery = await validateOrder(event, { ...world, policy });
-    const again = await validateOrder(event, { ...world, policy });
+    const redelivery = await validateOrder(event, { ...s, policy });
 
     expect(redelivery).toEqual({ outcome: 'republished', published: ORDER_VALIDATED });
-    expect(again).toEqual({ outcome: 'duplicate' });
-    expect(world.orders.appliedWrites).toHaveLength(1);
-    expect(world.publisher.published).toEqual([{ detailType: ORDER_VALIDATED, detail: stored?.detail }]);
+    expect(s.orders.appliedWrites).toHaveLength(1);
+    expect(s.publisher.published).toEqual([stored]);
+  });
+
+  it('GIVEN the order moved on after its OrderValidated WHEN OrderPlaced is redelivered THEN nothing is published', async () => {
+    const s = shop();
+    const event = placed();
+    await validateOrder(event, { ...s, policy });
+    await reserveStock(s.publisher.published[0]?.detail as OrderValidatedDetail, s);
+    const before = s.publisher.published.length;
+
+    const redelivery = await validateOrder(event, { ...s, policy });
+
+    expect(redelivery).toEqual({ outcome: 'duplicate' });
+    expect(s.publisher.published).toHaveLength(before);
+  });
+
+  it('GIVEN the order is PAID WHEN its OrderPlaced is redelivered, as a retry and as a new event THEN nothing is published', async () => {
+    const s = shop();
+    const paid = await charged(s, anOrder());
+    const placedEventId = (await s.orders.get(paid.data.orderId))?.history[0]?.eventId ?? '';
+    const first = detailOf(OrderPlaced, orderSummaryOf(paid.data), { eventId: placedEventId });
+    const before = s.publisher.published.length;
+
+    const retry = await validateOrder(first, { ...s, policy });
+    const newEvent = await validateOrder(placed({ ...orderSummaryOf(paid.data) }), { ...s, policy });
+
+    expect([retry, newEvent]).toEqual([{ outcome: 'duplicate' }, { outcome: 'duplicate' }]);
+    expect(s.publisher.published).toHaveLength(before);
+    expect((await s.orders.get(paid.data.orderId))?.status).toBe('PAID');
   });
 
   it('fails when the publish fails after the write, and the redelivery still publishes the stored event (scenario 13)', async () => {
@@ -136,25 +167,22 @@ describe('validateOrder', () => {
     await expect(validateOrder(event, { ...world, policy })).rejects.toThrow('bus unavailable');
     const afterFailure = await world.orders.get(event.data.orderId);
     expect(afterFailure?.status).toBe('VALIDATED');
-    expect(afterFailure?.outbox.OrderValidated?.publishedAt).toBeUndefined();
+    expect(world.publisher.published).toHaveLength(0);
 
     const redelivery = await validateOrder(event, { ...world, policy });
 
     expect(redelivery.outcome).toBe('republished');
-    expect(world.publisher.published.map((e) => e.detail.metadata.eventId)).toEqual([
-      afterFailure?.outbox.OrderValidated?.detail.metadata.eventId,
-    ]);
-    expect((await world.orders.get(event.data.orderId))?.outbox.OrderValidated?.publishedAt).toBeDefined();
+    expect(world.publisher.published).toEqual([afterFailure?.outbox]);
   });
 
-  it('fails when crashing between publish and mark, and the redelivery re-sends the same fact with the same keys', async () => {
+  it('fails when crashing after the publish, before the acknowledgement, and the redelivery re-sends the same fact with the same keys', async () => {
     const world = fakeWorld();
     const event = placed();
-    const markPublished = world.orders.markPublished.bind(world.orders);
+    const publish = world.publisher.publish.bind(world.publisher);
     let crashes = 1;
-    world.orders.markPublished = async (...args) => {
-      if (crashes-- > 0) throw new CrashError('crash before mark');
-      return markPublished(...args);
+    world.publisher.publish = async (events) => {
+      await publish(events);
+      if (crashes-- > 0) throw new CrashError('crash after the publish');
     };
 
     await expect(validateOrder(event, { ...world, policy })).rejects.toThrow(CrashError);
@@ -164,6 +192,7 @@ describe('validateOrder', () => {
     expect(world.publisher.published).toHaveLength(2);
     expect(second?.detail.metadata.eventId).toBe(first?.detail.metadata.eventId);
     expect(second?.detail.metadata.idempotencyKey).toBe(first?.detail.metadata.idempotencyKey);
+    expect(world.orders.appliedWrites).toHaveLength(1);
   });
 
   it('fails before any write when the outgoing event would be too large (scenario 16)', async () => {

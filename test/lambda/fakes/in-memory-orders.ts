@@ -1,8 +1,8 @@
-import type { DetailType } from '../../../lambda/contracts';
 import {
   type NewOrder,
   newOrderRecord,
   type OrderRecord,
+  outboxSlot,
   type Transition,
 } from '../../../lambda/domain/order';
 import type { OrdersRepository, WriteResult } from '../../../lambda/domain/ports';
@@ -38,17 +38,6 @@ export class InMemoryOrders implements OrdersRepository {
     return 'applied';
   }
 
-  async markPublished(orderId: string, detailType: DetailType, at: string): Promise<void> {
-    this.throwIfDown();
-    const order = this.items.get(orderId);
-    const entry = order?.outbox[detailType];
-    if (order === undefined || entry === undefined || entry.publishedAt !== undefined) return;
-    this.items.set(orderId, {
-      ...order,
-      outbox: { ...order.outbox, [detailType]: { ...entry, publishedAt: at } },
-    });
-  }
-
   /** For the inventory fake's transactions: the order part of a transaction. */
   canTransition(transition: Transition): boolean {
     return this.items.get(transition.orderId)?.status === transition.from;
@@ -63,7 +52,7 @@ export class InMemoryOrders implements OrdersRepository {
       status: t.to,
       history: [...order.history, { status: t.to, at: t.at, eventId: t.causationId }],
       version: order.version + 1,
-      outbox: { ...order.outbox, [t.event.detailType]: { detail: structuredClone(t.event.detail) } },
+      outbox: structuredClone(outboxSlot(t.event)),
     });
     this.appliedWrites.push(`transition ${t.orderId} ${t.from}->${t.to}`);
   }

@@ -1,9 +1,9 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it, vi } from 'vitest';
-import { PaymentSucceeded } from '../../../lambda/contracts';
+import { OrderFulfilled, PaymentSucceeded } from '../../../lambda/contracts';
 import { handler } from '../../../lambda/handlers/fulfil-order';
 import { conditionFailed, dynamo, publishedEntries } from '../support/aws-mocks';
-import { anOrder, detailOf, eventRecord, lambdaContext, sqsEvent } from '../support/events';
+import { anOrder, detailOf, eventRecord, lambdaContext, sqsEvent, uuid } from '../support/events';
 import { useHandlerHarness } from '../support/handler-harness';
 
 // vi.hoisted runs before the imports above: the handler reads its configuration when it is imported.
@@ -11,8 +11,30 @@ await vi.hoisted(async () => (await import('../support/env')).stubHandlerEnv());
 
 useHandlerHarness();
 
-const paidRecord = (orderId: string) =>
-  eventRecord(PaymentSucceeded, detailOf(PaymentSucceeded, { ...anOrder({ orderId }), paymentId: 'pay-1' }));
+const paidDetail = (orderId: string) =>
+  detailOf(PaymentSucceeded, { ...anOrder({ orderId }), paymentId: 'pay-1' });
+const paidRecord = (orderId: string) => eventRecord(PaymentSucceeded, paidDetail(orderId));
+
+/** A FULFILLED order item whose last transition was caused by the PaymentSucceeded `paidEventId`. */
+function fulfilledItem(orderId: string, paidEventId: string) {
+  const order = anOrder({ orderId });
+  const at = '2025-03-14T10:00:00.000Z';
+  return {
+    ...order,
+    status: 'FULFILLED',
+    history: [
+      { status: 'VALIDATED', at, eventId: uuid(1) },
+      { status: 'RESERVED', at, eventId: uuid(2) },
+      { status: 'PAID', at, eventId: uuid(3) },
+      { status: 'FULFILLED', at, eventId: paidEventId },
+    ],
+    version: 4,
+    outbox: {
+      detailType: 'OrderFulfilled',
+      detail: detailOf(OrderFulfilled, { ...order, fulfilmentId: 'ful-1' }, { causationId: paidEventId }),
+    },
+  };
+}
 
 describe('fulfil-order handler', () => {
   it('GIVEN a paid order WHEN handled THEN it moves PAID -> FULFILLED with a fulfilment id and OrderFulfilled is published', async () => {
@@ -27,20 +49,28 @@ describe('fulfil-order handler', () => {
     expect(publishedEntries().map((e) => e.detailType)).toEqual(['OrderFulfilled']);
   });
 
-  it('GIVEN a fulfilled order WHEN PaymentSucceeded is redelivered THEN nothing changes and nothing is published (scenario 2)', async () => {
+  it('GIVEN a fulfilled order WHEN PaymentSucceeded for it comes again as a new event THEN nothing changes and nothing is published (scenario 2)', async () => {
     dynamo.on(UpdateCommand).rejects(conditionFailed());
-    dynamo.on(GetCommand).resolves({
-      Item: {
-        orderId: 'order-f',
-        status: 'FULFILLED',
-        outbox: { OrderFulfilled: { detail: {}, publishedAt: 'then' } },
-      },
-    });
+    dynamo.on(GetCommand).resolves({ Item: fulfilledItem('order-f', uuid(3)) });
 
     const response = await handler(sqsEvent(paidRecord('order-f')), lambdaContext);
 
     expect(response).toEqual({ batchItemFailures: [] });
+    expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(1);
     expect(publishedEntries()).toEqual([]);
+  });
+
+  it('GIVEN an order fulfilled by this event WHEN PaymentSucceeded is redelivered THEN nothing changes and the stored OrderFulfilled is published (scenario 10)', async () => {
+    const paid = paidDetail('order-f');
+    const item = fulfilledItem('order-f', paid.metadata.eventId);
+    dynamo.on(UpdateCommand).rejects(conditionFailed());
+    dynamo.on(GetCommand).resolves({ Item: item });
+
+    const response = await handler(sqsEvent(eventRecord(PaymentSucceeded, paid)), lambdaContext);
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(1);
+    expect(publishedEntries()).toEqual([item.outbox]);
   });
 
   it('fails at cold start naming each missing or invalid variable', async () => {

@@ -1,9 +1,14 @@
 import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it, vi } from 'vitest';
-import { type OrderSummary, OrderValidated } from '../../../lambda/contracts';
+import {
+  type OrderSummary,
+  OrderValidated,
+  PaymentSucceeded,
+  StockReserved,
+} from '../../../lambda/contracts';
 import { handler } from '../../../lambda/handlers/reserve-stock';
 import { dynamo, publishedEntries, transactionCancelled } from '../support/aws-mocks';
-import { anOrder, detailOf, eventRecord, lambdaContext, sqsEvent } from '../support/events';
+import { anOrder, detailOf, eventRecord, lambdaContext, sqsEvent, uuid } from '../support/events';
 import { useHandlerHarness } from '../support/handler-harness';
 
 // vi.hoisted runs before the imports above: the handler reads its configuration when it is imported.
@@ -13,6 +18,14 @@ useHandlerHarness();
 
 const validatedRecord = (order: OrderSummary, messageId?: string) =>
   eventRecord(OrderValidated, detailOf(OrderValidated, order), { messageId });
+
+const PATH = ['VALIDATED', 'RESERVED', 'PAID'] as const;
+
+/** The order item as GetItem returns it: at `status`, reached through transitions caused by `causes`. */
+function orderItem(order: OrderSummary, status: string, causes: string[], outbox: object) {
+  const history = causes.map((eventId, i) => ({ status: PATH[i], at: '2025-03-14T10:00:00.000Z', eventId }));
+  return { ...order, status, history, version: causes.length, outbox };
+}
 
 describe('reserve-stock handler', () => {
   it('GIVEN stock WHEN an OrderValidated is handled THEN one transaction across both tables reserves it and StockReserved is published', async () => {
@@ -54,20 +67,41 @@ describe('reserve-stock handler', () => {
     ]);
   });
 
-  it('GIVEN the order already reserved WHEN OrderValidated is redelivered THEN nothing is reserved or published again (scenarios 2, 4)', async () => {
+  it('GIVEN the order reserved by this event WHEN OrderValidated is redelivered THEN nothing is reserved again and the stored StockReserved is published (scenarios 3, 10)', async () => {
     const order = anOrder();
+    const validated = detailOf(OrderValidated, order);
+    const stockReserved = detailOf(StockReserved, order, { causationId: validated.metadata.eventId });
     dynamo
       .on(TransactWriteCommand)
       .rejects(transactionCancelled('ConditionalCheckFailed', 'ConditionalCheckFailed'));
     dynamo.on(GetCommand).resolves({
-      Item: {
-        ...order,
-        status: 'RESERVED',
-        outbox: { StockReserved: { detail: {}, publishedAt: '2025-01-01T00:00:00Z' } },
-      },
+      Item: orderItem(order, 'RESERVED', [uuid(1), validated.metadata.eventId], {
+        detailType: 'StockReserved',
+        detail: stockReserved,
+      }),
     });
 
-    const response = await handler(sqsEvent(validatedRecord(order)), lambdaContext);
+    const response = await handler(sqsEvent(eventRecord(OrderValidated, validated)), lambdaContext);
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(1);
+    expect(publishedEntries()).toEqual([{ detailType: 'StockReserved', detail: stockReserved }]);
+  });
+
+  it('GIVEN the order moved on to PAID WHEN the OrderValidated that reserved it is redelivered THEN nothing is reserved or published again (scenarios 2, 3)', async () => {
+    const order = anOrder();
+    const validated = detailOf(OrderValidated, order);
+    dynamo
+      .on(TransactWriteCommand)
+      .rejects(transactionCancelled('ConditionalCheckFailed', 'ConditionalCheckFailed'));
+    dynamo.on(GetCommand).resolves({
+      Item: orderItem(order, 'PAID', [uuid(1), validated.metadata.eventId, uuid(3)], {
+        detailType: 'PaymentSucceeded',
+        detail: detailOf(PaymentSucceeded, { ...order, paymentId: 'pay-1' }),
+      }),
+    });
+
+    const response = await handler(sqsEvent(eventRecord(OrderValidated, validated)), lambdaContext);
 
     expect(response).toEqual({ batchItemFailures: [] });
     expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(1);
