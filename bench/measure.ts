@@ -18,6 +18,8 @@ export interface FunctionUsage {
   billedDurationMs: number;
   totalDurationMs: number;
   records: number;
+  /** Records the function reported failed, or whose whole batch failed: each is delivered again. */
+  failedRecords: number;
 }
 
 /** The `Service.Operation` under which a rule's delivery to a queue is counted (billed as an SQS request). */
@@ -70,6 +72,8 @@ export class PhaseLedger {
     usage.billedDurationMs += Math.ceil(report.initMs ?? 0) + Math.max(1, Math.ceil(report.durationMs));
     usage.totalDurationMs += report.durationMs;
     usage.records += report.messageIds.length;
+    if (report.outcome.kind === 'partial') usage.failedRecords += report.outcome.failedIds.length;
+    if (report.outcome.kind === 'batch-failed') usage.failedRecords += report.messageIds.length;
     addCallCounts(this.callsOf(report.shortName), report.awsCalls);
 
     const categories = report.bodies.map((b) => this.categoryOf(orderIdOf(b)));
@@ -136,7 +140,15 @@ export class PhaseLedger {
   private usage(name: string): FunctionUsage {
     let usage = this.functions.get(name);
     if (!usage) {
-      usage = { name, invocations: 0, coldStarts: 0, billedDurationMs: 0, totalDurationMs: 0, records: 0 };
+      usage = {
+        name,
+        invocations: 0,
+        coldStarts: 0,
+        billedDurationMs: 0,
+        totalDurationMs: 0,
+        records: 0,
+        failedRecords: 0,
+      };
       this.functions.set(name, usage);
     }
     return usage;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AwsCallCounts } from '../lambda/adapters/aws-call-counter';
-import type { StageConfig } from '../lib/config';
+import { type StageConfig, TEST_ORDER_PREFIX } from '../lib/config';
 import { type DemoDriver, DRIVER_APP_ID, type HistoryPoint, type RunResult } from '../local/demo/drive';
 import {
   type AnalyticsSummary,
@@ -142,6 +142,21 @@ export interface PipelinePhase extends PhaseResult {
   readonly deadLetterBodies: Readonly<Record<string, readonly string[]>>;
 }
 
+/** Ids of the measured orders start with this: the only orders random faults (`-c faultRate`) hit. */
+const BENCH_ID_PREFIX = TEST_ORDER_PREFIX.bench.replace(/-$/, '');
+
+/** The demo's mix of `orders` orders, under a fresh run id, so phases on one stack never mix. */
+function newScenario(ctx: PhaseContext, idPrefix: string, orders: number): Scenario {
+  return buildScenario({
+    runId: randomUUID().replaceAll('-', '').slice(0, 8),
+    idPrefix,
+    orders,
+    policy: ctx.policy,
+    now: new Date(),
+    eventId: randomUUID(),
+  });
+}
+
 /** N orders of the demo's mix (plus poison events) through the real functions. */
 export async function runPipelinePhase(
   ctx: PhaseContext,
@@ -150,18 +165,12 @@ export async function runPipelinePhase(
   poisonCount: number,
 ): Promise<PipelinePhase> {
   const { pipeline, driver } = ctx;
-  const runId = randomUUID().replaceAll('-', '').slice(0, 8);
-  const now = new Date();
-  const scenario0 = buildScenario({
-    runId,
-    idPrefix: 'bench',
-    orders,
-    policy: ctx.policy,
-    now,
-    eventId: randomUUID(),
-  });
+  const scenario0 = newScenario(ctx, BENCH_ID_PREFIX, orders);
   const poison = Array.from({ length: poisonCount }, (_, i) =>
-    malformedEvent(`bench-${runId}-poison-${i + 1}`, { now, eventId: randomUUID() }),
+    malformedEvent(`${BENCH_ID_PREFIX}-${scenario0.runId}-poison-${i + 1}`, {
+      now: new Date(),
+      eventId: randomUUID(),
+    }),
   );
   // With poison, the scenario's own malformed event goes too; each ends in both consumers' DLQs.
   const withMalformed = poisonCount > 0;
@@ -252,15 +261,7 @@ export async function runFloorPhase(
   floorCodeDirectory: string,
 ): Promise<PhaseResult> {
   const { pipeline, driver } = ctx;
-  const runId = randomUUID().replaceAll('-', '').slice(0, 8);
-  const scenario = buildScenario({
-    runId,
-    idPrefix: 'floor',
-    orders,
-    policy: ctx.policy,
-    now: new Date(),
-    eventId: randomUUID(),
-  });
+  const scenario = newScenario(ctx, 'floor', orders);
   const ids = scenario.orders.map((o) => o.order.orderId);
   const ledger = new PhaseLedger(() => 'happyPath');
   const mappings = (pipeline.runner?.mappings ?? []).map((m) => ({

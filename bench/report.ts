@@ -30,6 +30,14 @@ export function formatSummary(r: BenchResult): string[] {
       `scaling   ${r.scaling.orders} orders took ${n2(r.scaling.ratio)} x the wall time of ${r.scaling.baseOrders} (${s(r.scaling.wallMs)} / ${s(r.scaling.baseWallMs)})`,
     );
   }
+  lines.push(
+    `functions: ${r.functions
+      .map(
+        (f) =>
+          `${f.name} ${f.invocations} x ${n1(f.recordsPerInvocation)} records, ${n1(f.meanDurationMs)} ms${f.failedRecords > 0 ? `, ${f.failedRecords} records retried` : ''}`,
+      )
+      .join('; ')}`,
+  );
   lines.push('', 'AWS calls per order (happy path / failures / minimum a hop needs):');
   const ops = new Set([
     ...Object.keys(r.apiCallsPerOrder.happyPath.byOperation),

@@ -67,6 +67,7 @@ export interface BenchResult {
     readonly invocations: number;
     readonly coldStarts: number;
     readonly recordsPerInvocation: number;
+    readonly failedRecords: number;
     readonly meanDurationMs: number;
   }[];
   readonly pipeline: PhaseFigures;
@@ -202,6 +203,7 @@ export function buildResult(input: ResultInputs): BenchResult {
       invocations: f.invocations,
       coldStarts: f.coldStarts,
       recordsPerInvocation: f.records / Math.max(1, f.invocations),
+      failedRecords: f.failedRecords,
       meanDurationMs: f.totalDurationMs / Math.max(1, f.invocations),
     })),
     pipeline,
