@@ -24,6 +24,7 @@ import {
   DeleteMessageCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
+  SendMessageBatchCommand,
   SendMessageCommand,
   SQSClient,
   StartMessageMoveTaskCommand,
@@ -225,6 +226,72 @@ describe('moto EventBridge to SQS', () => {
     // THEN moto answers 500 (a Python NotImplementedError), not a task handle
     expect((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode).toBe(500);
   });
+});
+
+describe('moto SQS under concurrent sends and deletes', () => {
+  it('loses no message sent while others are deleted (moto_server.py locks the delete)', async () => {
+    // GIVEN a queue with a long backlog: each delete rebuilds the whole message list, long enough for
+    // the server to switch threads in the middle (Python's switch interval is 5 ms)
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `race-${randomUUID()}` }));
+    const BACKLOG = 10_000;
+    const LATE = 400;
+    const inParallel = async <T>(items: T[], width: number, each: (item: T) => Promise<unknown>) => {
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: width }, async () => {
+          for (let item = items[next++]; item !== undefined; item = items[next++]) await each(item);
+        }),
+      );
+    };
+    const chunks = Array.from({ length: BACKLOG / 10 }, (_, c) =>
+      Array.from({ length: 10 }, (_, i) => `b-${c * 10 + i}`),
+    );
+    await inParallel(chunks, 8, (chunk) =>
+      sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl,
+          Entries: chunk.map((body, i) => ({ Id: String(i), MessageBody: body })),
+        }),
+      ),
+    );
+    // WHEN more messages arrive one by one while consumers receive and delete, as EventBridge and the
+    // Lambda pollers do
+    const late = Array.from({ length: LATE }, (_, i) => `late-${i}`);
+    let sending = true;
+    let deleted = 0;
+    const consumer = async () => {
+      while (sending) {
+        const res = await sqs.send(
+          new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 300 }),
+        );
+        const messages = res.Messages ?? [];
+        if (messages.length === 0) continue;
+        const del = await sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl,
+            Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+          }),
+        );
+        deleted += del.Successful?.length ?? 0;
+      }
+    };
+    const consumers = Array.from({ length: 4 }, consumer);
+    await inParallel(late, 8, (body) => sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: body })));
+    sending = false;
+    await Promise.all(consumers);
+    // THEN the queue holds every message sent that was not deleted (visible or in flight)
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    const held =
+      Number(Attributes?.ApproximateNumberOfMessages) +
+      Number(Attributes?.ApproximateNumberOfMessagesNotVisible);
+    expect(deleted).toBeGreaterThan(0);
+    expect(held).toBe(BACKLOG + LATE - deleted);
+  }, 300_000);
 });
 
 describe('moto DynamoDB', () => {
