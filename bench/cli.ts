@@ -33,7 +33,8 @@ a hop needs, the floor (the same run with handlers that only make a hop's unavoi
   --no-scaling        skip the N/${SCALING_FACTOR} run
   --concurrency N     concurrent invocations per queue (default: this machine's cores)
   --port N            start moto on this port (default: a free one)
-  --update-docs       write the figures into README.md and docs/capacity.md
+  --update-docs       write the figures into README.md and docs/capacity.md (a run with faults or
+                      poison into their own block)
   --help              this text
 
 With faults or poison on, the report counts orders lost, effects duplicated and poison events in the

@@ -203,10 +203,12 @@ async function measure(
   }
 }
 
+/** A run with faults or poison has its own block beside the plain run's. */
 function updateDocs(result: BenchResult, jsonPath: string, svgPath: string): void {
+  const suffix = result.faults ? '-faults' : '';
   for (const [file, block] of [
-    ['README.md', 'bench'],
-    [join('docs', 'capacity.md'), 'measured'],
+    ['README.md', `bench${suffix}`],
+    [join('docs', 'capacity.md'), `measured${suffix}`],
   ] as const) {
     const path = join(PROJECT_ROOT, file);
     const link = (target: string) => relative(dirname(path), target).split('\\').join('/');
