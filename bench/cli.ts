@@ -9,8 +9,14 @@ export const SCALING_FACTOR = 10;
 /** Above this, random faults or poison would measure the retries more than the pipeline. */
 export const MAX_RATE = 0.5;
 
+/**
+ * Messages the consumer queues may hold before more orders are placed. moto's SQS works in time
+ * proportional to a queue's length, so one burst of 10,000 orders would measure moto, not the pipeline.
+ */
+export const DEFAULT_BACKLOG = 1_000;
+
 export const USAGE =
-  'usage: npm run bench -- [--orders N] [--out FILE.json] [--fault-rate P] [--poison-rate Q] ' +
+  'usage: npm run bench -- [--orders N] [--out FILE.json] [--fault-rate P] [--poison-rate Q] [--backlog N | --burst] ' +
   '[--no-floor] [--no-scaling] [--concurrency N] [--port N] [--update-docs] [--help]';
 
 export const HELP = `${USAGE}
@@ -29,6 +35,10 @@ a hop needs, the floor (the same run with handlers that only make a hop's unavoi
   --fault-rate P      share of deliveries (0-${MAX_RATE}) that crash at a random point: before the write,
                       after the write (before the acknowledgement) or before the publish
   --poison-rate Q     malformed events to put on the bus, as a share (0-${MAX_RATE}) of the orders
+  --backlog N         place orders as the queues drain, keeping at most N messages queued (default
+                      ${DEFAULT_BACKLOG}): moto's SQS slows with a queue's length, so a burst of thousands
+                      of orders would measure moto
+  --burst             place every order at once instead
   --no-floor          skip the floor run
   --no-scaling        skip the N/${SCALING_FACTOR} run
   --concurrency N     concurrent invocations per queue (default: this machine's cores)
@@ -46,6 +56,8 @@ export interface BenchOptions {
   readonly out?: string;
   readonly faultRate: number;
   readonly poisonRate: number;
+  /** Undefined: every order at once. */
+  readonly backlog?: number;
   readonly floor: boolean;
   readonly scaling: boolean;
   readonly concurrency?: number;
@@ -88,6 +100,12 @@ export function parseBenchCli(argv: readonly string[]): ParsedBenchCli {
     ['fault-rate', values['fault-rate'], rate, `a number from 0 to ${MAX_RATE}, e.g. 0.05`],
     ['poison-rate', values['poison-rate'], rate, `a number from 0 to ${MAX_RATE}, e.g. 0.01`],
     ['concurrency', values.concurrency, (v) => wholeNumber(v, 1, 100), 'a whole number from 1 to 100'],
+    [
+      'backlog',
+      values.backlog,
+      (v) => wholeNumber(v, 10, 1_000_000),
+      'a whole number of messages, at least 10',
+    ],
     ['port', values.port, (v) => wholeNumber(v, 1, 65_535), 'a port number (1-65535)'],
   ];
   const parsed: Record<string, number | undefined> = {};
@@ -95,6 +113,12 @@ export function parseBenchCli(argv: readonly string[]): ParsedBenchCli {
     if (raw === undefined) continue;
     parsed[name] = parser(raw);
     if (parsed[name] === undefined) return { kind: 'usage-error', message: `--${name} must be ${expected}` };
+  }
+  if (values.burst && values.backlog !== undefined) {
+    return {
+      kind: 'usage-error',
+      message: '--burst places every order at once: it cannot be combined with --backlog',
+    };
   }
   if (values.out !== undefined && !values.out.endsWith('.json')) {
     return { kind: 'usage-error', message: '--out must name a .json file (the chart is written beside it)' };
@@ -106,6 +130,7 @@ export function parseBenchCli(argv: readonly string[]): ParsedBenchCli {
       out: values.out,
       faultRate: parsed['fault-rate'] ?? 0,
       poisonRate: parsed['poison-rate'] ?? 0,
+      backlog: values.burst ? undefined : (parsed.backlog ?? DEFAULT_BACKLOG),
       floor: !values['no-floor'],
       scaling: !values['no-scaling'],
       concurrency: parsed.concurrency,
@@ -125,6 +150,8 @@ function parse(argv: readonly string[]) {
       out: { type: 'string' },
       'fault-rate': { type: 'string' },
       'poison-rate': { type: 'string' },
+      backlog: { type: 'string' },
+      burst: { type: 'boolean' },
       'no-floor': { type: 'boolean' },
       'no-scaling': { type: 'boolean' },
       concurrency: { type: 'string' },

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { AwsCallCounts } from '../lambda/adapters/aws-call-counter';
 import { type StageConfig, TEST_ORDER_PREFIX } from '../lib/config';
-import { type DemoDriver, DRIVER_APP_ID, type HistoryPoint, type RunResult } from '../local/demo/drive';
+import {
+  type DemoDriver,
+  DRIVER_APP_ID,
+  type HistoryPoint,
+  ordersFor,
+  type RunResult,
+} from '../local/demo/drive';
 import {
   type AnalyticsSummary,
   addAnalytics,
@@ -32,6 +38,8 @@ export interface PhaseContext {
   readonly driver: DemoDriver;
   readonly policy: StageConfig;
   readonly concurrency: number;
+  /** Feed orders as the queues drain, at most this many messages queued (RunOptions.maxBacklog). */
+  readonly backlog?: number;
   readonly say: (line: string) => void;
   readonly status: (line: string) => void;
 }
@@ -196,6 +204,7 @@ export async function runPipelinePhase(
         (maxReceiveCount + 2) * visibilityTimeoutSeconds * 1000 + 120_000 + orders * 300,
       onProgress: ctx.say,
       putMalformed: withMalformed,
+      maxBacklog: ctx.backlog,
       onStatus: (s) =>
         ctx.status(
           `${label}: ${Object.values(s.final).reduce((a, b) => a + b, 0)}/${s.orders} final · ${s.queued} queued · DLQ ${s.deadLettered}/${s.expectedDeadLettered}`,
@@ -270,24 +279,36 @@ export async function runFloorPhase(
   }));
   const driverBefore = driver.calls.snapshot();
   const { value, pollerCalls, emulatorDelta } = await withRunner(ctx, mappings, ledger, async () => {
+    // Fed as the pipeline's run is (RunOptions.maxBacklog), so both see queues of the same depth.
     const placeStartedAt = Date.now();
-    const placedAt = await driver.placeOrders(scenario);
-    const producerPuts = delta(driver.calls.snapshot(), driverBefore)['EventBridge.PutEvents'] ?? 0;
+    const unplaced = [...scenario.orders];
+    const placedAt = new Map<string, number>();
+    const place = async (count: number) => {
+      const next = unplaced.splice(0, count);
+      if (next.length === 0) return;
+      for (const [id, at] of await driver.placeOrders({ ...scenario, orders: next })) placedAt.set(id, at);
+    };
+    await place(ctx.backlog === undefined ? unplaced.length : ordersFor(ctx.backlog));
     const pending = new Set(ids);
     const deadline = Date.now() + 120_000 + orders * 300;
     let emptyPolls = 0;
     while ((pending.size > 0 || emptyPolls < 2) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 1_000));
-      if (pending.size > 0) {
-        for (const [id, order] of await driver.readOrders([...pending])) {
+      const placedPending = [...pending].filter((id) => placedAt.has(id));
+      if (placedPending.length > 0) {
+        for (const [id, order] of await driver.readOrders(placedPending)) {
           if (order.status === 'FULFILLED') pending.delete(id);
         }
       }
       const queued = Object.values(await driver.depths(driver.targets.queues)).reduce((a, b) => a + b, 0);
+      if (unplaced.length > 0 && ctx.backlog !== undefined && queued < ctx.backlog) {
+        await place(ordersFor(ctx.backlog - queued));
+      }
       emptyPolls = pending.size === 0 && queued === 0 ? emptyPolls + 1 : 0;
       ctx.status(`floor: ${orders - pending.size}/${orders} final · ${queued} queued`);
     }
     if (pending.size > 0) throw new Error(`the floor run did not finish: ${pending.size} orders not final`);
+    const producerPuts = delta(driver.calls.snapshot(), driverBefore)['EventBridge.PutEvents'] ?? 0;
     const histories = await driver.readHistories(ids);
     return { placeStartedAt, placedAt, producerPuts, histories };
   });

@@ -105,6 +105,7 @@ function commandLine(options: BenchOptions): string {
   const flags = [`--orders ${options.orders}`];
   if (options.faultRate > 0) flags.push(`--fault-rate ${options.faultRate}`);
   if (options.poisonRate > 0) flags.push(`--poison-rate ${options.poisonRate}`);
+  flags.push(options.backlog === undefined ? '--burst' : `--backlog ${options.backlog}`);
   if (!options.floor) flags.push('--no-floor');
   if (!options.scaling) flags.push('--no-scaling');
   return `npm run bench -- ${flags.join(' ')}`;
@@ -123,6 +124,7 @@ async function measure(
       driver,
       policy: loadStageConfig('local'),
       concurrency: options.concurrency ?? availableParallelism(),
+      backlog: options.backlog,
       say,
       status: (line) =>
         display.status(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s] ${line}`),

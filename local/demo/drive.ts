@@ -97,6 +97,15 @@ export interface HistoryPoint {
   readonly at: number;
 }
 
+/**
+ * An order placed puts one message on each queue whose rule takes OrderPlaced (validate-order and
+ * analytics): how many orders fit into a backlog of `messages`.
+ */
+const MESSAGES_PER_PLACED_ORDER = 2;
+export function ordersFor(messages: number): number {
+  return Math.max(1, Math.ceil(messages / MESSAGES_PER_PLACED_ORDER));
+}
+
 /** When the malformed event should reach its DLQ: the queue's redrive settings. */
 export interface Redrive {
   readonly visibilityTimeoutSeconds: number;
@@ -143,6 +152,13 @@ export interface RunOptions {
   readonly pollMs?: number;
   /** Ends the wait early (Ctrl-C). */
   readonly signal?: AbortSignal;
+  /**
+   * Feed the orders as the pipeline drains instead of in one burst: place more only while the consumer
+   * queues hold fewer than this many messages. For a benchmark on moto, whose SQS works in time
+   * proportional to a queue's length.
+   * @default - every order at once
+   */
+  readonly maxBacklog?: number;
   /**
    * Put the scenario's malformed event on the bus; without it the scenario must expect no dead letters.
    * @default true
@@ -468,7 +484,17 @@ export class DemoDriver {
     const redrive = await this.redrive('ValidateOrderQueueUrl');
 
     const placeStart = Date.now();
-    const acceptedAt = await this.placeOrders(scenario);
+    const unplaced = [...scenario.orders];
+    const acceptedAt = new Map<string, number>();
+    const place = async (count: number) => {
+      const next = unplaced.splice(0, count);
+      if (next.length === 0) return;
+      for (const [orderId, at] of await this.placeOrders({ ...scenario, orders: next })) {
+        acceptedAt.set(orderId, at);
+      }
+    };
+    const { maxBacklog } = options;
+    await place(maxBacklog === undefined ? unplaced.length : ordersFor(maxBacklog));
     const withMalformed = options.putMalformed ?? true;
     if (withMalformed) await this.putMalformed(scenario.malformed);
     const placedAt = Date.now();
@@ -476,9 +502,10 @@ export class DemoDriver {
     const kinds = new Map<string, number>();
     for (const o of scenario.orders) kinds.set(o.kind, (kinds.get(o.kind) ?? 0) + 1);
     progress(
-      `placed ${scenario.orders.length} orders in ${placedInMs} ms (${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')})` +
+      `placed ${acceptedAt.size} orders in ${placedInMs} ms (of ${scenario.orders.length}: ${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')})` +
         (withMalformed ? ` and 1 malformed event (${scenario.malformed.defect})` : '') +
-        ' with PutEvents',
+        ' with PutEvents' +
+        (unplaced.length > 0 ? `; the rest as the queues drain below ${maxBacklog} messages` : ''),
     );
     // The first receive fails, and so does every redelivery one visibility timeout later; the receive after
     // the maxReceiveCount-th moves the message to the DLQ.
@@ -500,9 +527,10 @@ export class DemoDriver {
     let allFinalAfterMs: number | undefined;
     let settled = false;
     for (;;) {
-      const readOrdersNow = pending.size > 0 && Date.now() >= nextOrderReadAt;
+      const placedPending = [...pending].filter((orderId) => acceptedAt.has(orderId));
+      const readOrdersNow = placedPending.length > 0 && Date.now() >= nextOrderReadAt;
       const [read, queued, deadLetters] = await Promise.all([
-        readOrdersNow ? this.readOrders([...pending]) : undefined,
+        readOrdersNow ? this.readOrders(placedPending) : undefined,
         this.depths(this.targets.queues),
         this.depths(this.targets.deadLetterQueues),
       ]);
@@ -513,13 +541,16 @@ export class DemoDriver {
           if (isFinal(order.status)) pending.delete(orderId);
         }
         nextOrderReadAt =
-          now + Math.max(ORDER_READ_MIN_INTERVAL_MS, pending.size * ORDER_READ_MS_PER_PENDING_ORDER);
+          now + Math.max(ORDER_READ_MIN_INTERVAL_MS, placedPending.length * ORDER_READ_MS_PER_PENDING_ORDER);
       }
       const final: Record<string, number> = {};
       for (const order of orders.values()) {
         if (order.status && isFinal(order.status)) final[order.status] = (final[order.status] ?? 0) + 1;
       }
       const queuedCount = Object.values(queued).reduce((a, b) => a + b, 0);
+      if (unplaced.length > 0 && maxBacklog !== undefined && queuedCount < maxBacklog) {
+        await place(ordersFor(maxBacklog - queuedCount));
+      }
       options.onStatus?.({
         elapsedMs: now - placedAt,
         orders: scenario.orders.length,

@@ -10,6 +10,7 @@ describe('parseBenchCli', () => {
         out: undefined,
         faultRate: 0,
         poisonRate: 0,
+        backlog: 1_000,
         floor: true,
         scaling: true,
         concurrency: undefined,
@@ -49,6 +50,15 @@ describe('parseBenchCli', () => {
 
     expect(parsed.kind).toBe('usage-error');
     expect(parsed.kind === 'usage-error' && parsed.message).toMatch(message);
+  });
+
+  it('GIVEN --burst THEN no backlog: every order at once', () => {
+    expect(parseBenchCli(['--burst'])).toMatchObject({ kind: 'run', options: { backlog: undefined } });
+    expect(parseBenchCli(['--backlog', '200'])).toMatchObject({ kind: 'run', options: { backlog: 200 } });
+  });
+
+  it('fails for --burst with --backlog', () => {
+    expect(parseBenchCli(['--burst', '--backlog', '200'])).toMatchObject({ kind: 'usage-error' });
   });
 
   it('GIVEN --help THEN help', () => {

@@ -228,72 +228,6 @@ describe('moto EventBridge to SQS', () => {
   });
 });
 
-describe('moto SQS under concurrent sends and deletes', () => {
-  it('loses no message sent while others are deleted (moto_server.py locks the delete)', async () => {
-    // GIVEN a queue with a long backlog: each delete rebuilds the whole message list, long enough for
-    // the server to switch threads in the middle (Python's switch interval is 5 ms)
-    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `race-${randomUUID()}` }));
-    const BACKLOG = 10_000;
-    const LATE = 400;
-    const inParallel = async <T>(items: T[], width: number, each: (item: T) => Promise<unknown>) => {
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: width }, async () => {
-          for (let item = items[next++]; item !== undefined; item = items[next++]) await each(item);
-        }),
-      );
-    };
-    const chunks = Array.from({ length: BACKLOG / 10 }, (_, c) =>
-      Array.from({ length: 10 }, (_, i) => `b-${c * 10 + i}`),
-    );
-    await inParallel(chunks, 8, (chunk) =>
-      sqs.send(
-        new SendMessageBatchCommand({
-          QueueUrl,
-          Entries: chunk.map((body, i) => ({ Id: String(i), MessageBody: body })),
-        }),
-      ),
-    );
-    // WHEN more messages arrive one by one while consumers receive and delete, as EventBridge and the
-    // Lambda pollers do
-    const late = Array.from({ length: LATE }, (_, i) => `late-${i}`);
-    let sending = true;
-    let deleted = 0;
-    const consumer = async () => {
-      while (sending) {
-        const res = await sqs.send(
-          new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 300 }),
-        );
-        const messages = res.Messages ?? [];
-        if (messages.length === 0) continue;
-        const del = await sqs.send(
-          new DeleteMessageBatchCommand({
-            QueueUrl,
-            Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
-          }),
-        );
-        deleted += del.Successful?.length ?? 0;
-      }
-    };
-    const consumers = Array.from({ length: 4 }, consumer);
-    await inParallel(late, 8, (body) => sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: body })));
-    sending = false;
-    await Promise.all(consumers);
-    // THEN the queue holds every message sent that was not deleted (visible or in flight)
-    const { Attributes } = await sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-      }),
-    );
-    const held =
-      Number(Attributes?.ApproximateNumberOfMessages) +
-      Number(Attributes?.ApproximateNumberOfMessagesNotVisible);
-    expect(deleted).toBeGreaterThan(0);
-    expect(held).toBe(BACKLOG + LATE - deleted);
-  }, 300_000);
-});
-
 describe('moto DynamoDB', () => {
   let table: string;
 
@@ -347,6 +281,8 @@ describe('moto DynamoDB', () => {
 
 describe('moto_server.py usage accounting', () => {
   const CALLER = 'test-caller';
+  const OTHER_CALLER = 'other-caller';
+  let other: DynamoDBClient;
   let table: string;
   let queueUrl: string;
   let counted: { ddb: DynamoDBClient; sqs: SQSClient; events: EventBridgeClient };
@@ -371,6 +307,7 @@ describe('moto_server.py usage accounting', () => {
       (await sqs.send(new CreateQueueCommand({ QueueName: `usage-${randomUUID()}` }))).QueueUrl ?? '';
     // One attempt per call: a retry would be a second request, and the counts would depend on timing.
     const config = { ...emulator.clientConfig, userAgentAppId: CALLER, maxAttempts: 1 };
+    other = new DynamoDBClient({ ...config, userAgentAppId: OTHER_CALLER });
     counted = {
       ddb: new DynamoDBClient(config),
       sqs: new SQSClient(config),
@@ -380,6 +317,7 @@ describe('moto_server.py usage accounting', () => {
 
   afterAll(() => {
     for (const c of Object.values(counted ?? {})) c.destroy();
+    other?.destroy();
   });
 
   async function snapshot(): Promise<EmulatorRequestCounts> {
@@ -400,7 +338,7 @@ describe('moto_server.py usage accounting', () => {
           .map((r) => [`${r.service}.${r.operation}`, [r.count, r.errors]]),
       ),
       dynamodb: delta.dynamodb.filter((t) => t.caller === CALLER),
-      uncounted: delta.requests.filter((r) => r.caller === ''),
+      others: delta.requests.filter((r) => r.caller === OTHER_CALLER),
     };
   }
 
@@ -411,7 +349,7 @@ describe('moto_server.py usage accounting', () => {
   }
 
   it('counts each request by caller (the app id of its user agent), service and operation', async () => {
-    // GIVEN clients with userAgentAppId test-caller, and one without
+    // GIVEN clients with userAgentAppId test-caller, and one of another caller
     const pk = randomUUID();
     // WHEN they call SQS, DynamoDB and EventBridge
     const usage = await usageOf(async () => {
@@ -446,7 +384,7 @@ describe('moto_server.py usage accounting', () => {
       await counted.events.send(
         new PutEventsCommand({ Entries: [{ Source: 'local.usage', DetailType: 'Counted', Detail: '{}' }] }),
       );
-      await ddb.send(new GetItemCommand({ TableName: table, Key: { pk: { S: pk }, sk: { S: 'a' } } }));
+      await other.send(new GetItemCommand({ TableName: table, Key: { pk: { S: pk }, sk: { S: 'a' } } }));
     });
     // THEN each call of test-caller is counted once under its operation, none as an error
     expect(usage.requests).toEqual({
@@ -458,9 +396,9 @@ describe('moto_server.py usage accounting', () => {
       'DynamoDB.GetItem': [1, 0],
       'EventBridge.PutEvents': [1, 0],
     });
-    // AND the call of the client without an app id is counted under caller ''
-    expect(usage.uncounted).toEqual([
-      { caller: '', service: 'DynamoDB', operation: 'GetItem', count: 1, errors: 0 },
+    // AND the call of another caller is counted under its own app id
+    expect(usage.others).toEqual([
+      { caller: OTHER_CALLER, service: 'DynamoDB', operation: 'GetItem', count: 1, errors: 0 },
     ]);
   });
 
@@ -561,4 +499,70 @@ describe('moto_server.py usage accounting', () => {
     expect(committed.requests).toEqual({ 'DynamoDB.TransactWriteItems': [1, 0] });
     expect(cancelled.requests).toEqual({ 'DynamoDB.TransactWriteItems': [1, 1] });
   });
+});
+
+describe('moto SQS under concurrent sends and deletes', () => {
+  it('loses no message sent while others are deleted (moto_server.py locks the delete)', async () => {
+    // GIVEN a queue with a long backlog: each delete rebuilds the whole message list, long enough for
+    // the server to switch threads in the middle (Python's switch interval is 5 ms)
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `race-${randomUUID()}` }));
+    const BACKLOG = 10_000;
+    const LATE = 400;
+    const inParallel = async <T>(items: T[], width: number, each: (item: T) => Promise<unknown>) => {
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: width }, async () => {
+          for (let item = items[next++]; item !== undefined; item = items[next++]) await each(item);
+        }),
+      );
+    };
+    const chunks = Array.from({ length: BACKLOG / 10 }, (_, c) =>
+      Array.from({ length: 10 }, (_, i) => `b-${c * 10 + i}`),
+    );
+    await inParallel(chunks, 8, (chunk) =>
+      sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl,
+          Entries: chunk.map((body, i) => ({ Id: String(i), MessageBody: body })),
+        }),
+      ),
+    );
+    // WHEN more messages arrive one by one while consumers receive and delete, as EventBridge and the
+    // Lambda pollers do
+    const late = Array.from({ length: LATE }, (_, i) => `late-${i}`);
+    let sending = true;
+    let deleted = 0;
+    const consumer = async () => {
+      while (sending) {
+        const res = await sqs.send(
+          new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 300 }),
+        );
+        const messages = res.Messages ?? [];
+        if (messages.length === 0) continue;
+        const del = await sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl,
+            Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+          }),
+        );
+        deleted += del.Successful?.length ?? 0;
+      }
+    };
+    const consumers = Array.from({ length: 4 }, consumer);
+    await inParallel(late, 8, (body) => sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: body })));
+    sending = false;
+    await Promise.all(consumers);
+    // THEN the queue holds every message sent that was not deleted (visible or in flight)
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    const held =
+      Number(Attributes?.ApproximateNumberOfMessages) +
+      Number(Attributes?.ApproximateNumberOfMessagesNotVisible);
+    expect(deleted).toBeGreaterThan(0);
+    expect(held).toBe(BACKLOG + LATE - deleted);
+  }, 300_000);
 });
