@@ -5,7 +5,7 @@ import {
   type DemoDriver,
   DRIVER_APP_ID,
   type HistoryPoint,
-  ordersFor,
+  OrderFeeder,
   type RunResult,
 } from '../local/demo/drive';
 import {
@@ -281,14 +281,9 @@ export async function runFloorPhase(
   const { value, pollerCalls, emulatorDelta } = await withRunner(ctx, mappings, ledger, async () => {
     // Fed as the pipeline's run is (RunOptions.maxBacklog), so both see queues of the same depth.
     const placeStartedAt = Date.now();
-    const unplaced = [...scenario.orders];
-    const placedAt = new Map<string, number>();
-    const place = async (count: number) => {
-      const next = unplaced.splice(0, count);
-      if (next.length === 0) return;
-      for (const [id, at] of await driver.placeOrders({ ...scenario, orders: next })) placedAt.set(id, at);
-    };
-    await place(ctx.backlog === undefined ? unplaced.length : ordersFor(ctx.backlog));
+    const feeder = new OrderFeeder(driver, scenario, ctx.backlog);
+    await feeder.start();
+    const { placedAt } = feeder;
     const pending = new Set(ids);
     const deadline = Date.now() + 120_000 + orders * 300;
     let emptyPolls = 0;
@@ -301,9 +296,7 @@ export async function runFloorPhase(
         }
       }
       const queued = Object.values(await driver.depths(driver.targets.queues)).reduce((a, b) => a + b, 0);
-      if (unplaced.length > 0 && ctx.backlog !== undefined && queued < ctx.backlog) {
-        await place(ordersFor(ctx.backlog - queued));
-      }
+      await feeder.topUp(queued);
       emptyPolls = pending.size === 0 && queued === 0 ? emptyPolls + 1 : 0;
       ctx.status(`floor: ${orders - pending.size}/${orders} final · ${queued} queued`);
     }

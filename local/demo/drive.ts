@@ -25,7 +25,7 @@ import {
   type Outcome,
   summariseAnalytics,
 } from './outcome';
-import { FINAL_STATUSES, type MalformedEvent, type Scenario } from './scenario';
+import { type DemoOrder, FINAL_STATUSES, type MalformedEvent, type Scenario } from './scenario';
 
 /**
  * Drives a scenario against a deployed pipeline, through AWS APIs only (as the integration tests do):
@@ -102,8 +102,51 @@ export interface HistoryPoint {
  * analytics): how many orders fit into a backlog of `messages`.
  */
 const MESSAGES_PER_PLACED_ORDER = 2;
-export function ordersFor(messages: number): number {
+function ordersFor(messages: number): number {
   return Math.max(1, Math.ceil(messages / MESSAGES_PER_PLACED_ORDER));
+}
+
+/**
+ * Places a scenario's orders in portions: all at once, or, with a backlog, as many as fill the consumer
+ * queues up to `maxBacklog` messages and more each time they drain (RunOptions.maxBacklog).
+ */
+export class OrderFeeder {
+  /** Order id -> when the bus accepted it (epoch ms). */
+  readonly placedAt = new Map<string, number>();
+  private readonly unplaced: DemoOrder[];
+
+  constructor(
+    private readonly driver: Pick<DemoDriver, 'placeOrders'>,
+    private readonly scenario: Scenario,
+    private readonly maxBacklog?: number,
+  ) {
+    this.unplaced = [...scenario.orders];
+  }
+
+  /** Orders not placed yet. */
+  get remaining(): number {
+    return this.unplaced.length;
+  }
+
+  /** The first portion: every order, or as many as fill the backlog. */
+  async start(): Promise<void> {
+    await this.place(this.maxBacklog === undefined ? this.unplaced.length : ordersFor(this.maxBacklog));
+  }
+
+  /** More orders, if the consumer queues hold fewer than the backlog (`queued` messages). */
+  async topUp(queued: number): Promise<void> {
+    if (this.maxBacklog !== undefined && queued < this.maxBacklog) {
+      await this.place(ordersFor(this.maxBacklog - queued));
+    }
+  }
+
+  private async place(count: number): Promise<void> {
+    const next = this.unplaced.splice(0, count);
+    if (next.length === 0) return;
+    for (const [orderId, at] of await this.driver.placeOrders({ ...this.scenario, orders: next })) {
+      this.placedAt.set(orderId, at);
+    }
+  }
 }
 
 /** When the malformed event should reach its DLQ: the queue's redrive settings. */
@@ -484,17 +527,9 @@ export class DemoDriver {
     const redrive = await this.redrive('ValidateOrderQueueUrl');
 
     const placeStart = Date.now();
-    const unplaced = [...scenario.orders];
-    const acceptedAt = new Map<string, number>();
-    const place = async (count: number) => {
-      const next = unplaced.splice(0, count);
-      if (next.length === 0) return;
-      for (const [orderId, at] of await this.placeOrders({ ...scenario, orders: next })) {
-        acceptedAt.set(orderId, at);
-      }
-    };
-    const { maxBacklog } = options;
-    await place(maxBacklog === undefined ? unplaced.length : ordersFor(maxBacklog));
+    const feeder = new OrderFeeder(this, scenario, options.maxBacklog);
+    await feeder.start();
+    const acceptedAt = feeder.placedAt;
     const withMalformed = options.putMalformed ?? true;
     if (withMalformed) await this.putMalformed(scenario.malformed);
     const placedAt = Date.now();
@@ -505,7 +540,7 @@ export class DemoDriver {
       `placed ${acceptedAt.size} orders in ${placedInMs} ms (of ${scenario.orders.length}: ${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')})` +
         (withMalformed ? ` and 1 malformed event (${scenario.malformed.defect})` : '') +
         ' with PutEvents' +
-        (unplaced.length > 0 ? `; the rest as the queues drain below ${maxBacklog} messages` : ''),
+        (feeder.remaining > 0 ? `; the rest as the queues drain below ${options.maxBacklog} messages` : ''),
     );
     // The first receive fails, and so does every redelivery one visibility timeout later; the receive after
     // the maxReceiveCount-th moves the message to the DLQ.
@@ -548,9 +583,7 @@ export class DemoDriver {
         if (order.status && isFinal(order.status)) final[order.status] = (final[order.status] ?? 0) + 1;
       }
       const queuedCount = Object.values(queued).reduce((a, b) => a + b, 0);
-      if (unplaced.length > 0 && maxBacklog !== undefined && queuedCount < maxBacklog) {
-        await place(ordersFor(maxBacklog - queuedCount));
-      }
+      await feeder.topUp(queuedCount);
       options.onStatus?.({
         elapsedMs: now - placedAt,
         orders: scenario.orders.length,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { demoTargets, malformedCheck } from '../../../local/demo/drive';
-import type { MalformedEvent } from '../../../local/demo/scenario';
+import { loadStageConfig } from '../../../lib/config';
+import { demoTargets, malformedCheck, OrderFeeder } from '../../../local/demo/drive';
+import { buildScenario, type MalformedEvent, type Scenario } from '../../../local/demo/scenario';
 import type { Deployment } from '../../../local/deploy';
 
 const MALFORMED: MalformedEvent = {
@@ -96,5 +97,50 @@ describe('demoTargets', () => {
       queues: { ValidateOrderQueueUrl: 'q-validate' },
       deadLetterQueues: { ValidateOrderDlqUrl: 'dlq-validate', ValidateOrderTargetDlqUrl: 'tdlq-validate' },
     });
+  });
+});
+
+describe('OrderFeeder', () => {
+  const scenario = buildScenario({
+    runId: 'feed1',
+    orders: 25,
+    policy: loadStageConfig('local'),
+    now: new Date('2026-11-26T10:00:00Z'),
+    eventId: '7d0c9a52-3b1f-4a53-9a8e-9d7f3c2e1b10',
+  });
+  /** A driver that records how many orders each placement carried. */
+  function fakeDriver() {
+    const portions: number[] = [];
+    return {
+      portions,
+      placeOrders: async (s: Scenario) => {
+        portions.push(s.orders.length);
+        return new Map(s.orders.map((o) => [o.order.orderId, 1]));
+      },
+    };
+  }
+
+  it('GIVEN no backlog WHEN started THEN every order is placed at once', async () => {
+    const driver = fakeDriver();
+    const feeder = new OrderFeeder(driver, scenario);
+
+    await feeder.start();
+    await feeder.topUp(0);
+
+    expect(driver.portions).toEqual([25]);
+    expect(feeder.placedAt.size).toBe(25);
+  });
+
+  it('GIVEN a backlog of 20 messages THEN 10 orders (2 messages each) first, then as many as the room left', async () => {
+    const driver = fakeDriver();
+    const feeder = new OrderFeeder(driver, scenario, 20);
+
+    await feeder.start();
+    await feeder.topUp(20);
+    await feeder.topUp(12);
+    await feeder.topUp(0);
+
+    expect(driver.portions).toEqual([10, 4, 10]);
+    expect(feeder.remaining).toBe(1);
   });
 });
