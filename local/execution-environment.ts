@@ -15,6 +15,9 @@ import { parseHandler } from './lambda-template';
  * Lambda service does.
  */
 
+/** How long a timed-out environment may take to report its AWS calls before it is killed. */
+const REPORT_CALLS_TIMEOUT_MS = 200;
+
 /** Lambda's limit for the init phase of an on-demand environment. */
 export const INIT_TIMEOUT_MS = 10_000;
 
@@ -40,7 +43,7 @@ export interface EnvironmentFunction {
 export type InvokeResult =
   | { readonly kind: 'ok'; readonly payload: string; readonly awsCalls?: AwsCallCounts }
   | { readonly kind: 'error'; readonly error: WorkerError; readonly awsCalls?: AwsCallCounts }
-  | { readonly kind: 'timeout'; readonly error: WorkerError }
+  | { readonly kind: 'timeout'; readonly error: WorkerError; readonly awsCalls?: AwsCallCounts }
   | { readonly kind: 'crash'; readonly error: WorkerError };
 
 let compiledWorker: string | undefined;
@@ -287,10 +290,18 @@ export class ExecutionEnvironment {
         : { kind: 'error', error: r.message.error, awsCalls: r.message.awsCalls };
     }
     if (r.exit) return { kind: 'crash', error: r.exit };
+    // The handler is usually waiting on I/O, so the environment can still say which calls it made (for the
+    // benchmark's cross-check with the emulator); a busy one does not answer in time.
+    this.post({ type: 'report-calls' });
+    const calls = await this.waitFor(
+      (m): m is Extract<WorkerMessage, { type: 'calls' }> => m.type === 'calls',
+      REPORT_CALLS_TIMEOUT_MS,
+    );
     // Lambda stops the runtime at the timeout: nothing the handler still does survives.
     this.kill();
     return {
       kind: 'timeout',
+      awsCalls: calls.message?.awsCalls,
       error: {
         errorType: 'Sandbox.Timedout',
         errorMessage: `RequestId: ${requestId} Error: Task timed out after ${this.fn.timeoutSeconds.toFixed(2)} seconds`,

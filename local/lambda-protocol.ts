@@ -24,7 +24,9 @@ export type ParentMessage =
       readonly context: InvokeContext;
       /** `_X_AMZN_TRACE_ID` for this invocation. */
       readonly traceId: string;
-    };
+    }
+  /** The invocation ran out of time: report the AWS calls it made so far, before the environment ends. */
+  | { readonly type: 'report-calls' };
 
 export interface WorkerError {
   readonly errorType: string;
@@ -54,5 +56,7 @@ export type WorkerMessage =
       readonly error: WorkerError;
       readonly awsCalls?: AwsCallCounts;
     }
+  /** The answer to `report-calls`. */
+  | { readonly type: 'calls'; readonly awsCalls?: AwsCallCounts }
   /** An uncaught exception or unhandled rejection: the environment exits right after. */
   | { readonly type: 'crash'; readonly error: WorkerError };

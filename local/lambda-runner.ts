@@ -611,7 +611,7 @@ export class LocalLambdaRunner {
       receiveCounts: records.map((r) => Number(r.attributes.ApproximateReceiveCount)),
       bodies: records.map((r) => r.body),
       outcome,
-      awsCalls: result.kind === 'ok' || result.kind === 'error' ? (result.awsCalls ?? {}) : {},
+      awsCalls: result.kind === 'crash' ? {} : (result.awsCalls ?? {}),
       error: reportError,
       coldStart: invocation.coldStart,
       initMs: invocation.initMs,

@@ -137,6 +137,8 @@ process.on('message', (raw: ParentMessage) => {
     );
   } else if (raw.type === 'invoke') {
     void invoke(raw);
+  } else if (raw.type === 'report-calls') {
+    send({ type: 'calls', awsCalls: takeAwsCalls() });
   }
 });
 

@@ -1,7 +1,13 @@
 import { isDeepStrictEqual } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  GetQueueAttributesCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import {
   BatchGetCommand,
   type BatchGetCommandOutput,
@@ -444,39 +450,21 @@ export class DemoDriver {
    * Looks for the malformed event in a DLQ without taking it: received with a visibility timeout of 0,
    * so it stays there for whoever looks next.
    */
+  /** Looks for the malformed event in a DLQ without taking it (the whole DLQ is read: it may hold poison too). */
   async findMalformed(malformed: MalformedEvent, queueKey: string): Promise<DeadLetterCheck> {
-    const url = this.targets.deadLetterQueues[queueKey];
-    if (!url) return 'absent';
-    const seen = new Set<string>();
-    // A DLQ of the demo holds a message or two; a few rounds of 10 cover one that was used by hand too.
-    for (let round = 0; round < 5; round++) {
-      const res = await this.sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: url,
-          MaxNumberOfMessages: 10,
-          VisibilityTimeout: 0,
-          WaitTimeSeconds: 0,
-        }),
-      );
-      const messages = (res.Messages ?? []).filter((m) => m.MessageId && !seen.has(m.MessageId));
-      if (messages.length === 0) break;
-      for (const m of messages) {
-        seen.add(m.MessageId ?? '');
-        const check = malformedCheck(m.Body, malformed);
-        if (check !== 'absent') return check;
-      }
-    }
-    return 'absent';
+    const checks = (await this.deadLetterBodies(queueKey)).map((body) => malformedCheck(body, malformed));
+    if (checks.includes('original-body')) return 'original-body';
+    return checks.includes('changed-body') ? 'changed-body' : 'absent';
   }
 
   /**
-   * Every message body of a DLQ, read without taking them: each page is hidden for a short while so the
-   * next receive returns others, then shows again.
+   * Every message body of a DLQ, read without taking them: each page is hidden while the next receive
+   * returns others, and all are made visible again at the end, for whoever looks next.
    */
   async deadLetterBodies(queueKey: string): Promise<string[]> {
     const url = this.targets.deadLetterQueues[queueKey];
     if (!url) return [];
-    const bodies = new Map<string, string>();
+    const received = new Map<string, Message>();
     for (let emptyReceives = 0; emptyReceives < 2; ) {
       const res = await this.sqs.send(
         new ReceiveMessageCommand({
@@ -486,11 +474,22 @@ export class DemoDriver {
           WaitTimeSeconds: 0,
         }),
       );
-      const fresh = (res.Messages ?? []).filter((m) => m.MessageId && !bodies.has(m.MessageId));
-      for (const m of fresh) bodies.set(m.MessageId ?? '', m.Body ?? '');
+      const fresh = (res.Messages ?? []).filter((m) => m.MessageId && !received.has(m.MessageId));
+      for (const m of fresh) received.set(m.MessageId ?? '', m);
       emptyReceives = fresh.length === 0 ? emptyReceives + 1 : 0;
     }
-    return [...bodies.values()];
+    const messages = [...received.values()];
+    for (let i = 0; i < messages.length; i += 10) {
+      await this.sqs.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: url,
+          Entries: messages
+            .slice(i, i + 10)
+            .map((m, n) => ({ Id: String(n), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 })),
+        }),
+      );
+    }
+    return messages.map((m) => m.Body ?? '');
   }
 
   async observe(scenario: Scenario): Promise<Observation> {
