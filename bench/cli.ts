@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { wholeNumber } from '../local/demo/cli';
 import { MAX_SCENARIO_ORDERS } from '../local/demo/scenario';
 
 /** The command line of `npm run bench` (bench/run.ts), parsed and checked without side effects. */
@@ -69,12 +70,6 @@ export type ParsedBenchCli =
   | { readonly kind: 'run'; readonly options: BenchOptions }
   | { readonly kind: 'help' }
   | { readonly kind: 'usage-error'; readonly message: string };
-
-function wholeNumber(value: string, min: number, max: number): number | undefined {
-  if (!/^\d+$/.test(value)) return undefined;
-  const n = Number(value);
-  return n >= min && n <= max ? n : undefined;
-}
 
 function rate(value: string): number | undefined {
   if (!/^(0(\.\d+)?|\.\d+|1(\.0+)?)$/.test(value)) return undefined;

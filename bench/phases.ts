@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AwsCallCounts } from '../lambda/adapters/aws-call-counter';
+import { type AwsCallCounts, callCountsSince } from '../lambda/adapters/aws-call-counter';
 import { type StageConfig, TEST_ORDER_PREFIX } from '../lib/config';
 import {
   type DemoDriver,
@@ -67,15 +67,6 @@ export interface CrossCheckRow {
   readonly operation: string;
   readonly counted: number;
   readonly emulator: number;
-}
-
-function delta(after: AwsCallCounts, before: AwsCallCounts): Record<string, number> {
-  const d: Record<string, number> = {};
-  for (const [op, n] of Object.entries(after)) {
-    const diff = n - (before[op] ?? 0);
-    if (diff !== 0) d[op] = diff;
-  }
-  return d;
 }
 
 /**
@@ -211,7 +202,7 @@ export async function runPipelinePhase(
         ),
     });
     // The producer's calls: the driver's PutEvents while placing, less the scenario's malformed event.
-    const placing = delta(driver.calls.snapshot(), afterPoison);
+    const placing = callCountsSince(driver.calls.snapshot(), afterPoison);
     const producerPuts = (placing['EventBridge.PutEvents'] ?? 0) - 1;
     const deadLetterBodies: Record<string, string[]> = {};
     for (const key of Object.keys(driver.targets.deadLetterQueues)) {
@@ -238,7 +229,7 @@ export async function runPipelinePhase(
     producerCalls,
     pollerCalls,
     emulatorDelta,
-    driverCalls: delta(driver.calls.snapshot(), driverBefore),
+    driverCalls: callCountsSince(driver.calls.snapshot(), driverBefore),
     histories,
     scenario,
     poison,
@@ -301,7 +292,7 @@ export async function runFloorPhase(
       ctx.status(`floor: ${orders - pending.size}/${orders} final · ${queued} queued`);
     }
     if (pending.size > 0) throw new Error(`the floor run did not finish: ${pending.size} orders not final`);
-    const producerPuts = delta(driver.calls.snapshot(), driverBefore)['EventBridge.PutEvents'] ?? 0;
+    const producerPuts = callCountsSince(driver.calls.snapshot(), driverBefore)['EventBridge.PutEvents'] ?? 0;
     const histories = await driver.readHistories(ids);
     return { placeStartedAt, placedAt, producerPuts, histories };
   });
@@ -317,7 +308,7 @@ export async function runFloorPhase(
     producerCalls: { 'EventBridge.PutEvents': value.producerPuts },
     pollerCalls,
     emulatorDelta,
-    driverCalls: delta(driver.calls.snapshot(), driverBefore),
+    driverCalls: callCountsSince(driver.calls.snapshot(), driverBefore),
     histories: value.histories,
   };
 }

@@ -9,7 +9,7 @@
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { AWS_CALLS_GLOBAL_KEY, type AwsCallCounter } from '../lambda/adapters/aws-call-counter';
+import { takeProcessAwsCalls } from '../lambda/adapters/aws-call-counter';
 import type { ParentMessage, WorkerError, WorkerMessage } from './lambda-protocol';
 
 type Handler = (
@@ -22,12 +22,6 @@ let handler: Handler | undefined;
 
 function send(message: WorkerMessage): void {
   process.send?.(message);
-}
-
-/** What the bundle's SDK middleware counted since the last invocation, if it has the counter. */
-function takeAwsCalls(): Readonly<Record<string, number>> | undefined {
-  const registry = globalThis as unknown as Record<symbol, AwsCallCounter | undefined>;
-  return registry[AWS_CALLS_GLOBAL_KEY]?.take();
 }
 
 function toWorkerError(err: unknown, fallbackType = 'Error'): WorkerError {
@@ -115,13 +109,19 @@ async function invoke(message: Extract<ParentMessage, { type: 'invoke' }>): Prom
         id: message.id,
         ok: false,
         error: toWorkerError(err, 'Runtime.MarshalError'),
-        awsCalls: takeAwsCalls(),
+        awsCalls: takeProcessAwsCalls(),
       });
       return;
     }
-    send({ type: 'result', id: message.id, ok: true, payload, awsCalls: takeAwsCalls() });
+    send({ type: 'result', id: message.id, ok: true, payload, awsCalls: takeProcessAwsCalls() });
   } catch (err) {
-    send({ type: 'result', id: message.id, ok: false, error: toWorkerError(err), awsCalls: takeAwsCalls() });
+    send({
+      type: 'result',
+      id: message.id,
+      ok: false,
+      error: toWorkerError(err),
+      awsCalls: takeProcessAwsCalls(),
+    });
   }
 }
 
@@ -138,7 +138,7 @@ process.on('message', (raw: ParentMessage) => {
   } else if (raw.type === 'invoke') {
     void invoke(raw);
   } else if (raw.type === 'report-calls') {
-    send({ type: 'calls', awsCalls: takeAwsCalls() });
+    send({ type: 'calls', awsCalls: takeProcessAwsCalls() });
   }
 });
 

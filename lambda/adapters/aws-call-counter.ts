@@ -97,13 +97,35 @@ export class AwsCallCounter {
 
 /** The counter of this process: the clients of lambda/adapters attach to it. */
 export function processAwsCallCounter(): AwsCallCounter {
-  const registry = globalThis as unknown as Record<symbol, AwsCallCounter | undefined>;
+  const registry = processRegistry();
   registry[AWS_CALLS_GLOBAL_KEY] ??= new AwsCallCounter();
   return registry[AWS_CALLS_GLOBAL_KEY];
+}
+
+/**
+ * What the process's counter holds (then zero again), without creating one: undefined when nothing in
+ * the process counts. The local runner's execution environment reads the bundle's counts with it.
+ */
+export function takeProcessAwsCalls(): AwsCallCounts | undefined {
+  return processRegistry()[AWS_CALLS_GLOBAL_KEY]?.take();
+}
+
+function processRegistry(): Record<symbol, AwsCallCounter | undefined> {
+  return globalThis as unknown as Record<symbol, AwsCallCounter | undefined>;
 }
 
 /** Adds `b` into `a` (both by operation). */
 export function addCallCounts(a: Record<string, number>, b: AwsCallCounts): Record<string, number> {
   for (const [operation, n] of Object.entries(b)) a[operation] = (a[operation] ?? 0) + n;
   return a;
+}
+
+/** The counts of `after` less those of `before` (two snapshots of one counter), without zeros. */
+export function callCountsSince(after: AwsCallCounts, before: AwsCallCounts): Record<string, number> {
+  const since: Record<string, number> = {};
+  for (const [operation, n] of Object.entries(after)) {
+    const diff = n - (before[operation] ?? 0);
+    if (diff !== 0) since[operation] = diff;
+  }
+  return since;
 }

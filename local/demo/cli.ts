@@ -70,7 +70,8 @@ export type ParsedCli =
   | { readonly kind: 'help' }
   | { readonly kind: 'usage-error'; readonly message: string };
 
-function wholeNumber(value: string | undefined, min: number, max: number): number | undefined {
+/** A whole number from `min` to `max` written in digits only; undefined otherwise. Shared by the bench CLI. */
+export function wholeNumber(value: string | undefined, min: number, max: number): number | undefined {
   if (value === undefined || !/^\d+$/.test(value)) return undefined;
   const n = Number(value);
   return n >= min && n <= max ? n : undefined;

@@ -8,6 +8,7 @@ import {
   AWS_CALLS_GLOBAL_KEY,
   AwsCallCounter,
   addCallCounts,
+  callCountsSince,
   operationOf,
   processAwsCallCounter,
 } from '../../../lambda/adapters/aws-call-counter';
@@ -143,5 +144,16 @@ describe('addCallCounts', () => {
       'SQS.ReceiveMessage': 3,
       'DynamoDB.GetItem': 4,
     });
+  });
+});
+
+describe('callCountsSince', () => {
+  it('GIVEN two snapshots of one counter THEN only what changed between them, by operation', () => {
+    expect(
+      callCountsSince(
+        { 'SQS.ReceiveMessage': 5, 'DynamoDB.GetItem': 2 },
+        { 'SQS.ReceiveMessage': 3, 'DynamoDB.GetItem': 2 },
+      ),
+    ).toEqual({ 'SQS.ReceiveMessage': 2 });
   });
 });
