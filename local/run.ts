@@ -118,7 +118,7 @@ function keepInstructions(pipeline: LocalPipeline, scenario: Scenario): string[]
     `  ${aws} dynamodb get-item --table-name ${targets.ordersTable} --key '{"orderId":{"S":"${firstOrder}"}}'`,
     `  ${aws} dynamodb scan --table-name ${targets.inventoryTable}`,
     `  ${aws} sqs receive-message --queue-url ${targets.deadLetterQueues.ValidateOrderDlqUrl ?? '<ValidateOrderDlqUrl>'} --visibility-timeout 0 --attribute-names All`,
-    `  ${aws} events put-events --entries '[{"EventBusName":"${targets.eventBusName}","Source":"orders.pipeline","DetailType":"OrderPlaced","Detail":"{}"}]'`,
+    `  ${aws} events put-events --entries '[{"EventBusName":"${targets.eventBusName}","Source":"orders.client","DetailType":"OrderPlaced","Detail":"{}"}]'`,
     `  ${aws} cloudformation describe-stacks --query 'Stacks[].StackName'`,
     'Ctrl-C stops everything this run started.',
   ];

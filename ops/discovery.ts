@@ -44,18 +44,15 @@ export function deadLetterQueuesFrom(outputs: Readonly<Record<string, string>>):
     const id = target?.[1] ?? source?.[1];
     if (!id) continue;
     const step = kebabCase(id);
-    if (target) {
-      dlqs.push({ name: `${step}-target-dlq`, kind: 'target', step, url });
-    } else {
-      const sourceQueueUrl = outputs[`${id}QueueUrl`];
-      dlqs.push({
-        name: `${step}-dlq`,
-        kind: 'source',
-        step,
-        url,
-        ...(sourceQueueUrl ? { sourceQueueUrl } : {}),
-      });
-    }
+    // Both kinds redrive to the step's queue: a target DLQ holds what the rule failed to deliver there.
+    const sourceQueueUrl = outputs[`${id}QueueUrl`];
+    dlqs.push({
+      name: target ? `${step}-target-dlq` : `${step}-dlq`,
+      kind: target ? 'target' : 'source',
+      step,
+      url,
+      ...(sourceQueueUrl ? { sourceQueueUrl } : {}),
+    });
   }
   return dlqs.sort((a, b) => a.step.localeCompare(b.step) || a.kind.localeCompare(b.kind));
 }

@@ -1,10 +1,5 @@
 import { type CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
-  type EventBridgeClient,
-  PutEventsCommand,
-  type PutEventsRequestEntry,
-} from '@aws-sdk/client-eventbridge';
-import {
   ListMessageMoveTasksCommand,
   type Message,
   type MessageAttributeValue,
@@ -12,7 +7,6 @@ import {
   type SQSClient,
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
-import { PUT_EVENTS_BASE_DELAY_MS, PUT_EVENTS_MAX_ATTEMPTS } from '../lambda/contracts/limits';
 import type { DeadLetterQueue, PipelineResources } from './discovery';
 import { describeError, OpsError, UsageError } from './errors';
 import { type MessageSummary, parseEventBody, summariseMessage } from './messages';
@@ -22,7 +16,6 @@ import { deleteMessages, peek, queueDepth, receive, release, SQS_BATCH } from '.
 /** What the DLQ commands need; the CLI builds it, unit tests pass mocks and fakes. */
 export interface DlqContext {
   readonly sqs: SQSClient;
-  readonly events: EventBridgeClient;
   readonly cloudwatch: CloudWatchClient;
   readonly resources: PipelineResources;
   /** An endpoint is set (LocalStack, moto): no CloudWatch metrics, maybe no move tasks. */
@@ -173,8 +166,8 @@ export interface FailedMessage {
 
 export interface RedriveOutcome {
   readonly dlq: DeadLetterQueue;
-  /** What was done: SQS move task, re-send to the source queue, or PutEvents back on the bus. */
-  readonly method: 'move-task' | 'resend' | 'put-events';
+  /** What was done: SQS move task, or re-send to the source queue (always, for a rule-target DLQ). */
+  readonly method: 'move-task' | 'resend';
   readonly dryRun: boolean;
   /** Messages in the DLQ when the redrive started. */
   readonly found: number;
@@ -320,10 +313,25 @@ function attributesToSend(m: Message): Record<string, MessageAttributeValue> | u
   return entries.length === 0 ? undefined : Object.fromEntries(entries);
 }
 
+/**
+ * Re-sends each message to the step's queue, then deletes it. A rule-target DLQ holds the event exactly as
+ * the queue would have received it, so it goes to that queue too, never back on the bus: the bus policy
+ * refuses the pipeline's sources to anyone but their functions, and the bus would fan the event out to
+ * every rule again. A target-DLQ message that is not an event stays where it is, with the reason.
+ */
 async function resendToSource(ctx: DlqContext, dlq: DeadLetterQueue, found: number, rate?: number) {
   const target = dlq.sourceQueueUrl;
   if (!target) throw new OpsError(`${dlq.name}: no source queue output (<Step>QueueUrl) to redrive to.`);
-  return drain(ctx, dlq, found, rate, async (messages) => {
+  return drain(ctx, dlq, found, rate, async (received) => {
+    const failed: FailedMessage[] = [];
+    const messages = received.filter((m) => {
+      if (dlq.kind !== 'target') return true;
+      const { problem } = parseEventBody(m.Body);
+      if (problem !== undefined)
+        failed.push({ messageId: m.MessageId ?? '', reason: `left in the DLQ: ${problem}` });
+      return problem === undefined;
+    });
+    if (messages.length === 0) return { sent: [], failed };
     const res = await ctx.sqs.send(
       new SendMessageBatchCommand({
         QueueUrl: target,
@@ -343,88 +351,17 @@ async function resendToSource(ctx: DlqContext, dlq: DeadLetterQueue, found: numb
     );
     return {
       sent: messages.filter((_, i) => ok.has(String(i))),
-      failed: messages
-        .map((m, i) => ({ m, i }))
-        .filter(({ i }) => !ok.has(String(i)))
-        .map(({ m, i }) => ({
-          messageId: m.MessageId ?? '',
-          reason: `SendMessage to the source queue refused it (${failures.get(String(i)) ?? 'no result entry'})`,
-        })),
+      failed: [
+        ...failed,
+        ...messages
+          .map((m, i) => ({ m, i }))
+          .filter(({ i }) => !ok.has(String(i)))
+          .map(({ m, i }) => ({
+            messageId: m.MessageId ?? '',
+            reason: `SendMessage to the source queue refused it (${failures.get(String(i)) ?? 'no result entry'})`,
+          })),
+      ],
     };
-  });
-}
-
-/**
- * PutEvents for the events of one batch; refused entries are retried (PutEvents fails per entry
- * without throwing), then reported. Returns the indexes of accepted entries and the reasons of the rest.
- */
-async function putEvents(
-  ctx: DlqContext,
-  entries: readonly PutEventsRequestEntry[],
-): Promise<{ accepted: Set<number>; refused: Map<number, string> }> {
-  const accepted = new Set<number>();
-  const refused = new Map<number, string>();
-  let pending = entries.map((entry, index) => ({ entry, index }));
-  for (let attempt = 1; pending.length > 0; attempt++) {
-    const res = await ctx.events.send(new PutEventsCommand({ Entries: pending.map((p) => p.entry) }));
-    const retry: typeof pending = [];
-    pending.forEach((p, i) => {
-      const result = res.Entries?.[i];
-      if (result?.EventId && !result.ErrorCode) {
-        accepted.add(p.index);
-        refused.delete(p.index);
-      } else {
-        refused.set(
-          p.index,
-          `${result?.ErrorCode ?? 'MissingResultEntry'}${result?.ErrorMessage ? `: ${result.ErrorMessage}` : ''}`,
-        );
-        retry.push(p);
-      }
-    });
-    if (attempt >= PUT_EVENTS_MAX_ATTEMPTS) break;
-    pending = retry;
-    if (pending.length > 0) await ctx.sleep(PUT_EVENTS_BASE_DELAY_MS * 2 ** (attempt - 1));
-  }
-  return { accepted, refused };
-}
-
-async function putBackOnBus(ctx: DlqContext, dlq: DeadLetterQueue, found: number, rate?: number) {
-  return drain(ctx, dlq, found, rate, async (messages) => {
-    const failed: FailedMessage[] = [];
-    const events: { message: Message; entry: PutEventsRequestEntry }[] = [];
-    for (const message of messages) {
-      const { event, problem } = parseEventBody(message.Body);
-      if (!event) {
-        failed.push({ messageId: message.MessageId ?? '', reason: `left in the DLQ: ${problem}` });
-        continue;
-      }
-      // The original detail-type, source and detail: consumers deduplicate on the business key in the
-      // detail, so a redelivered fact is a no-op for every rule that already processed it.
-      events.push({
-        message,
-        entry: {
-          EventBusName: ctx.resources.eventBusName,
-          Source: event.source,
-          DetailType: event['detail-type'],
-          Detail: JSON.stringify(event.detail),
-          ...(event.resources && event.resources.length > 0 ? { Resources: [...event.resources] } : {}),
-        },
-      });
-    }
-    if (events.length === 0) return { sent: [], failed };
-    const { accepted, refused } = await putEvents(
-      ctx,
-      events.map((e) => e.entry),
-    );
-    events.forEach((e, i) => {
-      if (!accepted.has(i)) {
-        failed.push({
-          messageId: e.message.MessageId ?? '',
-          reason: `PutEvents refused it (${refused.get(i) ?? 'unknown'})`,
-        });
-      }
-    });
-    return { sent: events.filter((_, i) => accepted.has(i)).map((e) => e.message), failed };
   });
 }
 
@@ -478,13 +415,13 @@ export async function redriveDlq(
   }
   if (dlq.kind === 'target' && options.method !== 'auto') {
     throw new UsageError(
-      `--method applies to queue DLQs only: ${dlq.name} holds events EventBridge could not deliver, which go back on the bus with PutEvents.`,
+      `--method applies to queue DLQs only: ${dlq.name} holds events EventBridge could not deliver, which are re-sent to the step's queue.`,
     );
   }
   const depth = await queueDepth(ctx.sqs, dlq.url);
   const found = depth.visible;
   let method: RedriveOutcome['method'] =
-    dlq.kind === 'target' ? 'put-events' : options.method === 'resend' ? 'resend' : 'move-task';
+    dlq.kind === 'target' || options.method === 'resend' ? 'resend' : 'move-task';
   const base = { dlq, dryRun: options.dryRun, found, failed: [], notDeleted: 0, redriven: 0 };
 
   if (options.dryRun) {
@@ -493,8 +430,6 @@ export async function redriveDlq(
   }
   if (found === 0) return { ...base, method };
 
-  if (method === 'put-events')
-    return { ...base, method, ...(await putBackOnBus(ctx, dlq, found, options.rate)) };
   if (method === 'move-task') {
     try {
       const task = await moveTask(ctx, dlq, depth.arn, found, options.rate);

@@ -162,7 +162,6 @@ export async function runOps(argv: readonly string[], deps: OpsDeps): Promise<nu
 
   const dlqContext = (clients: OpsClients, resources: PipelineResources): DlqContext => ({
     sqs: clients.sqs,
-    events: clients.events,
     cloudwatch: clients.cloudwatch,
     resources,
     isEmulator: Boolean(endpoint),
@@ -229,7 +228,7 @@ Runbook: docs/runbook.md`,
   dlq
     .command('redrive')
     .description(
-      'send the messages of a DLQ back: queue DLQs to their source queue (SQS move task, or re-send then delete), rule-target DLQs back on the bus (PutEvents)',
+      'send the messages of a DLQ back to the step’s queue: queue DLQs by SQS move task (or re-send then delete), rule-target DLQs by re-send then delete',
     )
     .argument('<queue>', 'DLQ name from `dlq list`, its URL or its SQS name')
     .option('--dry-run', 'show what would be redriven, change nothing')
@@ -354,7 +353,6 @@ Runbook: docs/runbook.md`,
     const how = {
       'move-task': 'SQS move task to the source queue',
       resend: 're-send to the source queue, then delete',
-      'put-events': 'PutEvents back on the bus, then delete',
     }[o.method];
     if (o.dryRun) {
       out(

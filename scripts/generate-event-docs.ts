@@ -10,7 +10,6 @@ import {
   idempotencyKeyFor,
   MAX_EVENT_BYTES,
   metadata,
-  SOURCE,
 } from '../lambda/contracts';
 import { allExamples } from './event-examples';
 
@@ -224,7 +223,7 @@ function renderEvent(
 ): string {
   const facts: [string, string][] = [
     ['detail type', code(contract.detailType)],
-    ['source', code(SOURCE)],
+    ['source', code(contract.source)],
     ['schema version', code(contract.schemaVersion)],
     ['producer', contract.producer],
     ['position in the flow', `${position} of ${EVENT_CONTRACTS.length}`],
@@ -265,13 +264,14 @@ export function renderEventDocs(): string {
   for (const { contract, detail } of examples) assertValidExample(contract, detail);
 
   const overview = [
-    '| # | detail type | producer | schema version | answers | description |',
-    '|---|---|---|---|---|---|',
+    '| # | detail type | producer | source | schema version | answers | description |',
+    '|---|---|---|---|---|---|---|',
     ...examples.map(({ contract, causedBy }, index) => {
       const cells = [
         String(index + 1),
         `[${contract.detailType}](#${anchor(contract.detailType)})`,
         contract.producer,
+        code(contract.source),
         contract.schemaVersion,
         causedBy ?? '-',
         contract.description,
@@ -285,8 +285,12 @@ export function renderEventDocs(): string {
     '',
     '# Event catalogue',
     '',
-    `Every event the pipeline puts on its EventBridge bus, with source \`${SOURCE}\`. The schemas live in`,
-    '`lambda/contracts/` (zod); this page is generated from them, so it cannot drift from the code.',
+    'Every event the pipeline puts on its EventBridge bus. The schemas live in `lambda/contracts/` (zod);',
+    'this page is generated from them, so it cannot drift from the code.',
+    '',
+    "Each event's `source` names its producer, and only that producer may put it: consumers' rules match",
+    'exact (source, detail type) pairs, each function may put only its own, and the bus policy refuses the',
+    "pipeline's sources to everyone else (docs/security.md).",
     '',
     'A detail is always `{ metadata, data }`. Consumers parse it with the same schemas. Fields a consumer',
     'does not know are ignored (stripped while parsing), so a producer may add an optional field without',

@@ -4,12 +4,13 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { dynamoDbDocumentClient } from '../../lambda/adapters/aws-clients';
 import { eventBridgeClient } from '../../lambda/adapters/eventbridge-client';
 import {
+  type DetailType,
   ORDER_FULFILLED,
   ORDER_PLACED,
   ORDER_VALIDATED,
   PAYMENT_SUCCEEDED,
-  SOURCE,
   STOCK_RESERVED,
+  sourceFor,
 } from '../../lambda/contracts';
 
 /**
@@ -23,7 +24,7 @@ import {
  */
 
 /** Incoming detail type -> the status an order step sets and the fact it publishes (docs/design.md). */
-const HAPPY_PATH: Readonly<Record<string, { readonly status: string; readonly next: string }>> = {
+const HAPPY_PATH: Readonly<Record<string, { readonly status: string; readonly next: DetailType }>> = {
   [ORDER_PLACED]: { status: 'VALIDATED', next: ORDER_VALIDATED },
   [ORDER_VALIDATED]: { status: 'RESERVED', next: STOCK_RESERVED },
   [STOCK_RESERVED]: { status: 'PAID', next: PAYMENT_SUCCEEDED },
@@ -78,7 +79,7 @@ async function handleRecord(body: string, entries: PutEventsRequestEntry[]): Pro
   );
   entries.push({
     EventBusName: required('EVENT_BUS_NAME'),
-    Source: SOURCE,
+    Source: sourceFor(step.next),
     DetailType: step.next,
     Detail: JSON.stringify({ data: { orderId } }),
   });

@@ -4,7 +4,7 @@ import {
   PutEventsCommand,
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
-import { MAX_EVENT_BYTES, SOURCE } from '../contracts';
+import { MAX_EVENT_BYTES, sourceFor } from '../contracts';
 import {
   PUT_EVENTS_BASE_DELAY_MS,
   PUT_EVENTS_MAX_ATTEMPTS,
@@ -86,7 +86,7 @@ export class EventBridgePublisher implements EventPublisher {
   private toPending(event: OutgoingEvent): Pending {
     const entry: PutEventsRequestEntry = {
       EventBusName: this.options.eventBusName,
-      Source: SOURCE,
+      Source: sourceFor(event.detailType),
       DetailType: event.detailType,
       Detail: JSON.stringify(event.detail),
     };

@@ -16,6 +16,7 @@ const OUTCOME_METRIC = {
   transitioned: 'OrdersTransitioned',
   republished: 'OutboxRepublished',
   duplicate: 'DuplicateDeliveries',
+  ignored: 'IgnoredEvents',
 } as const;
 
 /** Identifiers of a record and its event: all a log line may say about it. */

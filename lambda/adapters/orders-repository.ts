@@ -4,6 +4,7 @@ import {
   newOrderRecord,
   type OrderRecord,
   outboxSlot,
+  type PaymentAttempt,
   type Transition,
 } from '../domain/order';
 import type { OrdersRepository, WriteResult } from '../domain/ports';
@@ -19,16 +20,26 @@ export interface TransitionUpdate {
   ExpressionAttributeValues: Record<string, unknown>;
 }
 
+/** Names of the path to the id of the event in the outbox slot, which the incoming event must carry. */
+const STORED_EVENT_ID = '#outbox.#detail.#metadata.#eventId';
+const STORED_EVENT_ID_NAMES = {
+  '#outbox': 'outbox',
+  '#detail': 'detail',
+  '#metadata': 'metadata',
+  '#eventId': 'eventId',
+};
+
 /**
  * `from` -> `to` on the orders table (key `orderId`): status, a history entry, version + 1 and the
- * outgoing event in the `outbox` slot (replacing the previous step's), only if the status is still `from`.
+ * outgoing event in the `outbox` slot (replacing the previous step's), only if the status is still `from`
+ * and the slot still holds the incoming event (its id is the transition's causation id).
  */
 export function transitionUpdate(tableName: string, t: Transition): TransitionUpdate {
   const set = ['#status = :to', '#history = list_append(#history, :history)', '#outbox = :outbox'];
   const names: Record<string, string> = {
+    ...STORED_EVENT_ID_NAMES,
     '#status': 'status',
     '#history': 'history',
-    '#outbox': 'outbox',
     '#version': 'version',
   };
   const values: Record<string, unknown> = {
@@ -36,6 +47,7 @@ export function transitionUpdate(tableName: string, t: Transition): TransitionUp
     ':to': t.to,
     ':history': [{ status: t.to, at: t.at, eventId: t.causationId }],
     ':outbox': outboxSlot(t.event),
+    ':cause': t.causationId,
     ':one': 1,
   };
   for (const [attribute, value] of Object.entries(t.changes ?? {})) {
@@ -48,7 +60,7 @@ export function transitionUpdate(tableName: string, t: Transition): TransitionUp
     TableName: tableName,
     Key: { orderId: t.orderId },
     UpdateExpression: `SET ${set.join(', ')} ADD #version :one`,
-    ConditionExpression: '#status = :from',
+    ConditionExpression: `#status = :from AND ${STORED_EVENT_ID} = :cause`,
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
   };
@@ -83,6 +95,29 @@ export class DynamoOrdersRepository implements OrdersRepository {
   async transition(transition: Transition): Promise<WriteResult> {
     return this.conditionally(() =>
       this.client.send(new UpdateCommand(transitionUpdate(this.tableName, transition))),
+    );
+  }
+
+  async recordPaymentAttempt(
+    orderId: string,
+    causationId: string,
+    attempt: PaymentAttempt,
+  ): Promise<WriteResult> {
+    return this.conditionally(() =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { orderId },
+          UpdateExpression: 'SET #paymentAttempt = :attempt',
+          ConditionExpression: `#status = :reserved AND ${STORED_EVENT_ID} = :cause AND attribute_not_exists(#paymentAttempt)`,
+          ExpressionAttributeNames: {
+            ...STORED_EVENT_ID_NAMES,
+            '#status': 'status',
+            '#paymentAttempt': 'paymentAttempt',
+          },
+          ExpressionAttributeValues: { ':reserved': 'RESERVED', ':cause': causationId, ':attempt': attempt },
+        }),
+      ),
     );
   }
 

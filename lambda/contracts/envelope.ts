@@ -1,7 +1,30 @@
 import * as z from 'zod';
 
-/** The `source` of every event this pipeline puts on its bus. */
-export const SOURCE = 'orders.pipeline';
+/**
+ * Who states which fact. The client places orders; each step states the outcomes of its own work. Each
+ * producer has its own `source`, so rules, IAM conditions and the bus policy can tell a fact from a
+ * forgery by its source (docs/security.md).
+ */
+export const PRODUCERS = [
+  'client',
+  'validate-order',
+  'reserve-stock',
+  'take-payment',
+  'release-stock',
+  'fulfil-order',
+] as const;
+export type Producer = (typeof PRODUCERS)[number];
+
+/** The producers inside the pipeline: only the function of that name may put events with their source. */
+export type PipelineProducer = Exclude<Producer, 'client'>;
+
+/** The `source` a producer's events carry on the bus. */
+export function sourceOf(producer: Producer): string {
+  return `orders.${producer}`;
+}
+
+/** The source of OrderPlaced: what a client is granted (`PipelineStack.grantPlaceOrders`). */
+export const CLIENT_SOURCE = sourceOf('client');
 
 /**
  * House limit for one event entry. EventBridge accepts 1 MB, but events are stored with
@@ -55,8 +78,10 @@ export interface EventContract<DT extends string = string, S extends z.ZodTypeAn
   readonly detailType: DT;
   readonly schemaVersion: string;
   readonly description: string;
-  /** Which step publishes it. */
-  readonly producer: string;
+  /** Who publishes it: the only producer whose events of this type any consumer accepts. */
+  readonly producer: Producer;
+  /** The `source` of its producer (`sourceOf(producer)`). */
+  readonly source: string;
   /** Schema of the `data` part of the detail. */
   readonly data: S;
   /** Schema of the whole detail (`{ metadata, data }`). */
@@ -67,10 +92,10 @@ export function defineEvent<DT extends string, S extends z.ZodTypeAny>(spec: {
   detailType: DT;
   schemaVersion: string;
   description: string;
-  producer: string;
+  producer: Producer;
   data: S;
 }): EventContract<DT, S> {
-  return { ...spec, detail: detailSchema(spec.data) };
+  return { ...spec, source: sourceOf(spec.producer), detail: detailSchema(spec.data) };
 }
 
 export type DetailOf<C extends EventContract> = z.infer<C['detail']>;

@@ -1,4 +1,4 @@
-import type { EventContract } from './envelope';
+import { type EventContract, PRODUCERS, type Producer, sourceOf } from './envelope';
 import { OrderCancelled } from './order-cancelled';
 import { OrderFulfilled } from './order-fulfilled';
 import { OrderPlaced } from './order-placed';
@@ -41,3 +41,18 @@ export const DETAIL_TYPES: readonly DetailType[] = EVENT_CONTRACTS.map((c) => c.
 export function contractFor(detailType: string): EventContract | undefined {
   return EVENT_CONTRACTS.find((c) => c.detailType === detailType);
 }
+
+/** The detail types `producer` states: what its role may put, and all a consumer accepts from its source. */
+export function detailTypesOf(producer: Producer): DetailType[] {
+  return EVENT_CONTRACTS.filter((c) => c.producer === producer).map((c) => c.detailType);
+}
+
+/** The source a `detailType` event must carry: its producer's. */
+export function sourceFor(detailType: DetailType): string {
+  const contract = contractFor(detailType);
+  if (contract === undefined) throw new Error(`no contract for detail type ${detailType}`);
+  return contract.source;
+}
+
+/** Every source of the pipeline, the client's first. */
+export const SOURCES: readonly string[] = PRODUCERS.map(sourceOf);

@@ -7,7 +7,7 @@ export const OrderPlaced = defineEvent({
   detailType: ORDER_PLACED,
   schemaVersion: '1',
   description: 'A customer placed an order. Entry point of the pipeline.',
-  producer: 'order producer (client)',
+  producer: 'client',
   data: orderSummary,
 });
 

@@ -46,6 +46,18 @@ export function shardOf(orderId: string, shards: number): number {
   return createHash('sha256').update(orderId).digest().readUInt32BE(0) % shards;
 }
 
+/**
+ * How far ahead of this function's clock a fact's occurrence time may be. Producers stamp events with
+ * their own Lambda clock, which AWS keeps in sync to well under a second; minutes ahead means a forged
+ * or broken timestamp, which would otherwise book the fact on a day that has not come yet.
+ */
+export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
+/** The fact claims to have happened more than MAX_CLOCK_SKEW_MS after `now`. */
+export function occursInTheFuture(occurredAt: string, now: Date): boolean {
+  return new Date(occurredAt).getTime() - now.getTime() > MAX_CLOCK_SKEW_MS;
+}
+
 /** UTC day of the fact (not of its delivery), so a replay lands on the same day. */
 export function dayOf(occurredAt: string): string {
   return new Date(occurredAt).toISOString().slice(0, 10);

@@ -39,14 +39,6 @@ export class EventTooLargeError extends Error {
   }
 }
 
-/** An event about an order that does not exist: it cannot be processed, so it goes to the DLQ. */
-export class OrderNotFoundError extends Error {
-  override readonly name = 'OrderNotFoundError';
-  constructor(readonly orderId: string) {
-    super(`order ${orderId} does not exist`);
-  }
-}
-
 /** A conditional write failed although the order looks untouched: retry, the DLQ keeps it if it persists. */
 export class UnexpectedOrderStateError extends Error {
   override readonly name = 'UnexpectedOrderStateError';

@@ -5,7 +5,7 @@ import {
   type DetailType,
   idempotencyKeyFor,
   MAX_EVENT_BYTES,
-  SOURCE,
+  sourceFor,
 } from '../contracts';
 import { EventTooLargeError, InvalidEventError, schemaIssues } from './errors';
 
@@ -64,7 +64,7 @@ export function assertEventSize(event: OutgoingEvent, maxBytes: number = MAX_EVE
 /** Size of the PutEvents entry that carries `event` on this pipeline's bus. */
 export function eventEntrySize(event: OutgoingEvent): number {
   return putEventsEntrySize({
-    Source: SOURCE,
+    Source: sourceFor(event.detailType),
     DetailType: event.detailType,
     Detail: JSON.stringify(event.detail),
   });

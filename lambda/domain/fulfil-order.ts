@@ -2,32 +2,36 @@ import { ORDER_FULFILLED, OrderFulfilled, type PaymentSucceededDetail } from '..
 import { buildEvent } from './events';
 import { deterministicId } from './ids';
 import { orderSummaryOf } from './order';
-import { type StepResult, writeThenPublish } from './outbox';
+import { type StepResult, type StepSpec, standingOf, writeThenPublish } from './outbox';
 import type { OrderStepDeps } from './ports';
 
-/** PaymentSucceeded -> one fulfilment id on the order, PAID -> FULFILLED (OrderFulfilled). */
+/** PaymentSucceeded -> one fulfilment id on the stored order, PAID -> FULFILLED (OrderFulfilled). */
 export async function fulfilOrder(paid: PaymentSucceededDetail, deps: OrderStepDeps): Promise<StepResult> {
-  const order = orderSummaryOf(paid.data);
+  const step: StepSpec = {
+    orderId: paid.data.orderId,
+    expected: 'PAID',
+    causationId: paid.metadata.eventId,
+    publishes: [ORDER_FULFILLED],
+  };
+  const standing = await standingOf(step, deps);
+  if (!standing.actionable) return standing.result;
+  const { order } = standing;
+
   const fulfilmentId = deterministicId('ful', order.orderId);
   const now = deps.clock.now();
   const event = buildEvent(
     OrderFulfilled,
-    { ...order, fulfilmentId },
+    { ...orderSummaryOf(order), fulfilmentId },
     {
       orderId: order.orderId,
       eventId: deps.ids.newEventId(),
       occurredAt: now,
-      causationId: paid.metadata.eventId,
+      causationId: step.causationId,
     },
     deps.maxEventBytes,
   );
   return writeThenPublish(
-    {
-      orderId: order.orderId,
-      expected: 'PAID',
-      causationId: paid.metadata.eventId,
-      publishes: [ORDER_FULFILLED],
-    },
+    step,
     event,
     () =>
       deps.orders.transition({
@@ -35,7 +39,7 @@ export async function fulfilOrder(paid: PaymentSucceededDetail, deps: OrderStepD
         from: 'PAID',
         to: 'FULFILLED',
         at: now.toISOString(),
-        causationId: paid.metadata.eventId,
+        causationId: step.causationId,
         event,
         changes: { fulfilmentId },
       }),

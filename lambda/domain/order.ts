@@ -31,6 +31,15 @@ export type Payment =
     }
   | { readonly status: 'DECLINED'; readonly reason: string; readonly at: string };
 
+/**
+ * take-payment's record of a charge it is about to request, written on the order before the provider is
+ * called. Its id is the provider's idempotency key: a retry after a crash charges with the same key.
+ */
+export interface PaymentAttempt {
+  readonly attemptId: string;
+  readonly at: string;
+}
+
 /** The order item of the orders table. */
 export interface OrderRecord {
   readonly orderId: string;
@@ -40,6 +49,7 @@ export interface OrderRecord {
   readonly lines: readonly OrderLine[];
   readonly currency: string;
   readonly totalAmount: number;
+  readonly paymentAttempt?: PaymentAttempt;
   readonly payment?: Payment;
   readonly fulfilmentId?: string;
   readonly history: readonly HistoryEntry[];
@@ -67,7 +77,10 @@ export interface Transition {
   readonly from: OrderStatus;
   readonly to: OrderStatus;
   readonly at: string;
-  /** Id of the incoming event, recorded in the history. */
+  /**
+   * Id of the incoming event, recorded in the history. The write also requires it to be the id of the
+   * event in the outbox slot: only the event the previous step stored moves the order.
+   */
   readonly causationId: string;
   readonly event: OutgoingEvent;
   readonly changes?: TransitionChanges;
@@ -132,8 +145,10 @@ export function quantitiesByProduct(lines: readonly ProductQuantity[]): ProductQ
   return [...totals].map(([productId, quantity]) => ({ productId, quantity }));
 }
 
-/** The order part of an event's data, without the step-specific fields around it. */
-export function orderSummaryOf(data: OrderSummary): OrderSummary {
+type SummaryFields = Pick<OrderRecord, 'orderId' | 'customerId' | 'lines' | 'currency' | 'totalAmount'>;
+
+/** The order part of an event's data or of a stored order, without anything around it. */
+export function orderSummaryOf(data: SummaryFields): OrderSummary {
   const { orderId, customerId, lines, currency, totalAmount } = data;
-  return { orderId, customerId, lines, currency, totalAmount };
+  return { orderId, customerId, lines: [...lines], currency, totalAmount };
 }

@@ -1,6 +1,13 @@
 import type { FaultPoint } from '../contracts/settings';
 import type { OutgoingEvent } from './events';
-import type { NewOrder, OrderRecord, ProductQuantity, Reservation, Transition } from './order';
+import type {
+  NewOrder,
+  OrderRecord,
+  PaymentAttempt,
+  ProductQuantity,
+  Reservation,
+  Transition,
+} from './order';
 
 /**
  * What the steps need from the outside world. Adapters implement these against AWS; unit tests pass
@@ -15,8 +22,16 @@ export interface OrdersRepository {
   get(orderId: string): Promise<OrderRecord | undefined>;
   /** Creates the order item only if none exists. */
   create(order: NewOrder): Promise<WriteResult>;
-  /** Applies the transition only if the order is in `transition.from`. */
+  /**
+   * Applies the transition only if the order is in `transition.from` and its outbox slot holds the event
+   * `transition.causationId`.
+   */
   transition(transition: Transition): Promise<WriteResult>;
+  /**
+   * Records a payment attempt on a RESERVED order whose outbox slot holds the event `causationId`, only if
+   * it has none yet.
+   */
+  recordPaymentAttempt(orderId: string, causationId: string, attempt: PaymentAttempt): Promise<WriteResult>;
 }
 
 export interface InventoryRepository {

@@ -1,7 +1,7 @@
 import { ORDER_CANCELLED, OrderCancelled, type PaymentFailedDetail } from '../contracts';
 import { buildEvent } from './events';
 import type { CancellationReason, Transition } from './order';
-import { type StepResult, type StepSpec, settleRepeat, writeThenPublish } from './outbox';
+import { type StepResult, type StepSpec, settleRepeat, standingOf, writeThenPublish } from './outbox';
 import type { InventoryRepository, OrderStepDeps } from './ports';
 
 export interface ReleaseStockDeps extends OrderStepDeps {
@@ -15,23 +15,26 @@ const REASON: CancellationReason = 'PAYMENT_DECLINED';
  * moves the order PAYMENT_FAILED -> CANCELLED (OrderCancelled).
  */
 export async function releaseStock(failed: PaymentFailedDetail, deps: ReleaseStockDeps): Promise<StepResult> {
-  const { orderId, customerId, lines } = failed.data;
   const step: StepSpec = {
-    orderId,
+    orderId: failed.data.orderId,
     expected: 'PAYMENT_FAILED',
     causationId: failed.metadata.eventId,
     publishes: [ORDER_CANCELLED],
   };
+  const standing = await standingOf(step, deps);
+  if (!standing.actionable) return standing.result;
+  const { orderId, customerId, lines } = standing.order;
 
-  // Give back exactly what was reserved, as recorded, rather than what the incoming event claims.
+  // Give back exactly what was reserved, as recorded. The reservation and the order move in one
+  // transaction: a released reservation means a concurrent delivery just moved the order on.
   const reservation = await deps.inventory.getReservation(orderId);
   if (reservation?.status !== 'RESERVED') return settleRepeat(step, await deps.orders.get(orderId), deps);
 
   const now = deps.clock.now();
   const event = buildEvent(
     OrderCancelled,
-    { orderId, customerId, reason: REASON, lines },
-    { orderId, eventId: deps.ids.newEventId(), occurredAt: now, causationId: failed.metadata.eventId },
+    { orderId, customerId, reason: REASON, lines: [...lines] },
+    { orderId, eventId: deps.ids.newEventId(), occurredAt: now, causationId: step.causationId },
     deps.maxEventBytes,
   );
   const transition: Transition = {
@@ -39,7 +42,7 @@ export async function releaseStock(failed: PaymentFailedDetail, deps: ReleaseSto
     from: 'PAYMENT_FAILED',
     to: 'CANCELLED',
     at: now.toISOString(),
-    causationId: failed.metadata.eventId,
+    causationId: step.causationId,
     event,
     changes: { reason: REASON },
   };

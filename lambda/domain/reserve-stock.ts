@@ -7,8 +7,21 @@ import {
 } from '../contracts';
 import { StockChangedError } from './errors';
 import { buildEvent } from './events';
-import { orderSummaryOf, type ProductQuantity, quantitiesByProduct, type Transition } from './order';
-import { publishAfterWrite, type StepResult, type StepSpec, settleRepeat } from './outbox';
+import {
+  type OrderRecord,
+  orderSummaryOf,
+  type ProductQuantity,
+  quantitiesByProduct,
+  type Transition,
+} from './order';
+import {
+  awaitsStep,
+  publishAfterWrite,
+  type StepResult,
+  type StepSpec,
+  settleRepeat,
+  standingOf,
+} from './outbox';
 import type { InventoryRepository, OrderStepDeps } from './ports';
 
 export interface ReserveStockDeps extends OrderStepDeps {
@@ -16,30 +29,33 @@ export interface ReserveStockDeps extends OrderStepDeps {
 }
 
 /**
- * OrderValidated -> one transaction reserves every line and moves the order to RESERVED (StockReserved);
- * if a line is short, nothing is reserved and the order ends CANCELLED (OutOfStock).
+ * OrderValidated -> one transaction reserves every line of the stored order and moves it to RESERVED
+ * (StockReserved); if a line is short, nothing is reserved and the order ends CANCELLED (OutOfStock).
  */
 export async function reserveStock(
   validated: OrderValidatedDetail,
   deps: ReserveStockDeps,
 ): Promise<StepResult> {
-  const order = orderSummaryOf(validated.data);
   const step: StepSpec = {
-    orderId: order.orderId,
+    orderId: validated.data.orderId,
     expected: 'VALIDATED',
     causationId: validated.metadata.eventId,
     publishes: [STOCK_RESERVED, OUT_OF_STOCK],
   };
+  const standing = await standingOf(step, deps);
+  if (!standing.actionable) return standing.result;
+  const { order } = standing;
+
   const quantities = quantitiesByProduct(order.lines);
   const now = deps.clock.now();
   const event = buildEvent(
     StockReserved,
-    order,
+    orderSummaryOf(order),
     {
       orderId: order.orderId,
       eventId: deps.ids.newEventId(),
       occurredAt: now,
-      causationId: validated.metadata.eventId,
+      causationId: step.causationId,
     },
     deps.maxEventBytes,
   );
@@ -48,7 +64,7 @@ export async function reserveStock(
     from: 'VALIDATED',
     to: 'RESERVED',
     at: now.toISOString(),
-    causationId: validated.metadata.eventId,
+    causationId: step.causationId,
     event,
   };
 
@@ -58,17 +74,17 @@ export async function reserveStock(
   }
   // The transaction was refused: either the order moved on (a repeat) or a line is short.
   const current = await deps.orders.get(order.orderId);
-  if (current?.status !== 'VALIDATED') return settleRepeat(step, current, deps);
-  return cancelOutOfStock(validated, quantities, step, deps);
+  if (current === undefined || !awaitsStep(current, step)) return settleRepeat(step, current, deps);
+  return cancelOutOfStock(current, quantities, step, deps);
 }
 
 async function cancelOutOfStock(
-  validated: OrderValidatedDetail,
+  order: OrderRecord,
   quantities: readonly ProductQuantity[],
   step: StepSpec,
   deps: ReserveStockDeps,
 ): Promise<StepResult> {
-  const { orderId, customerId } = validated.data;
+  const { orderId, customerId } = order;
   const available = await deps.inventory.getAvailable(quantities.map((q) => q.productId));
   const unavailable = quantities
     .map((q) => ({
@@ -84,7 +100,7 @@ async function cancelOutOfStock(
   const event = buildEvent(
     OutOfStock,
     { orderId, customerId, unavailable },
-    { orderId, eventId: deps.ids.newEventId(), occurredAt: now, causationId: validated.metadata.eventId },
+    { orderId, eventId: deps.ids.newEventId(), occurredAt: now, causationId: step.causationId },
     deps.maxEventBytes,
   );
   const written = await deps.orders.transition({
@@ -92,7 +108,7 @@ async function cancelOutOfStock(
     from: 'VALIDATED',
     to: 'CANCELLED',
     at: now.toISOString(),
-    causationId: validated.metadata.eventId,
+    causationId: step.causationId,
     event,
     changes: { reason: 'OUT_OF_STOCK' },
   });

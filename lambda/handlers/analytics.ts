@@ -4,13 +4,13 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { DynamoAnalyticsRepository } from '../adapters/analytics-repository';
 import { dynamoDbDocumentClient } from '../adapters/aws-clients';
 import { envVar, readEnv } from '../adapters/env';
-import { type ParsedRecord, parseEventRecord } from '../adapters/event-record';
+import { InvalidRecordError, type ParsedRecord, parseEventRecord } from '../adapters/event-record';
 import { logRecordFailure, recordLogKeys } from '../adapters/event-record-handler';
 import { logger, metrics, withObservability } from '../adapters/observability';
 import { systemClock } from '../adapters/system';
 import { EVENT_CONTRACTS } from '../contracts';
 import { MAX_TRANSACT_ITEMS } from '../contracts/limits';
-import { type AnalyticsOutcome, recordAnalytics } from '../domain/analytics';
+import { type AnalyticsOutcome, occursInTheFuture, recordAnalytics } from '../domain/analytics';
 
 const config = readEnv({
   STAGE: envVar.string,
@@ -74,9 +74,19 @@ type Parsed =
   | { readonly ok: true; readonly event: ParsedRecord }
   | { readonly ok: false; readonly error: unknown };
 
+/**
+ * Only events from the rightful producer of their detail type parse (parseEventRecord checks the source),
+ * and none dated in the future: such a record fails like any invalid one and rests in the DLQ.
+ */
 function parse(record: SQSRecord): Parsed {
   try {
-    return { ok: true, event: parseEventRecord(record, EVENT_CONTRACTS) };
+    const event = parseEventRecord(record, EVENT_CONTRACTS);
+    if (occursInTheFuture(event.detail.metadata.occurredAt, systemClock.now())) {
+      throw new InvalidRecordError(event.messageId, [
+        { path: 'detail.metadata.occurredAt', code: 'in_the_future' },
+      ]);
+    }
+    return { ok: true, event };
   } catch (error) {
     return { ok: false, error };
   }

@@ -3,16 +3,23 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import * as z from 'zod';
 import { envVar, readEnv } from '../adapters/env';
 import { eventRecordHandler } from '../adapters/event-record-handler';
-import { withObservability } from '../adapters/observability';
+import { logger, withObservability } from '../adapters/observability';
 import { ORDER_STEP_ENV, orderStepDependencies } from '../adapters/order-step-runtime';
 import { StockReserved } from '../contracts';
 import { declineRule } from '../contracts/settings';
-import { SimulatedPaymentProvider } from '../domain/payment-provider';
+import { PAYMENT_PROVIDER_CALLED, SimulatedPaymentProvider } from '../domain/payment-provider';
 import { takePayment } from '../domain/take-payment';
 
 const config = readEnv({ ...ORDER_STEP_ENV, PAYMENT_DECLINE_RULES: envVar.json(z.array(declineRule)) });
 const dependencies = orderStepDependencies('take-payment', config);
-const payments = new SimulatedPaymentProvider(config.PAYMENT_DECLINE_RULES);
+// One log line per provider call (ids and outcome only): the integration suite counts calls and captures.
+const payments = new SimulatedPaymentProvider(config.PAYMENT_DECLINE_RULES, (request, result) =>
+  logger.info(PAYMENT_PROVIDER_CALLED, {
+    orderId: request.orderId,
+    idempotencyKey: request.idempotencyKey,
+    chargeStatus: result.status,
+  }),
+);
 const processor = new BatchProcessor(EventType.SQS);
 
 const recordHandler = eventRecordHandler({

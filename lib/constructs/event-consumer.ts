@@ -1,6 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { type Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { type EventPattern, type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { ApplicationLogLevel, Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -50,13 +50,41 @@ const LIMITS = {
   targetMaxEventAgeSeconds: { min: 60, max: Duration.hours(24).toSeconds() },
 } as const;
 
+/** One kind of event a consumer receives: a detail type, from the one source that may state it. */
+export interface RoutedEvent {
+  readonly source: string;
+  readonly detailType: string;
+}
+
+/**
+ * The rule's pattern: exact (source, detail type) pairs. A pattern with a list of sources and a list of
+ * detail types would accept every combination, so a forged fact with another producer's source would
+ * pass; one branch of `$or` per source keeps each detail type tied to its own source.
+ */
+export function eventPatternOf(events: readonly RoutedEvent[]): EventPattern {
+  const bySource = new Map<string, string[]>();
+  for (const { source, detailType } of events) {
+    bySource.set(source, [...(bySource.get(source) ?? []), detailType]);
+  }
+  const branches = [...bySource].map(([source, detailTypes]) => ({
+    source: [source],
+    detailType: detailTypes,
+  }));
+  if (branches.length === 1 && branches[0] !== undefined) return branches[0];
+  // EventPattern has no `$or` member, but the CDK renders unknown keys as they are.
+  return {
+    $or: branches.map(({ source, detailType }) => ({ source, 'detail-type': detailType })),
+  } as EventPattern;
+}
+
 export interface EventConsumerProps {
   /** The bus whose events this consumer receives. */
   readonly eventBus: IEventBus;
-  /** `source` of the events to route here. Use the contracts' `SOURCE` constant. */
-  readonly source: string;
-  /** Detail types to route here. Use the contracts' detail-type constants, never literals. */
-  readonly detailTypes: readonly string[];
+  /**
+   * The events to route here, each a detail type with the source of its producer. Build them from the
+   * contracts (`{ source: contract.source, detailType: contract.detailType }`), never from literals.
+   */
+  readonly events: readonly RoutedEvent[];
   /** Path of the handler's TypeScript entry file. */
   readonly entry: string;
 
@@ -236,7 +264,9 @@ export class EventConsumer extends Construct {
     this.checkInvariants(props, settings);
 
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    const description = props.description ?? `Consumes ${props.detailTypes.join(', ')} from ${props.source}.`;
+    const description =
+      props.description ??
+      `Consumes ${props.events.map((e) => `${e.detailType} from ${e.source}`).join(', ')}.`;
 
     // Every queue: SQS-managed SSE (EventBridge can send to it without a key policy) and TLS only.
     const secureQueue = { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, removalPolicy } as const;
@@ -279,7 +309,7 @@ export class EventConsumer extends Construct {
     this.rule = new Rule(this, 'Rule', {
       eventBus: props.eventBus,
       description,
-      eventPattern: { source: [props.source], detailType: [...props.detailTypes] },
+      eventPattern: eventPatternOf(props.events),
     });
     this.rule.addTarget(
       new SqsQueue(this.queue, {
@@ -354,17 +384,18 @@ export class EventConsumer extends Construct {
       }
     };
 
-    if (props.source.trim() === '') {
-      fail('source is empty: pass the contracts’ SOURCE constant.');
+    if (props.events.length === 0) {
+      fail('events is empty: a rule needs at least one (source, detail type) pair to route.');
     }
-    if (props.detailTypes.length === 0) {
-      fail('detailTypes is empty: a rule without detail types would route every event of the source.');
+    if (props.events.some((e) => e.source.trim() === '' || e.detailType.trim() === '')) {
+      fail('events has an empty source or detail type: build the pairs from the contracts.');
     }
-    if (props.detailTypes.some((t) => t.trim() === '')) {
-      fail('detailTypes contains an empty string: use the contracts’ detail-type constants.');
-    }
-    if (new Set(props.detailTypes).size !== props.detailTypes.length) {
-      fail(`detailTypes lists a detail type twice: ${props.detailTypes.join(', ')}.`);
+    const detailTypes = props.events.map((e) => e.detailType);
+    if (new Set(detailTypes).size !== detailTypes.length) {
+      fail(
+        `events lists a detail type twice: ${detailTypes.join(', ')}. Each detail type has one producer, ` +
+          'so one source: a second pair would let another producer state the same fact.',
+      );
     }
     if (props.reportBatchItemFailures === false) {
       fail(

@@ -9,18 +9,32 @@ import {
   type StackProps,
 } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { type Archive, EventBus } from 'aws-cdk-lib/aws-events';
+import { type Archive, type CfnEventBus, EventBus } from 'aws-cdk-lib/aws-events';
+import {
+  AnyPrincipal,
+  Effect,
+  Grant,
+  type IGrantable,
+  PolicyDocument,
+  PolicyStatement,
+} from 'aws-cdk-lib/aws-iam';
 import { ApplicationLogLevel } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import {
-  DETAIL_TYPES,
+  type AnyContract,
+  CLIENT_SOURCE,
+  detailTypesOf,
+  EVENT_CONTRACTS,
   ORDER_PLACED,
-  ORDER_VALIDATED,
-  PAYMENT_FAILED,
-  PAYMENT_SUCCEEDED,
-  SOURCE,
-  STOCK_RESERVED,
+  OrderPlaced,
+  OrderValidated,
+  PaymentFailed,
+  PaymentSucceeded,
+  type PipelineProducer,
+  SOURCES,
+  StockReserved,
+  sourceOf,
 } from '../../lambda/contracts';
 import { randomFaultRules, type StageConfig } from '../config';
 import { EventConsumer } from '../constructs/event-consumer';
@@ -33,34 +47,32 @@ const HANDLERS_DIR = path.join(PROJECT_ROOT, 'lambda', 'handlers');
 /** Powertools metrics namespace shared by every function; the service name tells them apart. */
 export const METRICS_NAMESPACE = 'OrderPipeline';
 
-export type ConsumerName =
-  | 'validate-order'
-  | 'reserve-stock'
-  | 'take-payment'
-  | 'release-stock'
-  | 'fulfil-order'
-  | 'analytics';
+/** The order steps are named after what they produce; analytics only consumes. */
+export type ConsumerName = PipelineProducer | 'analytics';
 
 type TableName = 'orders' | 'inventory' | 'analytics';
+
+/**
+ * The item actions a function may call on a table. A TransactWriteItems is checked per contained action
+ * (Put needs PutItem, Update needs UpdateItem), so these cover the transactions too. Nothing scans,
+ * queries, deletes or batch-writes.
+ */
+export type TableAction = 'dynamodb:GetItem' | 'dynamodb:PutItem' | 'dynamodb:UpdateItem';
 
 interface ConsumerSpec {
   /** Construct id and output prefix. */
   readonly id: string;
   readonly description: string;
-  readonly detailTypes: readonly string[];
-  /** Tables it reads and writes; nothing else is granted. */
-  readonly tables: readonly TableName[];
-  /** Whether it puts events on the bus. */
-  readonly publishes: boolean;
+  /** What it receives; each from the source of its producer only. */
+  readonly consumes: readonly AnyContract[];
+  /** Exactly the item actions it calls, per table; nothing else is granted. */
+  readonly tables: Readonly<Partial<Record<TableName, readonly TableAction[]>>>;
   readonly environment?: Readonly<Record<string, string>>;
 }
 
-/**
- * What a step may do to a table it uses: read an item, and write items with conditions, alone or in a
- * TransactWriteItems (which IAM checks per contained action). Every state change in docs/design.md is
- * such a write; nothing scans, queries, deletes or batch-writes, so none of that is granted.
- */
-export const TABLE_ITEM_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] as const;
+const READ: TableAction = 'dynamodb:GetItem';
+const PUT: TableAction = 'dynamodb:PutItem';
+const UPDATE: TableAction = 'dynamodb:UpdateItem';
 
 const TABLE_ENV: Record<TableName, string> = {
   orders: 'ORDERS_TABLE',
@@ -104,20 +116,26 @@ export class PipelineStack extends Stack {
       );
     }
 
-    this.eventBus = new EventBus(this, 'Bus', { description: `Order pipeline events (${config.stage})` });
+    // Named, so that its own policy can name its ARN (a Ref to itself would be a dependency cycle).
+    const busName = `OrderPipeline-${config.stage}`;
+    this.eventBus = new EventBus(this, 'Bus', {
+      eventBusName: busName,
+      description: `Order pipeline events (${config.stage})`,
+    });
     this.archive = this.eventBus.archive('Archive', {
-      description: `Every ${SOURCE} event, for replay`,
-      eventPattern: { source: [SOURCE] },
+      description: 'Every event of the pipeline’s sources, for replay',
+      eventPattern: { source: [...SOURCES] },
       retention: Duration.days(config.archiveRetentionDays),
     });
 
+    // Order steps read the order they act on and move it with conditional writes; only validate-order
+    // creates it (PutItem). Stock steps also put or update reservations and stock in the same transaction.
     const specs: Record<ConsumerName, ConsumerSpec> = {
       'validate-order': {
         id: 'ValidateOrder',
         description: 'Validates a placed order and creates it (VALIDATED or REJECTED).',
-        detailTypes: [ORDER_PLACED],
-        tables: ['orders'],
-        publishes: true,
+        consumes: [OrderPlaced],
+        tables: { orders: [READ, PUT] },
         environment: {
           CURRENCIES: JSON.stringify(config.currencies),
           MAX_ORDER_AMOUNT: String(config.maxOrderAmount),
@@ -126,38 +144,34 @@ export class PipelineStack extends Stack {
       'reserve-stock': {
         id: 'ReserveStock',
         description: 'Reserves stock for a validated order (RESERVED or CANCELLED).',
-        detailTypes: [ORDER_VALIDATED],
-        tables: ['orders', 'inventory'],
-        publishes: true,
+        consumes: [OrderValidated],
+        tables: { orders: [READ, UPDATE], inventory: [READ, PUT, UPDATE] },
       },
       'take-payment': {
         id: 'TakePayment',
         description: 'Charges a reserved order (PAID or PAYMENT_FAILED).',
-        detailTypes: [STOCK_RESERVED],
-        tables: ['orders'],
-        publishes: true,
+        consumes: [StockReserved],
+        tables: { orders: [READ, UPDATE] },
         environment: { PAYMENT_DECLINE_RULES: JSON.stringify(config.paymentDeclineRules) },
       },
       'release-stock': {
         id: 'ReleaseStock',
         description: 'Releases the reservation of a declined order (CANCELLED).',
-        detailTypes: [PAYMENT_FAILED],
-        tables: ['orders', 'inventory'],
-        publishes: true,
+        consumes: [PaymentFailed],
+        tables: { orders: [READ, UPDATE], inventory: [READ, UPDATE] },
       },
       'fulfil-order': {
         id: 'FulfilOrder',
         description: 'Fulfils a paid order (FULFILLED).',
-        detailTypes: [PAYMENT_SUCCEEDED],
-        tables: ['orders'],
-        publishes: true,
+        consumes: [PaymentSucceeded],
+        tables: { orders: [READ, UPDATE] },
       },
       analytics: {
         id: 'Analytics',
         description: 'Aggregates every pipeline event into daily and per-product totals.',
-        detailTypes: DETAIL_TYPES,
-        tables: ['analytics'],
-        publishes: false,
+        consumes: EVENT_CONTRACTS,
+        // Seen-markers are put, counters updated, both in one transaction; nothing is read.
+        tables: { analytics: [PUT, UPDATE] },
         environment: {
           ANALYTICS_SHARDS: String(ANALYTICS_SHARDS),
           SEEN_MARKER_TTL_DAYS: String(seenMarkerTtlDays(config.archiveRetentionDays)),
@@ -183,11 +197,13 @@ export class PipelineStack extends Stack {
     };
 
     const consumers = {} as Record<ConsumerName, EventConsumer>;
+    const sourceOwners = new Map<PipelineProducer, EventConsumer>();
     for (const [name, spec] of Object.entries(specs) as [ConsumerName, ConsumerSpec][]) {
+      const publishes = name === 'analytics' ? [] : detailTypesOf(name);
+      const tableNames = Object.keys(spec.tables) as TableName[];
       const consumer = new EventConsumer(this, spec.id, {
         eventBus: this.eventBus,
-        source: SOURCE,
-        detailTypes: spec.detailTypes,
+        events: spec.consumes.map((c) => ({ source: c.source, detailType: c.detailType })),
         entry: path.join(HANDLERS_DIR, `${name}.ts`),
         depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
         description: spec.description,
@@ -198,16 +214,17 @@ export class PipelineStack extends Stack {
         environment: {
           ...stageEnvironment,
           POWERTOOLS_SERVICE_NAME: name,
-          ...(spec.publishes ? { EVENT_BUS_NAME: this.eventBus.eventBusName } : {}),
-          ...Object.fromEntries(spec.tables.map((t) => [TABLE_ENV[t], tables[t].tableName])),
+          ...(publishes.length > 0 ? { EVENT_BUS_NAME: this.eventBus.eventBusName } : {}),
+          ...Object.fromEntries(tableNames.map((t) => [TABLE_ENV[t], tables[t].tableName])),
           ...spec.environment,
         },
       });
-      for (const t of spec.tables) {
-        tables[t].grant(consumer.fn, ...TABLE_ITEM_ACTIONS);
+      for (const t of tableNames) {
+        tables[t].grant(consumer.fn, ...(spec.tables[t] ?? []));
       }
-      if (spec.publishes) {
-        this.eventBus.grantPutEventsTo(consumer.fn);
+      if (name !== 'analytics') {
+        this.grantPutEvents(consumer.fn, sourceOf(name), publishes);
+        sourceOwners.set(name, consumer);
       }
 
       new CfnOutput(this, `${spec.id}FunctionName`, { value: consumer.fn.functionName });
@@ -217,6 +234,8 @@ export class PipelineStack extends Stack {
       consumers[name] = consumer;
     }
     this.consumers = consumers;
+    const busArn = this.formatArn({ service: 'events', resource: 'event-bus', resourceName: busName });
+    (this.eventBus.node.defaultChild as CfnEventBus).policy = PipelineStack.busPolicy(busArn, sourceOwners);
 
     this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
       stage: config.stage,
@@ -231,5 +250,53 @@ export class PipelineStack extends Stack {
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
     new CfnOutput(this, 'EventBusArn', { value: this.eventBus.eventBusArn });
     new CfnOutput(this, 'EventArchiveName', { value: this.archive.archiveName });
+  }
+
+  /**
+   * Lets `grantee` place orders: PutEvents on this bus of OrderPlaced with the client source, nothing
+   * else. The one grant a storefront backend (or any client) needs.
+   */
+  public grantPlaceOrders(grantee: IGrantable): Grant {
+    return this.grantPutEvents(grantee, CLIENT_SOURCE, [ORDER_PLACED]);
+  }
+
+  /** PutEvents on this bus for exactly these detail types with exactly this source (checked per entry). */
+  private grantPutEvents(grantee: IGrantable, source: string, detailTypes: readonly string[]): Grant {
+    return Grant.addToPrincipal({
+      grantee,
+      actions: ['events:PutEvents'],
+      resourceArns: [this.eventBus.eventBusArn],
+      conditions: {
+        StringEquals: { 'events:source': source, 'events:detail-type': [...detailTypes] },
+      },
+    });
+  }
+
+  /**
+   * The bus policy's half of publisher identity: PutEvents carrying a producer's source is denied to
+   * every principal but its function's role, so no other identity in the account can state its facts,
+   * whatever its IAM policies allow (an explicit deny wins). Set as the bus's own `Policy`: the
+   * EventBusPolicy resources of `addToResourcePolicy` use a deprecated property that warns at every synth.
+   */
+  private static busPolicy(
+    busArn: string,
+    owners: ReadonlyMap<PipelineProducer, EventConsumer>,
+  ): PolicyDocument {
+    return new PolicyDocument({
+      statements: [...owners].map(
+        ([producer, consumer]) =>
+          new PolicyStatement({
+            sid: `OnlyFunctionPuts${consumer.node.id}`,
+            effect: Effect.DENY,
+            principals: [new AnyPrincipal()],
+            actions: ['events:PutEvents'],
+            resources: [busArn],
+            conditions: {
+              StringEquals: { 'events:source': sourceOf(producer) },
+              ArnNotEquals: { 'aws:PrincipalArn': consumer.role.roleArn },
+            },
+          }),
+      ),
+    });
   }
 }

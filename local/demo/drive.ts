@@ -19,7 +19,7 @@ import {
 import { AwsCallCounter } from '../../lambda/adapters/aws-call-counter';
 import { stockKey } from '../../lambda/adapters/inventory-repository';
 import { orderPlacedEvent, placeOrders } from '../../lambda/adapters/order-producer';
-import { SOURCE } from '../../lambda/contracts';
+import { CLIENT_SOURCE } from '../../lambda/contracts';
 import { type Deployment, stackOutput } from '../deploy';
 import type { EmulatorClientConfig } from '../emulator';
 import { formatDuration } from './format';
@@ -298,7 +298,7 @@ export class DemoDriver {
         Entries: [
           {
             EventBusName: this.targets.eventBusName,
-            Source: SOURCE,
+            Source: CLIENT_SOURCE,
             DetailType: malformed.detailType,
             Detail: JSON.stringify(malformed.detail),
           },
@@ -639,7 +639,7 @@ export function malformedCheck(body: string | undefined, malformed: MalformedEve
   }
   if (event?.detail?.metadata?.correlationId !== malformed.id) return 'absent';
   const same =
-    event.source === SOURCE &&
+    event.source === CLIENT_SOURCE &&
     event['detail-type'] === malformed.detailType &&
     isDeepStrictEqual(event.detail, malformed.detail);
   return same ? 'original-body' : 'changed-body';

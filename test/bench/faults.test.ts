@@ -17,7 +17,7 @@ const poison = [1, 2].map((i) =>
   malformedEvent(`bench-f1-poison-${i}`, { now: NOW, eventId: `7d0c9a52-3b1f-4a53-9a8e-9d7f3c2e1b1${i}` }),
 );
 const eventBody = (detail: unknown) =>
-  JSON.stringify({ source: 'orders.pipeline', 'detail-type': 'OrderPlaced', detail });
+  JSON.stringify({ source: 'orders.client', 'detail-type': 'OrderPlaced', detail });
 
 function observe(statuses: Map<string, string | undefined>, stockDelta = 0): Observation {
   return {

@@ -14,7 +14,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aw
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { reservationKey, stockKey } from '../../lambda/adapters/inventory-repository';
 import { type OrderToPlace, orderPlacedEvent, placeOrders } from '../../lambda/adapters/order-producer';
-import { SOURCE } from '../../lambda/contracts';
+import { CLIENT_SOURCE } from '../../lambda/contracts';
 import { stackOutput } from '../../local/deploy';
 import { LOCAL_ACCOUNT_ID } from '../../local/emulator';
 import type { InvocationReport } from '../../local/lambda-runner';
@@ -32,7 +32,7 @@ import { eventually } from './support/poll';
  * 2. the table is back (the fix): `dlq redrive` sends them back; each order is processed exactly once
  *    and the DLQ ends empty (moto has no SQS move tasks: the CLI re-sends, then deletes);
  * 3. an event EventBridge could not deliver (moto never fails a delivery, so the test puts one where
- *    EventBridge would) goes back on the bus with `dlq redrive` of the rule-target DLQ;
+ *    EventBridge would) goes to the step's queue with `dlq redrive` of the rule-target DLQ;
  * 4. `replay` of the archive, every event of which was processed, changes no table.
  */
 
@@ -286,7 +286,7 @@ describe('the ops CLI against the local pipeline (stage local)', () => {
     expect((await dlqList()).filter((s) => s.messages + s.inFlight > 0)).toEqual([]);
   }, 180_000);
 
-  it('GIVEN an event EventBridge could not deliver WHEN its rule-target DLQ is redriven THEN it goes back on the bus and is processed', async () => {
+  it('GIVEN an event EventBridge could not deliver WHEN its rule-target DLQ is redriven THEN it is re-sent to the step’s queue and processed', async () => {
     // GIVEN what EventBridge leaves in a target DLQ: the event as the target would have received it, and
     // the failure as message attributes
     const stuck = order('undelivered', product, 4);
@@ -299,7 +299,7 @@ describe('the ops CLI against the local pipeline (stage local)', () => {
           version: '0',
           id: randomUUID(),
           'detail-type': event.detailType,
-          source: SOURCE,
+          source: CLIENT_SOURCE,
           account: LOCAL_ACCOUNT_ID,
           time: new Date().toISOString(),
           region: pipeline.emulator.region,
@@ -323,7 +323,7 @@ describe('the ops CLI against the local pipeline (stage local)', () => {
     expect(peeked.stdout).toContain(`order ${stuck.orderId} `);
     const redriven = await ops('dlq', 'redrive', 'validate-order-target-dlq');
     expect(redriven.code, redriven.stderr).toBe(0);
-    expect(redriven.stdout).toMatch(/PutEvents back on the bus, then delete/);
+    expect(redriven.stdout).toMatch(/re-send to the source queue, then delete/);
 
     // THEN the order goes through, and the target DLQ is empty
     expect((await finalOrder(stuck.orderId)).status).toBe('FULFILLED');

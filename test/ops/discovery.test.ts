@@ -5,7 +5,7 @@ import { UnknownQueueError } from '../../ops/errors';
 import { mockStacks, PIPELINE_OUTPUTS, resetMocks, url } from './support/fake-aws';
 
 describe('deadLetterQueuesFrom', () => {
-  it('GIVEN the pipeline stack outputs WHEN read THEN each step has a queue DLQ (with its source) and a target DLQ', () => {
+  it('GIVEN the pipeline stack outputs WHEN read THEN each step has a queue DLQ and a target DLQ, both redriving to the step’s queue', () => {
     expect(deadLetterQueuesFrom(PIPELINE_OUTPUTS)).toEqual([
       {
         name: 'reserve-stock-dlq',
@@ -19,6 +19,7 @@ describe('deadLetterQueuesFrom', () => {
         kind: 'target',
         step: 'reserve-stock',
         url: url('reserve-target-dlq'),
+        sourceQueueUrl: url('reserve-queue'),
       },
       {
         name: 'validate-order-dlq',
@@ -32,6 +33,7 @@ describe('deadLetterQueuesFrom', () => {
         kind: 'target',
         step: 'validate-order',
         url: url('validate-target-dlq'),
+        sourceQueueUrl: url('validate-queue'),
       },
     ]);
   });

@@ -14,7 +14,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dyn
 import { analyticsKey, seenMarkerKey } from '../../../lambda/adapters/analytics-repository';
 import { reservationKey, stockKey } from '../../../lambda/adapters/inventory-repository';
 import { type OrderToPlace, orderPlacedEvent, placeOrders } from '../../../lambda/adapters/order-producer';
-import { type OrderPlacedDetail, SOURCE } from '../../../lambda/contracts';
+import { type OrderPlacedDetail, sourceFor } from '../../../lambda/contracts';
 import { ANALYTICS_SHARDS } from '../../../lambda/contracts/limits';
 import type { OutgoingEvent } from '../../../lambda/domain/events';
 import type { OrderRecord } from '../../../lambda/domain/order';
@@ -116,7 +116,7 @@ export class PipelineUnderTest {
       version: '0',
       id: randomUUID(),
       'detail-type': event.detailType,
-      source: SOURCE,
+      source: sourceFor(event.detailType),
       account: this.target.account,
       time: new Date().toISOString(),
       region: this.target.region,

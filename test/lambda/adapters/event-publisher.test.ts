@@ -6,7 +6,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { EventBridgePublisher, PublishError } from '../../../lambda/adapters/event-publisher';
-import { MAX_EVENT_BYTES, OrderValidated, SOURCE } from '../../../lambda/contracts';
+import { MAX_EVENT_BYTES, OrderValidated } from '../../../lambda/contracts';
 import { EventTooLargeError } from '../../../lambda/domain/errors';
 import { buildEvent, type OutgoingEvent } from '../../../lambda/domain/events';
 import { anOrder } from '../support/events';
@@ -56,7 +56,7 @@ beforeEach(() => {
 });
 
 describe('EventBridgePublisher', () => {
-  it('GIVEN 25 events WHEN published THEN they go in calls of at most 10 entries, on the bus, from the pipeline source', async () => {
+  it('GIVEN 25 events WHEN published THEN they go in calls of at most 10 entries, on the bus, with the source of each event’s producer', async () => {
     eventBridge.on(PutEventsCommand).callsFake((input) => answer(input.Entries.length));
     const batch = events(25);
 
@@ -65,7 +65,11 @@ describe('EventBridgePublisher', () => {
     const calls = eventBridge.commandCalls(PutEventsCommand);
     expect(calls.map((c) => c.args[0].input.Entries?.length)).toEqual([10, 10, 5]);
     const first = calls[0]?.args[0].input.Entries?.[0];
-    expect(first).toMatchObject({ EventBusName: 'orders-bus', Source: SOURCE, DetailType: 'OrderValidated' });
+    expect(first).toMatchObject({
+      EventBusName: 'orders-bus',
+      Source: 'orders.validate-order',
+      DetailType: 'OrderValidated',
+    });
     expect(JSON.parse(first?.Detail ?? '')).toEqual(batch[0]?.detail);
   });
 

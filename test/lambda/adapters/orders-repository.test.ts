@@ -76,7 +76,7 @@ describe('DynamoOrdersRepository', () => {
     expect(result).toBe('condition-failed');
   });
 
-  it('GIVEN a transition WHEN written THEN one conditional update moves status, history, version and changes, and replaces the outbox slot', async () => {
+  it('GIVEN a transition WHEN written THEN one update conditional on the status and the stored event moves status, history, version and changes, and replaces the outbox slot', async () => {
     dynamo.on(UpdateCommand).resolves({});
 
     expect(await repository().transition(transition)).toBe('applied');
@@ -89,11 +89,14 @@ describe('DynamoOrdersRepository', () => {
       Key: { orderId: 'order-1' },
       UpdateExpression:
         'SET #status = :to, #history = list_append(#history, :history), #outbox = :outbox, #payment = :payment ADD #version :one',
-      ConditionExpression: '#status = :from',
+      ConditionExpression: '#status = :from AND #outbox.#detail.#metadata.#eventId = :cause',
       ExpressionAttributeNames: {
         '#status': 'status',
         '#history': 'history',
         '#outbox': 'outbox',
+        '#detail': 'detail',
+        '#metadata': 'metadata',
+        '#eventId': 'eventId',
         '#version': 'version',
         '#payment': 'payment',
       },
@@ -102,6 +105,7 @@ describe('DynamoOrdersRepository', () => {
         ':to': 'PAID',
         ':history': [{ status: 'PAID', at: '2025-03-14T10:00:00.000Z', eventId: 'cause-1' }],
         ':outbox': { detailType: 'StockReserved', detail: transition.event.detail },
+        ':cause': 'cause-1',
         ':one': 1,
         ':payment': transition.changes?.payment,
       },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_EVENT_BYTES, OrderRejected, OrderValidated, SOURCE } from '../../../lambda/contracts';
+import { MAX_EVENT_BYTES, OrderRejected, OrderValidated } from '../../../lambda/contracts';
 import { EventTooLargeError, InvalidEventError } from '../../../lambda/domain/errors';
 import { buildEvent, eventEntrySize, putEventsEntrySize } from '../../../lambda/domain/events';
 import { anOrder } from '../support/events';
@@ -56,10 +56,12 @@ describe('putEventsEntrySize', () => {
     expect(putEventsEntrySize({ ...entry, Time: new Date() })).toBe(3 + 2 + 11 + 5 + 14);
   });
 
-  it('GIVEN an event WHEN sized THEN source, detail type and serialised detail count', () => {
+  it('GIVEN an event WHEN sized THEN its producer’s source, detail type and serialised detail count', () => {
     const event = buildEvent(OrderValidated, anOrder({ orderId: 'order-1' }), origin);
     expect(eventEntrySize(event)).toBe(
-      Buffer.byteLength(SOURCE) + 'OrderValidated'.length + Buffer.byteLength(JSON.stringify(event.detail)),
+      Buffer.byteLength('orders.validate-order') +
+        'OrderValidated'.length +
+        Buffer.byteLength(JSON.stringify(event.detail)),
     );
     expect(eventEntrySize(event)).toBeLessThan(MAX_EVENT_BYTES);
   });

@@ -31,7 +31,7 @@ describe('fulfilOrder', () => {
     expect(published?.detail.metadata.causationId).toBe(paid.metadata.eventId);
   });
 
-  it('GIVEN a fulfilled order WHEN PaymentSucceeded arrives again THEN nothing changes and nothing is published (scenario 2)', async () => {
+  it('GIVEN a fulfilled order WHEN a PaymentSucceeded with a new event id arrives THEN it is ignored: nothing changes and nothing is published (scenario 2)', async () => {
     const s = shop();
     const paid = (await charged(s, anOrder())) as PaymentSucceededDetail;
     await fulfilOrder(paid, s);
@@ -42,7 +42,7 @@ describe('fulfilOrder', () => {
       s,
     );
 
-    expect(repeat).toEqual({ outcome: 'duplicate' });
+    expect(repeat).toEqual({ outcome: 'ignored', reason: 'not-the-stored-event' });
     expect(s.orders.appliedWrites).toHaveLength(writes);
     expect(s.publisher.ofType(ORDER_FULFILLED)).toHaveLength(1);
   });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { OrderValidated, PaymentSucceeded, STOCK_RESERVED, StockReserved } from '../../../lambda/contracts';
-import { OrderNotFoundError, UnexpectedOrderStateError } from '../../../lambda/domain/errors';
+import { UnexpectedOrderStateError } from '../../../lambda/domain/errors';
 import { buildEvent, type OutgoingEvent } from '../../../lambda/domain/events';
 import type { HistoryEntry, OrderRecord } from '../../../lambda/domain/order';
-import { type StepSpec, settleRepeat } from '../../../lambda/domain/outbox';
+import { type StepSpec, settleRepeat, standingOf } from '../../../lambda/domain/outbox';
 import { fakeWorld } from '../fakes/step-deps';
 import { anOrder, uuid } from '../support/events';
 
@@ -47,6 +47,28 @@ const reservedByThisEvent = orderIn(
   stockReserved,
 );
 
+describe('standingOf', () => {
+  it('GIVEN the order awaits this event WHEN read THEN the step may act on the stored order', async () => {
+    const world = fakeWorld();
+    const validated = buildEvent(OrderValidated, summary, origin(VALIDATED_ID, PLACED_ID));
+    const awaiting = orderIn('VALIDATED', reservedByThisEvent.history.slice(0, 1), validated);
+    world.orders.items.set('order-1', awaiting);
+
+    expect(await standingOf(step, world)).toEqual({ actionable: true, order: awaiting });
+  });
+
+  it('GIVEN the order awaits another event WHEN read THEN the step may not act and the event is ignored', async () => {
+    const world = fakeWorld();
+    const other = buildEvent(OrderValidated, summary, origin(uuid(96), PLACED_ID));
+    world.orders.items.set('order-1', orderIn('VALIDATED', reservedByThisEvent.history.slice(0, 1), other));
+
+    expect(await standingOf(step, world)).toEqual({
+      actionable: false,
+      result: { outcome: 'ignored', reason: 'not-the-stored-event' },
+    });
+  });
+});
+
 describe('settleRepeat', () => {
   it('GIVEN this event caused the latest transition WHEN settling a repeat THEN the stored event is published once, unchanged', async () => {
     const world = fakeWorld();
@@ -74,12 +96,27 @@ describe('settleRepeat', () => {
     expect(world.publisher.published).toEqual([]);
   });
 
-  it('GIVEN another event of the same step caused the latest transition WHEN settling a repeat THEN nothing is published', async () => {
+  it('GIVEN an event no step stored (a forgery or a stale fact) WHEN settling THEN it is ignored with a warning and nothing is published', async () => {
     const world = fakeWorld();
 
     const result = await settleRepeat({ ...step, causationId: uuid(99) }, reservedByThisEvent, world);
 
-    expect(result).toEqual({ outcome: 'duplicate' });
+    expect(result).toEqual({ outcome: 'ignored', reason: 'not-the-stored-event' });
+    expect(world.publisher.published).toEqual([]);
+    expect(world.logger.lines).toEqual([
+      {
+        level: 'warn',
+        message: 'event ignored: the order did not store it (stale or foreign)',
+        attributes: [{ reason: 'not-the-stored-event', status: 'RESERVED' }],
+      },
+    ]);
+  });
+
+  it('GIVEN an order placed again with a new event id WHEN validate-order settles THEN it is a duplicate, not a forgery', async () => {
+    const world = fakeWorld();
+    const placedAgain: StepSpec = { ...step, expected: 'absent', causationId: uuid(98) };
+
+    expect(await settleRepeat(placedAgain, reservedByThisEvent, world)).toEqual({ outcome: 'duplicate' });
     expect(world.publisher.published).toEqual([]);
   });
 
@@ -92,13 +129,27 @@ describe('settleRepeat', () => {
     expect(world.publisher.published).toEqual([]);
   });
 
-  it('fails with UnexpectedOrderStateError when the order is still in the expected state', async () => {
-    const order = orderIn('VALIDATED', reservedByThisEvent.history.slice(0, 1), stockReserved);
+  it('fails with UnexpectedOrderStateError when the order still awaits this very event', async () => {
+    const validated = buildEvent(OrderValidated, summary, origin(VALIDATED_ID, PLACED_ID));
+    const order = orderIn('VALIDATED', reservedByThisEvent.history.slice(0, 1), validated);
     await expect(settleRepeat(step, order, fakeWorld())).rejects.toThrow(UnexpectedOrderStateError);
   });
 
-  it('fails with OrderNotFoundError when the order does not exist', async () => {
-    await expect(settleRepeat(step, undefined, fakeWorld())).rejects.toThrow(OrderNotFoundError);
+  it('GIVEN the order is in the expected state but its slot holds another event WHEN settling THEN the event is ignored', async () => {
+    const otherValidated = buildEvent(OrderValidated, summary, origin(uuid(97), PLACED_ID));
+    const order = orderIn('VALIDATED', reservedByThisEvent.history.slice(0, 1), otherValidated);
+
+    expect(await settleRepeat(step, order, fakeWorld())).toEqual({
+      outcome: 'ignored',
+      reason: 'not-the-stored-event',
+    });
+  });
+
+  it('GIVEN no such order WHEN settling THEN the event is ignored as foreign, not retried', async () => {
+    expect(await settleRepeat(step, undefined, fakeWorld())).toEqual({
+      outcome: 'ignored',
+      reason: 'unknown-order',
+    });
   });
 
   it('fails with UnexpectedOrderStateError when a create was refused but no order exists', async () => {

@@ -3,6 +3,7 @@ import {
   newOrderRecord,
   type OrderRecord,
   outboxSlot,
+  type PaymentAttempt,
   type Transition,
 } from '../../../lambda/domain/order';
 import type { OrdersRepository, WriteResult } from '../../../lambda/domain/ports';
@@ -38,9 +39,31 @@ export class InMemoryOrders implements OrdersRepository {
     return 'applied';
   }
 
+  async recordPaymentAttempt(
+    orderId: string,
+    causationId: string,
+    attempt: PaymentAttempt,
+  ): Promise<WriteResult> {
+    this.throwIfDown();
+    const order = this.items.get(orderId);
+    if (
+      order?.status !== 'RESERVED' ||
+      order.outbox.detail.metadata.eventId !== causationId ||
+      order.paymentAttempt !== undefined
+    ) {
+      return 'condition-failed';
+    }
+    this.items.set(orderId, { ...order, paymentAttempt: structuredClone(attempt) });
+    this.appliedWrites.push(`payment attempt ${orderId}`);
+    return 'applied';
+  }
+
   /** For the inventory fake's transactions: the order part of a transaction. */
   canTransition(transition: Transition): boolean {
-    return this.items.get(transition.orderId)?.status === transition.from;
+    const order = this.items.get(transition.orderId);
+    return (
+      order?.status === transition.from && order.outbox.detail.metadata.eventId === transition.causationId
+    );
   }
 
   applyTransition(t: Transition): void {

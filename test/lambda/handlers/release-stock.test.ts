@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { PaymentFailed } from '../../../lambda/contracts';
 import { handler } from '../../../lambda/handlers/release-stock';
 import { dynamo, publishedEntries, throttled } from '../support/aws-mocks';
-import { anOrder, detailOf, eventRecord, lambdaContext, sqsEvent } from '../support/events';
+import { anOrder, detailOf, eventRecord, lambdaContext, sqsEvent, uuid } from '../support/events';
 import { useHandlerHarness } from '../support/handler-harness';
 
 // vi.hoisted runs before the imports above: the handler reads its configuration when it is imported.
@@ -19,9 +19,21 @@ const failedRecord = (orderId: string, messageId?: string) =>
 describe('release-stock handler', () => {
   it('GIVEN a reservation WHEN PaymentFailed is handled THEN one transaction releases it and OrderCancelled is published', async () => {
     const reserved = [{ productId: 'sku-apple', quantity: 2 }];
-    dynamo.on(GetCommand).resolves({ Item: { pk: 'ORDER#order-r', status: 'RESERVED', lines: reserved } });
+    const failed = detailOf(PaymentFailed, { ...anOrder({ orderId: 'order-r' }), reason: 'card declined' });
+    dynamo.on(GetCommand, { Key: { orderId: 'order-r' } }).resolves({
+      Item: {
+        ...anOrder({ orderId: 'order-r' }),
+        status: 'PAYMENT_FAILED',
+        history: [{ status: 'PAYMENT_FAILED', at: '2025-03-14T10:00:00.000Z', eventId: uuid(3) }],
+        version: 3,
+        outbox: { detailType: 'PaymentFailed', detail: failed },
+      },
+    });
+    dynamo
+      .on(GetCommand, { Key: { pk: 'ORDER#order-r', sk: 'RESERVATION' } })
+      .resolves({ Item: { pk: 'ORDER#order-r', status: 'RESERVED', lines: reserved } });
 
-    const response = await handler(sqsEvent(failedRecord('order-r')), lambdaContext);
+    const response = await handler(sqsEvent(eventRecord(PaymentFailed, failed)), lambdaContext);
 
     expect(response).toEqual({ batchItemFailures: [] });
     const items = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];

@@ -16,8 +16,14 @@ await vi.hoisted(async () => (await import('../support/env')).stubHandlerEnv());
 
 useHandlerHarness();
 
-const validatedRecord = (order: OrderSummary, messageId?: string) =>
-  eventRecord(OrderValidated, detailOf(OrderValidated, order), { messageId });
+/** An OrderValidated record, with the order item it refers to stored as validate-order left it. */
+function validatedRecord(order: OrderSummary, messageId?: string) {
+  const validated = detailOf(OrderValidated, order);
+  dynamo.on(GetCommand, { Key: { orderId: order.orderId } }).resolves({
+    Item: orderItem(order, 'VALIDATED', [uuid(1)], { detailType: 'OrderValidated', detail: validated }),
+  });
+  return eventRecord(OrderValidated, validated, { messageId });
+}
 
 const PATH = ['VALIDATED', 'RESERVED', 'PAID'] as const;
 
@@ -49,17 +55,15 @@ describe('reserve-stock handler', () => {
     dynamo
       .on(TransactWriteCommand)
       .rejects(transactionCancelled('None', 'None', 'ConditionalCheckFailed', 'None'));
-    dynamo
-      .on(GetCommand, { Key: { orderId: order.orderId } })
-      .resolves({ Item: { ...order, status: 'VALIDATED' } });
+    const record = validatedRecord(order);
     dynamo.on(GetCommand, { Key: { pk: 'PRODUCT#sku-apple' } }).resolves({ Item: { available: 1 } });
     dynamo.on(GetCommand, { Key: { pk: 'PRODUCT#sku-pear' } }).resolves({ Item: { available: 5 } });
 
-    const response = await handler(sqsEvent(validatedRecord(order)), lambdaContext);
+    const response = await handler(sqsEvent(record), lambdaContext);
 
     expect(response).toEqual({ batchItemFailures: [] });
     expect(dynamo.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({
-      ConditionExpression: '#status = :from',
+      ConditionExpression: '#status = :from AND #outbox.#detail.#metadata.#eventId = :cause',
       ExpressionAttributeValues: { ':from': 'VALIDATED', ':to': 'CANCELLED', ':reason': 'OUT_OF_STOCK' },
     });
     expect(publishedEntries().map((e) => [e.detailType, e.detail.data.unavailable])).toEqual([
@@ -84,7 +88,7 @@ describe('reserve-stock handler', () => {
     const response = await handler(sqsEvent(eventRecord(OrderValidated, validated)), lambdaContext);
 
     expect(response).toEqual({ batchItemFailures: [] });
-    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(1);
+    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(0);
     expect(publishedEntries()).toEqual([{ detailType: 'StockReserved', detail: stockReserved }]);
   });
 
@@ -104,7 +108,7 @@ describe('reserve-stock handler', () => {
     const response = await handler(sqsEvent(eventRecord(OrderValidated, validated)), lambdaContext);
 
     expect(response).toEqual({ batchItemFailures: [] });
-    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(1);
+    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(0);
     expect(publishedEntries()).toEqual([]);
   });
 

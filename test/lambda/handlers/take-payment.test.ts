@@ -1,9 +1,10 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it, vi } from 'vitest';
 import { OrderPlaced, type OrderSummary, StockReserved } from '../../../lambda/contracts';
+import { PAYMENT_PROVIDER_CALLED } from '../../../lambda/domain/payment-provider';
 import { handler } from '../../../lambda/handlers/take-payment';
 import { dynamo, publishedEntries } from '../support/aws-mocks';
-import { anOrder, detailOf, eventRecord, lambdaContext, sqsEvent } from '../support/events';
+import { anOrder, detailOf, eventRecord, lambdaContext, sqsEvent, uuid } from '../support/events';
 import { useHandlerHarness } from '../support/handler-harness';
 
 // vi.hoisted runs before the imports above: the handler reads its configuration when it is imported.
@@ -11,8 +12,31 @@ await vi.hoisted(async () => (await import('../support/env')).stubHandlerEnv());
 
 const output = useHandlerHarness();
 
-const reservedRecord = (order: OrderSummary, messageId?: string) =>
-  eventRecord(StockReserved, detailOf(StockReserved, order), { messageId });
+const AT = '2025-03-14T10:00:00.000Z';
+
+/** The order item at `status` with the StockReserved `reserved` in its slot (as reserve-stock left it). */
+function storedOrder(order: OrderSummary, reserved: object, status = 'RESERVED', extra: object = {}) {
+  return {
+    ...order,
+    status,
+    history: [
+      { status: 'VALIDATED', at: AT, eventId: uuid(1) },
+      { status: 'RESERVED', at: AT, eventId: uuid(2) },
+    ],
+    version: 2,
+    outbox: { detailType: 'StockReserved', detail: reserved },
+    ...extra,
+  };
+}
+
+/** A StockReserved record, with its order stored RESERVED by it. */
+function reservedRecord(order: OrderSummary, messageId?: string) {
+  const reserved = detailOf(StockReserved, order);
+  dynamo.on(GetCommand, { Key: { orderId: order.orderId } }).resolves({ Item: storedOrder(order, reserved) });
+  return eventRecord(StockReserved, reserved, { messageId });
+}
+
+const providerCalls = () => output.entries().filter((e) => e.message === PAYMENT_PROVIDER_CALLED);
 
 describe('take-payment handler', () => {
   it('GIVEN PAYMENT_DECLINE_RULES WHEN a batch is charged THEN approved orders are PAID and declined ones PAYMENT_FAILED', async () => {
@@ -35,7 +59,58 @@ describe('take-payment handler', () => {
       .commandCalls(UpdateCommand)
       .flatMap((c) => c.args[0].input.ExpressionAttributeValues?.[':to'] ?? []);
     expect(targets.sort()).toEqual(['PAID', 'PAYMENT_FAILED']);
+    expect(providerCalls()).toHaveLength(2);
   });
+
+  it('GIVEN a reserved order WHEN charged THEN the attempt is recorded before the call and its id is the idempotency key', async () => {
+    const order = anOrder();
+
+    await handler(sqsEvent(reservedRecord(order)), lambdaContext);
+
+    const [attemptWrite, transition] = dynamo.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    expect(attemptWrite?.ExpressionAttributeValues?.[':attempt']).toEqual({
+      attemptId: expect.any(String),
+      at: expect.any(String),
+    });
+    expect(transition?.ExpressionAttributeValues?.[':to']).toBe('PAID');
+    expect(providerCalls()).toEqual([
+      expect.objectContaining({
+        orderId: order.orderId,
+        idempotencyKey: attemptWrite?.ExpressionAttributeValues?.[':attempt'].attemptId,
+        chargeStatus: 'captured',
+      }),
+    ]);
+  });
+
+  it('GIVEN an attempt recorded by a delivery that crashed WHEN redelivered THEN the provider is called with the same key and no new attempt is written', async () => {
+    const order = anOrder();
+    const reserved = detailOf(StockReserved, order);
+    const attempt = { attemptId: uuid(42), at: AT };
+    dynamo
+      .on(GetCommand)
+      .resolves({ Item: storedOrder(order, reserved, 'RESERVED', { paymentAttempt: attempt }) });
+
+    await handler(sqsEvent(eventRecord(StockReserved, reserved)), lambdaContext);
+
+    const writes = dynamo.commandCalls(UpdateCommand).map((c) => c.args[0].input.ExpressionAttributeValues);
+    expect(writes.map((values) => values?.[':to'])).toEqual(['PAID']);
+    expect(providerCalls().map((e) => e.idempotencyKey)).toEqual([uuid(42)]);
+  });
+
+  it.each(['PAID', 'FULFILLED', 'CANCELLED'])(
+    'GIVEN an order already %s WHEN its StockReserved is replayed or redriven THEN the provider is never called',
+    async (status) => {
+      const order = anOrder();
+      const reserved = detailOf(StockReserved, order);
+      dynamo.on(GetCommand).resolves({ Item: storedOrder(order, reserved, status) });
+
+      const response = await handler(sqsEvent(eventRecord(StockReserved, reserved)), lambdaContext);
+
+      expect(response).toEqual({ batchItemFailures: [] });
+      expect(providerCalls()).toEqual([]);
+      expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(0);
+    },
+  );
 
   it('fails a record carrying the event of another step, without touching the order (scenario 7)', async () => {
     const response = await handler(

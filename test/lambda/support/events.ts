@@ -1,11 +1,11 @@
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import {
   type AnyContract,
+  contractFor,
   type DataOf,
   type DetailOf,
   idempotencyKeyFor,
   type OrderSummary,
-  SOURCE,
 } from '../../../lambda/contracts';
 
 /** A customer id no log line may ever contain: tests grep the logs for it. */
@@ -56,13 +56,13 @@ export function detailOf<C extends AnyContract>(
   } as DetailOf<C>;
 }
 
-/** The EventBridge envelope as EventBridge delivers it to an SQS target. */
+/** The EventBridge envelope as EventBridge delivers it to an SQS target, from the detail type's producer. */
 export function envelope(detailType: string, detail: unknown, overrides: Record<string, unknown> = {}) {
   return {
     version: '0',
     id: crypto.randomUUID(),
     'detail-type': detailType,
-    source: SOURCE,
+    source: contractFor(detailType)?.source ?? 'orders.unknown',
     account: '123456789012',
     time: '2025-03-14T09:26:53Z',
     region: 'eu-west-1',

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { OrderPlaced, type OrderPlacedDetail, SOURCE } from '../../../lambda/contracts';
+import { OrderPlaced, type OrderPlacedDetail } from '../../../lambda/contracts';
 import { anOrder, detailOf, envelope } from './events';
 
 /**
@@ -104,7 +104,7 @@ export const hostileBody: fc.Arbitrary<HostileBody> = fc.oneof(
     })),
   fc
     .string()
-    .filter((s) => s !== SOURCE)
+    .filter((s) => s !== OrderPlaced.source)
     .map((source) => ({ kind: 'foreign source', body: bodyOf(validDetail(), { source }) })),
   fc.constantFrom(...STRING_FIELDS).chain((path) =>
     notAString.map((value) => ({

@@ -6,7 +6,7 @@ import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Runtime } from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ORDER_PLACED, SOURCE } from '../../../lambda/contracts';
+import { ORDER_PLACED } from '../../../lambda/contracts';
 import { EventConsumer, type EventConsumerProps } from '../../../lib/constructs/event-consumer';
 import {
   cdkJsonContext,
@@ -19,6 +19,8 @@ import {
 } from '../support/app';
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'handler.ts');
+const CLIENT = 'shop.client';
+const VALIDATOR = 'shop.validator';
 const SDK_FIXTURE = path.join(__dirname, 'fixtures', 'uses-sdk.ts');
 
 function build(props: Partial<EventConsumerProps> = {}, app: App = testApp()) {
@@ -26,8 +28,7 @@ function build(props: Partial<EventConsumerProps> = {}, app: App = testApp()) {
   const bus = new EventBus(stack, 'Bus');
   const consumer = new EventConsumer(stack, 'Consumer', {
     eventBus: bus,
-    source: SOURCE,
-    detailTypes: [ORDER_PLACED],
+    events: [{ source: CLIENT, detailType: ORDER_PLACED }],
     entry: FIXTURE,
     depsLockFilePath: LOCK_FILE,
     ...props,
@@ -84,13 +85,13 @@ describe('EventConsumer with default settings', () => {
     template.resourceCountIs('AWS::SQS::Queue', 3);
   });
 
-  it('routes the given detail types of the given source, and nothing else, from the bus', () => {
+  it('routes the given detail type from its source, and nothing else, from the bus', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: { Ref: ids.bus },
-      EventPattern: { source: [SOURCE], 'detail-type': [ORDER_PLACED] },
+      EventPattern: { source: [CLIENT], 'detail-type': [ORDER_PLACED] },
     });
     const pattern = resourcesOf(template)[ids.rule]?.Properties?.EventPattern;
-    expect(pattern).toEqual({ source: [SOURCE], 'detail-type': [ORDER_PLACED] });
+    expect(pattern).toEqual({ source: [CLIENT], 'detail-type': [ORDER_PLACED] });
   });
 
   it('gives the rule target an explicit retry policy and its own dead-letter queue (scenario 14)', () => {
@@ -285,10 +286,32 @@ describe('EventConsumer with overrides', () => {
     );
   });
 
-  it('routes several detail types with one rule', () => {
-    const { stack } = build({ detailTypes: [ORDER_PLACED, 'OrderValidated'] });
+  it('routes several detail types of one source with one plain pattern', () => {
+    const { stack } = build({
+      events: [
+        { source: VALIDATOR, detailType: 'OrderValidated' },
+        { source: VALIDATOR, detailType: 'OrderRejected' },
+      ],
+    });
     Template.fromStack(stack).hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: { source: [SOURCE], 'detail-type': [ORDER_PLACED, 'OrderValidated'] },
+      EventPattern: { source: [VALIDATOR], 'detail-type': ['OrderValidated', 'OrderRejected'] },
+    });
+  });
+
+  it('routes detail types of several sources as exact (source, detail type) pairs, never their cross product', () => {
+    const { stack } = build({
+      events: [
+        { source: CLIENT, detailType: ORDER_PLACED },
+        { source: VALIDATOR, detailType: 'OrderValidated' },
+        { source: VALIDATOR, detailType: 'OrderRejected' },
+      ],
+    });
+    const [rule] = Object.values(Template.fromStack(stack).findResources('AWS::Events::Rule'));
+    expect(rule?.Properties?.EventPattern).toEqual({
+      $or: [
+        { source: [CLIENT], 'detail-type': [ORDER_PLACED] },
+        { source: [VALIDATOR], 'detail-type': ['OrderValidated', 'OrderRejected'] },
+      ],
     });
   });
 });
@@ -399,14 +422,27 @@ describe('EventConsumer invariants (scenario 19: unsafe configuration fails synt
       { targetMaxEventAge: Duration.seconds(30) },
       /targetMaxEventAge must be/,
     ],
-    ['fails when no detail type is given', { detailTypes: [] }, /detailTypes is empty/],
-    ['fails when a detail type is empty', { detailTypes: [''] }, /detailTypes contains an empty string/],
+    ['fails when no event is given', { events: [] }, /events is empty/],
+    [
+      'fails when a detail type is empty',
+      { events: [{ source: CLIENT, detailType: '' }] },
+      /events has an empty source or detail type/,
+    ],
+    [
+      'fails when a source is empty',
+      { events: [{ source: ' ', detailType: ORDER_PLACED }] },
+      /events has an empty source or detail type/,
+    ],
     [
       'fails when a detail type is listed twice',
-      { detailTypes: [ORDER_PLACED, ORDER_PLACED] },
-      /detailTypes lists a detail type twice/,
+      {
+        events: [
+          { source: CLIENT, detailType: ORDER_PLACED },
+          { source: VALIDATOR, detailType: ORDER_PLACED },
+        ],
+      },
+      /events lists a detail type twice.*one producer/,
     ],
-    ['fails when the source is empty', { source: ' ' }, /source is empty/],
   ])('%s', (_name, props, message) => {
     // GIVEN an unsafe setting WHEN the construct is created THEN it refuses, naming itself and the fix
     expect(() => build(props)).toThrow(message);

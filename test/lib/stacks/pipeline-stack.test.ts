@@ -2,12 +2,14 @@ import type { CfnElement } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  DETAIL_TYPES,
+  ORDER_CANCELLED,
+  ORDER_FULFILLED,
   ORDER_PLACED,
+  ORDER_REJECTED,
   ORDER_VALIDATED,
+  OUT_OF_STOCK,
   PAYMENT_FAILED,
   PAYMENT_SUCCEEDED,
-  SOURCE,
   STOCK_RESERVED,
 } from '../../../lambda/contracts';
 import { loadStageConfig } from '../../../lib/config';
@@ -24,51 +26,75 @@ import {
 
 type Table = 'orders' | 'inventory' | 'analytics';
 
-/** docs/design.md, restated independently of lib/: what each function consumes, uses and sets. */
+/** docs/security.md, restated independently of lib/: each fact and the only source that may state it. */
+const SOURCE_OF: Record<string, string> = {
+  [ORDER_PLACED]: 'orders.client',
+  [ORDER_VALIDATED]: 'orders.validate-order',
+  [ORDER_REJECTED]: 'orders.validate-order',
+  [STOCK_RESERVED]: 'orders.reserve-stock',
+  [OUT_OF_STOCK]: 'orders.reserve-stock',
+  [PAYMENT_SUCCEEDED]: 'orders.take-payment',
+  [PAYMENT_FAILED]: 'orders.take-payment',
+  [ORDER_CANCELLED]: 'orders.release-stock',
+  [ORDER_FULFILLED]: 'orders.fulfil-order',
+};
+const INTERNAL_SOURCES = [...new Set(Object.values(SOURCE_OF))].filter((s) => s !== 'orders.client');
+
+const GET = 'dynamodb:GetItem';
+const PUT = 'dynamodb:PutItem';
+const UPDATE = 'dynamodb:UpdateItem';
+
+/** docs/design.md, restated independently of lib/: what each function consumes, calls, sets and states. */
 const DESIGN: Record<
   ConsumerName,
-  { id: string; consumes: readonly string[]; tables: Table[]; publishes: boolean; ownEnv: string[] }
+  {
+    id: string;
+    consumes: readonly string[];
+    tables: Partial<Record<Table, string[]>>;
+    publishes: readonly string[];
+    ownEnv: string[];
+  }
 > = {
   'validate-order': {
     id: 'ValidateOrder',
     consumes: [ORDER_PLACED],
-    tables: ['orders'],
-    publishes: true,
+    tables: { orders: [GET, PUT] },
+    publishes: [ORDER_VALIDATED, ORDER_REJECTED],
     ownEnv: ['CURRENCIES', 'MAX_ORDER_AMOUNT'],
   },
   'reserve-stock': {
     id: 'ReserveStock',
     consumes: [ORDER_VALIDATED],
-    tables: ['orders', 'inventory'],
-    publishes: true,
+    tables: { orders: [GET, UPDATE], inventory: [GET, PUT, UPDATE] },
+    publishes: [STOCK_RESERVED, OUT_OF_STOCK],
     ownEnv: [],
   },
   'take-payment': {
     id: 'TakePayment',
     consumes: [STOCK_RESERVED],
-    tables: ['orders'],
-    publishes: true,
+    tables: { orders: [GET, UPDATE] },
+    publishes: [PAYMENT_SUCCEEDED, PAYMENT_FAILED],
     ownEnv: ['PAYMENT_DECLINE_RULES'],
   },
   'release-stock': {
     id: 'ReleaseStock',
     consumes: [PAYMENT_FAILED],
-    tables: ['orders', 'inventory'],
-    publishes: true,
+    tables: { orders: [GET, UPDATE], inventory: [GET, UPDATE] },
+    publishes: [ORDER_CANCELLED],
     ownEnv: [],
   },
   'fulfil-order': {
     id: 'FulfilOrder',
     consumes: [PAYMENT_SUCCEEDED],
-    tables: ['orders'],
-    publishes: true,
+    tables: { orders: [GET, UPDATE] },
+    publishes: [ORDER_FULFILLED],
     ownEnv: [],
   },
   analytics: {
     id: 'Analytics',
-    consumes: DETAIL_TYPES,
-    tables: ['analytics'],
-    publishes: false,
+    consumes: Object.keys(SOURCE_OF),
+    tables: { analytics: [PUT, UPDATE] },
+    publishes: [],
     ownEnv: ['ANALYTICS_SHARDS', 'SEEN_MARKER_TTL_DAYS'],
   },
 };
@@ -78,7 +104,6 @@ const TABLE_ENV: Record<Table, string> = {
   inventory: 'INVENTORY_TABLE',
   analytics: 'ANALYTICS_TABLE',
 };
-const ITEM_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
 
 const synthesizedStages = new Map<'dev' | 'prod', ReturnType<typeof synthAndIndex>>();
 
@@ -130,7 +155,7 @@ describe.each(['dev', 'prod'] as const)('PipelineStack (%s)', (stage) => {
     s.template.resourceCountIs('AWS::Events::Archive', 1);
     s.template.hasResourceProperties('AWS::Events::Archive', {
       SourceArn: { 'Fn::GetAtt': [s.id(s.pipeline.eventBus), 'Arn'] },
-      EventPattern: { source: [SOURCE] },
+      EventPattern: { source: ['orders.client', ...INTERNAL_SOURCES] },
       RetentionDays: s.config.archiveRetentionDays,
     });
     expect(s.config.archiveRetentionDays).toBe(stage === 'prod' ? 365 : 7);
@@ -144,17 +169,32 @@ describe.each(['dev', 'prod'] as const)('PipelineStack (%s)', (stage) => {
     s.template.resourceCountIs('AWS::SQS::Queue', 3 * CONSUMERS.length);
   });
 
-  it.each(CONSUMERS)('routes exactly the designed detail types of SOURCE to %s, from the bus', (name) => {
-    const rule = s.resources[s.id(s.pipeline.consumers[name].rule)]?.Properties;
-    expect(rule?.EventBusName).toEqual({ Ref: s.id(s.pipeline.eventBus) });
-    expect(rule?.EventPattern).toEqual({ source: [SOURCE], 'detail-type': [...DESIGN[name].consumes] });
-  });
+  /** The (source, detail type) pairs an event pattern matches: its `$or` branches, or the pattern itself. */
+  function pairsOf(pattern: unknown): string[] {
+    const branches = (pattern as { $or?: unknown[] }).$or ?? [pattern];
+    return branches.flatMap((branch) => {
+      const { source, 'detail-type': detailTypes, ...rest } = branch as Record<string, string[]>;
+      expect(rest).toEqual({});
+      expect(source).toHaveLength(1);
+      return (detailTypes ?? []).map((dt) => `${source?.[0]} ${dt}`);
+    });
+  }
 
-  it('routes every detail type of the contracts to analytics', () => {
-    const pattern = s.resources[s.id(s.pipeline.consumers.analytics.rule)]?.Properties?.EventPattern as {
-      'detail-type': string[];
-    };
-    expect([...pattern['detail-type']].sort()).toEqual([...DETAIL_TYPES].sort());
+  it.each(CONSUMERS)(
+    'routes to %s exactly its designed detail types, each only from its producer’s source',
+    (name) => {
+      const rule = s.resources[s.id(s.pipeline.consumers[name].rule)]?.Properties;
+      expect(rule?.EventBusName).toEqual({ Ref: s.id(s.pipeline.eventBus) });
+      expect(pairsOf(rule?.EventPattern).sort()).toEqual(
+        DESIGN[name].consumes.map((dt) => `${SOURCE_OF[dt]} ${dt}`).sort(),
+      );
+    },
+  );
+
+  it('routes every detail type of the contracts to analytics, each from its own source (no cross product)', () => {
+    const pattern = s.resources[s.id(s.pipeline.consumers.analytics.rule)]?.Properties?.EventPattern;
+    expect(pattern).toHaveProperty('$or');
+    expect(pairsOf(pattern)).toHaveLength(Object.keys(SOURCE_OF).length);
   });
 
   it.each(CONSUMERS)(
@@ -241,8 +281,8 @@ describe.each(['dev', 'prod'] as const)('PipelineStack (%s)', (stage) => {
       'POWERTOOLS_LOG_LEVEL',
       'NODE_OPTIONS',
       ...(stage === 'prod' ? [] : ['FAULT_RULES']),
-      ...(design.publishes ? ['EVENT_BUS_NAME'] : []),
-      ...design.tables.map((t) => TABLE_ENV[t]),
+      ...(design.publishes.length > 0 ? ['EVENT_BUS_NAME'] : []),
+      ...(Object.keys(design.tables) as Table[]).map((t) => TABLE_ENV[t]),
       ...design.ownEnv,
     ];
     const env = s.env(name);
@@ -254,10 +294,10 @@ describe.each(['dev', 'prod'] as const)('PipelineStack (%s)', (stage) => {
       POWERTOOLS_LOG_LEVEL: s.config.logLevel,
       NODE_OPTIONS: '--enable-source-maps',
     });
-    if (design.publishes) {
+    if (design.publishes.length > 0) {
       expect(env.EVENT_BUS_NAME).toEqual({ Ref: s.id(s.pipeline.eventBus) });
     }
-    for (const table of design.tables) {
+    for (const table of Object.keys(design.tables) as Table[]) {
       expect(JSON.stringify(env[TABLE_ENV[table]])).toContain(`ExportsOutputRef${s.tableIds[table]}`);
     }
   });
@@ -278,34 +318,93 @@ describe.each(['dev', 'prod'] as const)('PipelineStack (%s)', (stage) => {
   });
 
   it.each(CONSUMERS)(
-    'grants %s item access to exactly the tables it uses, and PutEvents only if it publishes',
+    'grants %s exactly the item actions it calls on the tables it uses, and nothing else on them',
     (name) => {
-      const design = DESIGN[name];
-      const statements = s.statements(name);
-      const tableStatements = statements.filter((st) => JSON.stringify(st.Action).includes('dynamodb:'));
-      for (const st of tableStatements) {
-        expect(st.Action).toEqual(ITEM_ACTIONS);
+      const tableStatements = s
+        .statements(name)
+        .filter((st) => JSON.stringify(st.Action).includes('dynamodb:'));
+      const granted = tableStatements.flatMap((st) =>
+        ([] as unknown[]).concat(st.Resource).map((resource) => [JSON.stringify(resource), st.Action]),
+      );
+      const expected = Object.entries(DESIGN[name].tables).map(([table, actions]) => [
+        JSON.stringify({
+          'Fn::ImportValue': expect.stringContaining(`GetAtt${s.tableIds[table as Table]}Arn`),
+        }),
+        actions,
+      ]);
+      expect(granted).toHaveLength(expected.length);
+      for (const [table, actions] of Object.entries(DESIGN[name].tables)) {
+        const statement = tableStatements.find((st) =>
+          JSON.stringify(st.Resource).includes(`GetAtt${s.tableIds[table as Table]}Arn`),
+        );
+        expect(statement?.Action).toEqual(actions);
       }
-      const tableResources = tableStatements.flatMap((st) => ([] as unknown[]).concat(st.Resource));
-      const expectedResources = design.tables.map((table) => ({
-        'Fn::ImportValue': expect.stringContaining(`ExportsOutputFnGetAtt${s.tableIds[table]}Arn`),
-      }));
-      expect(tableResources).toHaveLength(design.tables.length);
-      expect(tableResources).toEqual(expect.arrayContaining(expectedResources));
-      const putEvents = statements.filter((st) => JSON.stringify(st.Action).includes('events:'));
+    },
+  );
+
+  it.each(CONSUMERS)(
+    'lets %s put only the detail types it states, and only with its own source (IAM conditions)',
+    (name) => {
+      const { publishes } = DESIGN[name];
+      const putEvents = s.statements(name).filter((st) => JSON.stringify(st.Action).includes('events:'));
       expect(putEvents).toEqual(
-        design.publishes
-          ? [
+        publishes.length === 0
+          ? []
+          : [
               {
                 Effect: 'Allow',
                 Action: 'events:PutEvents',
                 Resource: { 'Fn::GetAtt': [s.id(s.pipeline.eventBus), 'Arn'] },
+                Condition: {
+                  StringEquals: {
+                    'events:source': SOURCE_OF[publishes[0] ?? ''],
+                    'events:detail-type': [...publishes],
+                  },
+                },
               },
-            ]
-          : [],
+            ],
       );
+      for (const dt of publishes) expect(SOURCE_OF[dt]).toBe(`orders.${name}`);
     },
   );
+
+  it('denies, in the bus policy, PutEvents with each internal source to every principal but its function’s role', () => {
+    s.template.resourceCountIs('AWS::Events::EventBusPolicy', 0);
+    const bus = s.resources[s.id(s.pipeline.eventBus)]?.Properties;
+    expect(bus?.Name).toBe(`OrderPipeline-${stage}`);
+    const statements = (bus?.Policy as { Statement?: Record<string, unknown>[] } | undefined)?.Statement;
+    const producers = CONSUMERS.filter((name) => DESIGN[name].publishes.length > 0);
+    expect(statements).toHaveLength(producers.length);
+    for (const name of producers) {
+      expect(statements).toContainEqual({
+        Sid: `OnlyFunctionPuts${DESIGN[name].id}`,
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 'events:PutEvents',
+        Resource: {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':events:',
+              { Ref: 'AWS::Region' },
+              ':',
+              { Ref: 'AWS::AccountId' },
+              `:event-bus/OrderPipeline-${stage}`,
+            ],
+          ],
+        },
+        Condition: {
+          StringEquals: { 'events:source': `orders.${name}` },
+          ArnNotEquals: {
+            'aws:PrincipalArn': { 'Fn::GetAtt': [s.id(s.pipeline.consumers[name].role), 'Arn'] },
+          },
+        },
+      });
+    }
+    expect(JSON.stringify(statements)).not.toContain('orders.client');
+  });
 
   it('never grants a wildcard action, and a wildcard resource only to the X-Ray actions that require it', () => {
     for (const policy of Object.values(s.resources).filter((r) => r.Type === 'AWS::IAM::Policy')) {
@@ -387,7 +486,7 @@ describe('PipelineStack fault injection', () => {
 });
 
 describe('PipelineStack IAM (take-payment, dev)', () => {
-  it('has exactly these statements: own logs, X-Ray, own queue, orders items, PutEvents on the bus', () => {
+  it('has exactly these statements: own logs, X-Ray, own queue, orders items, PutEvents of its own facts on the bus', () => {
     const s = setup('dev');
     const consumer = s.pipeline.consumers['take-payment'];
     expect(s.statements('take-payment')).toEqual([
@@ -414,7 +513,7 @@ describe('PipelineStack IAM (take-payment, dev)', () => {
       },
       {
         Effect: 'Allow',
-        Action: ITEM_ACTIONS,
+        Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
         Resource: {
           'Fn::ImportValue': expect.stringMatching(
             new RegExp(`^OrderPipeline-dev-Data:ExportsOutputFnGetAtt${s.tableIds.orders}Arn[0-9A-F]{8}$`),
@@ -425,6 +524,12 @@ describe('PipelineStack IAM (take-payment, dev)', () => {
         Effect: 'Allow',
         Action: 'events:PutEvents',
         Resource: { 'Fn::GetAtt': [s.id(s.pipeline.eventBus), 'Arn'] },
+        Condition: {
+          StringEquals: {
+            'events:source': 'orders.take-payment',
+            'events:detail-type': ['PaymentSucceeded', 'PaymentFailed'],
+          },
+        },
       },
     ]);
     expect(s.resources[s.id(consumer.role)]?.Properties?.ManagedPolicyArns).toBeUndefined();

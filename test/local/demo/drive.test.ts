@@ -17,7 +17,7 @@ function body(detail: unknown, overrides: Record<string, unknown> = {}): string 
     version: '0',
     id: 'eb-1',
     'detail-type': 'OrderPlaced',
-    source: 'orders.pipeline',
+    source: 'orders.client',
     account: '123456789012',
     time: '2026-11-26T12:00:00Z',
     region: 'us-east-1',

@@ -1,6 +1,6 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import {
   ChangeMessageVisibilityBatchCommand,
   type ChangeMessageVisibilityBatchRequest,
@@ -232,7 +232,7 @@ export function eventBody(detailType: string, orderId: string, extra: Record<str
     version: '0',
     id: `eb-${orderId}`,
     'detail-type': detailType,
-    source: 'orders.pipeline',
+    source: 'orders.client',
     account: '111111111111',
     time: '2026-11-26T10:00:00Z',
     region: 'eu-west-1',
@@ -251,19 +251,6 @@ export function eventBody(detailType: string, orderId: string, extra: Record<str
       ...extra,
     },
   });
-}
-
-/** PutEvents that accepts every entry, recording them. */
-export function acceptingBus(): PutEventsRequestEntry[] {
-  const entries: PutEventsRequestEntry[] = [];
-  eventsMock.on(PutEventsCommand).callsFake((i: { Entries: PutEventsRequestEntry[] }) => {
-    entries.push(...i.Entries);
-    return {
-      FailedEntryCount: 0,
-      Entries: i.Entries.map((_, n) => ({ EventId: `new-${entries.length}-${n}` })),
-    };
-  });
-  return entries;
 }
 
 /** A writable that records what it gets, as a terminal (isTTY) or a pipe. */
