@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { reservationKey, stockKey } from '../../lambda/adapters/inventory-repository';
 import { type OrderToPlace, orderPlacedEvent, placeOrders } from '../../lambda/adapters/order-producer';
 import { CLIENT_SOURCE } from '../../lambda/contracts';
+import { PAYMENT_PROVIDER_CALLED } from '../../lambda/domain/payment-provider';
 import { stackOutput } from '../../local/deploy';
 import { LOCAL_ACCOUNT_ID } from '../../local/emulator';
 import type { InvocationReport } from '../../local/lambda-runner';
@@ -51,6 +52,8 @@ let dynamo: DynamoDBClient;
 let sqs: SQSClient;
 let events: EventBridgeClient;
 const reports: InvocationReport[] = [];
+/** Every charge request take-payment made of the (simulated) payment provider. */
+const providerCalls: string[] = [];
 
 beforeAll(async () => {
   // The suite's global setup synthesizes stage local once; reuse its assembly when it is there.
@@ -62,7 +65,12 @@ beforeAll(async () => {
     stage: STAGE,
     synth: shared === undefined,
     assemblyDirectory: shared ?? join(LOCAL_DIR, 'ops-e2e', 'cdk.out'),
-    runner: { onInvocation: (r) => reports.push(r) },
+    runner: {
+      onInvocation: (r) => reports.push(r),
+      onLog: (name, line) => {
+        if (name === 'take-payment' && line.includes(PAYMENT_PROVIDER_CALLED)) providerCalls.push(line);
+      },
+    },
   });
   dynamo = new DynamoDBClient(pipeline.emulator.clientConfig);
   ddb = DynamoDBDocumentClient.from(dynamo);
@@ -330,7 +338,7 @@ describe('the ops CLI against the local pipeline (stage local)', () => {
     expect(await depth(output('ValidateOrderTargetDlqUrl'))).toEqual({ visible: 0, inFlight: 0 });
   }, 120_000);
 
-  it('GIVEN every archived event was processed WHEN the archive is replayed THEN every consumer treats it as a duplicate and no table changes', async () => {
+  it('GIVEN every archived event was processed WHEN the archive is replayed THEN every consumer treats it as a duplicate, no table changes and the payment provider is not called', async () => {
     // GIVEN the pipeline at rest, and what the tables hold
     await eventually('the pipeline at rest', async () => ((await atRest()) ? true : undefined), 60_000, 500);
     const tables = ['OrdersTableName', 'InventoryTableName', 'AnalyticsTableName'].map(output);
@@ -341,6 +349,8 @@ describe('the ops CLI against the local pipeline (stage local)', () => {
     const archived = archive.EventCount ?? 0;
     expect(archived).toBeGreaterThan(0);
     const since = reports.length;
+    const chargesBefore = providerCalls.length;
+    expect(chargesBefore).toBeGreaterThan(0);
 
     // WHEN the archive is replayed
     const replay = await ops('replay', '--from', '-1h', '--to', 'now');
@@ -357,8 +367,9 @@ describe('the ops CLI against the local pipeline (stage local)', () => {
       500,
     );
     expect(reports.slice(since).filter((r) => r.outcome.kind !== 'all-succeeded')).toEqual([]);
-    // ... and changed nothing
+    // ... and changed nothing: no table, and no call to the payment provider
     expect(await Promise.all(tables.map(scanAll))).toEqual(before);
+    expect(providerCalls.slice(chargesBefore)).toEqual([]);
     expect((await dlqList()).filter((s) => s.messages + s.inFlight > 0)).toEqual([]);
   }, 180_000);
 });

@@ -3,8 +3,11 @@ import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, type ExpectStatic, inject, it } from 'vitest';
 import { reservationKey } from '../../lambda/adapters/inventory-repository';
 import type { OrderToPlace } from '../../lambda/adapters/order-producer';
+import { CLIENT_SOURCE, EVENT_CONTRACTS, ORDER_PLACED, StockReserved } from '../../lambda/contracts';
 import { SDK_MAX_ATTEMPTS } from '../../lambda/contracts/limits';
-import type { OrderRecord } from '../../lambda/domain/order';
+import { buildEvent } from '../../lambda/domain/events';
+import { type OrderRecord, orderSummaryOf } from '../../lambda/domain/order';
+import { PAYMENT_PROVIDER_CALLED } from '../../lambda/domain/payment-provider';
 import { TEST_ORDER_PREFIX } from '../../lib/config';
 import type { InvocationReport } from '../../local/lambda-runner';
 import type { LogLine } from './support/function-logs';
@@ -29,6 +32,7 @@ const ALREADY_DONE = 'repeat delivery: already done, nothing to do';
 const REJECTED = 'record rejected: not a valid event for this function';
 const FAILED = 'record failed: it will be redelivered, then dead-lettered after maxReceiveCount';
 const FAULT = 'fault injection';
+const IGNORED = 'event ignored: the order did not store it (stale or foreign)';
 
 /** Test timeouts: the waits inside each test have their own, shorter deadlines. */
 const MARGIN_MS = 120_000;
@@ -96,6 +100,24 @@ function expectFulfilledOnce(expect: ExpectStatic, order: OrderRecord) {
   expect(order.payment).toMatchObject({ status: 'CAPTURED', amount: order.totalAmount });
   expect(order.fulfilmentId).toEqual(expect.any(String));
   expect(order.outbox.detailType).toBe('OrderFulfilled');
+}
+
+/**
+ * Exactly one capture for a paid order: every call take-payment made of the payment provider for it used
+ * one idempotency key (a retry after a crash reuses the recorded attempt's key).
+ */
+async function expectOneCapture(expect: ExpectStatic, orderId: string) {
+  const calls = (
+    await logsFor(
+      orderId,
+      `the payment provider calls of ${orderId}`,
+      (lines) => lines.some(by('take-payment', PAYMENT_PROVIDER_CALLED)),
+      30_000,
+    )
+  ).filter(by('take-payment', PAYMENT_PROVIDER_CALLED));
+  expect(calls.every((l) => l.chargeStatus === 'captured')).toBe(true);
+  expect(new Set(calls.map((l) => l.idempotencyKey)).size).toBe(1);
+  return calls;
 }
 
 /** Analytics counts a fulfilment when it consumes OrderFulfilled, after the order's last write. */
@@ -367,6 +389,8 @@ describe.concurrent(`the order pipeline on ${target.kind} (stage ${target.stage}
         for (const order of final) expectFulfilledOnce(expect, order);
         expect(await pipeline.stock(product)).toBe(7);
         expect(await fulfilledUnits(product, final, 3)).toBe(3);
+        // AND each was captured once, although take-payment's crash came after the provider call
+        for (const o of orders) expect((await expectOneCapture(expect, o.orderId)).length).toBe(2);
         // AND every step failed each of them on the first delivery and succeeded on the second
         for (const o of orders) {
           await logsFor(
@@ -484,6 +508,7 @@ describe.concurrent(`the order pipeline on ${target.kind} (stage ${target.stage}
         const order = await pipeline.finalOrder(orderId, pipeline.flowMs(1));
         expectFulfilledOnce(expect, order);
         expect(await pipeline.stock(product)).toBe(8);
+        await expectOneCapture(expect, orderId);
         // AND take-payment stalled on the first delivery, and the second published the stored event
         const lines = await logsFor(
           orderId,
@@ -512,6 +537,7 @@ describe.concurrent(`the order pipeline on ${target.kind} (stage ${target.stage}
         expectFulfilledOnce(expect, order);
         expect(await pipeline.stock(product)).toBe(8);
         expect(await fulfilledUnits(product, [order], 2)).toBe(2);
+        await expectOneCapture(expect, orderId);
         await logsFor(
           orderId,
           'a crash and a republish at every step',
@@ -532,6 +558,7 @@ describe.concurrent(`the order pipeline on ${target.kind} (stage ${target.stage}
         const order = await pipeline.finalOrder(orderId, pipeline.flowMs(STEPS.length));
         expectFulfilledOnce(expect, order);
         expect(await pipeline.stock(product)).toBe(8);
+        await expectOneCapture(expect, orderId);
         const lines = await logsFor(
           orderId,
           'a crash before the publish and a republish at every step',
@@ -543,6 +570,102 @@ describe.concurrent(`the order pipeline on ${target.kind} (stage ${target.stage}
         );
       },
       RETRIED_FLOW_TEST_MS,
+    );
+  });
+
+  describe('trust boundary (docs/security.md)', () => {
+    it(
+      'GIVEN a fulfilled order WHEN a fact of every internal detail type about it is put with the client’s source THEN no consumer receives one, and orders, stock and analytics do not change',
+      async ({ expect }) => {
+        // GIVEN an order that went through, and what it left
+        const product = pipeline.productId('client-forgery');
+        await pipeline.seedStock(product, 10);
+        const order = anOrder(pipeline.orderId('client-forgery'), product, 2);
+        await pipeline.place([order]);
+        const before = await pipeline.finalOrder(order.orderId);
+        expect(await fulfilledUnits(product, [before], 2)).toBe(2);
+        // WHEN a client puts every fact only a step may state, valid by its contract, with its own source
+        const forged = EVENT_CONTRACTS.filter((c) => c.detailType !== ORDER_PLACED).map((contract) =>
+          pipeline.forgedEvent(contract.detailType, before, CLIENT_SOURCE),
+        );
+        await pipeline.putOnBus(forged.map((f) => f.entry));
+        // AND, after them, a genuine order of the same product goes through (every consumer has run since)
+        const sentinel = anOrder(pipeline.orderId('client-forgery-after'), product, 1);
+        await pipeline.place([sentinel]);
+        const after = await pipeline.finalOrder(sentinel.orderId);
+        expect(await fulfilledUnits(product, [before, after], 3)).toBe(3);
+        // THEN no function saw a forged event, and nothing changed but what the sentinel did
+        for (const { eventId } of forged) expect(await pipeline.logs.search(eventId)).toEqual([]);
+        expect(await pipeline.order(order.orderId)).toEqual(before);
+        expect(await pipeline.stock(product)).toBe(7);
+        expect(await pipeline.fulfilledUnits(product, [...daysOf(before), ...daysOf(after)])).toBe(3);
+      },
+      FLOW_TEST_MS,
+    );
+
+    it(
+      'GIVEN an order being placed WHEN a StockReserved with the rightful source but a foreign event id and a total of 1 races it THEN it is ignored and the stored total is charged once',
+      async ({ expect }) => {
+        const product = pipeline.productId('step-forgery');
+        await pipeline.seedStock(product, 10);
+        const order = anOrder(pipeline.orderId('step-forgery'), product, 2);
+        const forgery = pipeline.forgedEvent(
+          StockReserved.detailType,
+          { ...order, totalAmount: 1, lines: [{ productId: product, quantity: 1, unitPrice: 1 }] },
+          StockReserved.source,
+        );
+        // WHEN the order is placed and the forgery is put at the same time
+        await Promise.all([pipeline.place([order]), pipeline.putOnBus([forgery.entry])]);
+        // THEN the order went through once, charged its own total
+        const final = await pipeline.finalOrder(order.orderId);
+        expectFulfilledOnce(expect, final);
+        expect(final.payment).toMatchObject({ amount: 2 * 1_250 });
+        await expectOneCapture(expect, order.orderId);
+        // AND take-payment acknowledged the forgery without effect
+        const ignored = await logsFor(
+          forgery.eventId,
+          'take-payment to ignore the forgery',
+          (lines) => lines.some((l) => l.service === 'take-payment' && l.message === IGNORED),
+          pipeline.flowMs(1),
+        );
+        expect(ignored.filter((l) => l.level === 'ERROR')).toEqual([]);
+        expect(await pipeline.stock(product)).toBe(8);
+      },
+      FLOW_TEST_MS,
+    );
+
+    it(
+      'GIVEN a fulfilled order WHEN its StockReserved is redriven into take-payment’s queue THEN the payment provider is not called again',
+      async ({ expect }) => {
+        const product = pipeline.productId('payment-redrive');
+        await pipeline.seedStock(product, 10);
+        const order = anOrder(pipeline.orderId('payment-redrive'), product, 2);
+        await pipeline.place([order]);
+        const final = await pipeline.finalOrder(order.orderId);
+        const [charge] = await expectOneCapture(expect, order.orderId);
+        // WHEN the StockReserved that paid it (its id is the cause of the PAID transition) comes again
+        const [, validated, paid] = final.history;
+        const stockReserved = buildEvent(StockReserved, orderSummaryOf(final), {
+          orderId: final.orderId,
+          eventId: String(paid?.eventId),
+          causationId: String(validated?.eventId),
+          occurredAt: new Date(),
+        });
+        const [redriven] = await pipeline.send('TakePayment', [pipeline.envelope(stockReserved)]);
+        await logsFor(
+          String(redriven),
+          'take-payment to settle the redriven StockReserved',
+          (lines) => lines.some((l) => l.service === 'take-payment' && l.message === ALREADY_DONE),
+          pipeline.flowMs(1),
+        );
+        // THEN the provider saw only the first charge, and the order did not change
+        const calls = (await pipeline.logs.search(order.orderId)).filter(
+          by('take-payment', PAYMENT_PROVIDER_CALLED),
+        );
+        expect(calls).toEqual([charge]);
+        expect(await pipeline.order(order.orderId)).toEqual(final);
+      },
+      FLOW_TEST_MS,
     );
   });
 

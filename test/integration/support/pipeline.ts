@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
@@ -14,9 +14,15 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dyn
 import { analyticsKey, seenMarkerKey } from '../../../lambda/adapters/analytics-repository';
 import { reservationKey, stockKey } from '../../../lambda/adapters/inventory-repository';
 import { type OrderToPlace, orderPlacedEvent, placeOrders } from '../../../lambda/adapters/order-producer';
-import { type OrderPlacedDetail, sourceFor } from '../../../lambda/contracts';
+import {
+  contractFor,
+  type DetailType,
+  type OrderPlacedDetail,
+  type OrderSummary,
+  sourceFor,
+} from '../../../lambda/contracts';
 import { ANALYTICS_SHARDS } from '../../../lambda/contracts/limits';
-import type { OutgoingEvent } from '../../../lambda/domain/events';
+import { buildEvent, type OutgoingEvent } from '../../../lambda/domain/events';
 import type { OrderRecord } from '../../../lambda/domain/order';
 import { OutageControl } from './fault-proxy';
 import { type FunctionLogs, functionLogs } from './function-logs';
@@ -127,6 +133,68 @@ export class PipelineUnderTest {
 
   orderPlacedEnvelope(order: OrderToPlace): string {
     return this.envelope(orderPlacedEvent(order));
+  }
+
+  /**
+   * A contract-valid `detailType` fact about `order` with a new event id, as a PutEvents entry with
+   * `source`: what an attacker (or a compromised producer) would put. Nothing in it was stored by a step.
+   */
+  forgedEvent(
+    detailType: DetailType,
+    order: Pick<OrderSummary, 'orderId' | 'customerId' | 'currency'> & {
+      readonly lines: readonly OrderSummary['lines'][number][];
+      readonly totalAmount?: number;
+    },
+    source: string,
+  ): { eventId: string; entry: PutEventsRequestEntry } {
+    const contract = contractFor(detailType);
+    if (contract === undefined) throw new Error(`no contract for ${detailType}`);
+    const lines = [...order.lines];
+    const summary = {
+      orderId: order.orderId,
+      customerId: order.customerId,
+      lines,
+      currency: order.currency,
+      totalAmount: order.totalAmount ?? lines.reduce((sum, l) => sum + l.quantity * l.unitPrice, 0),
+    };
+    const { orderId, customerId } = summary;
+    const dataOf: Record<DetailType, unknown> = {
+      OrderPlaced: summary,
+      OrderValidated: summary,
+      OrderRejected: { orderId, customerId, reasons: ['forged'] },
+      StockReserved: summary,
+      OutOfStock: {
+        orderId,
+        customerId,
+        unavailable: [{ productId: lines[0]?.productId, requested: 1, available: 0 }],
+      },
+      PaymentSucceeded: { ...summary, paymentId: 'pay-forged' },
+      PaymentFailed: { ...summary, reason: 'forged' },
+      OrderCancelled: { orderId, customerId, reason: 'forged', lines },
+      OrderFulfilled: { ...summary, fulfilmentId: 'ful-forged' },
+    };
+    const eventId = randomUUID();
+    const event = buildEvent(contract as never, dataOf[detailType] as never, {
+      orderId,
+      eventId,
+      causationId: randomUUID(),
+      occurredAt: new Date(),
+    });
+    return {
+      eventId,
+      entry: {
+        EventBusName: this.output('EventBusName'),
+        Source: source,
+        DetailType: event.detailType,
+        Detail: JSON.stringify(event.detail),
+      },
+    };
+  }
+
+  /** PutEvents as any client would; fails unless the bus accepted every entry. */
+  async putOnBus(entries: readonly PutEventsRequestEntry[]): Promise<void> {
+    const res = await this.events.send(new PutEventsCommand({ Entries: [...entries] }));
+    if ((res.FailedEntryCount ?? 0) > 0) throw new Error(`PutEvents refused ${JSON.stringify(res.Entries)}`);
   }
 
   /** Sends bodies to a consumer's queue in one SendMessageBatch (at most 10); returns the message ids in order. */

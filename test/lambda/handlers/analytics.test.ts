@@ -51,6 +51,50 @@ function markerExists(idempotencyKey: string) {
 }
 
 describe('analytics handler', () => {
+  it('GIVEN facts put with a source that is not their producer’s WHEN handled THEN none is counted and each fails as invalid', async () => {
+    const order = anOrder({ orderId: 'order-forged' });
+    const paid = detailOf(PaymentSucceeded, { ...order, paymentId: 'pay-forged' });
+    const fulfilled = detailOf(OrderFulfilled, { ...order, fulfilmentId: 'ful-forged' });
+    const forged = [
+      sqsRecord(JSON.stringify(envelope('PaymentSucceeded', paid, { source: 'orders.client' })), {
+        messageId: 'm-paid',
+      }),
+      sqsRecord(JSON.stringify(envelope('OrderFulfilled', fulfilled, { source: 'orders.client' })), {
+        messageId: 'm-fulfilled',
+      }),
+    ];
+
+    const response = await handler(sqsEvent(...forged, placed('order-real')), lambdaContext);
+
+    expect(response).toEqual({
+      batchItemFailures: [{ itemIdentifier: 'm-paid' }, { itemIdentifier: 'm-fulfilled' }],
+    });
+    expect(markerKeys()).toEqual(['EVENT#order-real:OrderPlaced']);
+    expect(output.entries().find((e) => e.messageId === 'm-paid')).toMatchObject({
+      issues: [{ path: 'source', code: 'not_the_producer' }],
+    });
+  });
+
+  it('GIVEN a fact dated more than five minutes ahead WHEN handled THEN it is not counted and fails as invalid', async () => {
+    const ahead = new Date(Date.now() + 10 * 60_000).toISOString();
+    const future = eventRecord(OrderPlaced, detailOf(OrderPlaced, anOrder(), { occurredAt: ahead }), {
+      messageId: 'm-future',
+    });
+    const soon = new Date(Date.now() + 60_000).toISOString();
+    const skewed = eventRecord(
+      OrderPlaced,
+      detailOf(OrderPlaced, anOrder({ orderId: 'order-skew' }), { occurredAt: soon }),
+    );
+
+    const response = await handler(sqsEvent(future, skewed), lambdaContext);
+
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-future' }] });
+    expect(markerKeys()).toEqual(['EVENT#order-skew:OrderPlaced']);
+    expect(output.entries().find((e) => e.messageId === 'm-future')).toMatchObject({
+      issues: [{ path: 'detail.metadata.occurredAt', code: 'in_the_future' }],
+    });
+  });
+
   it('GIVEN a batch of events WHEN handled THEN one transaction holds a marker per event and the summed counters', async () => {
     const order = anOrder({ orderId: 'order-a' });
     const records = [
