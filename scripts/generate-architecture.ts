@@ -77,6 +77,15 @@ function target(v: Json): string | undefined {
   return undefined;
 }
 
+/** The detail types a rule pattern matches: its own, or those of each `$or` branch (one per source). */
+function detailTypesOfPattern(pattern: Json): string[] {
+  if (!isObject(pattern)) return [];
+  const branches = Array.isArray(pattern.$or) ? pattern.$or : [pattern];
+  return branches.flatMap((branch) =>
+    isObject(branch) && Array.isArray(branch['detail-type']) ? (branch['detail-type'] as string[]) : [],
+  );
+}
+
 function ofType(t: CfnTemplate, type: string): [string, CfnResource][] {
   return Object.entries(t.Resources ?? {}).filter(([, r]) => r.Type === type);
 }
@@ -118,9 +127,7 @@ export function describeArchitecture(data: CfnTemplate, pipeline: CfnTemplate): 
   const steps: Step[] = [];
   for (const [ruleId, rule] of ofType(pipeline, 'AWS::Events::Rule')) {
     if (target(rule.Properties?.EventBusName) !== busId) continue;
-    const pattern = rule.Properties?.EventPattern;
-    const detailTypes =
-      isObject(pattern) && Array.isArray(pattern['detail-type']) ? (pattern['detail-type'] as string[]) : [];
+    const detailTypes = detailTypesOfPattern(rule.Properties?.EventPattern);
     const targets = (rule.Properties?.Targets as Record<string, Json>[] | undefined) ?? [];
     if (targets.length !== 1)
       throw new ArchitectureError(`rule ${ruleId} has ${targets.length} targets, expected one queue`);

@@ -1,4 +1,6 @@
-import type { CfnElement } from 'aws-cdk-lib';
+import { type CfnElement, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -533,5 +535,40 @@ describe('PipelineStack IAM (take-payment, dev)', () => {
       },
     ]);
     expect(s.resources[s.id(consumer.role)]?.Properties?.ManagedPolicyArns).toBeUndefined();
+  });
+});
+
+describe('PipelineStack.grantPlaceOrders', () => {
+  it('GIVEN a client role WHEN granted THEN it may put OrderPlaced with the client source on this bus, and nothing else', () => {
+    // GIVEN a storefront backend's role in its own stack
+    const app = testApp();
+    const config = loadStageConfig('dev');
+    const data = new DataStack(app, 'Data', { config });
+    const pipeline = new PipelineStack(app, 'Pipeline', {
+      config,
+      ordersTable: data.ordersTable,
+      inventoryTable: data.inventoryTable,
+      analyticsTable: data.analyticsTable,
+    });
+    const storefront = new Stack(app, 'Storefront');
+    const role = new Role(storefront, 'Backend', {
+      assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'),
+    });
+    // WHEN the pipeline grants it
+    pipeline.grantPlaceOrders(role);
+    // THEN its one statement is PutEvents of OrderPlaced from orders.client on the bus
+    const policies = Object.values(resourcesOf(Template.fromStack(storefront))).filter(
+      (r) => r.Type === 'AWS::IAM::Policy',
+    );
+    expect(policies.flatMap((p) => statementsOf(p))).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'events:PutEvents',
+        Resource: { 'Fn::ImportValue': expect.stringContaining('Pipeline:ExportsOutputFnGetAttBus') },
+        Condition: {
+          StringEquals: { 'events:source': 'orders.client', 'events:detail-type': ['OrderPlaced'] },
+        },
+      },
+    ]);
   });
 });
