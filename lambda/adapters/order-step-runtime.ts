@@ -1,6 +1,6 @@
 import type { OrderStepDeps } from '../domain/ports';
 import { dynamoDbDocumentClient } from './aws-clients';
-import { type EnvOf, envVar } from './env';
+import { type EnvOf, envVar, refuseFaultRulesInProduction, STAGE_ENV } from './env';
 import { EventBridgePublisher } from './event-publisher';
 import type { RecordContext } from './event-record-handler';
 import { eventBridgeClient } from './eventbridge-client';
@@ -13,20 +13,21 @@ export { randomIds, systemClock };
 
 /** Environment every order step reads. */
 export const ORDER_STEP_ENV = {
-  STAGE: envVar.string,
+  ...STAGE_ENV,
   EVENT_BUS_NAME: envVar.string,
   ORDERS_TABLE: envVar.string,
-  FAULT_RULES: envVar.faultRules,
 };
 
 /**
  * The dependencies an order step runs with, built once per execution environment; only the logger
- * and the faults (which depend on the delivery's receive count) are per record.
+ * and the faults (which depend on the delivery's receive count) are per record. Every order step builds
+ * them at cold start, so this is where a production function with fault rules refuses to start.
  */
 export function orderStepDependencies(
   functionName: string,
   config: EnvOf<typeof ORDER_STEP_ENV>,
 ): (context: RecordContext) => OrderStepDeps {
+  refuseFaultRulesInProduction(config);
   const shared = {
     orders: new DynamoOrdersRepository(dynamoDbDocumentClient(), config.ORDERS_TABLE),
     publisher: new EventBridgePublisher({ client: eventBridgeClient(), eventBusName: config.EVENT_BUS_NAME }),

@@ -3,7 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoAnalyticsRepository } from '../adapters/analytics-repository';
 import { dynamoDbDocumentClient } from '../adapters/aws-clients';
-import { envVar, readEnv } from '../adapters/env';
+import { envVar, readEnv, refuseFaultRulesInProduction, STAGE_ENV } from '../adapters/env';
 import { type ParsedRecord, parseEventRecord } from '../adapters/event-record';
 import { logRecordFailure, recordLogKeys } from '../adapters/event-record-handler';
 import { logger, metrics, withObservability } from '../adapters/observability';
@@ -13,11 +13,13 @@ import { MAX_TRANSACT_ITEMS } from '../contracts/limits';
 import { type AnalyticsOutcome, recordAnalytics } from '../domain/analytics';
 
 const config = readEnv({
-  STAGE: envVar.string,
+  ...STAGE_ENV,
   ANALYTICS_TABLE: envVar.string,
   ANALYTICS_SHARDS: envVar.positiveInt,
   SEEN_MARKER_TTL_DAYS: envVar.positiveInt,
 });
+// Analytics injects no faults, but fault rules on a production function mean its stack is wrong.
+refuseFaultRulesInProduction(config);
 const repository = new DynamoAnalyticsRepository(dynamoDbDocumentClient(), {
   tableName: config.ANALYTICS_TABLE,
   seenMarkerTtlDays: config.SEEN_MARKER_TTL_DAYS,
