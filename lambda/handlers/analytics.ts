@@ -20,11 +20,12 @@ const config = readEnv({
 });
 // Analytics injects no faults, but fault rules on a production function mean its stack is wrong.
 refuseFaultRulesInProduction(config);
-const repository = new DynamoAnalyticsRepository(dynamoDbDocumentClient(), {
+const client = dynamoDbDocumentClient();
+const repositoryOptions = {
   tableName: config.ANALYTICS_TABLE,
   seenMarkerTtlDays: config.SEEN_MARKER_TTL_DAYS,
   clock: systemClock,
-});
+};
 const processor = new BatchProcessor(EventType.SQS);
 
 /**
@@ -39,6 +40,11 @@ export const handler = withObservability(
       parsed.set(record.messageId, parse(record));
     }
     const valid = [...parsed.values()].flatMap((p) => (p.ok ? [p.event] : []));
+    // Per invocation: transaction conflicts are retried within this invocation's remaining time.
+    const repository = new DynamoAnalyticsRepository(client, {
+      ...repositoryOptions,
+      conflicts: { remainingTimeMs: () => context.getRemainingTimeInMillis(), logger },
+    });
     const outcomes = await recordAnalytics(valid, {
       repository,
       shards: config.ANALYTICS_SHARDS,
