@@ -14,7 +14,8 @@ export type ShimId =
   | 'archive-event-pattern-string'
   | 'kms-key-tags'
   | 'alarm-refs'
-  | 'archive-ref-to-name';
+  | 'archive-ref-to-name'
+  | 'rule-ref-on-custom-bus';
 
 export interface AppliedShim {
   readonly shim: ShimId;
@@ -41,6 +42,10 @@ export const SHIM_REASONS: Record<ShimId, string> = {
     'moto has no CloudFormation support for AWS::CloudWatch::Alarm and skips it, so a Ref or Fn::GetAtt to an ' +
     'alarm (a dashboard alarm widget) fails CreateStack ("references undefined resource"). The shim puts the ' +
     "alarm's name (its logical id) and the ARN CloudWatch would give it in their place.",
+  'rule-ref-on-custom-bus':
+    'for a rule on a custom bus CloudFormation returns "<bus>|<rule>" as its Ref, moto the bare rule name, so ' +
+    'a template that splits the Ref (for the rule name its metrics carry) fails CreateStack ' +
+    '(IndexError in Fn::Select). The shim builds the Ref CloudFormation returns: Fn::Join of the bus name and the Ref.',
   'kms-key-tags':
     "moto's AWS::KMS::Key hands the CloudFormation Tags ({Key, Value}) to its KMS tagger, which reads the " +
     "KMS API's {TagKey, TagValue} (KeyError: 'TagKey', HTTP 500 on CreateStack); the shim sends the API's shape.",
@@ -224,6 +229,29 @@ export function applyMotoShims(
     });
   }
   shimmed = withoutAlarmRefs;
+
+  // The rules' EventBusName as shimmed above: a bus Ref has become its Name attribute.
+  const ruleBuses = new Map(
+    resourcesOfType(shimmed, 'AWS::Events::Rule').flatMap(([id, rule]) => {
+      const bus = rule.Properties?.EventBusName;
+      return bus === undefined || bus === 'default' ? [] : [[id, bus] as const];
+    }),
+  );
+  const rewrittenRules = new Set<string>();
+  shimmed = mapJson(shimmed, (node) => {
+    if (!isObject(node) || Object.keys(node).length !== 1 || typeof node.Ref !== 'string') return node;
+    const bus = ruleBuses.get(node.Ref);
+    if (bus === undefined) return node;
+    rewrittenRules.add(node.Ref);
+    return { 'Fn::Join': ['|', [bus, node]] };
+  }) as CfnTemplate;
+  if (rewrittenRules.size > 0) {
+    applied.push({
+      shim: 'rule-ref-on-custom-bus',
+      logicalIds: [...rewrittenRules].sort(),
+      reason: SHIM_REASONS['rule-ref-on-custom-bus'],
+    });
+  }
 
   const retagged: string[] = [];
   for (const [id, resource] of resourcesOfType(shimmed, 'AWS::KMS::Key')) {
