@@ -113,6 +113,11 @@ export function applyMotoShims(
   options: ShimOptions,
 ): { template: CfnTemplate; applied: AppliedShim[] } {
   const applied: AppliedShim[] = [];
+  /** Reports a shim that changed something. */
+  const report = (shim: ShimId, logicalIds: Iterable<string>) => {
+    const ids = [...logicalIds].sort();
+    if (ids.length > 0) applied.push({ shim, logicalIds: ids, reason: SHIM_REASONS[shim] });
+  };
 
   const buses = new Set(resourcesOfType(template, 'AWS::Events::EventBus').map(([id]) => id));
   const rewrittenBuses = new Set<string>();
@@ -138,13 +143,7 @@ export function applyMotoShims(
     }
     return node;
   }) as CfnTemplate;
-  if (rewrittenBuses.size > 0) {
-    applied.push({
-      shim: 'event-bus-ref-to-name',
-      logicalIds: [...rewrittenBuses].sort(),
-      reason: SHIM_REASONS['event-bus-ref-to-name'],
-    });
-  }
+  report('event-bus-ref-to-name', rewrittenBuses);
 
   const disabled: string[] = [];
   for (const [id, resource] of resourcesOfType(shimmed, 'AWS::Lambda::EventSourceMapping')) {
@@ -153,13 +152,7 @@ export function applyMotoShims(
     resource.Properties = { ...resource.Properties, Enabled: false };
     disabled.push(id);
   }
-  if (disabled.length > 0) {
-    applied.push({
-      shim: 'sqs-event-source-mapping-disabled',
-      logicalIds: disabled.sort(),
-      reason: SHIM_REASONS['sqs-event-source-mapping-disabled'],
-    });
-  }
+  report('sqs-event-source-mapping-disabled', disabled);
 
   const named: string[] = [];
   const stringified: string[] = [];
@@ -175,16 +168,8 @@ export function applyMotoShims(
     }
     resource.Properties = props;
   }
-  if (named.length > 0) {
-    applied.push({ shim: 'archive-name', logicalIds: named.sort(), reason: SHIM_REASONS['archive-name'] });
-  }
-  if (stringified.length > 0) {
-    applied.push({
-      shim: 'archive-event-pattern-string',
-      logicalIds: stringified.sort(),
-      reason: SHIM_REASONS['archive-event-pattern-string'],
-    });
-  }
+  report('archive-name', named);
+  report('archive-event-pattern-string', stringified);
 
   const alarms = new Set(resourcesOfType(template, 'AWS::CloudWatch::Alarm').map(([id]) => id));
   const archives = new Set(resourcesOfType(template, 'AWS::Events::Archive').map(([id]) => id));
@@ -214,20 +199,8 @@ export function applyMotoShims(
     }
     return node;
   }) as CfnTemplate;
-  if (archiveRefs.size > 0) {
-    applied.push({
-      shim: 'archive-ref-to-name',
-      logicalIds: [...archiveRefs].sort(),
-      reason: SHIM_REASONS['archive-ref-to-name'],
-    });
-  }
-  if (alarmRefs.size > 0) {
-    applied.push({
-      shim: 'alarm-refs',
-      logicalIds: [...alarmRefs].sort(),
-      reason: SHIM_REASONS['alarm-refs'],
-    });
-  }
+  report('archive-ref-to-name', archiveRefs);
+  report('alarm-refs', alarmRefs);
   shimmed = withoutAlarmRefs;
 
   // The rules' EventBusName as shimmed above: a bus Ref has become its Name attribute.
@@ -245,13 +218,7 @@ export function applyMotoShims(
     rewrittenRules.add(node.Ref);
     return { 'Fn::Join': ['|', [bus, node]] };
   }) as CfnTemplate;
-  if (rewrittenRules.size > 0) {
-    applied.push({
-      shim: 'rule-ref-on-custom-bus',
-      logicalIds: [...rewrittenRules].sort(),
-      reason: SHIM_REASONS['rule-ref-on-custom-bus'],
-    });
-  }
+  report('rule-ref-on-custom-bus', rewrittenRules);
 
   const retagged: string[] = [];
   for (const [id, resource] of resourcesOfType(shimmed, 'AWS::KMS::Key')) {
@@ -263,9 +230,7 @@ export function applyMotoShims(
     };
     retagged.push(id);
   }
-  if (retagged.length > 0) {
-    applied.push({ shim: 'kms-key-tags', logicalIds: retagged.sort(), reason: SHIM_REASONS['kms-key-tags'] });
-  }
+  report('kms-key-tags', retagged);
 
   return { template: shimmed, applied };
 }

@@ -153,6 +153,16 @@ describe.each(['dev', 'prod'] as const)('pipeline monitoring in the whole app (%
       .filter(([, r]) => r.Type === type)
       .map(([id]) => id);
 
+  /** The one alarm on an AWS/SQS metric of the queue `queueId`. */
+  const queueAlarm = (metricName: string, queueId: string) => {
+    const matching = alarmsOn(alarms, metricName, {
+      name: 'QueueName',
+      value: { 'Fn::GetAtt': [queueId, 'QueueName'] },
+    });
+    expect(matching, `${metricName} of ${queueId}`).toHaveLength(1);
+    return matching[0]?.props;
+  };
+
   it('alarms when any source-queue DLQ or rule-target DLQ holds a message', () => {
     // THEN every queue that is a redrive target or a rule target's dead-letter config has one depth alarm
     const redriveTargets = Object.values(resources).flatMap((r) => {
@@ -170,12 +180,7 @@ describe.each(['dev', 'prod'] as const)('pipeline monitoring in the whole app (%
     expect(dlqs).toHaveLength(12);
     expect(new Set(dlqs).size).toBe(12);
     for (const queueId of dlqs) {
-      const matching = alarmsOn(alarms, 'ApproximateNumberOfMessagesVisible', {
-        name: 'QueueName',
-        value: { 'Fn::GetAtt': [queueId, 'QueueName'] },
-      });
-      expect(matching, queueId).toHaveLength(1);
-      expect(matching[0]?.props).toMatchObject({
+      expect(queueAlarm('ApproximateNumberOfMessagesVisible', queueId)).toMatchObject({
         Namespace: 'AWS/SQS',
         Statistic: 'Maximum',
         Threshold: 1,
@@ -191,12 +196,7 @@ describe.each(['dev', 'prod'] as const)('pipeline monitoring in the whole app (%
     );
     expect(sourceQueues).toHaveLength(6);
     for (const [queueId, queue] of sourceQueues) {
-      const matching = alarmsOn(alarms, 'ApproximateAgeOfOldestMessage', {
-        name: 'QueueName',
-        value: { 'Fn::GetAtt': [queueId, 'QueueName'] },
-      });
-      expect(matching, queueId).toHaveLength(1);
-      expect(matching[0]?.props.Threshold).toBe(
+      expect(queueAlarm('ApproximateAgeOfOldestMessage', queueId)?.Threshold).toBe(
         Number(queue.Properties?.VisibilityTimeout) * QUEUE_AGE_ALARM_VISIBILITY_TIMEOUTS,
       );
     }
@@ -220,12 +220,7 @@ describe.each(['dev', 'prod'] as const)('pipeline monitoring in the whole app (%
     );
     expect(dlqs).toHaveLength(12);
     for (const [queueId, queue] of dlqs) {
-      const matching = alarmsOn(alarms, 'ApproximateAgeOfOldestMessage', {
-        name: 'QueueName',
-        value: { 'Fn::GetAtt': [queueId, 'QueueName'] },
-      });
-      expect(matching, queueId).toHaveLength(1);
-      expect(matching[0]?.props).toMatchObject({
+      expect(queueAlarm('ApproximateAgeOfOldestMessage', queueId)).toMatchObject({
         Namespace: 'AWS/SQS',
         Statistic: 'Maximum',
         Threshold: DLQ_AGE_ALARM_THRESHOLD.toSeconds(),
