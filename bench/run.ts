@@ -90,15 +90,24 @@ function functionConfig(pipeline: LocalPipeline) {
   return config;
 }
 
+type Resource = { Type?: string; Properties?: { Metrics?: { MetricStat?: unknown }[] } };
+
+function resourcesOfType(pipeline: LocalPipeline, type: string): Resource[] {
+  return pipeline.deployment.stacks
+    .flatMap((s) => Object.values((s.template as { Resources?: Record<string, Resource> }).Resources ?? {}))
+    .filter((r) => r.Type === type);
+}
+
 function countResources(pipeline: LocalPipeline, type: string): number {
-  return pipeline.deployment.stacks.reduce(
-    (n, s) =>
-      n +
-      Object.values((s.template as { Resources?: Record<string, { Type?: string }> }).Resources ?? {}).filter(
-        (r) => r.Type === type,
-      ).length,
-    0,
-  );
+  return resourcesOfType(pipeline, type).length;
+}
+
+/** CloudWatch bills an alarm per metric it reads: one, or each metric its metric math expression uses. */
+function alarmMetrics(pipeline: LocalPipeline): number {
+  return resourcesOfType(pipeline, 'AWS::CloudWatch::Alarm').reduce((n, alarm) => {
+    const used = (alarm.Properties?.Metrics ?? []).filter((m) => m.MetricStat !== undefined).length;
+    return n + Math.max(used, 1);
+  }, 0);
 }
 
 function commandLine(options: BenchOptions): string {
@@ -188,7 +197,7 @@ async function measure(
           }
         : undefined,
       tracingSampleRate: XRAY_SAMPLE_RATE,
-      alarms: countResources(pipeline, 'AWS::CloudWatch::Alarm'),
+      alarms: alarmMetrics(pipeline),
       dashboards: countResources(pipeline, 'AWS::CloudWatch::Dashboard'),
       crossCheck: checks.every((c) => c !== undefined) ? checks.flat() : undefined,
       outcomePassed: main.run.outcome.passed,

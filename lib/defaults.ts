@@ -48,6 +48,10 @@ export {
   PUT_EVENTS_BASE_DELAY_MS,
   PUT_EVENTS_MAX_ATTEMPTS,
   PUT_EVENTS_MAX_ENTRIES,
+  TRANSACTION_CONFLICT_BASE_DELAY_MS,
+  TRANSACTION_CONFLICT_MAX_ATTEMPTS,
+  TRANSACTION_CONFLICT_MAX_DELAY_MS,
+  TRANSACTION_CONFLICT_TIME_RESERVE_MS,
 } from '../lambda/contracts/limits';
 
 /**
@@ -74,3 +78,16 @@ export const ALARM_PERIOD = Duration.minutes(1);
  * it reaches the DLQ at MAX_RECEIVE_COUNT timeouts, so the alarm gives time to act before that.
  */
 export const QUEUE_AGE_ALARM_VISIBILITY_TIMEOUTS = 2;
+
+/**
+ * A dead-lettered message is lost when SQS expires it: DLQ_RETENTION after it was first enqueued in
+ * the source queue, where it may have waited up to SOURCE_QUEUE_RETENTION. The DLQ's own age metric
+ * (ApproximateAgeOfOldestMessage) starts only when the message arrives there, so a message is certain
+ * to be kept for DLQ_RETENTION - SOURCE_QUEUE_RETENTION (10 days) of that age. The depth alarm fired on
+ * day 0; this one means nobody acted, and leaves DLQ_REDRIVE_LEAD_TIME to fix the cause and redrive.
+ */
+export const DLQ_REDRIVE_LEAD_TIME = Duration.days(3);
+/** 7 days: the oldest age a dead-lettered message can reach and still have DLQ_REDRIVE_LEAD_TIME to go. */
+export const DLQ_AGE_ALARM_THRESHOLD = Duration.days(
+  DLQ_RETENTION.toDays() - SOURCE_QUEUE_RETENTION.toDays() - DLQ_REDRIVE_LEAD_TIME.toDays(),
+);

@@ -14,7 +14,8 @@ export type ShimId =
   | 'archive-event-pattern-string'
   | 'kms-key-tags'
   | 'alarm-refs'
-  | 'archive-ref-to-name';
+  | 'archive-ref-to-name'
+  | 'rule-ref-on-custom-bus';
 
 export interface AppliedShim {
   readonly shim: ShimId;
@@ -41,6 +42,10 @@ export const SHIM_REASONS: Record<ShimId, string> = {
     'moto has no CloudFormation support for AWS::CloudWatch::Alarm and skips it, so a Ref or Fn::GetAtt to an ' +
     'alarm (a dashboard alarm widget) fails CreateStack ("references undefined resource"). The shim puts the ' +
     "alarm's name (its logical id) and the ARN CloudWatch would give it in their place.",
+  'rule-ref-on-custom-bus':
+    'for a rule on a custom bus CloudFormation returns "<bus>|<rule>" as its Ref, moto the bare rule name, so ' +
+    'a template that splits the Ref (for the rule name its metrics carry) fails CreateStack ' +
+    '(IndexError in Fn::Select). The shim builds the Ref CloudFormation returns: Fn::Join of the bus name and the Ref.',
   'kms-key-tags':
     "moto's AWS::KMS::Key hands the CloudFormation Tags ({Key, Value}) to its KMS tagger, which reads the " +
     "KMS API's {TagKey, TagValue} (KeyError: 'TagKey', HTTP 500 on CreateStack); the shim sends the API's shape.",
@@ -108,6 +113,11 @@ export function applyMotoShims(
   options: ShimOptions,
 ): { template: CfnTemplate; applied: AppliedShim[] } {
   const applied: AppliedShim[] = [];
+  /** Reports a shim that changed something. */
+  const report = (shim: ShimId, logicalIds: Iterable<string>) => {
+    const ids = [...logicalIds].sort();
+    if (ids.length > 0) applied.push({ shim, logicalIds: ids, reason: SHIM_REASONS[shim] });
+  };
 
   const buses = new Set(resourcesOfType(template, 'AWS::Events::EventBus').map(([id]) => id));
   const rewrittenBuses = new Set<string>();
@@ -133,13 +143,7 @@ export function applyMotoShims(
     }
     return node;
   }) as CfnTemplate;
-  if (rewrittenBuses.size > 0) {
-    applied.push({
-      shim: 'event-bus-ref-to-name',
-      logicalIds: [...rewrittenBuses].sort(),
-      reason: SHIM_REASONS['event-bus-ref-to-name'],
-    });
-  }
+  report('event-bus-ref-to-name', rewrittenBuses);
 
   const disabled: string[] = [];
   for (const [id, resource] of resourcesOfType(shimmed, 'AWS::Lambda::EventSourceMapping')) {
@@ -148,13 +152,7 @@ export function applyMotoShims(
     resource.Properties = { ...resource.Properties, Enabled: false };
     disabled.push(id);
   }
-  if (disabled.length > 0) {
-    applied.push({
-      shim: 'sqs-event-source-mapping-disabled',
-      logicalIds: disabled.sort(),
-      reason: SHIM_REASONS['sqs-event-source-mapping-disabled'],
-    });
-  }
+  report('sqs-event-source-mapping-disabled', disabled);
 
   const named: string[] = [];
   const stringified: string[] = [];
@@ -170,16 +168,8 @@ export function applyMotoShims(
     }
     resource.Properties = props;
   }
-  if (named.length > 0) {
-    applied.push({ shim: 'archive-name', logicalIds: named.sort(), reason: SHIM_REASONS['archive-name'] });
-  }
-  if (stringified.length > 0) {
-    applied.push({
-      shim: 'archive-event-pattern-string',
-      logicalIds: stringified.sort(),
-      reason: SHIM_REASONS['archive-event-pattern-string'],
-    });
-  }
+  report('archive-name', named);
+  report('archive-event-pattern-string', stringified);
 
   const alarms = new Set(resourcesOfType(template, 'AWS::CloudWatch::Alarm').map(([id]) => id));
   const archives = new Set(resourcesOfType(template, 'AWS::Events::Archive').map(([id]) => id));
@@ -209,21 +199,26 @@ export function applyMotoShims(
     }
     return node;
   }) as CfnTemplate;
-  if (archiveRefs.size > 0) {
-    applied.push({
-      shim: 'archive-ref-to-name',
-      logicalIds: [...archiveRefs].sort(),
-      reason: SHIM_REASONS['archive-ref-to-name'],
-    });
-  }
-  if (alarmRefs.size > 0) {
-    applied.push({
-      shim: 'alarm-refs',
-      logicalIds: [...alarmRefs].sort(),
-      reason: SHIM_REASONS['alarm-refs'],
-    });
-  }
+  report('archive-ref-to-name', archiveRefs);
+  report('alarm-refs', alarmRefs);
   shimmed = withoutAlarmRefs;
+
+  // The rules' EventBusName as shimmed above: a bus Ref has become its Name attribute.
+  const ruleBuses = new Map(
+    resourcesOfType(shimmed, 'AWS::Events::Rule').flatMap(([id, rule]) => {
+      const bus = rule.Properties?.EventBusName;
+      return bus === undefined || bus === 'default' ? [] : [[id, bus] as const];
+    }),
+  );
+  const rewrittenRules = new Set<string>();
+  shimmed = mapJson(shimmed, (node) => {
+    if (!isObject(node) || Object.keys(node).length !== 1 || typeof node.Ref !== 'string') return node;
+    const bus = ruleBuses.get(node.Ref);
+    if (bus === undefined) return node;
+    rewrittenRules.add(node.Ref);
+    return { 'Fn::Join': ['|', [bus, node]] };
+  }) as CfnTemplate;
+  report('rule-ref-on-custom-bus', rewrittenRules);
 
   const retagged: string[] = [];
   for (const [id, resource] of resourcesOfType(shimmed, 'AWS::KMS::Key')) {
@@ -235,9 +230,7 @@ export function applyMotoShims(
     };
     retagged.push(id);
   }
-  if (retagged.length > 0) {
-    applied.push({ shim: 'kms-key-tags', logicalIds: retagged.sort(), reason: SHIM_REASONS['kms-key-tags'] });
-  }
+  report('kms-key-tags', retagged);
 
   return { template: shimmed, applied };
 }

@@ -58,6 +58,7 @@ export function lambdaLikeEnv(functionName: string, target: string): Record<stri
     INVENTORY_TABLE: 'inventory-bench',
     ANALYTICS_TABLE: 'analytics-bench',
     STAGE: 'dev',
+    PRODUCTION: 'false',
     CURRENCIES: '["EUR"]',
     MAX_ORDER_AMOUNT: '1000000',
     PAYMENT_DECLINE_RULES: '[]',

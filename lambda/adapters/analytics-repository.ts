@@ -11,6 +11,7 @@ import type {
   Clock,
 } from '../domain/ports';
 import { cancellationCodes } from './dynamodb-errors';
+import { type ConflictRetryBudget, writeRetryingConflicts } from './transaction-conflicts';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -31,6 +32,11 @@ export interface AnalyticsRepositoryOptions {
   /** SEEN_MARKER_TTL_DAYS: longer than the archive retention, so a replay still finds its markers. */
   readonly seenMarkerTtlDays: number;
   readonly clock: Clock;
+  /**
+   * The invocation the writes run in, to retry transaction conflicts within its time.
+   * @default - none: a conflict is reported at once
+   */
+  readonly conflicts?: ConflictRetryBudget;
 }
 
 export class DynamoAnalyticsRepository implements AnalyticsRepository {
@@ -40,7 +46,7 @@ export class DynamoAnalyticsRepository implements AnalyticsRepository {
   ) {}
 
   async apply(write: AnalyticsWrite): Promise<AnalyticsWriteResult> {
-    const { tableName, seenMarkerTtlDays, clock } = this.options;
+    const { tableName, seenMarkerTtlDays, clock, conflicts } = this.options;
     const now = clock.now();
     const ttl = Math.floor(now.getTime() / 1000) + seenMarkerTtlDays * 86_400;
     const items: TransactItem[] = [
@@ -75,12 +81,17 @@ export class DynamoAnalyticsRepository implements AnalyticsRepository {
       }),
     ];
     try {
-      await this.client.send(new TransactWriteCommand({ TransactItems: items }));
+      await writeRetryingConflicts(
+        () => this.client.send(new TransactWriteCommand({ TransactItems: items })),
+        conflicts,
+        { idempotencyKeys: write.markers.map((marker) => marker.idempotencyKey) },
+      );
       return 'applied';
     } catch (error) {
       const codes = cancellationCodes(error);
       if (codes === undefined) throw error;
       if (codes.slice(0, write.markers.length).includes('ConditionalCheckFailed')) return 'already-seen';
+      // Still colliding once the invocation's time for retries is spent.
       if (codes.every((code) => code === 'None' || code === 'TransactionConflict')) return 'conflict';
       throw error;
     }

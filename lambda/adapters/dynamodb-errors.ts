@@ -15,3 +15,12 @@ export function isConditionFailure(error: unknown): boolean {
     codes.every((code) => code === 'None' || code === 'ConditionalCheckFailed')
   );
 }
+
+/**
+ * The transaction collided with another request on one of its items and nothing was written; trying
+ * again can succeed. Not when a condition also failed: that outcome does not change by waiting.
+ */
+export function isTransactionConflict(error: unknown): boolean {
+  const codes = cancellationCodes(error) ?? [];
+  return codes.includes('TransactionConflict') && !codes.includes('ConditionalCheckFailed');
+}

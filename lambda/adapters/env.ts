@@ -31,6 +31,25 @@ export const envVar = {
   json,
   /** FAULT_RULES: set only outside production, so absent means "no faults". */
   faultRules: json(z.array(faultRule)).default([]),
+  /**
+   * PRODUCTION: `true` or `false`, set by the stack from the stage's `isProduction` (lib/config.ts).
+   * Absent counts as production, so fault rules need an explicit `false` to run.
+   */
+  production: z
+    .enum(['true', 'false'], 'must be "true" or "false"')
+    .transform((value) => value === 'true')
+    .default(true),
+};
+
+/**
+ * Where a function runs, as every function reads it. An explicit flag from the stack rather than a match
+ * on STAGE: the stage config's `isProduction` is what synth checks, and a name pattern would let a new
+ * production stage ("live", "prod-eu") through.
+ */
+export const STAGE_ENV = {
+  STAGE: envVar.string,
+  PRODUCTION: envVar.production,
+  FAULT_RULES: envVar.faultRules,
 };
 
 export type EnvSpec = Record<string, z.ZodType>;
@@ -63,4 +82,21 @@ export function readEnv<S extends EnvSpec>(spec: S, env: NodeJS.ProcessEnv = pro
     );
   }
   return values as EnvOf<S>;
+}
+
+/**
+ * Refuses, at cold start, a production function that carries fault rules. Synth already refuses them for
+ * a production stage; this catches a stack or a hand-edited function configuration that sets them anyway,
+ * before the first record could be crashed on purpose.
+ */
+export function refuseFaultRulesInProduction(config: {
+  readonly PRODUCTION: boolean;
+  readonly FAULT_RULES: readonly unknown[];
+}): void {
+  if (!config.PRODUCTION || config.FAULT_RULES.length === 0) return;
+  throw new ConfigurationError(
+    `FAULT_RULES is set (${config.FAULT_RULES.length} rule(s)) but PRODUCTION is true or not set: fault ` +
+      'injection is for test stages only. Remove FAULT_RULES from the function environment; on a test ' +
+      'stage set PRODUCTION=false (lib/stacks/pipeline-stack.ts sets both from isProduction in lib/config.ts).',
+  );
 }

@@ -1,6 +1,6 @@
 import type { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { SQSRecord } from 'aws-lambda';
+import type { Context, SQSRecord } from 'aws-lambda';
 import type { AnyContract } from '../contracts';
 import type { StepResult } from '../domain/outbox';
 import { InvalidRecordError, type ParsedRecord, parseEventRecord } from './event-record';
@@ -10,6 +10,8 @@ export interface RecordContext {
   /** Carries the record's identifiers on every line it logs. */
   readonly logger: PowertoolsLogger;
   readonly receiveCount: number;
+  /** Milliseconds the invocation has left; 0 without a Lambda context, so nothing waits to retry. */
+  readonly remainingTimeMs: () => number;
 }
 
 const OUTCOME_METRIC = {
@@ -50,14 +52,19 @@ export function logRecordFailure(error: unknown, log: PowertoolsLogger): void {
 export function eventRecordHandler<const C extends readonly AnyContract[]>(options: {
   readonly accepts: C;
   readonly handle: (event: ParsedRecord<C[number]>, context: RecordContext) => Promise<StepResult>;
-}): (record: SQSRecord) => Promise<StepResult> {
-  return async (record) => {
+}): (record: SQSRecord, lambdaContext?: Context) => Promise<StepResult> {
+  // Powertools' BatchProcessor passes the Lambda context given to processPartialResponse.
+  return async (record, lambdaContext) => {
     // A child per record: records run in parallel, so keys appended to the shared logger would mix.
     const log = logger.createChild({ persistentKeys: { messageId: record.messageId } });
     try {
       const event = parseEventRecord(record, options.accepts);
       log.appendPersistentKeys(recordLogKeys(event));
-      const result = await options.handle(event, { logger: log, receiveCount: event.receiveCount });
+      const result = await options.handle(event, {
+        logger: log,
+        receiveCount: event.receiveCount,
+        remainingTimeMs: () => lambdaContext?.getRemainingTimeInMillis() ?? 0,
+      });
       metrics.addMetric(OUTCOME_METRIC[result.outcome], MetricUnit.Count, 1);
       if (result.outcome === 'transitioned') metrics.addMetric(result.published, MetricUnit.Count, 1);
       return result;

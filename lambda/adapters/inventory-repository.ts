@@ -8,6 +8,7 @@ import type { ProductQuantity, Reservation, Transition } from '../domain/order';
 import type { InventoryRepository, WriteResult } from '../domain/ports';
 import { isConditionFailure } from './dynamodb-errors';
 import { transitionUpdate } from './orders-repository';
+import { type ConflictRetryBudget, writeRetryingConflicts } from './transaction-conflicts';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -22,9 +23,14 @@ export interface InventoryTables {
 }
 
 export class DynamoInventoryRepository implements InventoryRepository {
+  /**
+   * @param conflicts the invocation the writes run in, to retry transaction conflicts within its time
+   * @default conflicts - none: a conflict fails the write at once
+   */
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tables: InventoryTables,
+    private readonly conflicts?: ConflictRetryBudget,
   ) {}
 
   async reserve(transition: Transition, lines: readonly ProductQuantity[]): Promise<WriteResult> {
@@ -126,12 +132,16 @@ export class DynamoInventoryRepository implements InventoryRepository {
   }
 
   /**
-   * `condition-failed` when only conditions refused the transaction; anything else (a conflicting
-   * concurrent transaction, throttling) is rethrown so the record is retried.
+   * `condition-failed` when only conditions refused the transaction. A conflict with a concurrent
+   * transaction is retried while the invocation has time; it, and anything else (throttling), is then
+   * rethrown so the record is retried.
    */
   private async transact(items: TransactItem[]): Promise<WriteResult> {
     try {
-      await this.client.send(new TransactWriteCommand({ TransactItems: items }));
+      await writeRetryingConflicts(
+        () => this.client.send(new TransactWriteCommand({ TransactItems: items })),
+        this.conflicts,
+      );
       return 'applied';
     } catch (error) {
       if (isConditionFailure(error)) return 'condition-failed';

@@ -31,3 +31,22 @@ export const SDK_REQUEST_TIMEOUT_MS = 3_000;
 
 /** Connecting takes milliseconds inside a region; a second covers a slow local emulator. */
 export const SDK_CONNECTION_TIMEOUT_MS = 1_000;
+
+/**
+ * A TransactWriteItems cancelled by a TransactionConflict (another request on one of its items at that
+ * moment: orders for the same product, analytics batches on the same day shard) is retried inside the
+ * function; the SDK's retry strategy never retries TransactionCanceledException. Full jitter from this
+ * base, doubling up to the cap, so the contending writers spread out instead of colliding again.
+ */
+export const TRANSACTION_CONFLICT_BASE_DELAY_MS = 50;
+export const TRANSACTION_CONFLICT_MAX_DELAY_MS = 1_000;
+
+/** Attempts at most, however much time is left: ten conflicts in a row mean a hot item, not bad luck. */
+export const TRANSACTION_CONFLICT_MAX_ATTEMPTS = 10;
+
+/**
+ * A retry starts only if this much of the invocation is left after its longest possible wait: enough for
+ * the write itself, the publish and the batch response even on a slow local emulator (on AWS each takes
+ * milliseconds). A record that ran out of time mid-retry would time out its whole batch instead.
+ */
+export const TRANSACTION_CONFLICT_TIME_RESERVE_MS = 2_000;

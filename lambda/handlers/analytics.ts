@@ -3,7 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoAnalyticsRepository } from '../adapters/analytics-repository';
 import { dynamoDbDocumentClient } from '../adapters/aws-clients';
-import { envVar, readEnv } from '../adapters/env';
+import { envVar, readEnv, refuseFaultRulesInProduction, STAGE_ENV } from '../adapters/env';
 import { InvalidRecordError, type ParsedRecord, parseEventRecord } from '../adapters/event-record';
 import { logRecordFailure, recordLogKeys } from '../adapters/event-record-handler';
 import { logger, metrics, withObservability } from '../adapters/observability';
@@ -13,16 +13,19 @@ import { MAX_TRANSACT_ITEMS } from '../contracts/limits';
 import { type AnalyticsOutcome, occursInTheFuture, recordAnalytics } from '../domain/analytics';
 
 const config = readEnv({
-  STAGE: envVar.string,
+  ...STAGE_ENV,
   ANALYTICS_TABLE: envVar.string,
   ANALYTICS_SHARDS: envVar.positiveInt,
   SEEN_MARKER_TTL_DAYS: envVar.positiveInt,
 });
-const repository = new DynamoAnalyticsRepository(dynamoDbDocumentClient(), {
+// Analytics injects no faults, but fault rules on a production function mean its stack is wrong.
+refuseFaultRulesInProduction(config);
+const client = dynamoDbDocumentClient();
+const repositoryOptions = {
   tableName: config.ANALYTICS_TABLE,
   seenMarkerTtlDays: config.SEEN_MARKER_TTL_DAYS,
   clock: systemClock,
-});
+};
 const processor = new BatchProcessor(EventType.SQS);
 
 /**
@@ -37,6 +40,11 @@ export const handler = withObservability(
       parsed.set(record.messageId, parse(record));
     }
     const valid = [...parsed.values()].flatMap((p) => (p.ok ? [p.event] : []));
+    // Per invocation: transaction conflicts are retried within this invocation's remaining time.
+    const repository = new DynamoAnalyticsRepository(client, {
+      ...repositoryOptions,
+      conflicts: { remainingTimeMs: () => context.getRemainingTimeInMillis(), logger },
+    });
     const outcomes = await recordAnalytics(valid, {
       repository,
       shards: config.ANALYTICS_SHARDS,

@@ -1,25 +1,25 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { dynamoDbDocumentClient } from '../adapters/aws-clients';
-import { envVar, readEnv } from '../adapters/env';
+import { readEnv } from '../adapters/env';
 import { eventRecordHandler } from '../adapters/event-record-handler';
-import { DynamoInventoryRepository } from '../adapters/inventory-repository';
 import { withObservability } from '../adapters/observability';
-import { ORDER_STEP_ENV, orderStepDependencies } from '../adapters/order-step-runtime';
+import {
+  INVENTORY_STEP_ENV,
+  inventoryDependency,
+  orderStepDependencies,
+} from '../adapters/order-step-runtime';
 import { OrderValidated } from '../contracts';
 import { reserveStock } from '../domain/reserve-stock';
 
-const config = readEnv({ ...ORDER_STEP_ENV, INVENTORY_TABLE: envVar.string });
+const config = readEnv(INVENTORY_STEP_ENV);
 const dependencies = orderStepDependencies('reserve-stock', config);
-const inventory = new DynamoInventoryRepository(dynamoDbDocumentClient(), {
-  inventoryTable: config.INVENTORY_TABLE,
-  ordersTable: config.ORDERS_TABLE,
-});
+const inventory = inventoryDependency(config);
 const processor = new BatchProcessor(EventType.SQS);
 
 const recordHandler = eventRecordHandler({
   accepts: [OrderValidated],
-  handle: (event, context) => reserveStock(event.detail, { ...dependencies(context), inventory }),
+  handle: (event, context) =>
+    reserveStock(event.detail, { ...dependencies(context), inventory: inventory(context) }),
 });
 
 export const handler = withObservability(

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import {
   Alarm,
   AlarmStatusWidget,
@@ -7,7 +7,9 @@ import {
   Dashboard,
   GraphWidget,
   type IMetric,
+  MathExpression,
   Metric,
+  type MetricOptions,
   TextWidget,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
@@ -19,7 +21,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { CfnQueue, type IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ALARM_PERIOD, QUEUE_AGE_ALARM_VISIBILITY_TIMEOUTS } from '../defaults';
+import { ALARM_PERIOD, DLQ_AGE_ALARM_THRESHOLD, QUEUE_AGE_ALARM_VISIBILITY_TIMEOUTS } from '../defaults';
 import type { EventConsumer } from './event-consumer';
 
 /**
@@ -29,17 +31,59 @@ import type { EventConsumer } from './event-consumer';
 export const RUNBOOK_SECTIONS = {
   deadLetterQueue: 'dead-letter-queue-has-messages',
   targetDeadLetterQueue: 'target-dead-letter-queue-has-messages',
+  deadLetterQueueAge: 'dead-letter-queue-message-near-expiry',
+  targetDeadLetterQueueAge: 'target-dead-letter-queue-message-near-expiry',
   queueAge: 'queue-oldest-message-too-old',
   functionErrors: 'function-errors',
   functionThrottles: 'function-throttles',
   ruleFailedInvocations: 'rule-failed-invocations',
   ruleInvocationsSentToDlq: 'rule-invocations-sent-to-dlq',
   ruleInvocationsFailedToBeSentToDlq: 'rule-invocations-failed-to-be-sent-to-dlq',
+  busThrottledRules: 'bus-rules-throttled',
 } as const;
 export type AlarmKind = keyof typeof RUNBOOK_SECTIONS;
 
 /** Where the runbook is when no URL is given: repository-relative, as docs link each other. */
 export const DEFAULT_RUNBOOK_URL = 'docs/runbook.md';
+
+/** What the alarms on the bus as a whole (not on one step) name as their subject. */
+export const BUS_SUBJECT = 'event-bus';
+
+/** CloudWatch evaluates at most 10 metrics in one metric math alarm (a hard limit). */
+const MAX_METRICS_PER_MATH_ALARM = 10;
+
+/**
+ * The name EventBridge publishes a rule's metrics under. `rule.ruleName` is the rule's Ref, which for a
+ * rule on a custom bus is `<bus>|<rule>` (cloudformation-coverage-roadmap issues 1131 and 1949): alarms
+ * on that value never see a datapoint. The bare name is taken from the Ref instead of giving the rule
+ * a physical name, which would have to stay unique on the bus and would block CloudFormation from
+ * replacing the rule; a name known at synth (an imported rule) is split here.
+ */
+export function metricRuleName(rule: Pick<IRule, 'ruleName'>): string {
+  const { ruleName } = rule;
+  if (!Token.isUnresolved(ruleName)) return ruleName.slice(ruleName.lastIndexOf('|') + 1);
+  return Fn.select(1, Fn.split('|', ruleName));
+}
+
+/**
+ * An AWS/Events metric of a rule on the custom bus `bus`, with both dimensions EventBridge publishes it
+ * under: `EventBusName` and the bare `RuleName`. The alarms and the dashboard both build rule metrics here.
+ */
+export function ruleMetric(
+  bus: IEventBus,
+  rule: IRule,
+  metricName: string,
+  options: MetricOptions = {},
+): Metric {
+  return new Metric({
+    namespace: 'AWS/Events',
+    metricName,
+    dimensionsMap: { EventBusName: bus.eventBusName, RuleName: metricRuleName(rule) },
+    statistic: 'Sum',
+    period: ALARM_PERIOD,
+    ...options,
+  });
+}
 
 /** One step of the pipeline as the monitoring sees it: rule -> queue (+ DLQ) -> function, and the rule's DLQ. */
 export interface MonitoredStep {
@@ -87,7 +131,10 @@ export function monitoredStepOf(name: string, consumer: EventConsumer): Monitore
 export interface PipelineMonitoringProps {
   /** Stage name, shown in alarm descriptions, the topic and the dashboard name. */
   readonly stage: string;
-  /** The bus the steps' rules belong to: rule metrics of a custom bus carry its name as a dimension. */
+  /**
+   * The custom bus the steps' rules belong to: rule metrics of a custom bus carry its name as a
+   * dimension. Not the default bus, whose rules publish theirs without it.
+   */
   readonly eventBus: IEventBus;
   readonly steps: readonly MonitoredStep[];
   /**
@@ -111,6 +158,7 @@ export interface PipelineMonitoringProps {
 /** An alarm created or adopted by the monitoring, with what it watches. */
 export interface PipelineAlarm {
   readonly kind: AlarmKind;
+  /** The step it watches, or BUS_SUBJECT for an alarm on the bus as a whole. */
   readonly step: string;
   readonly alarm: Alarm;
 }
@@ -120,9 +168,12 @@ export interface PipelineAlarm {
  * stage, and a dashboard. Per step:
  *
  * - its DLQ and its rule's target DLQ hold a message (depth >= 1);
+ * - the oldest message of either DLQ is `DLQ_AGE_ALARM_THRESHOLD` old, days before SQS would expire it;
  * - the oldest message of its queue is older than `QUEUE_AGE_ALARM_VISIBILITY_TIMEOUTS` visibility timeouts;
  * - its function reports an error or a throttle;
  * - its rule's target invocations fail permanently, go to the target DLQ, or fail to go there.
+ *
+ * And for the bus: EventBridge throttles any of the steps' rules.
  *
  * Each alarm's description names the stage and the step and links its runbook section.
  */
@@ -187,6 +238,7 @@ export class PipelineMonitoring extends Construct {
     for (const step of props.steps) {
       alarms.push(...this.alarmStep(step, props.eventBus));
     }
+    alarms.push(this.alarmBus(props));
     const action = new SnsAction(this.topic);
     for (const { alarm } of alarms) {
       alarm.addAlarmAction(action);
@@ -207,26 +259,9 @@ export class PipelineMonitoring extends Construct {
   }
 
   private alarmStep(step: MonitoredStep, bus: IEventBus): PipelineAlarm[] {
-    const id = pascalCase(step.name);
-    const scope = new Construct(this, id);
-    const atLeastOne = {
-      threshold: 1,
-      evaluationPeriods: 1,
-      datapointsToAlarm: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      // No datapoint means nothing happened: SQS, Lambda and EventBridge publish only on activity.
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    };
-    const make = (kind: AlarmKind, metric: IMetric, what: string, threshold = atLeastOne.threshold) => ({
-      kind,
-      step: step.name,
-      alarm: new Alarm(scope, pascalCase(kind), {
-        ...atLeastOne,
-        metric,
-        threshold,
-        alarmDescription: this.alarmDescription(kind, step.name, what),
-      }),
-    });
+    const scope = new Construct(this, pascalCase(step.name));
+    const make = (kind: AlarmKind, metric: IMetric, what: string, threshold?: number) =>
+      this.newAlarm(scope, kind, step.name, metric, what, threshold);
     const adopt = (kind: AlarmKind, alarm: Alarm, what: string): PipelineAlarm => {
       // The alarm belongs to the EventConsumer, which has no runbook to link: set it on its resource.
       (alarm.node.defaultChild as CfnAlarm).alarmDescription = this.alarmDescription(kind, step.name, what);
@@ -234,18 +269,15 @@ export class PipelineMonitoring extends Construct {
     };
     const dlqDepth = (queue: IQueue) =>
       queue.metricApproximateNumberOfMessagesVisible({ period: ALARM_PERIOD, statistic: 'Maximum' });
+    const oldest = (queue: IQueue) =>
+      queue.metricApproximateAgeOfOldestMessage({ period: ALARM_PERIOD, statistic: 'Maximum' });
 
     const dlqWhat = 'messages the function failed to process are in its dead-letter queue';
     const targetWhat = 'events EventBridge could not deliver to the queue are in the rule target DLQ';
+    const dlqAge = DLQ_AGE_ALARM_THRESHOLD.toSeconds();
+    const nearExpiry = `${DLQ_AGE_ALARM_THRESHOLD.toDays()} days old, redrive it before SQS expires it`;
     const ageThreshold = step.queueVisibilityTimeout.toSeconds() * QUEUE_AGE_ALARM_VISIBILITY_TIMEOUTS;
-    const ruleMetric = (metricName: string) =>
-      new Metric({
-        namespace: 'AWS/Events',
-        metricName,
-        dimensionsMap: { EventBusName: bus.eventBusName, RuleName: step.rule.ruleName },
-        statistic: 'Sum',
-        period: ALARM_PERIOD,
-      });
+    const ruleMetricOf = (metricName: string) => ruleMetric(bus, step.rule, metricName);
     return [
       step.deadLetterAlarm
         ? adopt('deadLetterQueue', step.deadLetterAlarm, dlqWhat)
@@ -254,8 +286,20 @@ export class PipelineMonitoring extends Construct {
         ? adopt('targetDeadLetterQueue', step.targetDeadLetterAlarm, targetWhat)
         : make('targetDeadLetterQueue', dlqDepth(step.targetDeadLetterQueue), targetWhat),
       make(
+        'deadLetterQueueAge',
+        oldest(step.deadLetterQueue),
+        `the oldest message of its dead-letter queue is ${nearExpiry}`,
+        dlqAge,
+      ),
+      make(
+        'targetDeadLetterQueueAge',
+        oldest(step.targetDeadLetterQueue),
+        `the oldest event of the rule target DLQ is ${nearExpiry}`,
+        dlqAge,
+      ),
+      make(
         'queueAge',
-        step.queue.metricApproximateAgeOfOldestMessage({ period: ALARM_PERIOD, statistic: 'Maximum' }),
+        oldest(step.queue),
         `the oldest message of its queue is older than ${ageThreshold} s (${QUEUE_AGE_ALARM_VISIBILITY_TIMEOUTS} visibility timeouts)`,
         ageThreshold,
       ),
@@ -271,20 +315,72 @@ export class PipelineMonitoring extends Construct {
       ),
       make(
         'ruleFailedInvocations',
-        ruleMetric('FailedInvocations'),
+        ruleMetricOf('FailedInvocations'),
         'the rule failed to deliver events to its queue for good',
       ),
       make(
         'ruleInvocationsSentToDlq',
-        ruleMetric('InvocationsSentToDlq'),
+        ruleMetricOf('InvocationsSentToDlq'),
         'the rule sent events it could not deliver to its target DLQ',
       ),
       make(
         'ruleInvocationsFailedToBeSentToDlq',
-        ruleMetric('InvocationsFailedToBeSentToDlq'),
+        ruleMetricOf('InvocationsFailedToBeSentToDlq'),
         'the rule could not deliver events nor put them in its target DLQ: they are lost unless replayed',
       ),
     ];
+  }
+
+  /**
+   * EventBridge publishes ThrottledRules per rule, so the bus alarm sums the metric of every step's
+   * rule. A throttled delivery is retried (for up to the target's maximum event age), so nothing is
+   * lost yet, but the account's invocation quota is reached and every step slows down: as for a
+   * function throttle, the first one alarms.
+   */
+  private alarmBus(props: PipelineMonitoringProps): PipelineAlarm {
+    const usingMetrics = Object.fromEntries(
+      props.steps.map((step, i) => [`rule${i}`, ruleMetric(props.eventBus, step.rule, 'ThrottledRules')]),
+    );
+    const throttled = new MathExpression({
+      expression: `SUM([${Object.keys(usingMetrics).join(', ')}])`,
+      usingMetrics,
+      period: ALARM_PERIOD,
+      label: 'throttled rules',
+    });
+    return this.newAlarm(
+      this,
+      'busThrottledRules',
+      BUS_SUBJECT,
+      throttled,
+      'EventBridge throttled deliveries of the pipeline rules (account invocation quota reached)',
+    );
+  }
+
+  /**
+   * One datapoint at or above the threshold in one period alarms; no datapoint means nothing happened
+   * (SQS, Lambda and EventBridge publish only on activity).
+   */
+  private newAlarm(
+    scope: Construct,
+    kind: AlarmKind,
+    subject: string,
+    metric: IMetric,
+    what: string,
+    threshold = 1,
+  ): PipelineAlarm {
+    return {
+      kind,
+      step: subject,
+      alarm: new Alarm(scope, pascalCase(kind), {
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        datapointsToAlarm: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        alarmDescription: this.alarmDescription(kind, subject, what),
+      }),
+    };
   }
 
   private addWidgets(props: PipelineMonitoringProps): void {
@@ -303,23 +399,17 @@ export class PipelineMonitoring extends Construct {
     );
     for (const step of props.steps) {
       const period = ALARM_PERIOD;
-      const ruleMetric = (metricName: string) =>
-        new Metric({
-          namespace: 'AWS/Events',
-          metricName,
-          dimensionsMap: { EventBusName: props.eventBus.eventBusName, RuleName: step.rule.ruleName },
-          statistic: 'Sum',
-          period,
-          label: metricName,
-        });
+      const ruleMetricOf = (metricName: string) =>
+        ruleMetric(props.eventBus, step.rule, metricName, { label: metricName });
       this.dashboard.addWidgets(
         new GraphWidget({
           title: `${step.name}: rule`,
           width: 6,
           left: [
-            ruleMetric('Invocations'),
-            ruleMetric('FailedInvocations'),
-            ruleMetric('InvocationsSentToDlq'),
+            ruleMetricOf('Invocations'),
+            ruleMetricOf('FailedInvocations'),
+            ruleMetricOf('InvocationsSentToDlq'),
+            ruleMetricOf('ThrottledRules'),
           ],
         }),
         new GraphWidget({
@@ -362,6 +452,18 @@ export class PipelineMonitoring extends Construct {
               label: 'target DLQ',
             }),
           ],
+          right: [
+            step.deadLetterQueue.metricApproximateAgeOfOldestMessage({
+              period,
+              statistic: 'Maximum',
+              label: 'DLQ oldest (s)',
+            }),
+            step.targetDeadLetterQueue.metricApproximateAgeOfOldestMessage({
+              period,
+              statistic: 'Maximum',
+              label: 'target DLQ oldest (s)',
+            }),
+          ],
         }),
       );
     }
@@ -373,6 +475,19 @@ export class PipelineMonitoring extends Construct {
     };
     if (props.steps.length === 0) {
       fail('steps is empty: pass every step of the pipeline, or there is nothing to alarm on.');
+    }
+    if (props.steps.length > MAX_METRICS_PER_MATH_ALARM) {
+      fail(
+        `${props.steps.length} steps: the bus throttle alarm sums one metric per step's rule and CloudWatch ` +
+          `allows at most ${MAX_METRICS_PER_MATH_ALARM} metrics per alarm. Split the steps over two PipelineMonitoring constructs.`,
+      );
+    }
+    const busName = props.eventBus.eventBusName;
+    if (!Token.isUnresolved(busName) && busName === 'default') {
+      fail(
+        'eventBus is the default bus: its rules publish their metrics without an EventBusName, and these ' +
+          'alarms expect a custom bus. Put the rules on a custom EventBus.',
+      );
     }
     const names = props.steps.map((s) => s.name);
     const twice = names.filter((n, i) => names.indexOf(n) !== i);

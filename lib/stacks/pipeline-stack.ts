@@ -186,6 +186,8 @@ export class PipelineStack extends Stack {
     };
     const stageEnvironment: Record<string, string> = {
       STAGE: config.stage,
+      // The functions refuse fault rules when this is true (lambda/adapters/env.ts).
+      PRODUCTION: String(config.isProduction),
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       POWERTOOLS_LOG_LEVEL: config.logLevel,
       // Never set in production: the handlers cannot inject faults without it.

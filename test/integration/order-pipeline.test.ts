@@ -33,6 +33,7 @@ const REJECTED = 'record rejected: not a valid event for this function';
 const FAILED = 'record failed: it will be redelivered, then dead-lettered after maxReceiveCount';
 const FAULT = 'fault injection';
 const IGNORED = 'event ignored: the order did not store it (stale or foreign)';
+const CONFLICT_RETRY = 'transaction conflict: retrying';
 
 /** Test timeouts: the waits inside each test have their own, shorter deadlines. */
 const MARGIN_MS = 120_000;
@@ -664,6 +665,74 @@ describe.concurrent(`the order pipeline on ${target.kind} (stage ${target.stage}
         );
         expect(calls).toEqual([charge]);
         expect(await pipeline.order(order.orderId)).toEqual(final);
+      },
+      FLOW_TEST_MS,
+    );
+  });
+
+  describe('transaction conflicts (scenarios 17, 21)', () => {
+    it(
+      'GIVEN 4 units and 8 orders for one unit whose transactions DynamoDB cancels for conflicts WHEN placed at once THEN each write is retried in its invocation, 4 orders are FULFILLED, 4 CANCELLED OUT_OF_STOCK, and none is dead-lettered',
+      async ({ expect }) => {
+        // GIVEN the last 4 units of a product and 8 orders for one unit each. On the local target the
+        // fault proxy cancels each order's first 2 stock transactions, and the first 3 analytics
+        // transactions counting the product, with TransactionConflict, as concurrent writers on AWS can
+        // (moto serializes its requests and never does); elsewhere the contention alone may cause them
+        const product = pipeline.productId('conflict');
+        await pipeline.seedStock(product, 4);
+        const orders = Array.from({ length: 8 }, (_, i) =>
+          anOrder(pipeline.orderId(`conflict-${i}`), product),
+        );
+        const orderIds = orders.map((o) => o.orderId);
+        const outages = pipeline.outages;
+        const conflicts = outages
+          ? await Promise.all([
+              ...orderIds.map((id) => outages.startConflicts(2, pipeline.output('InventoryTableName'), id)),
+              outages.startConflicts(3, pipeline.output('AnalyticsTableName'), product),
+            ])
+          : [];
+        try {
+          // WHEN they are placed at once
+          await pipeline.place(orders);
+          // THEN 4 got a unit and 4 were cancelled for lack of stock: no oversell
+          const final = await pipeline.finalOrders(orderIds, pipeline.flowMs(1));
+          const fulfilled = final.filter((o) => o.status === 'FULFILLED');
+          const cancelled = final.filter((o) => o.status === 'CANCELLED');
+          expect(fulfilled).toHaveLength(4);
+          expect(cancelled).toHaveLength(4);
+          for (const order of fulfilled) expectFulfilledOnce(expect, order);
+          for (const order of cancelled) {
+            expect(order.reason).toBe('OUT_OF_STOCK');
+            expect(statusesOf(order)).toEqual(['VALIDATED', 'CANCELLED']);
+          }
+          expect(await pipeline.stock(product)).toBe(0);
+          // AND analytics counted each fulfilled unit once, and no DLQ holds anything of these orders
+          expect(await fulfilledUnits(product, fulfilled, 4)).toBe(4);
+          expect(await pipeline.deadLettersMentioning(orderIds)).toEqual([]);
+          if (outages) {
+            // AND every injected conflict was answered by a retry inside the invocation: each order's
+            // reservation went through on its first delivery, after two logged retries
+            expect(await Promise.all(conflicts.map((id) => outages.refused(id)))).toEqual([
+              ...orderIds.map(() => 2),
+              3,
+            ]);
+            for (const orderId of orderIds) {
+              const lines = (await pipeline.logs.search(orderId)).filter(
+                (l) => l.service === 'reserve-stock',
+              );
+              expect(
+                lines
+                  .filter((l) => l.message === CONFLICT_RETRY)
+                  .map((l) => Number(l.attempt))
+                  .sort(),
+              ).toEqual([2, 3]);
+              expect(lines.filter((l) => l.message === FAILED)).toEqual([]);
+              expect(lines.every((l) => l.receiveCount === 1)).toBe(true);
+            }
+          }
+        } finally {
+          if (outages) await Promise.all(conflicts.map((id) => outages.stop(id)));
+        }
       },
       FLOW_TEST_MS,
     );

@@ -171,6 +171,25 @@ describe('applyMotoShims', () => {
     expect(applied.filter((a) => a.shim === 'alarm-refs').map((a) => a.logicalIds)).toEqual([['Alarm']]);
   });
 
+  it('GIVEN a rule on a custom bus whose Ref is split for its bare name WHEN shimmed THEN its Ref is built as CloudFormation returns it', () => {
+    // GIVEN the rule name a metric dimension takes from the rule's Ref (`<bus>|<rule>` on AWS)
+    const input = pipelineTemplate();
+    const bareName = { 'Fn::Select': [1, { 'Fn::Split': ['|', { Ref: 'Rule' }] }] };
+    input.Outputs = { ...input.Outputs, RuleName: { Value: bareName } };
+    // WHEN the moto shims are applied
+    const { template, applied } = applyMotoShims(input, { stackName: STACK });
+    // THEN moto's bare-name Ref is joined to the bus name, so the split finds the rule name second
+    expect(template.Outputs?.RuleName?.Value).toEqual({
+      'Fn::Select': [
+        1,
+        { 'Fn::Split': ['|', { 'Fn::Join': ['|', [{ 'Fn::GetAtt': ['Bus', 'Name'] }, { Ref: 'Rule' }]] }] },
+      ],
+    });
+    expect(applied).toContainEqual(
+      expect.objectContaining({ shim: 'rule-ref-on-custom-bus', logicalIds: ['Rule'] }),
+    );
+  });
+
   it('keeps a mapping that is already disabled out of the report', () => {
     // GIVEN a mapping the template itself disables
     const t = pipelineTemplate();

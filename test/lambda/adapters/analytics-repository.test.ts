@@ -5,6 +5,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { analyticsKey, DynamoAnalyticsRepository } from '../../../lambda/adapters/analytics-repository';
 import type { AnalyticsWrite } from '../../../lambda/domain/ports';
 import { FixedClock } from '../fakes/step-deps';
+import { AMPLE_MS, SPENT_MS, scriptedBudget } from '../support/time-budget';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 const repository = () =>
@@ -98,5 +99,44 @@ describe('DynamoAnalyticsRepository', () => {
   ])('fails with the error for %s (scenarios 8, 18)', async (_, error) => {
     dynamo.on(TransactWriteCommand).rejects(error);
     await expect(repository().apply(write)).rejects.toThrow(error);
+  });
+});
+
+describe('DynamoAnalyticsRepository in an invocation with time left (transaction conflicts)', () => {
+  const withBudget = (...remaining: number[]) =>
+    new DynamoAnalyticsRepository(DynamoDBDocumentClient.from(new DynamoDBClient({})), {
+      tableName: 'analytics-table',
+      seenMarkerTtlDays: 30,
+      clock: new FixedClock(new Date('2025-03-14T00:00:00Z')),
+      conflicts: scriptedBudget(...remaining),
+    });
+
+  it('GIVEN a transaction conflict, then success WHEN applied THEN the write goes in once more and is applied', async () => {
+    dynamo
+      .on(TransactWriteCommand)
+      .rejectsOnce(cancelled('None', 'None', 'TransactionConflict'))
+      .resolves({});
+
+    expect(await withBudget(AMPLE_MS).apply(write)).toBe('applied');
+
+    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(2);
+  });
+
+  it('GIVEN conflicts that persist WHEN the time budget is spent THEN it reports conflict', async () => {
+    dynamo.on(TransactWriteCommand).rejects(cancelled('None', 'None', 'TransactionConflict'));
+
+    expect(await withBudget(AMPLE_MS, AMPLE_MS, SPENT_MS).apply(write)).toBe('conflict');
+
+    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(3);
+  });
+
+  it('GIVEN a marker that exists WHEN applied THEN it is never retried and reports already-seen', async () => {
+    dynamo
+      .on(TransactWriteCommand)
+      .rejects(cancelled('ConditionalCheckFailed', 'None', 'TransactionConflict'));
+
+    expect(await withBudget(AMPLE_MS).apply(write)).toBe('already-seen');
+
+    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(1);
   });
 });

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ConfigurationError, envVar, readEnv } from '../../../lambda/adapters/env';
+import {
+  ConfigurationError,
+  envVar,
+  readEnv,
+  refuseFaultRulesInProduction,
+  STAGE_ENV,
+} from '../../../lambda/adapters/env';
 
 const spec = {
   ORDERS_TABLE: envVar.string,
@@ -58,5 +64,34 @@ describe('readEnv', () => {
 
   it.each(['0', '-3', 'abc', ''])('fails for %j as a positive integer', (value) => {
     expect(() => readEnv({ N: envVar.positiveInt }, { N: value })).toThrow(ConfigurationError);
+  });
+});
+
+describe('refuseFaultRulesInProduction', () => {
+  const rules = '[{"orderIdPrefix":"fault-","point":"after-write"}]';
+  const guard = (env: Record<string, string>) => () =>
+    refuseFaultRulesInProduction(readEnv(STAGE_ENV, { STAGE: 'prod', ...env }));
+
+  it('fails for fault rules in production, naming the variable and what to change', () => {
+    expect(guard({ PRODUCTION: 'true', FAULT_RULES: rules })).toThrow(ConfigurationError);
+    expect(guard({ PRODUCTION: 'true', FAULT_RULES: rules })).toThrow(
+      /FAULT_RULES is set \(1 rule\(s\)\).*Remove FAULT_RULES.*PRODUCTION=false/s,
+    );
+  });
+
+  it('fails for fault rules without a PRODUCTION flag: absent counts as production', () => {
+    expect(guard({ FAULT_RULES: rules })).toThrow(/FAULT_RULES is set/);
+  });
+
+  it('fails for a PRODUCTION flag that is neither true nor false', () => {
+    expect(guard({ PRODUCTION: 'yes' })).toThrow('PRODUCTION: must be "true" or "false"');
+  });
+
+  it.each([
+    ['production without fault rules', { PRODUCTION: 'true' }],
+    ['production with an empty rule list', { PRODUCTION: 'true', FAULT_RULES: '[]' }],
+    ['a test stage with fault rules', { PRODUCTION: 'false', FAULT_RULES: rules }],
+  ])('GIVEN %s WHEN checked THEN it passes', (_, env) => {
+    expect(guard(env)).not.toThrow();
   });
 });

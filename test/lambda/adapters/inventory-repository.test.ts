@@ -8,6 +8,7 @@ import { StockReserved } from '../../../lambda/contracts';
 import { buildEvent } from '../../../lambda/domain/events';
 import type { Transition } from '../../../lambda/domain/order';
 import { anOrder } from '../support/events';
+import { AMPLE_MS, SPENT_MS, scriptedBudget } from '../support/time-budget';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 const repository = () =>
@@ -138,5 +139,48 @@ describe('DynamoInventoryRepository reads', () => {
 
     expect(Object.fromEntries(available)).toEqual({ 'sku-a': 3 });
     expect(dynamo.commandCalls(GetCommand).every((c) => c.args[0].input.ConsistentRead)).toBe(true);
+  });
+});
+
+describe('DynamoInventoryRepository in an invocation with time left (transaction conflicts)', () => {
+  const withBudget = (...remaining: number[]) =>
+    new DynamoInventoryRepository(
+      DynamoDBDocumentClient.from(new DynamoDBClient({})),
+      { inventoryTable: 'inventory-table', ordersTable: 'orders-table' },
+      scriptedBudget(...remaining),
+    );
+
+  it('GIVEN a transaction conflict, then success WHEN reserved THEN the transaction is written once more and applied', async () => {
+    dynamo
+      .on(TransactWriteCommand)
+      .rejectsOnce(cancelled('None', 'None', 'TransactionConflict', 'None'))
+      .resolves({});
+
+    expect(await withBudget(AMPLE_MS).reserve(transition, lines)).toBe('applied');
+
+    const calls = dynamo.commandCalls(TransactWriteCommand);
+    expect(calls).toHaveLength(2);
+    expect(calls[1]?.args[0].input).toEqual(calls[0]?.args[0].input);
+  });
+
+  it('fails with the conflict once the time budget is spent, so the record is retried (scenario 4)', async () => {
+    dynamo.on(TransactWriteCommand).rejects(cancelled('TransactionConflict', 'None', 'None', 'None'));
+
+    await expect(
+      withBudget(AMPLE_MS, SPENT_MS).release(
+        { ...transition, from: 'PAYMENT_FAILED', to: 'CANCELLED' },
+        lines,
+      ),
+    ).rejects.toThrow(TransactionCanceledException);
+
+    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(2);
+  });
+
+  it('GIVEN a refused condition WHEN reserved THEN it is never retried and reports condition-failed', async () => {
+    dynamo.on(TransactWriteCommand).rejects(cancelled('None', 'None', 'None', 'ConditionalCheckFailed'));
+
+    expect(await withBudget(AMPLE_MS).reserve(transition, lines)).toBe('condition-failed');
+
+    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(1);
   });
 });

@@ -9,6 +9,7 @@ await vi.hoisted(async () => (await import('../support/env')).stubHandlerEnv());
 
 const config = {
   STAGE: 'test',
+  PRODUCTION: false,
   EVENT_BUS_NAME: 'bus',
   ORDERS_TABLE: 'orders',
   FAULT_RULES: [

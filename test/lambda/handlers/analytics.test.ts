@@ -4,10 +4,12 @@ import fc from 'fast-check';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { logger } from '../../../lambda/adapters/observability';
 import { OrderFulfilled, OrderPlaced, PaymentSucceeded } from '../../../lambda/contracts';
+import { TRANSACTION_CONFLICT_TIME_RESERVE_MS } from '../../../lambda/contracts/limits';
 import { handler } from '../../../lambda/handlers/analytics';
 import { dynamo, throttled, transactionCancelled } from '../support/aws-mocks';
 import {
   anOrder,
+  contextWithRemainingTime,
   detailOf,
   envelope,
   eventRecord,
@@ -158,12 +160,35 @@ describe('analytics handler', () => {
       return {};
     });
 
+    // An invocation with time for a few short retries only.
     const response = await handler(
       sqsEvent(placed('order-hot', 'm-hot'), placed('order-cool')),
-      lambdaContext,
+      contextWithRemainingTime(TRANSACTION_CONFLICT_TIME_RESERVE_MS + 300),
     );
 
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-hot' }] });
+  });
+
+  it('GIVEN a transaction conflict WHEN the invocation has time THEN the batch is written once more and counted, logging its idempotency keys', async () => {
+    dynamo
+      .on(TransactWriteCommand)
+      .rejectsOnce(transactionCancelled('None', 'None', 'TransactionConflict'))
+      .resolves({});
+
+    const response = await handler(sqsEvent(placed('order-1'), placed('order-2')), lambdaContext);
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(dynamo.commandCalls(TransactWriteCommand).map((_, i) => markerKeys(i))).toEqual([
+      ['EVENT#order-1:OrderPlaced', 'EVENT#order-2:OrderPlaced'],
+      ['EVENT#order-1:OrderPlaced', 'EVENT#order-2:OrderPlaced'],
+    ]);
+    const retries = output.entries().filter((l) => l.message === 'transaction conflict: retrying');
+    expect(retries).toEqual([
+      expect.objectContaining({
+        attempt: 2,
+        idempotencyKeys: ['order-1:OrderPlaced', 'order-2:OrderPlaced'],
+      }),
+    ]);
   });
 
   it('fails the whole batch when the table throttles beyond the SDK retries, acknowledging nothing (scenarios 8, 18)', async () => {

@@ -6,15 +6,24 @@ import {
   PaymentSucceeded,
   StockReserved,
 } from '../../../lambda/contracts';
+import { TRANSACTION_CONFLICT_TIME_RESERVE_MS } from '../../../lambda/contracts/limits';
 import { handler } from '../../../lambda/handlers/reserve-stock';
 import { dynamo, publishedEntries, transactionCancelled } from '../support/aws-mocks';
-import { anOrder, detailOf, eventRecord, lambdaContext, sqsEvent, uuid } from '../support/events';
+import {
+  anOrder,
+  contextWithRemainingTime,
+  detailOf,
+  eventRecord,
+  lambdaContext,
+  sqsEvent,
+  uuid,
+} from '../support/events';
 import { useHandlerHarness } from '../support/handler-harness';
 
 // vi.hoisted runs before the imports above: the handler reads its configuration when it is imported.
 await vi.hoisted(async () => (await import('../support/env')).stubHandlerEnv());
 
-useHandlerHarness();
+const output = useHandlerHarness();
 
 /** An OrderValidated record, with the order item it refers to stored as validate-order left it. */
 function validatedRecord(order: OrderSummary, messageId?: string) {
@@ -112,6 +121,22 @@ describe('reserve-stock handler', () => {
     expect(publishedEntries()).toEqual([]);
   });
 
+  it('GIVEN a transaction conflict WHEN the invocation has time THEN the reservation is written once more, applied and published', async () => {
+    const order = anOrder();
+    dynamo
+      .on(TransactWriteCommand)
+      .rejectsOnce(transactionCancelled('None', 'TransactionConflict', 'None', 'None'))
+      .resolves({});
+
+    const response = await handler(sqsEvent(validatedRecord(order)), lambdaContext);
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(2);
+    expect(publishedEntries().map((e) => e.detailType)).toEqual(['StockReserved']);
+    const retries = output.entries().filter((l) => l.message === 'transaction conflict: retrying');
+    expect(retries).toEqual([expect.objectContaining({ orderId: order.orderId, attempt: 2 })]);
+  });
+
   it('fails the record when its transaction collides with a concurrent one, so it is retried (scenario 4)', async () => {
     const [colliding, other] = [anOrder(), anOrder()];
     dynamo.on(TransactWriteCommand).callsFake((input) => {
@@ -121,12 +146,18 @@ describe('reserve-stock handler', () => {
       return {};
     });
 
+    // An invocation with time for a few short retries only.
     const response = await handler(
       sqsEvent(validatedRecord(colliding, 'm-collide'), validatedRecord(other)),
-      lambdaContext,
+      contextWithRemainingTime(TRANSACTION_CONFLICT_TIME_RESERVE_MS + 300),
     );
 
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-collide' }] });
     expect(publishedEntries().map((e) => e.detail.data.orderId)).toEqual([other.orderId]);
+    const attempts = dynamo
+      .commandCalls(TransactWriteCommand)
+      .filter((c) => c.args[0].input.TransactItems?.[0]?.Update?.Key?.orderId === colliding.orderId);
+    expect(attempts.length).toBeGreaterThan(1);
+    expect(output.entries().filter((l) => l.message === 'transaction conflict: giving up')).toHaveLength(1);
   });
 });

@@ -3,6 +3,7 @@ import { vi } from 'vitest';
 /** The environment the stacks give each function (lib/stacks/pipeline-stack.ts), with test values. */
 export const HANDLER_ENV = {
   STAGE: 'test',
+  PRODUCTION: 'false',
   EVENT_BUS_NAME: 'orders-bus',
   ORDERS_TABLE: 'orders-table',
   INVENTORY_TABLE: 'inventory-table',

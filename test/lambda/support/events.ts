@@ -122,3 +122,8 @@ export const lambdaContext = {
   fail: () => undefined,
   succeed: () => undefined,
 } satisfies Context;
+
+/** The Lambda context of an invocation that has `ms` left whenever asked: the retries it allows are exact. */
+export function contextWithRemainingTime(ms: number): Context {
+  return { ...lambdaContext, getRemainingTimeInMillis: () => ms };
+}

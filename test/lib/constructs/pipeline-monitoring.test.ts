@@ -9,10 +9,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadStageConfig } from '../../../lib/config';
 import {
   type MonitoredStep,
+  metricRuleName,
   PipelineMonitoring,
   RUNBOOK_SECTIONS,
 } from '../../../lib/constructs/pipeline-monitoring';
-import { QUEUE_AGE_ALARM_VISIBILITY_TIMEOUTS } from '../../../lib/defaults';
+import { DLQ_AGE_ALARM_THRESHOLD, QUEUE_AGE_ALARM_VISIBILITY_TIMEOUTS } from '../../../lib/defaults';
 import { addOrderPipeline } from '../../../lib/order-pipeline';
 import {
   cdkJsonContext,
@@ -26,6 +27,11 @@ import {
 
 type Resource = { Type: string; Properties?: Record<string, unknown> };
 type Dimension = { Name: string; Value: unknown };
+type CfnMetric = { Namespace?: unknown; MetricName?: unknown; Dimensions?: Dimension[] };
+
+/** Alarms per step (DLQ and target DLQ depth and age, queue age, function errors and throttles, three rule alarms), plus one on the bus. */
+const ALARMS_PER_STEP = 10;
+const alarmCount = (steps: number) => steps * ALARMS_PER_STEP + 1;
 
 /** GitHub's heading anchors: lowercase, punctuation dropped, spaces to dashes. */
 function headingAnchors(markdown: string): Set<string> {
@@ -44,6 +50,70 @@ function alarmsOf(resources: Record<string, Resource>) {
   return Object.entries(resources)
     .filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm')
     .map(([id, r]) => ({ id, props: r.Properties ?? {} }));
+}
+
+/** Every metric an alarm reads: its own, or each one its metric math expression uses. */
+function metricsOfAlarm(props: Record<string, unknown>): CfnMetric[] {
+  if (props.MetricName !== undefined) return [props as CfnMetric];
+  return ((props.Metrics as { MetricStat?: { Metric: CfnMetric } }[] | undefined) ?? []).flatMap((m) =>
+    m.MetricStat ? [m.MetricStat.Metric] : [],
+  );
+}
+
+/**
+ * The metrics of every graph of a dashboard. Its body is a Fn::Join of JSON text and tokens (Refs, Fn::Select,
+ * ...): each token is swapped for a placeholder string, the JSON parsed, and the placeholders swapped back, so
+ * a dimension value is the token CloudFormation will resolve, not a fragment of text.
+ */
+function dashboardMetrics(body: unknown): unknown[][] {
+  const join = (body as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+  const tokens: unknown[] = [];
+  const text = join[1]
+    .map((part) => (typeof part === 'string' ? part : `@@token${tokens.push(part) - 1}@@`))
+    .join(join[0]);
+  const restore = (value: unknown): unknown => {
+    const token = typeof value === 'string' ? /^@@token(\d+)@@$/.exec(value) : null;
+    return token ? tokens[Number(token[1])] : value;
+  };
+  const widgets = (JSON.parse(text) as { widgets: { properties: { metrics?: unknown[][] } }[] }).widgets;
+  return widgets.flatMap((w) => w.properties.metrics ?? []).map((metric) => metric.map(restore));
+}
+
+/** The dimensions of a dashboard metric `[namespace, name, dim1, value1, ..., options?]`. */
+function dashboardDimensions(metric: unknown[]): Dimension[] {
+  const pairs = metric
+    .slice(2)
+    .filter((part) => typeof part !== 'object' || part === null || 'Ref' in part || 'Fn::Select' in part);
+  const dimensions: Dimension[] = [];
+  for (let i = 0; i + 1 < pairs.length; i += 2)
+    dimensions.push({ Name: String(pairs[i]), Value: pairs[i + 1] });
+  return dimensions;
+}
+
+/**
+ * What CloudFormation makes of a value, given what each Ref returns: enough of the intrinsic functions
+ * (Ref, Fn::Select, Fn::Split) to see the dimension values CloudWatch receives.
+ */
+function evaluate(value: unknown, refs: Record<string, string>): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  const fn = value as Record<string, unknown>;
+  if (typeof fn.Ref === 'string') {
+    const resolved = refs[fn.Ref];
+    if (resolved === undefined) throw new Error(`no value for Ref ${fn.Ref}`);
+    return resolved;
+  }
+  if (Array.isArray(fn['Fn::Split'])) {
+    const [delimiter, source] = fn['Fn::Split'] as [string, unknown];
+    return String(evaluate(source, refs)).split(delimiter);
+  }
+  if (Array.isArray(fn['Fn::Select'])) {
+    const [index, list] = fn['Fn::Select'] as [number, unknown];
+    const items = evaluate(list, refs) as unknown[];
+    if (index >= items.length)
+      throw new Error(`Fn::Select ${index} of ${JSON.stringify(items)} fails the deployment`);
+    return items[index];
+  }
+  throw new Error(`cannot evaluate ${JSON.stringify(value)}`);
 }
 
 /** The alarms on `metricName` whose dimension `name` has the value `value`. */
@@ -83,6 +153,16 @@ describe.each(['dev', 'prod'] as const)('pipeline monitoring in the whole app (%
       .filter(([, r]) => r.Type === type)
       .map(([id]) => id);
 
+  /** The one alarm on an AWS/SQS metric of the queue `queueId`. */
+  const queueAlarm = (metricName: string, queueId: string) => {
+    const matching = alarmsOn(alarms, metricName, {
+      name: 'QueueName',
+      value: { 'Fn::GetAtt': [queueId, 'QueueName'] },
+    });
+    expect(matching, `${metricName} of ${queueId}`).toHaveLength(1);
+    return matching[0]?.props;
+  };
+
   it('alarms when any source-queue DLQ or rule-target DLQ holds a message', () => {
     // THEN every queue that is a redrive target or a rule target's dead-letter config has one depth alarm
     const redriveTargets = Object.values(resources).flatMap((r) => {
@@ -100,12 +180,7 @@ describe.each(['dev', 'prod'] as const)('pipeline monitoring in the whole app (%
     expect(dlqs).toHaveLength(12);
     expect(new Set(dlqs).size).toBe(12);
     for (const queueId of dlqs) {
-      const matching = alarmsOn(alarms, 'ApproximateNumberOfMessagesVisible', {
-        name: 'QueueName',
-        value: { 'Fn::GetAtt': [queueId, 'QueueName'] },
-      });
-      expect(matching, queueId).toHaveLength(1);
-      expect(matching[0]?.props).toMatchObject({
+      expect(queueAlarm('ApproximateNumberOfMessagesVisible', queueId)).toMatchObject({
         Namespace: 'AWS/SQS',
         Statistic: 'Maximum',
         Threshold: 1,
@@ -121,12 +196,7 @@ describe.each(['dev', 'prod'] as const)('pipeline monitoring in the whole app (%
     );
     expect(sourceQueues).toHaveLength(6);
     for (const [queueId, queue] of sourceQueues) {
-      const matching = alarmsOn(alarms, 'ApproximateAgeOfOldestMessage', {
-        name: 'QueueName',
-        value: { 'Fn::GetAtt': [queueId, 'QueueName'] },
-      });
-      expect(matching, queueId).toHaveLength(1);
-      expect(matching[0]?.props.Threshold).toBe(
+      expect(queueAlarm('ApproximateAgeOfOldestMessage', queueId)?.Threshold).toBe(
         Number(queue.Properties?.VisibilityTimeout) * QUEUE_AGE_ALARM_VISIBILITY_TIMEOUTS,
       );
     }
@@ -144,12 +214,93 @@ describe.each(['dev', 'prod'] as const)('pipeline monitoring in the whole app (%
     }
   });
 
+  it('alarms on the age of the oldest message of every DLQ and target DLQ, days before SQS expires it', () => {
+    const dlqs = Object.entries(resources).filter(
+      ([, r]) => r.Type === 'AWS::SQS::Queue' && r.Properties?.RedrivePolicy === undefined,
+    );
+    expect(dlqs).toHaveLength(12);
+    for (const [queueId, queue] of dlqs) {
+      expect(queueAlarm('ApproximateAgeOfOldestMessage', queueId)).toMatchObject({
+        Namespace: 'AWS/SQS',
+        Statistic: 'Maximum',
+        Threshold: DLQ_AGE_ALARM_THRESHOLD.toSeconds(),
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+      // SQS expires a dead-lettered message by its first enqueue in the source queue: the alarm must
+      // leave time after the longest the source queue can have kept it.
+      const longestInSourceQueue = Math.max(
+        ...Object.values(resources)
+          .filter((r) => r.Type === 'AWS::SQS::Queue' && r.Properties?.RedrivePolicy !== undefined)
+          .map((r) => Number(r.Properties?.MessageRetentionPeriod)),
+      );
+      expect(DLQ_AGE_ALARM_THRESHOLD.toSeconds()).toBeLessThan(
+        Number(queue.Properties?.MessageRetentionPeriod) - longestInSourceQueue,
+      );
+    }
+  });
+
+  it('alarms once on EventBridge throttling any rule of the bus', () => {
+    const throttle = alarms.filter((a) =>
+      metricsOfAlarm(a.props).some((m) => m.MetricName === 'ThrottledRules'),
+    );
+    expect(throttle).toHaveLength(1);
+    const used = metricsOfAlarm(throttle[0]?.props ?? {});
+    const rules = ids('AWS::Events::Rule');
+    expect(used.map((m) => (m.Dimensions ?? []).find((d) => d.Name === 'RuleName')?.Value)).toEqual(
+      rules.map((ruleId) => ({ 'Fn::Select': [1, { 'Fn::Split': ['|', { Ref: ruleId }] }] })),
+    );
+    expect(throttle[0]?.props).toMatchObject({
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    const [expression] = (throttle[0]?.props.Metrics ?? []) as { Expression?: string }[];
+    expect(expression?.Expression).toMatch(/^SUM\(\[/);
+  });
+
+  it('reads every AWS/Events metric, in alarms and on the dashboard, under EventBusName and the bare rule name', () => {
+    // GIVEN what CloudFormation returns for the bus and for each rule on it (`<bus>|<rule>`)
+    const rules = ids('AWS::Events::Rule');
+    for (const ruleId of rules) expect(resources[ruleId]?.Properties?.EventBusName).toEqual({ Ref: busId });
+    const busName = 'OrderPipelineBus';
+    const bareNames = Object.fromEntries(rules.map((ruleId) => [ruleId, `${ruleId}-GENERATED`]));
+    const refs = {
+      [busId]: busName,
+      ...Object.fromEntries(rules.map((ruleId) => [ruleId, `${busName}|${bareNames[ruleId]}`])),
+    };
+    const expectPublishedDimensions = (dimensions: Dimension[], where: string) => {
+      const value = (name: string) => evaluate(dimensions.find((d) => d.Name === name)?.Value ?? null, refs);
+      expect(dimensions.map((d) => d.Name).sort(), where).toEqual(['EventBusName', 'RuleName']);
+      expect(value('EventBusName'), where).toBe(busName);
+      expect(String(value('RuleName')), where).not.toContain('|');
+      expect(Object.values(bareNames), where).toContain(value('RuleName'));
+    };
+    // THEN every alarm on an AWS/Events metric names it as EventBridge publishes it
+    const alarmMetrics = alarms.flatMap((a) =>
+      metricsOfAlarm(a.props)
+        .filter((m) => m.Namespace === 'AWS/Events')
+        .map((m) => ({ where: `${a.id} ${m.MetricName}`, dimensions: m.Dimensions ?? [] })),
+    );
+    expect(alarmMetrics).toHaveLength(rules.length * 4);
+    for (const { where, dimensions } of alarmMetrics) expectPublishedDimensions(dimensions, where);
+    // AND so does every AWS/Events graph of the dashboard
+    const dashboard = Object.values(resources).find((r) => r.Type === 'AWS::CloudWatch::Dashboard');
+    const graphed = dashboardMetrics(dashboard?.Properties?.DashboardBody).filter(
+      (m) => m[0] === 'AWS/Events',
+    );
+    expect(graphed).toHaveLength(rules.length * 4);
+    for (const metric of graphed) expectPublishedDimensions(dashboardDimensions(metric), String(metric[1]));
+  });
+
   it('alarms on failed, dead-lettered and lost invocations of every rule, on this bus', () => {
     const rules = ids('AWS::Events::Rule');
     expect(rules).toHaveLength(6);
     for (const ruleId of rules) {
       for (const metric of ['FailedInvocations', 'InvocationsSentToDlq', 'InvocationsFailedToBeSentToDlq']) {
-        const matching = alarmsOn(alarms, metric, { name: 'RuleName', value: { Ref: ruleId } });
+        const matching = alarmsOn(alarms, metric, {
+          name: 'RuleName',
+          value: { 'Fn::Select': [1, { 'Fn::Split': ['|', { Ref: ruleId }] }] },
+        });
         expect(matching, `${metric} of ${ruleId}`).toHaveLength(1);
         expect(matching[0]?.props).toMatchObject({ Namespace: 'AWS/Events', Statistic: 'Sum', Threshold: 1 });
         // A rule on a custom bus publishes its metrics with the bus name as a second dimension.
@@ -159,7 +310,7 @@ describe.each(['dev', 'prod'] as const)('pipeline monitoring in the whole app (%
   });
 
   it('sends every alarm, and its recovery, to the stage topic', () => {
-    expect(alarms).toHaveLength(6 * 8);
+    expect(alarms).toHaveLength(alarmCount(6));
     for (const alarm of alarms) {
       expect(alarm.props.AlarmActions, alarm.id).toEqual([{ Ref: topicId }]);
       expect(alarm.props.OKActions, alarm.id).toEqual([{ Ref: topicId }]);
@@ -247,7 +398,7 @@ describe('runbook links', () => {
     const descriptions = alarmsOf(resourcesOf(Template.fromStack(pipeline))).map((a) =>
       String(a.props.AlarmDescription),
     );
-    expect(descriptions).toHaveLength(48);
+    expect(descriptions).toHaveLength(alarmCount(6));
     for (const d of descriptions) {
       expect(d).toMatch(new RegExp(`Runbook: ${url.replace(/[.]/g, '\\.')}#[a-z-]+$`));
     }
@@ -290,7 +441,7 @@ describe('PipelineMonitoring on its own', () => {
   it('GIVEN steps without existing DLQ alarms WHEN monitored THEN it creates both depth alarms itself', () => {
     const { stack, monitoring } = build((s, b) => [step(s, b, 'one')]);
     const template = Template.fromStack(stack);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 8);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', alarmCount(1));
     expect(monitoring.alarms.map((a) => a.kind).sort()).toEqual(Object.keys(RUNBOOK_SECTIONS).sort());
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ApproximateAgeOfOldestMessage',
@@ -305,8 +456,32 @@ describe('PipelineMonitoring on its own', () => {
     );
   });
 
+  it('GIVEN a rule name known at synth WHEN its metrics are read THEN they use the bare name', () => {
+    expect(metricRuleName({ ruleName: 'bus|my-rule' })).toBe('my-rule');
+    expect(metricRuleName({ ruleName: 'my-rule' })).toBe('my-rule');
+  });
+
   it('fails when there are no steps', () => {
     expect(() => build(() => [])).toThrow(/steps is empty/);
+  });
+
+  it('fails when there are more steps than one alarm can sum the throttles of', () => {
+    const names = Array.from({ length: 11 }, (_, i) => `step-${i}`);
+    expect(() => build((s, b) => names.map((n) => step(s, b, n)))).toThrow(/11 steps.*at most 10 metrics/);
+  });
+
+  it('fails when the rules are on the default bus', () => {
+    const stack = new Stack(testApp(), 'DefaultBus');
+    const bus = EventBus.fromEventBusName(stack, 'Default', 'default');
+    const custom = new EventBus(stack, 'Custom');
+    expect(
+      () =>
+        new PipelineMonitoring(stack, 'Monitoring', {
+          stage: 'test',
+          eventBus: bus,
+          steps: [step(stack, custom, 'one')],
+        }),
+    ).toThrow(/default bus.*custom EventBus/);
   });
 
   it('fails when two steps have the same name', () => {

@@ -278,6 +278,7 @@ describe.each(['dev', 'prod'] as const)('PipelineStack (%s)', (stage) => {
     const design = DESIGN[name];
     const expected = [
       'STAGE',
+      'PRODUCTION',
       'POWERTOOLS_SERVICE_NAME',
       'POWERTOOLS_METRICS_NAMESPACE',
       'POWERTOOLS_LOG_LEVEL',
@@ -291,6 +292,7 @@ describe.each(['dev', 'prod'] as const)('PipelineStack (%s)', (stage) => {
     expect(Object.keys(env).sort()).toEqual(expected.sort());
     expect(env).toMatchObject({
       STAGE: stage,
+      PRODUCTION: String(stage === 'prod'),
       POWERTOOLS_SERVICE_NAME: name,
       POWERTOOLS_METRICS_NAMESPACE: 'OrderPipeline',
       POWERTOOLS_LOG_LEVEL: s.config.logLevel,
