@@ -716,10 +716,13 @@ describe.concurrent(`the order pipeline on ${target.kind} (stage ${target.stage}
               ...orderIds.map(() => 2),
               3,
             ]);
+            const retries = (lines: LogLine[]) =>
+              lines.filter((l) => l.service === 'reserve-stock' && l.message === CONFLICT_RETRY);
             for (const orderId of orderIds) {
-              const lines = (await pipeline.logs.search(orderId)).filter(
-                (l) => l.service === 'reserve-stock',
-              );
+              // Log lines reach the log store a moment after the table writes they describe.
+              const lines = (
+                await logsFor(orderId, `the retries of ${orderId}`, (all) => retries(all).length >= 2, 30_000)
+              ).filter((l) => l.service === 'reserve-stock');
               expect(
                 lines
                   .filter((l) => l.message === CONFLICT_RETRY)
