@@ -362,9 +362,9 @@ export function resolveBusPolicies(
       let raws: RawStatement[];
       try {
         if (resource.Type === 'AWS::Events::EventBus') {
-          if (props.Policy === undefined) continue;
           name = busName(ctx, id);
-          const document = typeof props.Policy === 'string' ? JSON.parse(props.Policy) : props.Policy;
+          // Listed even without a policy, so an emulator reused from an earlier deployment drops its statements.
+          const document = typeof props.Policy === 'string' ? JSON.parse(props.Policy) : (props.Policy ?? {});
           raws = listOf(isObject(document) ? document.Statement : undefined).map((statement, i) => ({
             origin,
             label: labelOf(statement, i),
@@ -382,6 +382,7 @@ export function resolveBusPolicies(
         }
       } catch (err) {
         if (!(err instanceof NotEnforced || err instanceof SyntaxError)) throw err;
+        if (resource.Type === 'AWS::Events::EventBus' && props.Policy === undefined) continue;
         notes.push(`${origin}: its bus policy is not enforced locally: ${err.message}`);
         continue;
       }

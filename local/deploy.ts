@@ -465,10 +465,9 @@ async function enforceBusPolicies(
 ): Promise<DeployedBusPolicies> {
   const resolution = resolveBusPolicies(stacks, { region: emulator.region, account: LOCAL_ACCOUNT_ID });
   const buses = Object.entries(resolution.policies.buses);
-  const statements = buses.reduce((n, [, bus]) => n + bus.statements.length, 0);
   if (buses.length === 0) return { ...resolution, enforced: false };
   // Another emulator (LocalStack) received the Policy with the template; what it enforces is its own.
-  const enforced = emulator.isMoto && statements > 0 && (await emulator.setBusPolicies(resolution.policies));
+  const enforced = emulator.isMoto && (await emulator.setBusPolicies(resolution.policies));
   for (const [name, bus] of buses) {
     if (bus.statements.length === 0) continue;
     progress(

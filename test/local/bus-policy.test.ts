@@ -193,6 +193,14 @@ describe('resolveBusPolicies', () => {
     ]);
   });
 
+  it('lists a bus without a policy with no statements, so an emulator reused from an earlier deployment drops its own', () => {
+    const resources = busWithPolicy([]);
+    delete resources?.Bus?.Properties?.Policy;
+    const { policies, notes } = resolveBusPolicies([stack(resources)], ENV);
+    expect(policies.buses).toEqual({ orders: { arn: BUS_ARN, statements: [] } });
+    expect(notes).toEqual([]);
+  });
+
   it('leaves out, without a note, a statement whose resource is another bus', () => {
     const statement = denyStatement({ Resource: 'arn:aws:events:us-east-1:123456789012:event-bus/other' });
     const { policies, notes } = resolveBusPolicies([stack(busWithPolicy([statement]))], ENV);
