@@ -304,13 +304,8 @@ def _caller(environ):
     return ""
 
 
-def _query_action(environ):
-    """The query protocol's Action (CloudFormation, IAM, STS), from the query string or the form body."""
-    match = _ACTION.search(environ.get("QUERY_STRING", ""))
-    if match:
-        return match.group(1)
-    if not environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
-        return None
+def _request_body(environ):
+    """The request body, or None when it has no length; wsgi.input is replaced so moto can read it again."""
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -318,8 +313,19 @@ def _query_action(environ):
     if length <= 0:
         return None
     body = environ["wsgi.input"].read(length)
-    environ["wsgi.input"] = io.BytesIO(body)  # consumed: moto reads it again
-    match = _ACTION.search(body.decode("utf-8", "replace"))
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body
+
+
+def _query_action(environ):
+    """The query protocol's Action (CloudFormation, IAM, STS), from the query string or the form body."""
+    match = _ACTION.search(environ.get("QUERY_STRING", ""))
+    if match:
+        return match.group(1)
+    if not environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        return None
+    body = _request_body(environ)
+    match = _ACTION.search(body.decode("utf-8", "replace")) if body else None
     return match.group(1) if match else None
 
 
@@ -775,19 +781,6 @@ def _access_key(environ):
         return match.group(1)
     match = _QUERY_ACCESS_KEY.search(environ.get("QUERY_STRING", ""))
     return match.group(1) if match else None
-
-
-def _request_body(environ):
-    """The request body, or None when it has no length; wsgi.input is replaced so moto can read it again."""
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return None
-    if length <= 0:
-        return None
-    body = environ["wsgi.input"].read(length)
-    environ["wsgi.input"] = io.BytesIO(body)
-    return body
 
 
 def _call(app, environ, body):
