@@ -54,7 +54,8 @@ interface Context {
   readonly exports: ReadonlyMap<string, string>;
 }
 
-class NotEnforced extends Error {}
+/** A statement, or a reference in it, the local evaluation cannot follow: it becomes a note. */
+class NotEnforcedError extends Error {}
 
 type Json = unknown;
 
@@ -87,13 +88,13 @@ export function arnMatches(pattern: string, arn: string): boolean {
 
 function resourceOf(ctx: Context, logicalId: string): { type: string; properties: Record<string, Json> } {
   const resource = ctx.stack.template.Resources?.[logicalId];
-  if (!resource) throw new NotEnforced(`it references ${logicalId}, which is not in the template`);
+  if (!resource) throw new NotEnforcedError(`it references ${logicalId}, which is not in the template`);
   return { type: resource.Type, properties: resource.Properties ?? {} };
 }
 
 function physicalId(ctx: Context, logicalId: string): string {
   const id = ctx.stack.resources[logicalId]?.physicalId;
-  if (!id) throw new NotEnforced(`${logicalId} has no physical id on the emulator`);
+  if (!id) throw new NotEnforcedError(`${logicalId} has no physical id on the emulator`);
   return id;
 }
 
@@ -106,7 +107,7 @@ function iamArn(ctx: Context, kind: 'role' | 'user', logicalId: string, path: Js
 function busName(ctx: Context, logicalId: string): string {
   // A bus has no physical id on moto; its Ref is its name on AWS.
   const name = resolve(ctx, resourceOf(ctx, logicalId).properties.Name);
-  if (typeof name !== 'string') throw new NotEnforced(`the name of bus ${logicalId} is not a string`);
+  if (typeof name !== 'string') throw new NotEnforcedError(`the name of bus ${logicalId} is not a string`);
   return name;
 }
 
@@ -120,7 +121,7 @@ function ref(ctx: Context, name: string): string {
   const parameter = ctx.stack.template.Parameters?.[name];
   if (parameter) {
     if (typeof parameter.Default === 'string') return parameter.Default;
-    throw new NotEnforced(`parameter ${name} has no default`);
+    throw new NotEnforcedError(`parameter ${name} has no default`);
   }
   const { type } = resourceOf(ctx, name);
   if (type === 'AWS::Events::EventBus') return busName(ctx, name);
@@ -137,7 +138,7 @@ function getAtt(ctx: Context, logicalId: string, attribute: string): string {
   if (type === 'AWS::Events::EventBus' && attribute === 'Arn') {
     return eventBusArn(ctx.region, ctx.account, busName(ctx, logicalId));
   }
-  throw new NotEnforced(`Fn::GetAtt ${logicalId}.${attribute} (${type}) is not resolved locally`);
+  throw new NotEnforcedError(`Fn::GetAtt ${logicalId}.${attribute} (${type}) is not resolved locally`);
 }
 
 function sub(ctx: Context, text: string, variables: Record<string, Json>): string {
@@ -150,7 +151,7 @@ function sub(ctx: Context, text: string, variables: Record<string, Json>): strin
   });
 }
 
-/** Resolves the intrinsic functions a policy uses against the deployment; throws NotEnforced otherwise. */
+/** Resolves the intrinsic functions a policy uses against the deployment; throws NotEnforcedError otherwise. */
 function resolve(ctx: Context, value: Json): Json {
   if (Array.isArray(value)) return value.map((v) => resolve(ctx, v));
   if (!isObject(value)) return value;
@@ -177,18 +178,18 @@ function resolve(ctx: Context, value: Json): Json {
       const name = resolve(ctx, arg);
       const exported = typeof name === 'string' ? ctx.exports.get(name) : undefined;
       if (exported !== undefined) return exported;
-      throw new NotEnforced(
+      throw new NotEnforcedError(
         `Fn::ImportValue ${JSON.stringify(name)} is not an export of the deployed stacks`,
       );
     }
-    throw new NotEnforced(`${key} is not resolved locally`);
+    throw new NotEnforcedError(`${key} is not resolved locally`);
   }
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(ctx, v)]));
 }
 
 function strings(ctx: Context, value: Json, what: string): string[] {
   return listOf(resolve(ctx, value)).map((v) => {
-    if (typeof v !== 'string') throw new NotEnforced(`${what} ${JSON.stringify(v)} is not a string`);
+    if (typeof v !== 'string') throw new NotEnforcedError(`${what} ${JSON.stringify(v)} is not a string`);
     return v;
   });
 }
@@ -196,36 +197,40 @@ function strings(ctx: Context, value: Json, what: string): string[] {
 /** The principal patterns of a Deny, or undefined for everyone. */
 function principalsOf(ctx: Context, principal: Json): string[] | undefined {
   if (principal === '*') return undefined;
-  if (!isObject(principal)) throw new NotEnforced('it has no Principal');
+  if (!isObject(principal)) throw new NotEnforcedError('it has no Principal');
   const kinds = Object.keys(principal);
   if (kinds.some((k) => k !== 'AWS')) {
-    throw new NotEnforced(`its ${kinds.filter((k) => k !== 'AWS').join(', ')} principal is not a local one`);
+    throw new NotEnforcedError(
+      `its ${kinds.filter((k) => k !== 'AWS').join(', ')} principal is not a local one`,
+    );
   }
   const arns = strings(ctx, principal.AWS, 'principal');
   if (arns.includes('*')) return undefined;
   const notArn = arns.find((a) => !a.startsWith('arn:'));
   if (notArn !== undefined) {
-    throw new NotEnforced(`principal ${notArn} (an account) is not told apart locally: name roles or users`);
+    throw new NotEnforcedError(
+      `principal ${notArn} (an account) is not told apart locally: name roles or users`,
+    );
   }
   return arns;
 }
 
 function conditionsOf(ctx: Context, condition: Json): BusPolicyCondition[] {
   if (condition === undefined) return [];
-  if (!isObject(condition)) throw new NotEnforced('its Condition is not an object');
+  if (!isObject(condition)) throw new NotEnforcedError('its Condition is not an object');
   const result: BusPolicyCondition[] = [];
   for (const [operator, block] of Object.entries(condition)) {
     if (!(BUS_POLICY_OPERATORS as readonly string[]).includes(operator)) {
-      throw new NotEnforced(
+      throw new NotEnforcedError(
         `condition operator ${operator} is not evaluated locally (only ${BUS_POLICY_OPERATORS.join(', ')})`,
       );
     }
-    if (!isObject(block)) throw new NotEnforced(`its ${operator} condition is not an object`);
+    if (!isObject(block)) throw new NotEnforcedError(`its ${operator} condition is not an object`);
     for (const [rawKey, values] of Object.entries(block)) {
       // Condition key names are case-insensitive in IAM; values are not.
       const key = BUS_POLICY_KEYS.find((k) => k.toLowerCase() === rawKey.toLowerCase());
       if (key === undefined) {
-        throw new NotEnforced(
+        throw new NotEnforcedError(
           `condition key ${rawKey} is not in the local request context (only ${BUS_POLICY_KEYS.join(', ')})`,
         );
       }
@@ -258,21 +263,21 @@ function statementOf(
   const note = (reason: string) => notes.push(`${raw.origin} ${raw.label}: ${reason}`);
   const s = raw.statement;
   try {
-    if (!isObject(s)) throw new NotEnforced('it is not an object');
+    if (!isObject(s)) throw new NotEnforcedError('it is not an object');
     if (s.Effect === 'Allow') {
       note(
         'an Allow, not evaluated: the emulator allows every request anyway (only Deny statements are enforced)',
       );
       return undefined;
     }
-    if (s.Effect !== 'Deny') throw new NotEnforced(`its Effect is ${JSON.stringify(s.Effect)}`);
+    if (s.Effect !== 'Deny') throw new NotEnforcedError(`its Effect is ${JSON.stringify(s.Effect)}`);
     for (const negated of ['NotAction', 'NotPrincipal', 'NotResource']) {
-      if (s[negated] !== undefined) throw new NotEnforced(`${negated} is not evaluated locally`);
+      if (s[negated] !== undefined) throw new NotEnforcedError(`${negated} is not evaluated locally`);
     }
     const actions = strings(ctx, s.Action, 'action');
     const putEvents = actions.filter((a) => globPattern(a, 'i').test(PUT_EVENTS));
     if (putEvents.length === 0) {
-      throw new NotEnforced(
+      throw new NotEnforcedError(
         `it denies ${actions.join(', ') || 'no action'}; only ${PUT_EVENTS} is enforced locally`,
       );
     }
@@ -293,7 +298,7 @@ function statementOf(
     }
     return statement;
   } catch (err) {
-    if (!(err instanceof NotEnforced)) throw err;
+    if (!(err instanceof NotEnforcedError)) throw err;
     note(`not enforced locally: ${err.message}`);
     return undefined;
   }
@@ -309,7 +314,7 @@ function labelOf(statement: Json, index: number): string {
 function policyBusName(ctx: Context, value: Json): string {
   if (value === undefined) return 'default';
   const [name] = strings(ctx, value, 'EventBusName');
-  if (name === undefined) throw new NotEnforced('its EventBusName is empty');
+  if (name === undefined) throw new NotEnforcedError('its EventBusName is empty');
   return name.includes(':event-bus/') ? name.slice(name.indexOf(':event-bus/') + ':event-bus/'.length) : name;
 }
 
@@ -324,7 +329,7 @@ function exportsOf(stacks: readonly PolicyStack[], region: string, account: stri
         const name = resolve(ctx, output.Export.Name);
         if (typeof name === 'string') exports.set(name, value);
       } catch (err) {
-        if (!(err instanceof NotEnforced)) throw err;
+        if (!(err instanceof NotEnforcedError)) throw err;
       }
     }
   }
@@ -381,7 +386,7 @@ export function resolveBusPolicies(
           continue;
         }
       } catch (err) {
-        if (!(err instanceof NotEnforced || err instanceof SyntaxError)) throw err;
+        if (!(err instanceof NotEnforcedError || err instanceof SyntaxError)) throw err;
         if (resource.Type === 'AWS::Events::EventBus' && props.Policy === undefined) continue;
         notes.push(`${origin}: its bus policy is not enforced locally: ${err.message}`);
         continue;
