@@ -11,6 +11,7 @@ import {
   type Stack,
 } from '@aws-sdk/client-cloudformation';
 import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { type BusPolicyResolution, resolveBusPolicies } from './bus-policy';
 import { type CfnTemplate, type CloudAssembly, type FileAsset, readCloudAssembly } from './cloud-assembly';
 import { type Emulator, LOCAL_ACCOUNT_ID } from './emulator';
 import { type AppliedShim, applyMotoShims } from './shims';
@@ -61,12 +62,19 @@ export interface DeployedStack {
   readonly createMs: number;
 }
 
+/** The bus policies of the deployed templates, as the emulator enforces them (local/bus-policy.ts). */
+export interface DeployedBusPolicies extends BusPolicyResolution {
+  /** false when the emulator cannot enforce them (LocalStack, moto without local/moto_server.py). */
+  readonly enforced: boolean;
+}
+
 export interface Deployment {
   readonly endpoint: string;
   readonly region: string;
   readonly assemblyDirectory: string;
   /** In the order they were created. */
   readonly stacks: readonly DeployedStack[];
+  readonly busPolicies: DeployedBusPolicies;
   readonly uploadMs: number;
 }
 
@@ -431,17 +439,45 @@ export async function deployApp(options: DeployOptions): Promise<Deployment> {
       });
       progress(`created ${stack.stackName} in ${createMs} ms`);
     }
+    const busPolicies = await enforceBusPolicies(emulator, deployed, progress);
     return {
       endpoint: emulator.endpoint,
       region: emulator.region,
       assemblyDirectory: assembly.directory,
       stacks: deployed,
+      busPolicies,
       uploadMs,
     };
   } finally {
     cfn.destroy();
     s3.destroy();
   }
+}
+
+/**
+ * Hands the emulator the bus policy statements of the deployed templates. On AWS EventBridge applies
+ * them; moto ignores them, so without this anyone could put a source the policy reserves for one role.
+ */
+async function enforceBusPolicies(
+  emulator: Emulator,
+  stacks: readonly DeployedStack[],
+  progress: (line: string) => void,
+): Promise<DeployedBusPolicies> {
+  const resolution = resolveBusPolicies(stacks, { region: emulator.region, account: LOCAL_ACCOUNT_ID });
+  const buses = Object.entries(resolution.policies.buses);
+  if (buses.length === 0) return { ...resolution, enforced: false };
+  // Another emulator (LocalStack) received the Policy with the template; what it enforces is its own.
+  const enforced = emulator.isMoto && (await emulator.setBusPolicies(resolution.policies));
+  for (const [name, bus] of buses) {
+    if (bus.statements.length === 0) continue;
+    progress(
+      enforced
+        ? `bus policy of ${name}: ${bus.statements.length} Deny statements on PutEvents enforced by the emulator`
+        : `note: bus policy of ${name}: ${bus.statements.length} Deny statements on PutEvents, not enforced by this emulator`,
+    );
+  }
+  for (const note of resolution.notes) progress(`note: bus policy ${note}`);
+  return { ...resolution, enforced };
 }
 
 /** An output of any deployed stack; throws naming the outputs there are when missing. */

@@ -97,6 +97,53 @@ export interface EmulatorRequestCounts {
 /** Served by local/moto_server.py in front of moto's own routes. */
 export const REQUEST_COUNTS_PATH = '/_local/requests';
 
+/** Served by local/moto_server.py: `PUT` sets the bus policy statements it enforces on PutEvents. */
+export const BUS_POLICY_PATH = '/_local/bus-policy';
+
+/** The condition operators local/moto_server.py evaluates (ArnEquals matches wildcards as ArnLike does, as in IAM). */
+export const BUS_POLICY_OPERATORS = [
+  'StringEquals',
+  'StringNotEquals',
+  'StringLike',
+  'StringNotLike',
+  'ArnEquals',
+  'ArnNotEquals',
+  'ArnLike',
+  'ArnNotLike',
+] as const;
+export type BusPolicyOperator = (typeof BUS_POLICY_OPERATORS)[number];
+
+/** The request context of one PutEvents entry, as EventBridge authorises it. */
+export const BUS_POLICY_KEYS = ['events:source', 'events:detail-type', 'aws:PrincipalArn'] as const;
+export type BusPolicyKey = (typeof BUS_POLICY_KEYS)[number];
+
+export interface BusPolicyCondition {
+  readonly operator: BusPolicyOperator;
+  readonly key: BusPolicyKey;
+  /** Resolved values: the condition holds when the entry's value matches one (none, for a Not operator). */
+  readonly values: readonly string[];
+}
+
+/** A Deny statement on events:PutEvents: an entry is refused when its principal matches and every condition holds. */
+export interface BusPolicyStatement {
+  readonly sid?: string;
+  /** Where it comes from (`<stack>/<logical id>`), for messages. */
+  readonly origin: string;
+  /** ARN patterns of the principals it names; absent for `*` (everyone). */
+  readonly principals?: readonly string[];
+  readonly conditions: readonly BusPolicyCondition[];
+}
+
+/** What `PUT /_local/bus-policy` takes. */
+export interface EmulatorBusPolicies {
+  /** Access key id -> the ARN of the principal that signs with it (its `aws:PrincipalArn`). */
+  readonly principals: Readonly<Record<string, string>>;
+  /** Bus name -> its ARN and statements. A bus named here has its statements replaced; others are kept. */
+  readonly buses: Readonly<
+    Record<string, { readonly arn: string; readonly statements: readonly BusPolicyStatement[] }>
+  >;
+}
+
 export interface Emulator {
   /** Base URL, e.g. http://127.0.0.1:49213 */
   readonly endpoint: string;
@@ -122,6 +169,12 @@ export interface Emulator {
    * Throws an EmulatorError when the counting emulator does not answer.
    */
   requestCounts(): Promise<EmulatorRequestCounts | undefined>;
+  /**
+   * Has the emulator refuse, per PutEvents entry, what these Deny statements refuse on AWS. Resolves
+   * false when it cannot (LocalStack, moto without local/moto_server.py); throws an EmulatorError when
+   * the emulator refuses the statements.
+   */
+  setBusPolicies(policies: EmulatorBusPolicies): Promise<boolean>;
   /** Stops the server if this process started it; idempotent. */
   stop(): Promise<void>;
 }
@@ -286,6 +339,29 @@ async function fetchRequestCounts(
   );
 }
 
+async function putBusPolicies(endpoint: string, policies: EmulatorBusPolicies): Promise<true> {
+  let res: Response;
+  try {
+    res = await fetch(`${endpoint}${BUS_POLICY_PATH}`, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(policies),
+      signal: AbortSignal.timeout(5_000),
+    });
+  } catch (err) {
+    throw new EmulatorError(
+      `moto on ${endpoint} did not answer ${BUS_POLICY_PATH} (${err instanceof Error ? err.message : String(err)}): has it stopped?`,
+    );
+  }
+  const text = await res.text();
+  if (!res.ok) {
+    throw new EmulatorError(
+      `moto on ${endpoint} refused the bus policies (HTTP ${res.status}): ${text.trim()}`,
+    );
+  }
+  return true;
+}
+
 /** Subtracts a counter of `before` from `after`: counters only grow, unless the emulator restarted. */
 function delta(what: string, before: number | undefined, after: number): number {
   const d = after - (before ?? 0);
@@ -420,6 +496,9 @@ async function attach(endpoint: string, readyTimeoutMs: number): Promise<Emulato
     recentLog: () => [],
     // Only moto may be ours; asking LocalStack would hit its S3 (a bucket named `_local`).
     requestCounts: async () => (moto ? fetchRequestCounts(base, true) : undefined),
+    // Only a moto that counts requests runs local/moto_server.py, which enforces the statements.
+    setBusPolicies: async (policies) =>
+      moto && (await fetchRequestCounts(base, true)) !== undefined ? putBusPolicies(base, policies) : false,
     stop: async () => {},
   };
 }
@@ -505,6 +584,7 @@ async function launch(moto: MotoCommand, port: number, options: StartEmulatorOpt
     childEnv: () => childEnvFor(endpoint),
     recentLog: () => [...tail],
     requestCounts: async () => (moto.patched ? fetchRequestCounts(endpoint, false) : undefined),
+    setBusPolicies: async (policies) => (moto.patched ? putBusPolicies(endpoint, policies) : false),
     stop,
   };
 }

@@ -22,6 +22,7 @@ import { type Emulator, LOCAL_ACCOUNT_ID } from './emulator';
 import { type EnvironmentFunction, ExecutionEnvironment, type InvokeResult } from './execution-environment';
 import type { WorkerError } from './lambda-protocol';
 import { readTemplateFunctions, readTemplateSqsMappings } from './lambda-template';
+import { principalEnvironment } from './principals';
 import { type BatchOutcome, interpretBatchResponse, messagesToDelete, toSqsRecord } from './sqs-batch';
 
 /**
@@ -66,6 +67,12 @@ export interface LocalFunction extends EnvironmentFunction {
   readonly logicalId: string;
   /** Its `POWERTOOLS_SERVICE_NAME`, else its logical id: what logs and stats call it. */
   readonly shortName: string;
+  /**
+   * Its execution role. The function signs its requests with this role's access key id, so the emulator
+   * can tell it from every other principal (local/principals.ts).
+   * @default - the shared local credentials
+   */
+  readonly roleArn?: string;
 }
 
 export interface LocalSqsMapping {
@@ -229,6 +236,7 @@ export async function discoverSqsMappings(
           logicalId: m.functionLogicalId,
           shortName: environment.POWERTOOLS_SERVICE_NAME ?? m.functionLogicalId,
           functionName: cfg.FunctionName ?? functionName,
+          roleArn: cfg.Role,
           functionArn:
             cfg.FunctionArn ??
             `arn:aws:lambda:${deployment.region}:${LOCAL_ACCOUNT_ID}:function:${functionName}`,
@@ -370,11 +378,15 @@ export class LocalLambdaRunner {
       this.recentLogs.set(fn.functionName, logs);
       this.pools.set(
         fn.functionName,
-        new EnvironmentPool(fn, { ...emulatorEnv, AWS_SDK_UA_APP_ID: fn.shortName }, (line) => {
-          logs.push(line);
-          if (logs.length > 50) logs.shift();
-          options.onLog?.(fn.shortName, line);
-        }),
+        new EnvironmentPool(
+          fn,
+          { ...emulatorEnv, AWS_SDK_UA_APP_ID: fn.shortName, ...principalEnvironment(fn.roleArn) },
+          (line) => {
+            logs.push(line);
+            if (logs.length > 50) logs.shift();
+            options.onLog?.(fn.shortName, line);
+          },
+        ),
       );
       this.statsByFunction.set(fn.functionName, newStats(fn));
     }

@@ -40,6 +40,14 @@
      sizes before and after each request, computed with DynamoDB's item size rules (moto's
      Item.size() counts a number's characters, base64 text and no list/map overhead). Rules and
      approximations: see _meter_* below.
+4. The Deny statements of event bus policies on PutEvents, which moto stores nowhere (it ignores a bus's
+   Policy and every IAM permission). `PUT /_local/bus-policy` (local/bus-policy.ts resolves them from the
+   deployed templates) sets, per bus, the statements to enforce and the principal ARN behind each access
+   key id (moto accepts any key; the local Lambda runner signs each function's requests with its role's).
+   A PutEvents entry a statement denies is refused at its position as EventBridge refuses it (HTTP 200,
+   ErrorCode AccessDeniedException, FailedEntryCount counting it) and never reaches moto; the other
+   entries go to moto unchanged in one request, and the answers are merged in order. The call still
+   counts as one request. `GET /_local/bus-policy` answers what is enforced.
 
 Usage: python3 local/moto_server.py -H 127.0.0.1 -p PORT   (the arguments of moto.server)
 """
@@ -56,6 +64,7 @@ import re
 import sys
 import threading
 import time
+import uuid
 
 import jsonpath_ng.ext as _jsonpath_ext
 import moto
@@ -295,13 +304,8 @@ def _caller(environ):
     return ""
 
 
-def _query_action(environ):
-    """The query protocol's Action (CloudFormation, IAM, STS), from the query string or the form body."""
-    match = _ACTION.search(environ.get("QUERY_STRING", ""))
-    if match:
-        return match.group(1)
-    if not environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
-        return None
+def _request_body(environ):
+    """The request body, or None when it has no length; wsgi.input is replaced so moto can read it again."""
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -309,8 +313,19 @@ def _query_action(environ):
     if length <= 0:
         return None
     body = environ["wsgi.input"].read(length)
-    environ["wsgi.input"] = io.BytesIO(body)  # consumed: moto reads it again
-    match = _ACTION.search(body.decode("utf-8", "replace"))
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body
+
+
+def _query_action(environ):
+    """The query protocol's Action (CloudFormation, IAM, STS), from the query string or the form body."""
+    match = _ACTION.search(environ.get("QUERY_STRING", ""))
+    if match:
+        return match.group(1)
+    if not environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        return None
+    body = _request_body(environ)
+    match = _ACTION.search(body.decode("utf-8", "replace")) if body else None
     return match.group(1) if match else None
 
 
@@ -330,12 +345,15 @@ def _service_operation(environ):
 
 
 class _CountingApp:
-    """WSGI middleware around moto's app: counts every request, and serves REQUESTS_PATH itself."""
+    """WSGI middleware around moto's app: counts every request, serves REQUESTS_PATH and BUS_POLICY_PATH
+    itself, and applies the bus policies to PutEvents."""
 
     def __init__(self, app):
         self.app = app
 
     def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") == BUS_POLICY_PATH:
+            return _serve_bus_policy(environ, start_response)
         if environ.get("PATH_INFO") == REQUESTS_PATH:
             if environ.get("REQUEST_METHOD") != "GET":
                 start_response("405 Method Not Allowed", [("Allow", "GET"), ("Content-Length", "0")])
@@ -356,6 +374,8 @@ class _CountingApp:
 
         _current_request.caller = caller
         try:
+            if (service, operation) == ("EventBridge", "PutEvents") and _bus_policies.active():
+                return _put_events(self.app, environ, recording_start_response)
             return self.app(environ, recording_start_response)
         finally:
             _current_request.caller = ""
@@ -611,6 +631,236 @@ if moto.__version__.startswith("5.2.") and not getattr(_handler, "_local_metered
     Table.query = _meter_table_read(Table.query, "filter_expression", "projection_expressions")
     Table.scan = _meter_table_read(Table.scan, "filter_expression", "projection_expression")
     _handler._local_metered = True
+
+# --- 4. Bus policies on PutEvents -------------------------------------------------------------------------
+
+BUS_POLICY_PATH = "/_local/bus-policy"
+
+_BUS_POLICY_OPERATORS = {
+    "StringEquals",
+    "StringNotEquals",
+    "StringLike",
+    "StringNotLike",
+    "ArnEquals",
+    "ArnNotEquals",
+    "ArnLike",
+    "ArnNotLike",
+}
+# IAM condition key names are case-insensitive; the entry's request context is keyed in lower case.
+_BUS_POLICY_KEYS = {"events:source", "events:detail-type", "aws:principalarn"}
+_ACCESS_KEY = re.compile(r"Credential=([^/\s,]+)/")
+_QUERY_ACCESS_KEY = re.compile(r"(?:^|&)X-Amz-Credential=([^/&%]+)(?:/|%2F)")
+_EVENT_BUS_ARN_NAME = re.compile(r"^arn:[^:]+:events:[^:]*:[^:]*:event-bus/(.+)$")
+
+
+class BusPolicyError(ValueError):
+    pass
+
+
+def _glob(pattern, value):
+    """IAM's wildcards: `*` any run of characters, `?` one; nothing else is special; case-sensitive."""
+    body = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern)
+    return re.fullmatch(body, value, re.DOTALL) is not None
+
+
+def _arn_like(pattern, arn):
+    """ArnLike (and ArnEquals): each of the six colon-separated parts on its own."""
+    p, a = pattern.split(":"), arn.split(":")
+    if len(p) < 6 or len(a) < 6:
+        return _glob(pattern, arn)
+    p, a = p[:5] + [":".join(p[5:])], a[:5] + [":".join(a[5:])]
+    return all(_glob(x, y) for x, y in zip(p, a))
+
+
+def _condition_holds(condition, context):
+    """A present value must match one of the values (a Not operator: none). A missing key matches nothing,
+    so a Not operator holds, as IAM evaluates it."""
+    operator = condition["operator"]
+    value = context.get(condition["key"].lower())
+    negated = "Not" in operator
+    if value is None:
+        return negated
+    if operator.startswith("Arn"):
+        match = any(_arn_like(v, value) for v in condition["values"])
+    elif operator.endswith("Like"):
+        match = any(_glob(v, value) for v in condition["values"])
+    else:
+        match = value in condition["values"]
+    return not match if negated else match
+
+
+def _validated_bus_policies(config):
+    if not isinstance(config, dict):
+        raise BusPolicyError("expected an object with principals and buses")
+    principals = config.get("principals", {})
+    buses = config.get("buses", {})
+    if not isinstance(principals, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in principals.items()
+    ):
+        raise BusPolicyError("principals: expected an object of access key id -> principal ARN")
+    if not isinstance(buses, dict):
+        raise BusPolicyError("buses: expected an object of bus name -> {arn, statements}")
+    for name, bus in buses.items():
+        if not isinstance(bus, dict) or not isinstance(bus.get("arn"), str):
+            raise BusPolicyError(f"buses.{name}: expected {{arn, statements}}")
+        for i, statement in enumerate(bus.get("statements") or []):
+            where = f"buses.{name}.statements[{i}]"
+            patterns = statement.get("principals") if isinstance(statement, dict) else None
+            if not isinstance(statement, dict) or not (
+                patterns is None or (isinstance(patterns, list) and all(isinstance(p, str) for p in patterns))
+            ):
+                raise BusPolicyError(f"{where}: expected {{origin, principals?, conditions}}")
+            for condition in statement.get("conditions") or []:
+                if not isinstance(condition, dict) or condition.get("operator") not in _BUS_POLICY_OPERATORS:
+                    raise BusPolicyError(f"{where}: operator must be one of {sorted(_BUS_POLICY_OPERATORS)}")
+                if str(condition.get("key", "")).lower() not in _BUS_POLICY_KEYS:
+                    raise BusPolicyError(f"{where}: key must be one of {sorted(_BUS_POLICY_KEYS)}")
+                values = condition.get("values")
+                if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+                    raise BusPolicyError(f"{where}: values must be a list of strings")
+    return principals, buses
+
+
+class _BusPolicies:
+    """The statements enforced per bus and the principal ARN of each access key id; shared by the threads."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._principals = {}
+        self._buses = {}
+
+    def configure(self, config):
+        principals, buses = _validated_bus_policies(config)
+        with self._lock:
+            # Copies, so a request evaluating the old ones is not affected halfway.
+            self._principals = {**self._principals, **principals}
+            self._buses = {**self._buses, **buses}
+
+    def active(self):
+        return any(bus.get("statements") for bus in self._buses.values())
+
+    def snapshot(self):
+        with self._lock:
+            return {"principals": dict(self._principals), "buses": dict(self._buses)}
+
+    def denial(self, access_key, entry):
+        """The AccessDeniedException message for an entry a statement of its bus denies, or None."""
+        principals, buses = self._principals, self._buses
+        name = entry.get("EventBusName") or "default"
+        arn_name = _EVENT_BUS_ARN_NAME.match(name)
+        bus = buses.get(arn_name.group(1) if arn_name else name)
+        if not bus:
+            return None
+        principal = principals.get(access_key)
+        context = {
+            "events:source": entry.get("Source"),
+            "events:detail-type": entry.get("DetailType"),
+            "aws:principalarn": principal,
+        }
+        for statement in bus.get("statements") or []:
+            patterns = statement.get("principals")
+            if patterns is not None and not (principal and any(_arn_like(p, principal) for p in patterns)):
+                continue
+            if all(_condition_holds(c, context) for c in statement.get("conditions") or []):
+                who = principal or f"the principal of access key {access_key or '(none)'}"
+                sid = f" (statement {statement['sid']})" if statement.get("sid") else ""
+                # IAM's wording for an explicit deny; EventBridge answers it per entry.
+                return (
+                    f"User: {who} is not authorized to perform: events:PutEvents on resource: {bus['arn']} "
+                    f"with an explicit deny in a resource-based policy{sid}"
+                )
+        return None
+
+
+_bus_policies = _BusPolicies()
+
+
+def _access_key(environ):
+    match = _ACCESS_KEY.search(environ.get("HTTP_AUTHORIZATION", ""))
+    if match:
+        return match.group(1)
+    match = _QUERY_ACCESS_KEY.search(environ.get("QUERY_STRING", ""))
+    return match.group(1) if match else None
+
+
+def _call(app, environ, body):
+    """Runs moto's app on `body`; returns its status, headers and whole answer."""
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    answer = {}
+    chunks = []
+
+    def start_response(status, headers, exc_info=None):
+        answer["status"], answer["headers"] = status, headers
+        return chunks.append
+
+    result = app(environ, start_response)
+    try:
+        chunks.extend(result)
+    finally:
+        if hasattr(result, "close"):
+            result.close()
+    return answer.get("status", "500 INTERNAL SERVER ERROR"), answer.get("headers", []), b"".join(chunks)
+
+
+def _put_events(app, environ, start_response):
+    """PutEvents with the bus policies applied per entry (see 4. in the module docstring)."""
+    body = _request_body(environ)
+    try:
+        request = json.loads(body) if body else None
+    except ValueError:
+        request = None
+    entries = request.get("Entries") if isinstance(request, dict) else None
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        return app(environ, start_response)  # moto reports what is malformed
+    access_key = _access_key(environ)
+    denials = [_bus_policies.denial(access_key, entry) for entry in entries]
+    if not any(denials):
+        return app(environ, start_response)
+
+    allowed = [entry for entry, denial in zip(entries, denials) if denial is None]
+    results, failed = [], 0
+    headers = [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-RequestId", str(uuid.uuid4()))]
+    if allowed:
+        forwarded_body = json.dumps({**request, "Entries": allowed}).encode("utf-8")
+        status, headers, payload = _call(app, environ, forwarded_body)
+        if not status.startswith("200"):
+            # A failure of the whole call (moto: a missing bus) stays one, as moto answers it.
+            start_response(status, headers)
+            return [payload]
+        answer = json.loads(payload)
+        results, failed = list(answer.get("Entries") or []), int(answer.get("FailedEntryCount") or 0)
+    forwarded = iter(results)
+    merged = [
+        next(forwarded, {})
+        if denial is None
+        else {"ErrorCode": "AccessDeniedException", "ErrorMessage": denial}
+        for denial in denials
+    ]
+    failed += sum(1 for denial in denials if denial)
+    payload = json.dumps({"FailedEntryCount": failed, "Entries": merged}).encode("utf-8")
+    headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+    start_response("200 OK", headers + [("Content-Length", str(len(payload)))])
+    return [payload]
+
+
+def _serve_bus_policy(environ, start_response):
+    method = environ.get("REQUEST_METHOD")
+    if method == "PUT":
+        try:
+            _bus_policies.configure(json.loads(_request_body(environ) or b"null"))
+        except (ValueError, BusPolicyError) as err:
+            body = json.dumps({"message": str(err)}).encode("utf-8")
+            headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+            start_response("400 Bad Request", headers)
+            return [body]
+    elif method != "GET":
+        start_response("405 Method Not Allowed", [("Allow", "GET, PUT"), ("Content-Length", "0")])
+        return [b""]
+    body = json.dumps(_bus_policies.snapshot()).encode("utf-8")
+    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
+
 
 if os.environ.get("MOTO_ACCESS_LOG") != "1":
     logging.getLogger("werkzeug").setLevel(logging.WARNING)

@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { PaymentSucceeded } from '../lambda/contracts';
 import { ConfigError, loadStageConfig } from '../lib/config';
 import { type DemoCliOptions, EXIT, HELP, parseCli, USAGE } from './demo/cli';
 import { DemoDriver, demoTargets, type RunResult } from './demo/drive';
@@ -114,11 +115,17 @@ function keepInstructions(pipeline: LocalPipeline, scenario: Scenario): string[]
     '',
     `The pipeline keeps running on ${endpoint} (${pipeline.emulator.owned ? 'moto started by this run' : 'attached'}); the runner still polls the queues.`,
     'Explore it with the aws CLI (dummy credentials; nothing leaves this machine):',
-    `  export AWS_ACCESS_KEY_ID=${LOCAL_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_CREDENTIALS.secretAccessKey} AWS_REGION=${region}`,
+    `  export AWS_ACCESS_KEY_ID=${LOCAL_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_CREDENTIALS.secretAccessKey} AWS_REGION=${region} AWS_DEFAULT_REGION=${region}`,
     `  ${aws} dynamodb get-item --table-name ${targets.ordersTable} --key '{"orderId":{"S":"${firstOrder}"}}'`,
     `  ${aws} dynamodb scan --table-name ${targets.inventoryTable}`,
     `  ${aws} sqs receive-message --queue-url ${targets.deadLetterQueues.ValidateOrderDlqUrl ?? '<ValidateOrderDlqUrl>'} --visibility-timeout 0 --attribute-names All`,
     `  ${aws} events put-events --entries '[{"EventBusName":"${targets.eventBusName}","Source":"orders.client","DetailType":"OrderPlaced","Detail":"{}"}]'`,
+    ...(pipeline.deployment.busPolicies.enforced
+      ? [
+          `  ${aws} events put-events --entries '[{"EventBusName":"${targets.eventBusName}","Source":"${PaymentSucceeded.source}","DetailType":"${PaymentSucceeded.detailType}","Detail":"{}"}]'`,
+          '    (refused, AccessDeniedException: the bus policy keeps that source for its function, which signs with its own key)',
+        ]
+      : []),
     `  ${aws} cloudformation describe-stacks --query 'Stacks[].StackName'`,
     'Ctrl-C stops everything this run started.',
   ];

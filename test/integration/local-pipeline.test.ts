@@ -1,15 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient, PutEventsCommand, type PutEventsResultEntry } from '@aws-sdk/client-eventbridge';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stockKey } from '../../lambda/adapters/inventory-repository';
-import { type OrderToPlace, placeOrders } from '../../lambda/adapters/order-producer';
+import { type OrderToPlace, orderPlacedEvent, placeOrders } from '../../lambda/adapters/order-producer';
+import {
+  CLIENT_SOURCE,
+  type OrderSummary,
+  PaymentSucceeded,
+  PRODUCERS,
+  StockReserved,
+} from '../../lambda/contracts';
+import { buildEvent, type OutgoingEvent } from '../../lambda/domain/events';
 import { TEST_ORDER_PREFIX } from '../../lib/config';
 import { stackOutput } from '../../local/deploy';
 import type { InvocationReport } from '../../local/lambda-runner';
 import { type LocalPipeline, startLocalPipeline } from '../../local/local-pipeline';
+import { principalCredentials } from '../../local/principals';
 import { eventually } from './support/poll';
 
 /**
@@ -142,5 +151,83 @@ describe('the local pipeline', () => {
         'analytics',
       ]),
     );
+  });
+});
+
+describe('the bus policy on the emulator', () => {
+  const outcome = (entries: readonly PutEventsResultEntry[] = []) =>
+    entries.map((e) => (e.EventId ? 'accepted' : e.ErrorCode));
+  const entry = (source: string, event: OutgoingEvent) => ({
+    EventBusName: output('EventBusName'),
+    Source: source,
+    DetailType: event.detailType,
+    Detail: JSON.stringify(event.detail),
+  });
+
+  it('refuses a step’s source to the shared credentials entry by entry, while an order placed in the same call goes through', async () => {
+    // GIVEN an order, and a PaymentSucceeded and a StockReserved about it: facts only take-payment’s and
+    // reserve-stock’s roles may put
+    const product = `sku-policy-${runId}`;
+    await seedStock(product, 10);
+    const order: OrderToPlace = {
+      orderId: `ord-${runId}-policy`,
+      customerId: 'cus-5',
+      currency: 'EUR',
+      lines: [{ productId: product, quantity: 1, unitPrice: 900 }],
+    };
+    const placed = orderPlacedEvent(order);
+    const summary = placed.detail.data as OrderSummary;
+    const origin = () => ({ orderId: order.orderId, eventId: randomUUID(), occurredAt: new Date() });
+    const paid = buildEvent(PaymentSucceeded, { ...summary, paymentId: 'pay-forged' }, origin());
+    const reserved = buildEvent(StockReserved, summary, origin());
+    // WHEN the shared credentials (the demo's, the aws CLI's) put all three in one call
+    const res = await events.send(
+      new PutEventsCommand({
+        Entries: [
+          entry(PaymentSucceeded.source, paid),
+          entry(CLIENT_SOURCE, placed),
+          entry(StockReserved.source, reserved),
+        ],
+      }),
+    );
+    // THEN both facts are refused at their positions, as EventBridge refuses them, and the order is accepted
+    expect(res.FailedEntryCount).toBe(2);
+    expect(outcome(res.Entries)).toEqual(['AccessDeniedException', 'accepted', 'AccessDeniedException']);
+    // AND the order went through, and no function ever received a refused fact
+    expect((await finalOrder(order.orderId)).status).toBe('FULFILLED');
+    const bodies = reports.flatMap((r) => r.bodies).join('\n');
+    expect(bodies).toContain(placed.detail.metadata.eventId);
+    for (const refused of [paid, reserved]) expect(bodies).not.toContain(refused.detail.metadata.eventId);
+  });
+
+  it('lets a function’s role put its own source, signed with its own key, and no other step’s', async () => {
+    // GIVEN every statement of the app's bus policy enforced, and every function signing as its role
+    const { busPolicies } = pipeline.deployment;
+    const statements = Object.values(busPolicies.policies.buses).flatMap((b) => b.statements);
+    expect(busPolicies).toMatchObject({ enforced: true, notes: [] });
+    expect(statements).toHaveLength(PRODUCERS.filter((p) => p !== 'client').length);
+    const roles = Object.values(busPolicies.policies.principals);
+    const functions = pipeline.runner?.mappings.map((m) => m.function) ?? [];
+    expect(functions.map((f) => f.roleArn).filter((arn) => !arn || !roles.includes(arn))).toEqual([]);
+    const takePayment = functions.find((f) => f.shortName === 'take-payment')?.roleArn ?? '';
+    const asTakePayment = new EventBridgeClient({
+      ...pipeline.emulator.clientConfig,
+      credentials: principalCredentials(takePayment),
+    });
+    // WHEN take-payment's key puts its source and reserve-stock's, with a detail type no rule routes (the
+    // bus's answer is the point, not a fact for the steps to act on)
+    const probe = (source: string) => ({
+      EventBusName: output('EventBusName'),
+      Source: source,
+      DetailType: 'LocalPolicyProbe',
+      Detail: '{}',
+    });
+    const res = await asTakePayment.send(
+      new PutEventsCommand({ Entries: [probe(PaymentSucceeded.source), probe(StockReserved.source)] }),
+    );
+    asTakePayment.destroy();
+    // THEN its own source is accepted, the other refused in its role's name
+    expect(outcome(res.Entries)).toEqual(['accepted', 'AccessDeniedException']);
+    expect(res.Entries?.[1]?.ErrorMessage).toContain(`User: ${takePayment} is not authorized`);
   });
 });

@@ -615,8 +615,9 @@ describe.concurrent(`the order pipeline on ${target.kind} (stage ${target.stage}
           { ...order, totalAmount: 1, lines: [{ productId: product, quantity: 1, unitPrice: 1 }] },
           StockReserved.source,
         );
-        // WHEN the order is placed and the forgery is put at the same time
-        await Promise.all([pipeline.place([order]), pipeline.putOnBus([forgery.entry])]);
+        // WHEN the order is placed and the forgery reaches take-payment at the same time: straight into its
+        // queue, as the bus policy refuses the step's source to anyone but its function's role
+        await Promise.all([pipeline.place([order]), pipeline.send('TakePayment', [forgery.body])]);
         // THEN the order went through once, charged its own total
         const final = await pipeline.finalOrder(order.orderId);
         expectFulfilledOnce(expect, final);

@@ -11,6 +11,7 @@ import { defineConfig } from 'vitest/config';
  */
 
 const MECHANICS = [
+  'test/integration/bus-policy.test.ts',
   'test/integration/deploy.test.ts',
   'test/integration/lambda-runner.test.ts',
   'test/integration/local-pipeline.test.ts',

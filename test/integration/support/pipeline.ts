@@ -117,12 +117,12 @@ export class PipelineUnderTest {
   }
 
   /** The body EventBridge would put on a queue for `event` (its envelope), for sending straight to a queue. */
-  envelope(event: OutgoingEvent): string {
+  envelope(event: OutgoingEvent, source = sourceFor(event.detailType)): string {
     return JSON.stringify({
       version: '0',
       id: randomUUID(),
       'detail-type': event.detailType,
-      source: sourceFor(event.detailType),
+      source,
       account: this.target.account,
       time: new Date().toISOString(),
       region: this.target.region,
@@ -137,7 +137,8 @@ export class PipelineUnderTest {
 
   /**
    * A contract-valid `detailType` fact about `order` with a new event id, as a PutEvents entry with
-   * `source`: what an attacker (or a compromised producer) would put. Nothing in it was stored by a step.
+   * `source`: what an attacker (or a compromised producer) would put; and as the body a rule would deliver.
+   * Nothing in it was stored by a step.
    */
   forgedEvent(
     detailType: DetailType,
@@ -146,7 +147,7 @@ export class PipelineUnderTest {
       readonly totalAmount?: number;
     },
     source: string,
-  ): { eventId: string; entry: PutEventsRequestEntry } {
+  ): { eventId: string; entry: PutEventsRequestEntry; body: string } {
     const contract = contractFor(detailType);
     if (contract === undefined) throw new Error(`no contract for ${detailType}`);
     const lines = [...order.lines];
@@ -182,6 +183,7 @@ export class PipelineUnderTest {
     });
     return {
       eventId,
+      body: this.envelope(event, source),
       entry: {
         EventBusName: this.output('EventBusName'),
         Source: source,
