@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { stockKey } from '../../lambda/adapters/inventory-repository';
 import { type OrderToPlace, placeOrders } from '../../lambda/adapters/order-producer';
 import { TEST_ORDER_PREFIX } from '../../lib/config';
@@ -11,6 +11,7 @@ import { stackOutput } from '../../local/deploy';
 import type { InvocationReport } from '../../local/lambda-runner';
 import { type LocalPipeline, startLocalPipeline } from '../../local/local-pipeline';
 import { eventually } from './support/poll';
+import { describedTarget } from './support/target';
 
 /**
  * startLocalPipeline (what `npm run local` uses): the real app deployed to a moto of its own, its bundles
@@ -29,7 +30,7 @@ let events: EventBridgeClient;
 const reports: InvocationReport[] = [];
 
 beforeAll(async () => {
-  const { assemblyDirectory } = inject('pipelineTarget');
+  const { assemblyDirectory } = describedTarget();
   pipeline = await startLocalPipeline({
     synth: false,
     assemblyDirectory,

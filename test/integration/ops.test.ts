@@ -11,7 +11,7 @@ import {
 import { DescribeArchiveCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { reservationKey, stockKey } from '../../lambda/adapters/inventory-repository';
 import { type OrderToPlace, orderPlacedEvent, placeOrders } from '../../lambda/adapters/order-producer';
 import { SOURCE } from '../../lambda/contracts';
@@ -20,7 +20,9 @@ import { LOCAL_ACCOUNT_ID } from '../../local/emulator';
 import type { InvocationReport } from '../../local/lambda-runner';
 import { LOCAL_DIR, type LocalPipeline, startLocalPipeline } from '../../local/local-pipeline';
 import type { DlqStatus } from '../../ops/dlq';
+import { withMessage } from '../support/with-message';
 import { eventually } from './support/poll';
+import { describedTarget } from './support/target';
 
 /**
  * The ops CLI end to end, as an operator runs it (`npm run ops -- ... --stage local`, a child process
@@ -54,10 +56,8 @@ const reports: InvocationReport[] = [];
 
 beforeAll(async () => {
   // The suite's global setup synthesizes stage local once; reuse its assembly when it is there.
-  const target = inject('pipelineTarget' as never) as
-    | { kind?: string; stage?: string; assemblyDirectory?: string }
-    | undefined;
-  const shared = target?.kind === 'local' && target.stage === STAGE ? target.assemblyDirectory : undefined;
+  const target = describedTarget();
+  const shared = target.kind === 'local' && target.stage === STAGE ? target.assemblyDirectory : undefined;
   pipeline = await startLocalPipeline({
     stage: STAGE,
     synth: shared === undefined,
@@ -170,7 +170,7 @@ async function scanAll(table: string): Promise<Record<string, unknown>[]> {
 
 async function dlqList(): Promise<DlqStatus[]> {
   const run = await ops('dlq', 'list', '--json');
-  expect(run.code, run.stderr).toBe(0);
+  withMessage(run.stderr, () => expect(run.code).toBe(0));
   return JSON.parse(run.stdout) as DlqStatus[];
 }
 
@@ -225,7 +225,7 @@ describe('the ops CLI against the local pipeline (stage local)', () => {
       expect(listed?.oldestAgeMs).toBeGreaterThan(0);
 
       const peeked = await ops('dlq', 'peek', 'reserve-stock-dlq');
-      expect(peeked.code, peeked.stderr).toBe(0);
+      withMessage(peeked.stderr, () => expect(peeked.code).toBe(0));
       expect(peeked.stdout).toMatch(
         /reserve-stock-dlq \(DLQ of the reserve-stock queue\): 3 messages, showing 3/,
       );
@@ -258,12 +258,12 @@ describe('the ops CLI against the local pipeline (stage local)', () => {
 
     // WHEN a dry run, then the redrive, runs
     const dry = await ops('dlq', 'redrive', 'reserve-stock-dlq', '--dry-run');
-    expect(dry.code, dry.stderr).toBe(0);
+    withMessage(dry.stderr, () => expect(dry.code).toBe(0));
     expect(dry.stdout).toMatch(/Dry run: would redrive 3 messages from reserve-stock-dlq/);
     expect((await depth(output('ReserveStockDlqUrl'))).visible).toBe(3);
 
     const redriven = await ops('dlq', 'redrive', 'reserve-stock-dlq');
-    expect(redriven.code, redriven.stderr).toBe(0);
+    withMessage(redriven.stderr, () => expect(redriven.code).toBe(0));
     expect(redriven.stderr).toMatch(/does not implement SQS move tasks: re-sending/);
     expect(redriven.stdout).toMatch(/found 3, redriven 3, failed 0, re-sent but not deleted 0/);
 
@@ -322,7 +322,7 @@ describe('the ops CLI against the local pipeline (stage local)', () => {
     );
     expect(peeked.stdout).toContain(`order ${stuck.orderId} `);
     const redriven = await ops('dlq', 'redrive', 'validate-order-target-dlq');
-    expect(redriven.code, redriven.stderr).toBe(0);
+    withMessage(redriven.stderr, () => expect(redriven.code).toBe(0));
     expect(redriven.stdout).toMatch(/PutEvents back on the bus, then delete/);
 
     // THEN the order goes through, and the target DLQ is empty
@@ -344,7 +344,7 @@ describe('the ops CLI against the local pipeline (stage local)', () => {
 
     // WHEN the archive is replayed
     const replay = await ops('replay', '--from', '-1h', '--to', 'now');
-    expect(replay.code, replay.stderr).toBe(0);
+    withMessage(replay.stderr, () => expect(replay.code).toBe(0));
     expect(replay.stdout).toMatch(/state COMPLETED/);
     expect(replay.stderr).toMatch(/moto replays every archived event to every rule/);
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import {
   ConfigError,
   loadStageConfig,
@@ -88,7 +88,7 @@ describe('loadStageConfig', () => {
   it('fails naming every bad field at once', () => {
     try {
       loadStageConfig('dev', { archiveRetentionDays: 0, currencies: [] });
-      expect.unreachable('loadStageConfig accepted two bad fields');
+      throw new Error('loadStageConfig accepted two bad fields');
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);
       expect((error as ConfigError).message).toMatch(/- archiveRetentionDays: .*\n {2}- currencies: /);

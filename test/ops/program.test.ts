@@ -13,7 +13,7 @@ import {
   SendMessageBatchCommand,
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { defaultClients, runOps } from '../../ops/program';
 import {
   acceptingBus,

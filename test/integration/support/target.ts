@@ -132,6 +132,20 @@ export class TargetError extends Error {
   override readonly name = 'TargetError';
 }
 
+/** The variable through which the global setup hands the TargetDescription to the test files. */
+export const TARGET_DESCRIPTION_VARIABLE = 'INTEGRATION_TARGET_DESCRIPTION';
+
+/** The target the global setup started, as it described it. */
+export function describedTarget(): TargetDescription {
+  const json = process.env[TARGET_DESCRIPTION_VARIABLE];
+  if (!json) {
+    throw new TargetError(
+      `${TARGET_DESCRIPTION_VARIABLE} is not set: run the integration tests with \`npm run test:integration\`, whose global setup starts the target`,
+    );
+  }
+  return JSON.parse(json) as TargetDescription;
+}
+
 export function targetKind(value = process.env.INTEGRATION_TARGET): TargetKind {
   const kind = value === undefined || value === '' ? 'local' : value;
   if (!(TARGET_KINDS as readonly string[]).includes(kind)) {

@@ -1,5 +1,5 @@
 import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import {
   type OrderSummary,
   OrderValidated,
@@ -10,9 +10,6 @@ import { handler } from '../../../lambda/handlers/reserve-stock';
 import { dynamo, publishedEntries, transactionCancelled } from '../support/aws-mocks';
 import { anOrder, detailOf, eventRecord, lambdaContext, sqsEvent, uuid } from '../support/events';
 import { useHandlerHarness } from '../support/handler-harness';
-
-// vi.hoisted runs before the imports above: the handler reads its configuration when it is imported.
-await vi.hoisted(async () => (await import('../support/env')).stubHandlerEnv());
 
 useHandlerHarness();
 

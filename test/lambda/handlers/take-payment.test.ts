@@ -1,13 +1,10 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { OrderPlaced, type OrderSummary, StockReserved } from '../../../lambda/contracts';
 import { handler } from '../../../lambda/handlers/take-payment';
 import { dynamo, publishedEntries } from '../support/aws-mocks';
 import { anOrder, detailOf, eventRecord, lambdaContext, sqsEvent } from '../support/events';
 import { useHandlerHarness } from '../support/handler-harness';
-
-// vi.hoisted runs before the imports above: the handler reads its configuration when it is imported.
-await vi.hoisted(async () => (await import('../support/env')).stubHandlerEnv());
 
 const output = useHandlerHarness();
 

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
-import { beforeAll, describe, expect, it } from 'vitest';
 import { loadStageConfig } from '../../../lib/config';
 import {
   type MonitoredStep,
@@ -14,6 +14,7 @@ import {
 } from '../../../lib/constructs/pipeline-monitoring';
 import { QUEUE_AGE_ALARM_VISIBILITY_TIMEOUTS } from '../../../lib/defaults';
 import { addOrderPipeline } from '../../../lib/order-pipeline';
+import { withMessage } from '../../support/with-message';
 import {
   cdkJsonContext,
   PROJECT_ROOT,
@@ -104,7 +105,7 @@ describe.each(['dev', 'prod'] as const)('pipeline monitoring in the whole app (%
         name: 'QueueName',
         value: { 'Fn::GetAtt': [queueId, 'QueueName'] },
       });
-      expect(matching, queueId).toHaveLength(1);
+      expect({ alarm: queueId, count: matching.length }).toEqual({ alarm: queueId, count: 1 });
       expect(matching[0]?.props).toMatchObject({
         Namespace: 'AWS/SQS',
         Statistic: 'Maximum',
@@ -125,7 +126,7 @@ describe.each(['dev', 'prod'] as const)('pipeline monitoring in the whole app (%
         name: 'QueueName',
         value: { 'Fn::GetAtt': [queueId, 'QueueName'] },
       });
-      expect(matching, queueId).toHaveLength(1);
+      expect({ alarm: queueId, count: matching.length }).toEqual({ alarm: queueId, count: 1 });
       expect(matching[0]?.props.Threshold).toBe(
         Number(queue.Properties?.VisibilityTimeout) * QUEUE_AGE_ALARM_VISIBILITY_TIMEOUTS,
       );
@@ -138,7 +139,10 @@ describe.each(['dev', 'prod'] as const)('pipeline monitoring in the whole app (%
     for (const fnId of functions) {
       for (const metric of ['Errors', 'Throttles']) {
         const matching = alarmsOn(alarms, metric, { name: 'FunctionName', value: { Ref: fnId } });
-        expect(matching, `${metric} of ${fnId}`).toHaveLength(1);
+        expect({ alarm: `${metric} of ${fnId}`, count: matching.length }).toEqual({
+          alarm: `${metric} of ${fnId}`,
+          count: 1,
+        });
         expect(matching[0]?.props).toMatchObject({ Namespace: 'AWS/Lambda', Statistic: 'Sum', Threshold: 1 });
       }
     }
@@ -150,7 +154,10 @@ describe.each(['dev', 'prod'] as const)('pipeline monitoring in the whole app (%
     for (const ruleId of rules) {
       for (const metric of ['FailedInvocations', 'InvocationsSentToDlq', 'InvocationsFailedToBeSentToDlq']) {
         const matching = alarmsOn(alarms, metric, { name: 'RuleName', value: { Ref: ruleId } });
-        expect(matching, `${metric} of ${ruleId}`).toHaveLength(1);
+        expect({ alarm: `${metric} of ${ruleId}`, count: matching.length }).toEqual({
+          alarm: `${metric} of ${ruleId}`,
+          count: 1,
+        });
         expect(matching[0]?.props).toMatchObject({ Namespace: 'AWS/Events', Statistic: 'Sum', Threshold: 1 });
         // A rule on a custom bus publishes its metrics with the bus name as a second dimension.
         expect(matching[0]?.props.Dimensions).toContainEqual({ Name: 'EventBusName', Value: { Ref: busId } });
@@ -161,8 +168,10 @@ describe.each(['dev', 'prod'] as const)('pipeline monitoring in the whole app (%
   it('sends every alarm, and its recovery, to the stage topic', () => {
     expect(alarms).toHaveLength(6 * 8);
     for (const alarm of alarms) {
-      expect(alarm.props.AlarmActions, alarm.id).toEqual([{ Ref: topicId }]);
-      expect(alarm.props.OKActions, alarm.id).toEqual([{ Ref: topicId }]);
+      withMessage(alarm.id, () => {
+        expect(alarm.props.AlarmActions).toEqual([{ Ref: topicId }]);
+        expect(alarm.props.OKActions).toEqual([{ Ref: topicId }]);
+      });
     }
   });
 
@@ -171,8 +180,10 @@ describe.each(['dev', 'prod'] as const)('pipeline monitoring in the whole app (%
     for (const alarm of alarms) {
       const description = String(alarm.props.AlarmDescription);
       const link = /Runbook: docs\/runbook\.md#([a-z0-9-]+)$/.exec(description);
-      expect(link, description).not.toBeNull();
-      expect(anchors.has(link?.[1] ?? ''), `${link?.[1]} is a heading of docs/runbook.md`).toBe(true);
+      withMessage(description, () => expect(link).not.toBeNull());
+      withMessage(`${link?.[1]} is a heading of docs/runbook.md`, () =>
+        expect(anchors.has(link?.[1] ?? '')).toBe(true),
+      );
       expect(description.startsWith(`[${stage}] `)).toBe(true);
     }
   });
