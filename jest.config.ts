@@ -37,6 +37,9 @@ const config: Config = {
   maxWorkers: 2,
   // Every scenario of the pipeline file at once: most of their time is waiting for visibility timeouts.
   maxConcurrency: 20,
+  // Synthesizing a whole stage is CPU-bound, and slower on a busy machine. The integration project
+  // raises it (test/integration/support/timeouts.ts).
+  testTimeout: 60_000,
   projects: [
     {
       displayName: 'unit',
@@ -52,8 +55,6 @@ const config: Config = {
         '<rootDir>/test/lambda/support/handler-env-setup.ts',
         '<rootDir>/test/support/structured-clone.ts',
       ],
-      // Synthesizing a whole stage is CPU-bound, and slower on a busy machine.
-      testTimeout: 60_000,
     },
     {
       displayName: 'integration',
@@ -69,7 +70,7 @@ const config: Config = {
       // One file after the other in one worker, so the timing-sensitive mechanics tests never share the
       // CPU with the pipeline's burst of invocations.
       runner: '<rootDir>/test/integration/support/one-worker-runner.ts',
-      testTimeout: 120_000,
+      setupFilesAfterEnv: ['<rootDir>/test/integration/support/timeouts.ts'],
     },
   ],
 };

@@ -9,14 +9,15 @@ import { type OrderToPlace, placeOrders } from '../../lambda/adapters/order-prod
 import { TEST_ORDER_PREFIX } from '../../lib/config';
 import { stackOutput } from '../../local/deploy';
 import type { InvocationReport } from '../../local/lambda-runner';
-import { type LocalPipeline, startLocalPipeline } from '../../local/local-pipeline';
+import type { LocalPipeline } from '../../local/local-pipeline';
+import { startLocalPipelineWithTimeout } from './support/own-timeout';
 import { eventually } from './support/poll';
 import { describedTarget } from './support/target';
 
 /**
  * startLocalPipeline (what `npm run local` uses): the real app deployed to a moto of its own, its bundles
  * run by the local Lambda runner; orders placed through the producer reach the final state the design
- * gives them. It deploys the assembly the suite's global setup synthesized (stage local) rather than
+ * gives them. It deploys the assembly the suite's global setup synthesized (stage test) rather than
  * synthesizing again.
  */
 
@@ -31,7 +32,8 @@ const reports: InvocationReport[] = [];
 
 beforeAll(async () => {
   const { assemblyDirectory } = describedTarget();
-  pipeline = await startLocalPipeline({
+  // Every invocation must succeed below: more than stage test's 2 s function timeout promises.
+  pipeline = await startLocalPipelineWithTimeout({
     synth: false,
     assemblyDirectory,
     runner: { onInvocation: (r) => reports.push(r) },

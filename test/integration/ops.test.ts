@@ -18,15 +18,16 @@ import { SOURCE } from '../../lambda/contracts';
 import { stackOutput } from '../../local/deploy';
 import { LOCAL_ACCOUNT_ID } from '../../local/emulator';
 import type { InvocationReport } from '../../local/lambda-runner';
-import { LOCAL_DIR, type LocalPipeline, startLocalPipeline } from '../../local/local-pipeline';
+import { LOCAL_DIR, type LocalPipeline } from '../../local/local-pipeline';
 import type { DlqStatus } from '../../ops/dlq';
 import { withMessage } from '../support/with-message';
+import { startLocalPipelineWithTimeout } from './support/own-timeout';
 import { eventually } from './support/poll';
 import { describedTarget } from './support/target';
 
 /**
- * The ops CLI end to end, as an operator runs it (`npm run ops -- ... --stage local`, a child process
- * with AWS_ENDPOINT_URL), against the real app (stage local) deployed to a moto of its own by
+ * The ops CLI end to end, as an operator runs it (`npm run ops -- ... --stage test`, a child process
+ * with AWS_ENDPOINT_URL), against the real app (stage test) deployed to a moto of its own by
  * startLocalPipeline, its functions run by the local Lambda runner:
  *
  * 1. the inventory table is taken away (a downstream outage): reserve-stock fails every OrderValidated,
@@ -40,12 +41,12 @@ import { describedTarget } from './support/target';
 
 const PROJECT_ROOT = resolve(__dirname, '..', '..');
 const TSX = join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
-const STAGE = 'local';
+const STAGE = 'test';
 const FINAL = new Set(['FULFILLED', 'REJECTED', 'CANCELLED']);
 const runId = randomUUID().slice(0, 8);
 
-/** Receives before a message is dead-lettered and the queue's visibility timeout (stage local: 5 x 6 + 1 s). */
-const DEAD_LETTER_DEADLINE_MS = 6 * 31_000 + 60_000;
+/** Receives before a message is dead-lettered and the queue's visibility timeout (stage test: 2 x 6 + 1 s). */
+const DEAD_LETTER_DEADLINE_MS = 6 * 13_000 + 60_000;
 
 let pipeline: LocalPipeline;
 let ddb: DynamoDBDocumentClient;
@@ -55,10 +56,11 @@ let events: EventBridgeClient;
 const reports: InvocationReport[] = [];
 
 beforeAll(async () => {
-  // The suite's global setup synthesizes stage local once; reuse its assembly when it is there.
+  // The suite's global setup synthesizes stage test once; reuse its assembly when it is there.
   const target = describedTarget();
   const shared = target.kind === 'local' && target.stage === STAGE ? target.assemblyDirectory : undefined;
-  pipeline = await startLocalPipeline({
+  // The archive replay delivers every event at once: more than stage test's 2 s function timeout holds.
+  pipeline = await startLocalPipelineWithTimeout({
     stage: STAGE,
     synth: shared === undefined,
     assemblyDirectory: shared ?? join(LOCAL_DIR, 'ops-e2e', 'cdk.out'),
@@ -88,7 +90,7 @@ interface OpsRun {
   readonly stderr: string;
 }
 
-/** `npm run ops -- <args> --stage local`, pointed at the emulator the way an operator would. */
+/** `npm run ops -- <args> --stage test`, pointed at the emulator the way an operator would. */
 async function ops(...args: string[]): Promise<OpsRun> {
   const child = spawn(TSX, ['ops/cli.ts', ...args, '--stage', STAGE], {
     cwd: PROJECT_ROOT,
@@ -181,7 +183,7 @@ const order = (suffix: string, productId: string, quantity: number): OrderToPlac
   lines: [{ productId, quantity, unitPrice: 1_000 }],
 });
 
-describe('the ops CLI against the local pipeline (stage local)', () => {
+describe('the ops CLI against the local pipeline (stage test)', () => {
   const healthyProduct = `sku-${runId}`;
   const product = `sku-after-outage-${runId}`;
   const poison = [order('p1', product, 2), order('p2', product, 3), order('p3', product, 1)];
@@ -238,7 +240,7 @@ describe('the ops CLI against the local pipeline (stage local)', () => {
       const unknown = await ops('dlq', 'peek', 'reserve-stock');
       expect(unknown.code).toBe(2);
       expect(unknown.stderr).toMatch(
-        /unknown queue "reserve-stock" in stage local\. Known dead-letter queues: analytics-dlq, /,
+        /unknown queue "reserve-stock" in stage test\. Known dead-letter queues: analytics-dlq, /,
       );
     },
     DEAD_LETTER_DEADLINE_MS + 60_000,

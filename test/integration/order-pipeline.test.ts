@@ -113,8 +113,16 @@ async function fulfilledUnits(productId: string, orders: readonly OrderRecord[],
   );
 }
 
+/**
+ * jest runs the concurrent tests of one describe block together, but describe blocks one after the other:
+ * the groups below only label the source, so that every scenario starts at once.
+ */
+function scenarios(_group: string, define: () => void): void {
+  define();
+}
+
 describe(`the order pipeline on ${target.kind} (stage ${target.stage})`, () => {
-  describe('orders that go through (scenarios 1, 17, compensation)', () => {
+  scenarios('orders that go through (scenarios 1, 17, compensation)', () => {
     it.concurrent(
       'GIVEN 30 orders WHEN they are placed THEN all 30 are FULFILLED with one reservation, one charge and one fulfilment each, and none is dead-lettered',
       async () => {
@@ -193,7 +201,7 @@ describe(`the order pipeline on ${target.kind} (stage ${target.stage})`, () => {
     );
   });
 
-  describe('duplicates (scenarios 2, 3, 4)', () => {
+  scenarios('duplicates (scenarios 2, 3, 4)', () => {
     it.concurrent(
       'GIVEN a fulfilled order WHEN its OrderPlaced is published again, as a producer retry and as a new event THEN both repeats change nothing',
       async () => {
@@ -292,7 +300,7 @@ describe(`the order pipeline on ${target.kind} (stage ${target.stage})`, () => {
     );
   });
 
-  describe('failures (scenarios 5, 6, 7, 8, 9, 10, 13)', () => {
+  scenarios('failures (scenarios 5, 6, 7, 8, 9, 10, 13)', () => {
     it.concurrent(
       'fails only the poison records of a batch: GIVEN 3 good and 2 poison records sent together WHEN processed THEN the good orders complete and are not redelivered, the poison records are',
       async () => {
@@ -547,7 +555,7 @@ describe(`the order pipeline on ${target.kind} (stage ${target.stage})`, () => {
     );
   });
 
-  describe('recovery (scenario 15)', () => {
+  scenarios('recovery (scenario 15)', () => {
     it.concurrent(
       'GIVEN an order dead-lettered by a stale reservation record WHEN the record is removed and the message redriven THEN the order completes once and its message is gone from the DLQ',
       async () => {
