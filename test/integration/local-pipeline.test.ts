@@ -32,7 +32,7 @@ const reports: InvocationReport[] = [];
 
 beforeAll(async () => {
   const { assemblyDirectory } = describedTarget();
-  // Every invocation must succeed below: more than stage test's 2 s function timeout promises.
+  // Every invocation must succeed below: more than stage test's 3 s function timeout promises.
   pipeline = await startLocalPipelineWithTimeout({
     synth: false,
     assemblyDirectory,

@@ -45,8 +45,8 @@ const STAGE = 'test';
 const FINAL = new Set(['FULFILLED', 'REJECTED', 'CANCELLED']);
 const runId = randomUUID().slice(0, 8);
 
-/** Receives before a message is dead-lettered and the queue's visibility timeout (stage test: 2 x 6 + 1 s). */
-const DEAD_LETTER_DEADLINE_MS = 6 * 13_000 + 60_000;
+/** Receives before a message is dead-lettered and the queue's visibility timeout (stage test: 3 x 6 + 1 s). */
+const DEAD_LETTER_DEADLINE_MS = 6 * 19_000 + 60_000;
 
 let pipeline: LocalPipeline;
 let ddb: DynamoDBDocumentClient;
@@ -59,7 +59,7 @@ beforeAll(async () => {
   // The suite's global setup synthesizes stage test once; reuse its assembly when it is there.
   const target = describedTarget();
   const shared = target.kind === 'local' && target.stage === STAGE ? target.assemblyDirectory : undefined;
-  // The archive replay delivers every event at once: more than stage test's 2 s function timeout holds.
+  // The archive replay delivers every event at once: more than stage test's 3 s function timeout holds.
   pipeline = await startLocalPipelineWithTimeout({
     stage: STAGE,
     synth: shared === undefined,

@@ -18,11 +18,11 @@ describe('loadStageConfig', () => {
     expect(STAGE_NAMES).toEqual(['dev', 'local', 'test', 'prod']);
   });
 
-  it('gives the test stage the local settings with a 2 s function timeout, so a failing message comes back within 13 s', () => {
+  it('gives the test stage the local settings with a 3 s function timeout, so a failing message comes back within 19 s', () => {
     expect(loadStageConfig('test')).toEqual({
       ...loadStageConfig('local'),
       stage: 'test',
-      functionTimeoutSeconds: 2,
+      functionTimeoutSeconds: 3,
     });
   });
 

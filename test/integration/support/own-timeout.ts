@@ -12,7 +12,7 @@ export const RELAXED_FUNCTION_TIMEOUT_SECONDS = 5;
 /**
  * startLocalPipeline, with every function's timeout set to `functionTimeoutSeconds` before the Lambda
  * runner starts (the queues keep the visibility timeouts they were deployed with). For the mechanics tests
- * that assert every invocation succeeds: stage test's 2 s timeout keeps the dead-letter scenarios short,
+ * that assert every invocation succeeds: stage test's 3 s timeout keeps the dead-letter scenarios short,
  * but a burst of full batches can outlast it on a busy 2-core machine.
  */
 export async function startLocalPipelineWithTimeout(

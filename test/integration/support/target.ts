@@ -119,10 +119,10 @@ function runDirectory(): string {
 /**
  * Pollers per queue for the local runner. The stacks allow 10 (MAX_CONCURRENCY); 2 still gives each queue
  * concurrent invocations (and a batch's records run in parallel), while a burst of cold starts on a
- * 2-core machine would push invocations past the function timeout (2 s in stage test), and a timed-out
+ * 2-core machine would push invocations past the function timeout (3 s in stage test), and a timed-out
  * environment is replaced by a new cold one.
  */
-const LOCAL_POLLERS_PER_QUEUE = 2;
+export const LOCAL_POLLERS_PER_QUEUE = 2;
 
 const LOCALSTACK_DEFAULT_ENDPOINT = 'http://127.0.0.1:4566';
 const LOCALSTACK_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' } as const;
