@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { wholeNumber } from '../local/demo/cli';
+import { STAGE_NAMES } from '../lib/config';
+import { DEFAULT_STAGE, wholeNumber } from '../local/demo/cli';
 import { MAX_SCENARIO_ORDERS } from '../local/demo/scenario';
 
 /** The command line of `npm run bench` (bench/run.ts), parsed and checked without side effects. */
@@ -18,11 +19,11 @@ export const DEFAULT_BACKLOG = 1_000;
 
 export const USAGE =
   'usage: npm run bench -- [--orders N] [--out FILE.json] [--fault-rate P] [--poison-rate Q] [--backlog N | --burst] ' +
-  '[--no-floor] [--no-scaling] [--concurrency N] [--port N] [--update-docs] [--help]';
+  '[--no-floor] [--no-scaling] [--concurrency N] [--port N] [--stage NAME] [--update-docs] [--help]';
 
 export const HELP = `${USAGE}
 
-Measures the order pipeline on this machine: starts moto, deploys stage local, runs the functions with
+Measures the order pipeline on this machine: starts moto, deploys stage local (--stage), runs the functions with
 the local Lambda runner (the machinery of npm run local) and places N orders of the demo's mix (60 %
 fulfilled; out of stock, declined, rejected), following each to its final state. Reports throughput,
 end-to-end latency (placed -> final) p50/p95/p99, AWS calls per order (counted by SDK middleware in the
@@ -44,6 +45,8 @@ a hop needs, the floor (the same run with handlers that only make a hop's unavoi
   --no-scaling        skip the N/${SCALING_FACTOR} run
   --concurrency N     concurrent invocations per queue (default: this machine's cores)
   --port N            start moto on this port (default: a free one)
+  --stage NAME        stage of lib/config.ts to deploy (${STAGE_NAMES.join(', ')}; default ${DEFAULT_STAGE});
+                      test, with its short function timeout, dead-letters poison events sooner
   --update-docs       write the figures into README.md and docs/capacity.md (a run with faults or
                       poison into their own block)
   --help              this text
@@ -63,6 +66,7 @@ export interface BenchOptions {
   readonly scaling: boolean;
   readonly concurrency?: number;
   readonly port?: number;
+  readonly stage: string;
   readonly updateDocs: boolean;
 }
 
@@ -115,6 +119,13 @@ export function parseBenchCli(argv: readonly string[]): ParsedBenchCli {
       message: '--burst places every order at once: it cannot be combined with --backlog',
     };
   }
+  const stage = values.stage ?? DEFAULT_STAGE;
+  if (!STAGE_NAMES.includes(stage)) {
+    return {
+      kind: 'usage-error',
+      message: `--stage must be one of ${STAGE_NAMES.join(', ')} (lib/config.ts)`,
+    };
+  }
   if (values.out !== undefined && !values.out.endsWith('.json')) {
     return { kind: 'usage-error', message: '--out must name a .json file (the chart is written beside it)' };
   }
@@ -130,6 +141,7 @@ export function parseBenchCli(argv: readonly string[]): ParsedBenchCli {
       scaling: !values['no-scaling'],
       concurrency: parsed.concurrency,
       port: parsed.port,
+      stage,
       updateDocs: values['update-docs'] ?? false,
     },
   };
@@ -151,6 +163,7 @@ function parse(argv: readonly string[]) {
       'no-scaling': { type: 'boolean' },
       concurrency: { type: 'string' },
       port: { type: 'string' },
+      stage: { type: 'string' },
       'update-docs': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },

@@ -14,6 +14,7 @@ import { availableParallelism, cpus, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
 import { ConfigError, loadStageConfig } from '../lib/config';
+import { DEFAULT_STAGE } from '../local/demo/cli';
 import { DemoDriver, demoTargets } from '../local/demo/drive';
 import { ProgressDisplay } from '../local/demo/progress';
 import { eventsOf } from '../local/demo/scenario';
@@ -117,6 +118,7 @@ function commandLine(options: BenchOptions): string {
   flags.push(options.backlog === undefined ? '--burst' : `--backlog ${options.backlog}`);
   if (!options.floor) flags.push('--no-floor');
   if (!options.scaling) flags.push('--no-scaling');
+  if (options.stage !== DEFAULT_STAGE) flags.push(`--stage ${options.stage}`);
   return `npm run bench -- ${flags.join(' ')}`;
 }
 
@@ -131,7 +133,7 @@ async function measure(
       analyticsSoFar: { totals: {}, products: {} },
       pipeline,
       driver,
-      policy: loadStageConfig('local'),
+      policy: loadStageConfig(options.stage),
       concurrency: options.concurrency ?? availableParallelism(),
       backlog: options.backlog,
       say,
@@ -258,7 +260,7 @@ async function main(): Promise<number> {
   }
   const options = parsed.options;
   try {
-    loadStageConfig('local', { randomFaultRate: options.faultRate });
+    loadStageConfig(options.stage, { randomFaultRate: options.faultRate });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     console.error(`npm run bench: ${err.message}`);
@@ -271,7 +273,7 @@ async function main(): Promise<number> {
   try {
     try {
       pipeline = await startLocalPipeline({
-        stage: 'local',
+        stage: options.stage,
         context: options.faultRate > 0 ? { faultRate: String(options.faultRate) } : undefined,
         // Its own assembly: the fault rate is part of the synthesized configuration.
         assemblyDirectory: join(LOCAL_DIR, options.faultRate > 0 ? 'cdk.out-bench-faults' : 'cdk.out-bench'),

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import {
   axisScale,
   CHART_HEIGHT,
@@ -11,6 +11,7 @@ import {
   PLOT_TOP,
   renderChart,
 } from '../../bench/chart';
+import { withMessage } from '../support/with-message';
 
 const PIPELINE = {
   label: 'pipeline',
@@ -34,9 +35,9 @@ function expectWellFormed(svg: string): void {
   expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
   const stack: string[] = [];
   for (const [tag] of svg.matchAll(/<[^>]*>/g)) {
-    expect(tag, tag).toMatch(/^<\/?[a-z]+(\s+[A-Za-z][A-Za-z0-9-]*="[^"<]*")*\s*\/?>$/);
+    withMessage(tag, () => expect(tag).toMatch(/^<\/?[a-z]+(\s+[A-Za-z][A-Za-z0-9-]*="[^"<]*")*\s*\/?>$/));
     const name = /^<\/?([a-z]+)/.exec(tag)?.[1] ?? '';
-    if (tag.startsWith('</')) expect(stack.pop(), tag).toBe(name);
+    if (tag.startsWith('</')) withMessage(tag, () => expect(stack.pop()).toBe(name));
     else if (!tag.endsWith('/>')) stack.push(name);
   }
   expect(stack).toEqual([]);

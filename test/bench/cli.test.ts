@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { DEFAULT_ORDERS, parseBenchCli } from '../../bench/cli';
 
 describe('parseBenchCli', () => {
@@ -15,6 +15,7 @@ describe('parseBenchCli', () => {
         scaling: true,
         concurrency: undefined,
         port: undefined,
+        stage: 'local',
         updateDocs: false,
       },
     });
@@ -45,6 +46,7 @@ describe('parseBenchCli', () => {
     [['--poison-rate', 'lots'], /--poison-rate must be/],
     [['--out', 'result.csv'], /--out must name a .json file/],
     [['--oders', '5'], /Unknown option '--oders'/],
+    [['--stage', 'nope'], /--stage must be one of dev, local, /],
   ])('fails for %j with a message naming the flag', (argv, message) => {
     const parsed = parseBenchCli(argv);
 
@@ -59,6 +61,10 @@ describe('parseBenchCli', () => {
 
   it('fails for --burst with --backlog', () => {
     expect(parseBenchCli(['--burst', '--backlog', '200'])).toMatchObject({ kind: 'usage-error' });
+  });
+
+  it('GIVEN --stage test THEN that stage', () => {
+    expect(parseBenchCli(['--stage', 'test'])).toMatchObject({ kind: 'run', options: { stage: 'test' } });
   });
 
   it('GIVEN --help THEN help', () => {

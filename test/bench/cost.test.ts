@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import {
   BYTES_PER_GB,
   CostInputError,
@@ -14,6 +14,7 @@ import {
   roundUsd,
   SERVICES,
 } from '../../bench/cost';
+import { withMessage } from '../support/with-message';
 
 // Expectations are computed from the price table's own values, so a new dated table changes no test.
 const P = DEFAULT_PRICES;
@@ -58,7 +59,9 @@ describe('the price table', () => {
 
   it('names an AWS pricing page for every priced service and for the fixed CloudWatch costs', () => {
     for (const service of [...SERVICES, 'CloudWatch']) {
-      expect(P.sources[service], service).toMatch(/^https:\/\/aws\.amazon\.com\/[a-z]+\/pricing\//);
+      withMessage(service, () =>
+        expect(P.sources[service]).toMatch(/^https:\/\/aws\.amazon\.com\/[a-z]+\/pricing\//),
+      );
     }
   });
 

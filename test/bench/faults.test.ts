@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { faultReport } from '../../bench/faults';
 import { loadStageConfig } from '../../lib/config';
 import { evaluate, type Observation } from '../../local/demo/outcome';

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { latencySummary, orderIdOf, PhaseLedger, percentile, perOrder } from '../../bench/measure';
 import type { InvocationReport } from '../../local/lambda-runner';
 

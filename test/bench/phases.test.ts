@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { callerOf, crossCheck } from '../../bench/phases';
 
 const counts = (requests: { caller: string; service: string; operation: string; count: number }[]) => ({

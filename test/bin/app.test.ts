@@ -2,14 +2,17 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import { cdkJsonContext, PROJECT_ROOT } from '../lib/support/app';
 
 const TSX = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
 const outdirs: string[] = [];
 
-/** Runs bin/app.ts the way the CDK CLI does: context in CDK_CONTEXT_JSON, output to CDK_OUTDIR. */
-function runApp(context: Record<string, unknown>) {
+/**
+ * Runs bin/app.ts the way the CDK CLI does: context in CDK_CONTEXT_JSON, output to CDK_OUTDIR. The
+ * CloudFormation schema validation built into synth costs seconds: only the prod run turns it on.
+ */
+function runApp(context: Record<string, unknown>, validation = false) {
   const outdir = mkdtempSync(path.join(tmpdir(), 'order-pipeline-app-'));
   outdirs.push(outdir);
   const result = spawnSync(TSX, ['bin/app.ts'], {
@@ -19,8 +22,7 @@ function runApp(context: Record<string, unknown>) {
       ...process.env,
       CDK_OUTDIR: outdir,
       CDK_CONTEXT_JSON: JSON.stringify({ ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [], ...context }),
-      // Schema validation is covered in test/lib/order-pipeline.test.ts; here it would only add seconds.
-      CDK_VALIDATION: 'false',
+      CDK_VALIDATION: String(validation),
     },
   });
   return { ...result, outdir };
@@ -36,16 +38,21 @@ describe('bin/app.ts', () => {
     const { status, stderr } = runApp({ stage: 'nope' });
     expect(status).toBe(1);
     expect(stderr).toContain(
-      'Unknown stage "nope". Pass -c stage=NAME with one of: dev, local, prod (defined in lib/config.ts).',
+      'Unknown stage "nope". Pass -c stage=NAME with one of: dev, local, test, prod (defined in lib/config.ts).',
     );
     expect(stderr).not.toMatch(/^\s+at /m);
   });
 
   it.each([
-    ['dev, when no stage is given', {}, 'dev'],
-    ['the stage given with -c stage=prod', { stage: 'prod' }, 'prod'],
-  ])('synthesizes the two stacks of %s', (_name, context, stage) => {
-    const { status, stderr, outdir } = runApp(context);
+    ['dev, when no stage is given', {}, 'dev', false],
+    [
+      'the stage given with -c stage=prod, with an empty validation report (cdk-nag plugins and CloudFormation schema validation)',
+      { stage: 'prod' },
+      'prod',
+      true,
+    ],
+  ])('synthesizes the two stacks of %s', (_name, context, stage, validation) => {
+    const { status, stderr, outdir } = runApp(context, validation);
     expect(stderr).toBe('');
     expect(status).toBe(0);
     const manifest = JSON.parse(readFileSync(path.join(outdir, 'manifest.json'), 'utf8')) as {
@@ -55,5 +62,11 @@ describe('bin/app.ts', () => {
       .filter(([, a]) => a.type === 'aws:cloudformation:stack')
       .map(([id]) => id);
     expect(stacks).toEqual([`OrderPipeline-${stage}-Data`, `OrderPipeline-${stage}-Pipeline`]);
+    if (validation) {
+      const report = JSON.parse(readFileSync(path.join(outdir, 'validation-report.json'), 'utf8')) as {
+        pluginReports: unknown[];
+      };
+      expect(report.pluginReports).toEqual([]);
+    }
   });
 });

@@ -6,7 +6,7 @@ import {
   UpdateEventSourceMappingCommand,
 } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DeployError, deployApp } from '../../local/deploy';
 import { type Emulator, startEmulator } from '../../local/emulator';
 import { discoverSqsMappings } from '../../local/lambda-runner';

@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand, type PutEventsResultEntry } from '@aws-sdk/client-eventbridge';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { stockKey } from '../../lambda/adapters/inventory-repository';
 import { type OrderToPlace, orderPlacedEvent, placeOrders } from '../../lambda/adapters/order-producer';
 import {
@@ -17,14 +17,16 @@ import { buildEvent, type OutgoingEvent } from '../../lambda/domain/events';
 import { TEST_ORDER_PREFIX } from '../../lib/config';
 import { stackOutput } from '../../local/deploy';
 import type { InvocationReport } from '../../local/lambda-runner';
-import { type LocalPipeline, startLocalPipeline } from '../../local/local-pipeline';
+import type { LocalPipeline } from '../../local/local-pipeline';
 import { principalCredentials } from '../../local/principals';
+import { startLocalPipelineWithTimeout } from './support/own-timeout';
 import { eventually } from './support/poll';
+import { describedTarget } from './support/target';
 
 /**
  * startLocalPipeline (what `npm run local` uses): the real app deployed to a moto of its own, its bundles
  * run by the local Lambda runner; orders placed through the producer reach the final state the design
- * gives them. It deploys the assembly the suite's global setup synthesized (stage local) rather than
+ * gives them. It deploys the assembly the suite's global setup synthesized (stage test) rather than
  * synthesizing again.
  */
 
@@ -38,8 +40,9 @@ let events: EventBridgeClient;
 const reports: InvocationReport[] = [];
 
 beforeAll(async () => {
-  const { assemblyDirectory } = inject('pipelineTarget');
-  pipeline = await startLocalPipeline({
+  const { assemblyDirectory } = describedTarget();
+  // Every invocation must succeed below: more than stage test's 3 s function timeout promises.
+  pipeline = await startLocalPipelineWithTimeout({
     synth: false,
     assemblyDirectory,
     runner: { onInvocation: (r) => reports.push(r) },

@@ -11,7 +11,7 @@ import {
 import { DescribeArchiveCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { reservationKey, stockKey } from '../../lambda/adapters/inventory-repository';
 import { type OrderToPlace, orderPlacedEvent, placeOrders } from '../../lambda/adapters/order-producer';
 import { CLIENT_SOURCE } from '../../lambda/contracts';
@@ -19,13 +19,16 @@ import { PAYMENT_PROVIDER_CALLED } from '../../lambda/domain/payment-provider';
 import { stackOutput } from '../../local/deploy';
 import { LOCAL_ACCOUNT_ID } from '../../local/emulator';
 import type { InvocationReport } from '../../local/lambda-runner';
-import { LOCAL_DIR, type LocalPipeline, startLocalPipeline } from '../../local/local-pipeline';
+import { LOCAL_DIR, type LocalPipeline } from '../../local/local-pipeline';
 import type { DlqStatus } from '../../ops/dlq';
+import { withMessage } from '../support/with-message';
+import { startLocalPipelineWithTimeout } from './support/own-timeout';
 import { eventually } from './support/poll';
+import { describedTarget } from './support/target';
 
 /**
- * The ops CLI end to end, as an operator runs it (`npm run ops -- ... --stage local`, a child process
- * with AWS_ENDPOINT_URL), against the real app (stage local) deployed to a moto of its own by
+ * The ops CLI end to end, as an operator runs it (`npm run ops -- ... --stage test`, a child process
+ * with AWS_ENDPOINT_URL), against the real app (stage test) deployed to a moto of its own by
  * startLocalPipeline, its functions run by the local Lambda runner:
  *
  * 1. the inventory table is taken away (a downstream outage): reserve-stock fails every OrderValidated,
@@ -39,12 +42,12 @@ import { eventually } from './support/poll';
 
 const PROJECT_ROOT = resolve(__dirname, '..', '..');
 const TSX = join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
-const STAGE = 'local';
+const STAGE = 'test';
 const FINAL = new Set(['FULFILLED', 'REJECTED', 'CANCELLED']);
 const runId = randomUUID().slice(0, 8);
 
-/** Receives before a message is dead-lettered and the queue's visibility timeout (stage local: 5 x 6 + 1 s). */
-const DEAD_LETTER_DEADLINE_MS = 6 * 31_000 + 60_000;
+/** Receives before a message is dead-lettered and the queue's visibility timeout (stage test: 3 x 6 + 1 s). */
+const DEAD_LETTER_DEADLINE_MS = 6 * 19_000 + 60_000;
 
 let pipeline: LocalPipeline;
 let ddb: DynamoDBDocumentClient;
@@ -56,12 +59,11 @@ const reports: InvocationReport[] = [];
 const providerCalls: string[] = [];
 
 beforeAll(async () => {
-  // The suite's global setup synthesizes stage local once; reuse its assembly when it is there.
-  const target = inject('pipelineTarget' as never) as
-    | { kind?: string; stage?: string; assemblyDirectory?: string }
-    | undefined;
-  const shared = target?.kind === 'local' && target.stage === STAGE ? target.assemblyDirectory : undefined;
-  pipeline = await startLocalPipeline({
+  // The suite's global setup synthesizes stage test once; reuse its assembly when it is there.
+  const target = describedTarget();
+  const shared = target.kind === 'local' && target.stage === STAGE ? target.assemblyDirectory : undefined;
+  // The archive replay delivers every event at once: more than stage test's 3 s function timeout holds.
+  pipeline = await startLocalPipelineWithTimeout({
     stage: STAGE,
     synth: shared === undefined,
     assemblyDirectory: shared ?? join(LOCAL_DIR, 'ops-e2e', 'cdk.out'),
@@ -96,7 +98,7 @@ interface OpsRun {
   readonly stderr: string;
 }
 
-/** `npm run ops -- <args> --stage local`, pointed at the emulator the way an operator would. */
+/** `npm run ops -- <args> --stage test`, pointed at the emulator the way an operator would. */
 async function ops(...args: string[]): Promise<OpsRun> {
   const child = spawn(TSX, ['ops/cli.ts', ...args, '--stage', STAGE], {
     cwd: PROJECT_ROOT,
@@ -178,7 +180,7 @@ async function scanAll(table: string): Promise<Record<string, unknown>[]> {
 
 async function dlqList(): Promise<DlqStatus[]> {
   const run = await ops('dlq', 'list', '--json');
-  expect(run.code, run.stderr).toBe(0);
+  withMessage(run.stderr, () => expect(run.code).toBe(0));
   return JSON.parse(run.stdout) as DlqStatus[];
 }
 
@@ -189,7 +191,7 @@ const order = (suffix: string, productId: string, quantity: number): OrderToPlac
   lines: [{ productId, quantity, unitPrice: 1_000 }],
 });
 
-describe('the ops CLI against the local pipeline (stage local)', () => {
+describe('the ops CLI against the local pipeline (stage test)', () => {
   const healthyProduct = `sku-${runId}`;
   const product = `sku-after-outage-${runId}`;
   const poison = [order('p1', product, 2), order('p2', product, 3), order('p3', product, 1)];
@@ -233,7 +235,7 @@ describe('the ops CLI against the local pipeline (stage local)', () => {
       expect(listed?.oldestAgeMs).toBeGreaterThan(0);
 
       const peeked = await ops('dlq', 'peek', 'reserve-stock-dlq');
-      expect(peeked.code, peeked.stderr).toBe(0);
+      withMessage(peeked.stderr, () => expect(peeked.code).toBe(0));
       expect(peeked.stdout).toMatch(
         /reserve-stock-dlq \(DLQ of the reserve-stock queue\): 3 messages, showing 3/,
       );
@@ -246,7 +248,7 @@ describe('the ops CLI against the local pipeline (stage local)', () => {
       const unknown = await ops('dlq', 'peek', 'reserve-stock');
       expect(unknown.code).toBe(2);
       expect(unknown.stderr).toMatch(
-        /unknown queue "reserve-stock" in stage local\. Known dead-letter queues: analytics-dlq, /,
+        /unknown queue "reserve-stock" in stage test\. Known dead-letter queues: analytics-dlq, /,
       );
     },
     DEAD_LETTER_DEADLINE_MS + 60_000,
@@ -266,12 +268,12 @@ describe('the ops CLI against the local pipeline (stage local)', () => {
 
     // WHEN a dry run, then the redrive, runs
     const dry = await ops('dlq', 'redrive', 'reserve-stock-dlq', '--dry-run');
-    expect(dry.code, dry.stderr).toBe(0);
+    withMessage(dry.stderr, () => expect(dry.code).toBe(0));
     expect(dry.stdout).toMatch(/Dry run: would redrive 3 messages from reserve-stock-dlq/);
     expect((await depth(output('ReserveStockDlqUrl'))).visible).toBe(3);
 
     const redriven = await ops('dlq', 'redrive', 'reserve-stock-dlq');
-    expect(redriven.code, redriven.stderr).toBe(0);
+    withMessage(redriven.stderr, () => expect(redriven.code).toBe(0));
     expect(redriven.stderr).toMatch(/does not implement SQS move tasks: re-sending/);
     expect(redriven.stdout).toMatch(/found 3, redriven 3, failed 0, re-sent but not deleted 0/);
 
@@ -330,7 +332,7 @@ describe('the ops CLI against the local pipeline (stage local)', () => {
     );
     expect(peeked.stdout).toContain(`order ${stuck.orderId} `);
     const redriven = await ops('dlq', 'redrive', 'validate-order-target-dlq');
-    expect(redriven.code, redriven.stderr).toBe(0);
+    withMessage(redriven.stderr, () => expect(redriven.code).toBe(0));
     expect(redriven.stdout).toMatch(/re-send to the source queue, then delete/);
 
     // THEN the order goes through, and the target DLQ is empty
@@ -354,7 +356,7 @@ describe('the ops CLI against the local pipeline (stage local)', () => {
 
     // WHEN the archive is replayed
     const replay = await ops('replay', '--from', '-1h', '--to', 'now');
-    expect(replay.code, replay.stderr).toBe(0);
+    withMessage(replay.stderr, () => expect(replay.code).toBe(0));
     expect(replay.stdout).toMatch(/state COMPLETED/);
     expect(replay.stderr).toMatch(/moto replays every archived event to every rule/);
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, describe, type ExpectStatic, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import { reservationKey } from '../../lambda/adapters/inventory-repository';
 import type { OrderToPlace } from '../../lambda/adapters/order-producer';
 import { CLIENT_SOURCE, EVENT_CONTRACTS, ORDER_PLACED, StockReserved } from '../../lambda/contracts';
@@ -13,6 +13,7 @@ import type { InvocationReport } from '../../local/lambda-runner';
 import type { LogLine } from './support/function-logs';
 import { daysOf, FULFILLED_PATH, md5, PipelineUnderTest, statusesOf } from './support/pipeline';
 import { eventually } from './support/poll';
+import { describedTarget } from './support/target';
 
 /**
  * The reliability scenarios of docs/reliability.md marked L, against the deployed pipeline of the
@@ -21,7 +22,7 @@ import { eventually } from './support/poll';
  * Faults come from the stage's fault rules (lib/config.ts) or, on the local target, the fault proxy.
  */
 
-const pipeline = new PipelineUnderTest(inject('pipelineTarget'));
+const pipeline = new PipelineUnderTest(describedTarget());
 const { target } = pipeline;
 afterAll(() => pipeline.close());
 
@@ -95,7 +96,7 @@ function invocationReports(): InvocationReport[] {
  * One transition per step, one reservation, one charge, one fulfilment, and OrderFulfilled last in the
  * outbox slot (`finalOrder` waited for analytics to see it; each earlier event caused a transition).
  */
-function expectFulfilledOnce(expect: ExpectStatic, order: OrderRecord) {
+function expectFulfilledOnce(order: OrderRecord) {
   expect(order.status).toBe('FULFILLED');
   expect(statusesOf(order)).toEqual(FULFILLED_PATH);
   expect(order.payment).toMatchObject({ status: 'CAPTURED', amount: order.totalAmount });
@@ -107,7 +108,7 @@ function expectFulfilledOnce(expect: ExpectStatic, order: OrderRecord) {
  * Exactly one capture for a paid order: every call take-payment made of the payment provider for it used
  * one idempotency key (a retry after a crash reuses the recorded attempt's key).
  */
-async function expectOneCapture(expect: ExpectStatic, orderId: string) {
+async function expectOneCapture(orderId: string) {
   const calls = (
     await logsFor(
       orderId,
@@ -135,11 +136,19 @@ async function fulfilledUnits(productId: string, orders: readonly OrderRecord[],
   );
 }
 
-describe.concurrent(`the order pipeline on ${target.kind} (stage ${target.stage})`, () => {
-  describe('orders that go through (scenarios 1, 17, compensation)', () => {
-    it(
+/**
+ * jest runs the concurrent tests of one describe block together, but describe blocks one after the other:
+ * the groups below only label the source, so that every scenario starts at once.
+ */
+function scenarios(_group: string, define: () => void): void {
+  define();
+}
+
+describe(`the order pipeline on ${target.kind} (stage ${target.stage})`, () => {
+  scenarios('orders that go through (scenarios 1, 17, compensation)', () => {
+    it.concurrent(
       'GIVEN 30 orders WHEN they are placed THEN all 30 are FULFILLED with one reservation, one charge and one fulfilment each, and none is dead-lettered',
-      async ({ expect }) => {
+      async () => {
         // GIVEN stock for 100 units and 30 orders of 2 units
         const product = pipeline.productId('happy');
         await pipeline.seedStock(product, 100);
@@ -150,7 +159,7 @@ describe.concurrent(`the order pipeline on ${target.kind} (stage ${target.stage}
         await pipeline.place(orders);
         // THEN every order is fulfilled exactly once
         const final = await pipeline.finalOrders(orders.map((o) => o.orderId));
-        for (const order of final) expectFulfilledOnce(expect, order);
+        for (const order of final) expectFulfilledOnce(order);
         const reservations = await Promise.all(orders.map((o) => pipeline.reservation(o.orderId)));
         expect(reservations.map((r) => r?.status)).toEqual(orders.map(() => 'RESERVED'));
         // AND the stock went down by exactly 30 x 2 units, and analytics counted 60 units once
@@ -162,9 +171,9 @@ describe.concurrent(`the order pipeline on ${target.kind} (stage ${target.stage}
       FLOW_TEST_MS,
     );
 
-    it(
+    it.concurrent(
       'GIVEN 5 units in stock WHEN 12 orders for 1 unit arrive at once THEN exactly 5 are fulfilled, 7 are cancelled OUT_OF_STOCK and the stock ends at 0',
-      async ({ expect }) => {
+      async () => {
         // GIVEN the last 5 units of a product
         const product = pipeline.productId('last-units');
         await pipeline.seedStock(product, 5);
@@ -185,15 +194,15 @@ describe.concurrent(`the order pipeline on ${target.kind} (stage ${target.stage}
           expect(statusesOf(order)).toEqual(['VALIDATED', 'CANCELLED']);
           expect(await pipeline.reservation(order.orderId)).toBeUndefined();
         }
-        for (const order of fulfilled) expectFulfilledOnce(expect, order);
+        for (const order of fulfilled) expectFulfilledOnce(order);
         expect(await pipeline.stock(product)).toBe(0);
       },
       FLOW_TEST_MS,
     );
 
-    it(
+    it.concurrent(
       'GIVEN a customer whose card is declined WHEN the order is placed THEN its reserved stock is released once and the order ends CANCELLED with PAYMENT_DECLINED',
-      async ({ expect }) => {
+      async () => {
         // GIVEN 10 units and a customer the simulated provider declines
         const product = pipeline.productId('declined');
         await pipeline.seedStock(product, 10);
@@ -215,10 +224,10 @@ describe.concurrent(`the order pipeline on ${target.kind} (stage ${target.stage}
     );
   });
 
-  describe('duplicates (scenarios 2, 3, 4)', () => {
-    it(
+  scenarios('duplicates (scenarios 2, 3, 4)', () => {
+    it.concurrent(
       'GIVEN a fulfilled order WHEN its OrderPlaced is published again, as a producer retry and as a new event THEN both repeats change nothing',
-      async ({ expect }) => {
+      async () => {
         // GIVEN an order that went through
         const product = pipeline.productId('republished');
         await pipeline.seedStock(product, 10);
@@ -239,16 +248,16 @@ describe.concurrent(`the order pipeline on ${target.kind} (stage ${target.stage}
         expect(lines.filter(by('validate-order', TRANSITIONED))).toHaveLength(1);
         // AND the order, the stock and analytics are as after the first delivery
         expect(await pipeline.order(order.orderId)).toEqual(before);
-        expectFulfilledOnce(expect, before);
+        expectFulfilledOnce(before);
         expect(await pipeline.stock(product)).toBe(8);
         expect(await fulfilledUnits(product, [before], 2)).toBe(2);
       },
       FLOW_TEST_MS,
     );
 
-    it(
+    it.concurrent(
       'GIVEN an order placed through its queue WHEN the identical message is delivered again THEN the second delivery is a no-op',
-      async ({ expect }) => {
+      async () => {
         // GIVEN an OrderPlaced message, as EventBridge puts it on the queue, delivered and processed
         const product = pipeline.productId('redelivered');
         await pipeline.seedStock(product, 10);
@@ -266,16 +275,16 @@ describe.concurrent(`the order pipeline on ${target.kind} (stage ${target.stage}
           pipeline.flowMs(1),
         );
         expect(await pipeline.order(order.orderId)).toEqual(before);
-        expectFulfilledOnce(expect, before);
+        expectFulfilledOnce(before);
         expect(await pipeline.stock(product)).toBe(8);
         expect(await fulfilledUnits(product, [before], 2)).toBe(2);
       },
       FLOW_TEST_MS,
     );
 
-    it(
+    it.concurrent(
       'GIVEN one order WHEN 6 copies of its message are delivered at once THEN exactly one creates it and the other 5 change nothing',
-      async ({ expect }) => {
+      async () => {
         // GIVEN 6 identical OrderPlaced messages on the queue at the same time
         const product = pipeline.productId('concurrent');
         await pipeline.seedStock(product, 10);
@@ -306,7 +315,7 @@ describe.concurrent(`the order pipeline on ${target.kind} (stage ${target.stage}
           (l) => by('validate-order', TRANSITIONED)(l) && copies.includes(String(l.messageId)),
         );
         expect(winners).toHaveLength(1);
-        expectFulfilledOnce(expect, final);
+        expectFulfilledOnce(final);
         expect(await pipeline.stock(product)).toBe(8);
         expect(await fulfilledUnits(product, [final], 2)).toBe(2);
       },
@@ -314,10 +323,10 @@ describe.concurrent(`the order pipeline on ${target.kind} (stage ${target.stage}
     );
   });
 
-  describe('failures (scenarios 5, 6, 7, 8, 9, 10, 13)', () => {
-    it(
+  scenarios('failures (scenarios 5, 6, 7, 8, 9, 10, 13)', () => {
+    it.concurrent(
       'fails only the poison records of a batch: GIVEN 3 good and 2 poison records sent together WHEN processed THEN the good orders complete and are not redelivered, the poison records are',
-      async ({ expect }) => {
+      async () => {
         // GIVEN one batch: three valid orders and two records no consumer can parse
         const product = pipeline.productId('partial');
         await pipeline.seedStock(product, 10);
@@ -332,7 +341,7 @@ describe.concurrent(`the order pipeline on ${target.kind} (stage ${target.stage}
         const poisonIds = ids.slice(3);
         // WHEN the batch is processed: THEN the good orders go through
         const final = await pipeline.finalOrders(good.map((o) => o.orderId));
-        for (const order of final) expectFulfilledOnce(expect, order);
+        for (const order of final) expectFulfilledOnce(order);
         // AND each poison record comes back for a second delivery (a record that never parsed logs its
         // message id, not its receive count: each delivery logs one rejection)
         for (const id of poisonIds) {
@@ -371,9 +380,9 @@ describe.concurrent(`the order pipeline on ${target.kind} (stage ${target.stage}
       DEAD_LETTER_TEST_MS,
     );
 
-    it(
+    it.concurrent(
       'GIVEN orders that crash before their write on the first delivery at every step WHEN placed together THEN each step retries them after the visibility timeout and each completes with one effect',
-      async ({ expect }) => {
+      async () => {
         // GIVEN three orders the fault rule `crash before-write on receive 1` hits at every step
         const product = pipeline.productId('crash-before-write');
         await pipeline.seedStock(product, 10);
@@ -387,11 +396,11 @@ describe.concurrent(`the order pipeline on ${target.kind} (stage ${target.stage}
           orders.map((o) => o.orderId),
           pipeline.flowMs(STEPS.length),
         );
-        for (const order of final) expectFulfilledOnce(expect, order);
+        for (const order of final) expectFulfilledOnce(order);
         expect(await pipeline.stock(product)).toBe(7);
         expect(await fulfilledUnits(product, final, 3)).toBe(3);
         // AND each was captured once, although take-payment's crash came after the provider call
-        for (const o of orders) expect((await expectOneCapture(expect, o.orderId)).length).toBe(2);
+        for (const o of orders) expect((await expectOneCapture(o.orderId)).length).toBe(2);
         // AND every step failed each of them on the first delivery and succeeded on the second
         for (const o of orders) {
           await logsFor(
@@ -405,9 +414,9 @@ describe.concurrent(`the order pipeline on ${target.kind} (stage ${target.stage}
       RETRIED_FLOW_TEST_MS,
     );
 
-    it(
+    it.concurrent(
       'fails malformed JSON and schema violations into the DLQ: GIVEN a body that is not JSON and one that breaks the contract WHEN delivered THEN after maxReceiveCount deliveries both rest in the DLQ byte for byte, each delivery having logged the reason without personal data',
-      async ({ expect }) => {
+      async () => {
         // GIVEN a body that is not JSON and an OrderPlaced whose customer id is an e-mail address
         const marker = `poison-${pipeline.runId}-dlq`;
         const email = `jane.doe.${pipeline.runId}@example.com`;
@@ -452,9 +461,9 @@ describe.concurrent(`the order pipeline on ${target.kind} (stage ${target.stage}
       DEAD_LETTER_TEST_MS,
     );
 
-    it(
+    it.concurrent(
       'fails an order whose table is unavailable into the DLQ: GIVEN its DynamoDB requests fail on every delivery WHEN it is placed THEN each delivery is retried, the message rests in the DLQ after maxReceiveCount deliveries, and nothing is written',
-      async ({ expect }) => {
+      async () => {
         // GIVEN an outage of the orders table for this order: on the local target the fault proxy answers
         // its DynamoDB requests with 503 ServiceUnavailable; elsewhere the `unavailable` fault rule fails
         // validate-order before its write on every delivery (see docs/parity.md)
@@ -496,9 +505,9 @@ describe.concurrent(`the order pipeline on ${target.kind} (stage ${target.stage}
       DEAD_LETTER_TEST_MS,
     );
 
-    it(
+    it.concurrent(
       'GIVEN an order whose payment step stalls past the function timeout after its write WHEN placed THEN the message comes back after the visibility timeout and the order completes with one charge',
-      async ({ expect }) => {
+      async () => {
         // GIVEN an order the fault rule `take-payment: timeout after-write on receive 1` hits
         const product = pipeline.productId('timeout');
         await pipeline.seedStock(product, 10);
@@ -507,9 +516,9 @@ describe.concurrent(`the order pipeline on ${target.kind} (stage ${target.stage}
         await pipeline.place([anOrder(orderId, product, 2)]);
         // THEN it completes, charged once
         const order = await pipeline.finalOrder(orderId, pipeline.flowMs(1));
-        expectFulfilledOnce(expect, order);
+        expectFulfilledOnce(order);
         expect(await pipeline.stock(product)).toBe(8);
-        await expectOneCapture(expect, orderId);
+        await expectOneCapture(orderId);
         // AND take-payment stalled on the first delivery, and the second published the stored event
         const lines = await logsFor(
           orderId,
@@ -527,18 +536,18 @@ describe.concurrent(`the order pipeline on ${target.kind} (stage ${target.stage}
       FLOW_TEST_MS,
     );
 
-    it(
+    it.concurrent(
       'GIVEN an order that crashes after its write at every step WHEN placed THEN each redelivery only publishes the stored event and the order completes with one effect',
-      async ({ expect }) => {
+      async () => {
         const product = pipeline.productId('crash-after-write');
         await pipeline.seedStock(product, 10);
         const orderId = pipeline.orderId('after', TEST_ORDER_PREFIX.crashAfterWrite);
         await pipeline.place([anOrder(orderId, product, 2)]);
         const order = await pipeline.finalOrder(orderId, pipeline.flowMs(STEPS.length));
-        expectFulfilledOnce(expect, order);
+        expectFulfilledOnce(order);
         expect(await pipeline.stock(product)).toBe(8);
         expect(await fulfilledUnits(product, [order], 2)).toBe(2);
-        await expectOneCapture(expect, orderId);
+        await expectOneCapture(orderId);
         await logsFor(
           orderId,
           'a crash and a republish at every step',
@@ -549,17 +558,17 @@ describe.concurrent(`the order pipeline on ${target.kind} (stage ${target.stage}
       RETRIED_FLOW_TEST_MS,
     );
 
-    it(
+    it.concurrent(
       'GIVEN an order whose state is written but whose event is not published at every step (crash before the publish) WHEN placed THEN every event is still published from the outbox and the order completes',
-      async ({ expect }) => {
+      async () => {
         const product = pipeline.productId('crash-before-publish');
         await pipeline.seedStock(product, 10);
         const orderId = pipeline.orderId('publish', TEST_ORDER_PREFIX.crashBeforePublish);
         await pipeline.place([anOrder(orderId, product, 2)]);
         const order = await pipeline.finalOrder(orderId, pipeline.flowMs(STEPS.length));
-        expectFulfilledOnce(expect, order);
+        expectFulfilledOnce(order);
         expect(await pipeline.stock(product)).toBe(8);
-        await expectOneCapture(expect, orderId);
+        await expectOneCapture(orderId);
         const lines = await logsFor(
           orderId,
           'a crash before the publish and a republish at every step',
@@ -574,10 +583,10 @@ describe.concurrent(`the order pipeline on ${target.kind} (stage ${target.stage}
     );
   });
 
-  describe('trust boundary (docs/security.md)', () => {
-    it(
+  scenarios('trust boundary (docs/security.md)', () => {
+    it.concurrent(
       'GIVEN a fulfilled order WHEN a fact of every internal detail type about it is put with the client’s source THEN no consumer receives one, and orders, stock and analytics do not change',
-      async ({ expect }) => {
+      async () => {
         // GIVEN an order that went through, and what it left
         const product = pipeline.productId('client-forgery');
         await pipeline.seedStock(product, 10);
@@ -604,9 +613,9 @@ describe.concurrent(`the order pipeline on ${target.kind} (stage ${target.stage}
       FLOW_TEST_MS,
     );
 
-    it(
+    it.concurrent(
       'GIVEN an order being placed WHEN a StockReserved with the rightful source but a foreign event id and a total of 1 races it THEN it is ignored and the stored total is charged once',
-      async ({ expect }) => {
+      async () => {
         const product = pipeline.productId('step-forgery');
         await pipeline.seedStock(product, 10);
         const order = anOrder(pipeline.orderId('step-forgery'), product, 2);
@@ -620,9 +629,9 @@ describe.concurrent(`the order pipeline on ${target.kind} (stage ${target.stage}
         await Promise.all([pipeline.place([order]), pipeline.send('TakePayment', [forgery.body])]);
         // THEN the order went through once, charged its own total
         const final = await pipeline.finalOrder(order.orderId);
-        expectFulfilledOnce(expect, final);
+        expectFulfilledOnce(final);
         expect(final.payment).toMatchObject({ amount: 2 * 1_250 });
-        await expectOneCapture(expect, order.orderId);
+        await expectOneCapture(order.orderId);
         // AND take-payment acknowledged the forgery without effect
         const ignored = await logsFor(
           forgery.eventId,
@@ -636,15 +645,15 @@ describe.concurrent(`the order pipeline on ${target.kind} (stage ${target.stage}
       FLOW_TEST_MS,
     );
 
-    it(
+    it.concurrent(
       'GIVEN a fulfilled order WHEN its StockReserved is redriven into take-payment’s queue THEN the payment provider is not called again',
-      async ({ expect }) => {
+      async () => {
         const product = pipeline.productId('payment-redrive');
         await pipeline.seedStock(product, 10);
         const order = anOrder(pipeline.orderId('payment-redrive'), product, 2);
         await pipeline.place([order]);
         const final = await pipeline.finalOrder(order.orderId);
-        const [charge] = await expectOneCapture(expect, order.orderId);
+        const [charge] = await expectOneCapture(order.orderId);
         // WHEN the StockReserved that paid it (its id is the cause of the PAID transition) comes again
         const [, validated, paid] = final.history;
         const stockReserved = buildEvent(StockReserved, orderSummaryOf(final), {
@@ -671,10 +680,10 @@ describe.concurrent(`the order pipeline on ${target.kind} (stage ${target.stage}
     );
   });
 
-  describe('transaction conflicts (scenarios 17, 21)', () => {
-    it(
+  scenarios('transaction conflicts (scenarios 17, 21)', () => {
+    it.concurrent(
       'GIVEN 4 units and 8 orders for one unit whose transactions DynamoDB cancels for conflicts WHEN placed at once THEN each write is retried in its invocation, 4 orders are FULFILLED, 4 CANCELLED OUT_OF_STOCK, and none is dead-lettered',
-      async ({ expect }) => {
+      async () => {
         // GIVEN the last 4 units of a product and 8 orders for one unit each. On the local target the
         // fault proxy cancels each order's first 2 stock transactions, and the first 3 analytics
         // transactions counting the product, with TransactionConflict, as concurrent writers on AWS can
@@ -701,7 +710,7 @@ describe.concurrent(`the order pipeline on ${target.kind} (stage ${target.stage}
           const cancelled = final.filter((o) => o.status === 'CANCELLED');
           expect(fulfilled).toHaveLength(4);
           expect(cancelled).toHaveLength(4);
-          for (const order of fulfilled) expectFulfilledOnce(expect, order);
+          for (const order of fulfilled) expectFulfilledOnce(order);
           for (const order of cancelled) {
             expect(order.reason).toBe('OUT_OF_STOCK');
             expect(statusesOf(order)).toEqual(['VALIDATED', 'CANCELLED']);
@@ -742,10 +751,10 @@ describe.concurrent(`the order pipeline on ${target.kind} (stage ${target.stage}
     );
   });
 
-  describe('recovery (scenario 15)', () => {
-    it(
+  scenarios('recovery (scenario 15)', () => {
+    it.concurrent(
       'GIVEN an order dead-lettered by a stale reservation record WHEN the record is removed and the message redriven THEN the order completes once and its message is gone from the DLQ',
-      async ({ expect }) => {
+      async () => {
         // GIVEN a reservation record left for the order id (by a restore, say) that the reservation step
         // cannot get past: every delivery fails, and the message ends in reserve-stock's DLQ
         const product = pipeline.productId('redrive');
@@ -780,7 +789,7 @@ describe.concurrent(`the order pipeline on ${target.kind} (stage ${target.stage}
         expect(await pipeline.redrive('ReserveStock', matches, 1)).toBe(1);
         // THEN the order completes with one reservation, and the DLQ holds nothing of it
         const final = await pipeline.finalOrder(orderId, pipeline.flowMs(1));
-        expectFulfilledOnce(expect, final);
+        expectFulfilledOnce(final);
         expect((await pipeline.reservation(orderId))?.status).toBe('RESERVED');
         expect(await pipeline.stock(product)).toBe(8);
         expect(await fulfilledUnits(product, [final], 2)).toBe(2);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import {
   ConfigError,
   loadStageConfig,
@@ -14,8 +14,16 @@ describe('loadStageConfig', () => {
     expect(loadStageConfig(undefined).stage).toBe('dev');
   });
 
-  it('defines exactly the dev, local (emulator) and prod stages', () => {
-    expect(STAGE_NAMES).toEqual(['dev', 'local', 'prod']);
+  it('defines exactly the dev, local and test (emulator) and prod stages', () => {
+    expect(STAGE_NAMES).toEqual(['dev', 'local', 'test', 'prod']);
+  });
+
+  it('gives the test stage the local settings with a 3 s function timeout, so a failing message comes back within 19 s', () => {
+    expect(loadStageConfig('test')).toEqual({
+      ...loadStageConfig('local'),
+      stage: 'test',
+      functionTimeoutSeconds: 3,
+    });
   });
 
   it('marks prod, and only prod, as production, without fault rules', () => {
@@ -52,7 +60,7 @@ describe('loadStageConfig', () => {
   it('fails for an unknown stage, naming the stages that exist', () => {
     expect(() => loadStageConfig('nope')).toThrow(ConfigError);
     expect(() => loadStageConfig('nope')).toThrow(
-      'Unknown stage "nope". Pass -c stage=NAME with one of: dev, local, prod (defined in lib/config.ts).',
+      'Unknown stage "nope". Pass -c stage=NAME with one of: dev, local, test, prod (defined in lib/config.ts).',
     );
   });
 
@@ -88,7 +96,7 @@ describe('loadStageConfig', () => {
   it('fails naming every bad field at once', () => {
     try {
       loadStageConfig('dev', { archiveRetentionDays: 0, currencies: [] });
-      expect.unreachable('loadStageConfig accepted two bad fields');
+      throw new Error('loadStageConfig accepted two bad fields');
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);
       expect((error as ConfigError).message).toMatch(/- archiveRetentionDays: .*\n {2}- currencies: /);

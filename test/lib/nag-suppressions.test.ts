@@ -1,6 +1,6 @@
+import { describe, expect, it } from '@jest/globals';
 import { type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import { describe, expect, it } from 'vitest';
 import { loadStageConfig } from '../../lib/config';
 import { acknowledgeNagFindings, NAG_ACKNOWLEDGEMENTS } from '../../lib/nag-suppressions';
 import { DataStack } from '../../lib/stacks/data-stack';
@@ -64,7 +64,10 @@ describe.each(['dev', 'prod'] as const)('cdk-nag acknowledgements (%s)', (stage)
       const matched = raw.filter(
         (f) => f.rule === ack.rule && (f.path === ack.path || f.path.startsWith(`${ack.path}/`)),
       );
-      expect(matched, `${ack.rule} on ${ack.path} matches no finding`).not.toEqual([]);
+      expect({ acknowledgement: `${ack.rule} on ${ack.path}`, matches: matched.length > 0 }).toEqual({
+        acknowledgement: `${ack.rule} on ${ack.path}`,
+        matches: true,
+      });
     }
   });
 

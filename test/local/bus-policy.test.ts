@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { arnMatches, type PolicyStack, resolveBusPolicies } from '../../local/bus-policy';
 import type { CfnTemplate } from '../../local/cloud-assembly';
 import { principalAccessKeyId, principalEnvironment } from '../../local/principals';

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import type { CfnTemplate } from '../../local/cloud-assembly';
 import { applyMotoShims, isSqsEventSource, localArchiveName } from '../../local/shims';
 

@@ -1,5 +1,5 @@
 import type { Message } from '@aws-sdk/client-sqs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import {
   interpretBatchResponse,
   MalformedMessageError,

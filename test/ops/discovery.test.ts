@@ -1,5 +1,5 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { deadLetterQueuesFrom, discoverPipeline, findDlq, kebabCase } from '../../ops/discovery';
 import { UnknownQueueError } from '../../ops/errors';
 import { mockStacks, PIPELINE_OUTPUTS, resetMocks, url } from './support/fake-aws';

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { InvalidTimeError } from '../../ops/errors';
 import { parseTime, parseWindow } from '../../ops/time';
 

@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { type Metafile, transform } from 'esbuild';
-import { afterEach, describe, expect, it } from 'vitest';
 import { CONSUMER_ESBUILD_TARGET } from '../../lib/constructs/event-consumer';
 import {
   baselineSource,

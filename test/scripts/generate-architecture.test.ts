@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import {
   ARCHITECTURE_DOCS_PATH,
   ArchitectureError,
@@ -11,6 +11,7 @@ import {
   synthesizedTemplates,
 } from '../../scripts/generate-architecture';
 import { SYNTH_TIMEOUT_MS } from '../lib/support/app';
+import { withMessage } from '../support/with-message';
 
 describe('docs/architecture.md', () => {
   let templates: ReturnType<typeof synthesizedTemplates>;
@@ -21,18 +22,17 @@ describe('docs/architecture.md', () => {
   it('matches the synthesized templates', () => {
     // GIVEN the committed diagram WHEN it is generated again from the templates THEN nothing changed
     const generated = renderArchitecture(describeArchitecture(templates.data, templates.pipeline), 'dev');
-    expect(
-      readFileSync(ARCHITECTURE_DOCS_PATH, 'utf8'),
-      'docs/architecture.md is stale: run `npm run docs:architecture` and commit it',
-    ).toBe(generated);
+    withMessage('docs/architecture.md is stale: run `npm run docs:architecture` and commit it', () =>
+      expect(readFileSync(ARCHITECTURE_DOCS_PATH, 'utf8')).toBe(generated),
+    );
   });
 
   it('is the diagram the README shows', () => {
     // GIVEN the committed README WHEN its diagram block is generated again THEN nothing changed
     const generated = renderArchitecture(describeArchitecture(templates.data, templates.pipeline), 'dev');
     const readme = readFileSync(README_PATH, 'utf8');
-    expect(readme, 'the README diagram is stale: run `npm run docs:architecture` and commit it').toBe(
-      readmeWithDiagram(readme, generated),
+    withMessage('the README diagram is stale: run `npm run docs:architecture` and commit it', () =>
+      expect(readme).toBe(readmeWithDiagram(readme, generated)),
     );
   });
 

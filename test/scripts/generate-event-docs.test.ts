@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { z } from 'zod';
 import { OrderPlaced, PaymentFailed } from '../../lambda/contracts';
 import { exampleDetail } from '../../scripts/event-examples';
@@ -12,6 +12,7 @@ import {
   renderEventDocs,
   renderFieldTable,
 } from '../../scripts/generate-event-docs';
+import { withMessage } from '../support/with-message';
 
 describe('docs/events.md', () => {
   it('matches the contracts', () => {
@@ -22,8 +23,8 @@ describe('docs/events.md', () => {
     const generated = renderEventDocs();
 
     // THEN nothing changed
-    expect(committed, 'docs/events.md is stale: run `npm run docs:events` and commit the result').toBe(
-      generated,
+    withMessage('docs/events.md is stale: run `npm run docs:events` and commit the result', () =>
+      expect(committed).toBe(generated),
     );
   });
 

@@ -30,7 +30,7 @@ import { startFaultProxy } from './fault-proxy';
  * target and hands the tests a serializable TargetDescription; the tests then talk to it only through
  * AWS APIs (test/integration/support/pipeline.ts).
  *
- * - local (default, CI): moto on loopback, the real app (`cdk synth -c stage=local`) deployed by
+ * - local (default, CI): moto on loopback, the real app (`cdk synth -c stage=test`) deployed by
  *   local/deploy.ts, its bundles run by the local Lambda runner behind a fault proxy.
  * - localstack: LocalStack from docker-compose.yml runs the functions; `cdklocal deploy` deploys.
  * - aws: a deployed non-production stage, described by `cdk deploy --outputs-file`.
@@ -119,10 +119,10 @@ function runDirectory(): string {
 /**
  * Pollers per queue for the local runner. The stacks allow 10 (MAX_CONCURRENCY); 2 still gives each queue
  * concurrent invocations (and a batch's records run in parallel), while a burst of cold starts on a
- * 2-core machine would push invocations past the 5 s timeout of the local stage, and a timed-out
+ * 2-core machine would push invocations past the function timeout (3 s in stage test), and a timed-out
  * environment is replaced by a new cold one.
  */
-const LOCAL_POLLERS_PER_QUEUE = 2;
+export const LOCAL_POLLERS_PER_QUEUE = 2;
 
 const LOCALSTACK_DEFAULT_ENDPOINT = 'http://127.0.0.1:4566';
 const LOCALSTACK_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' } as const;
@@ -130,6 +130,20 @@ const LOCALSTACK_REGION = 'us-east-1';
 
 export class TargetError extends Error {
   override readonly name = 'TargetError';
+}
+
+/** The variable through which the global setup hands the TargetDescription to the test files. */
+export const TARGET_DESCRIPTION_VARIABLE = 'INTEGRATION_TARGET_DESCRIPTION';
+
+/** The target the global setup started, as it described it. */
+export function describedTarget(): TargetDescription {
+  const json = process.env[TARGET_DESCRIPTION_VARIABLE];
+  if (!json) {
+    throw new TargetError(
+      `${TARGET_DESCRIPTION_VARIABLE} is not set: run the integration tests with \`npm run test:integration\`, whose global setup starts the target`,
+    );
+  }
+  return JSON.parse(json) as TargetDescription;
 }
 
 export function targetKind(value = process.env.INTEGRATION_TARGET): TargetKind {
@@ -288,7 +302,7 @@ async function startLocal(progress: (line: string) => void): Promise<RunningTarg
     );
   }
   const startedAt = Date.now();
-  const stage = 'local';
+  const stage = 'test';
   const dir = runDirectory();
   const assemblyDirectory = join(dir, 'cdk.out');
   const logFile = join(dir, 'function-logs.ndjson');

@@ -1,7 +1,7 @@
 import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
 import { analyticsKey, DynamoAnalyticsRepository } from '../../../lambda/adapters/analytics-repository';
 import type { AnalyticsWrite } from '../../../lambda/domain/ports';
 import { FixedClock } from '../fakes/step-deps';

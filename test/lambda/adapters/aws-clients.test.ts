@@ -1,6 +1,7 @@
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import { restoreEnv, stubEnv } from '../support/env';
 
 class Intercepted extends Error {
   constructor(readonly url: URL) {
@@ -21,7 +22,7 @@ const intercept = {
 };
 
 async function freshClients() {
-  vi.resetModules();
+  jest.resetModules();
   return {
     ...(await import('../../../lambda/adapters/aws-clients')),
     ...(await import('../../../lambda/adapters/eventbridge-client')),
@@ -29,15 +30,15 @@ async function freshClients() {
 }
 
 afterEach(() => {
-  vi.unstubAllEnvs();
+  restoreEnv();
 });
 
 describe('SDK clients', () => {
   it('GIVEN AWS_ENDPOINT_URL WHEN the document client sends THEN the request goes to that endpoint', async () => {
-    vi.stubEnv('AWS_ENDPOINT_URL', 'http://127.0.0.1:4566');
-    vi.stubEnv('AWS_REGION', 'eu-west-1');
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
+    stubEnv('AWS_ENDPOINT_URL', 'http://127.0.0.1:4566');
+    stubEnv('AWS_REGION', 'eu-west-1');
+    stubEnv('AWS_ACCESS_KEY_ID', 'test');
+    stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
     const { dynamoDbDocumentClient } = await freshClients();
     const client = dynamoDbDocumentClient();
     client.middlewareStack.add(intercept.middleware, { step: intercept.step, name: intercept.name });
@@ -51,10 +52,10 @@ describe('SDK clients', () => {
   });
 
   it('GIVEN AWS_ENDPOINT_URL WHEN the EventBridge client sends THEN the request goes to that endpoint', async () => {
-    vi.stubEnv('AWS_ENDPOINT_URL', 'http://localhost:4010');
-    vi.stubEnv('AWS_REGION', 'eu-west-1');
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
+    stubEnv('AWS_ENDPOINT_URL', 'http://localhost:4010');
+    stubEnv('AWS_REGION', 'eu-west-1');
+    stubEnv('AWS_ACCESS_KEY_ID', 'test');
+    stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
     const { eventBridgeClient } = await freshClients();
     const client = eventBridgeClient();
     client.middlewareStack.add(intercept.middleware, { step: intercept.step, name: intercept.name });
@@ -66,7 +67,7 @@ describe('SDK clients', () => {
   });
 
   it('GIVEN the shared settings WHEN a client is created THEN it uses the standard retry mode, once per environment', async () => {
-    vi.stubEnv('AWS_REGION', 'eu-west-1');
+    stubEnv('AWS_REGION', 'eu-west-1');
     const { eventBridgeClient, dynamoDbDocumentClient, SDK_CLIENT_CONFIG } = await freshClients();
 
     const retryStrategy = (await eventBridgeClient().config.retryStrategy()) as { mode?: string };

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { cancellationCodes, isConditionFailure } from '../../../lambda/adapters/dynamodb-errors';
 
 const cancelled = (...codes: (string | undefined)[]) =>

@@ -3,8 +3,8 @@ import {
   PutEventsCommand,
   type PutEventsCommandOutput,
 } from '@aws-sdk/client-eventbridge';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
 import { EventBridgePublisher, PublishError } from '../../../lambda/adapters/event-publisher';
 import { MAX_EVENT_BYTES, OrderValidated } from '../../../lambda/contracts';
 import { EventTooLargeError } from '../../../lambda/domain/errors';

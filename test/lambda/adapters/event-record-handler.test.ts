@@ -1,12 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { eventRecordHandler } from '../../../lambda/adapters/event-record-handler';
 import { logger } from '../../../lambda/adapters/observability';
 import { OrderPlaced } from '../../../lambda/contracts';
 import { anOrder, detailOf, eventRecord, SECRET_CUSTOMER_ID, sqsRecord } from '../support/events';
 import { captureOutput } from '../support/logs';
-
-// vi.hoisted runs before the imports above: Powertools reads its settings when it is imported.
-await vi.hoisted(async () => (await import('../support/env')).stubHandlerEnv());
 
 let output: ReturnType<typeof captureOutput>;
 

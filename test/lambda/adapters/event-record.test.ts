@@ -1,5 +1,5 @@
+import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
 import { InvalidRecordError, parseEventRecord } from '../../../lambda/adapters/event-record';
 import { EVENT_CONTRACTS, OrderPlaced, PaymentSucceeded } from '../../../lambda/contracts';
 import { anOrder, detailOf, envelope, eventRecord, SECRET_CUSTOMER_ID, sqsRecord } from '../support/events';

@@ -1,7 +1,7 @@
 import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoInventoryRepository } from '../../../lambda/adapters/inventory-repository';
 import { transitionUpdate } from '../../../lambda/adapters/orders-repository';
 import { StockReserved } from '../../../lambda/contracts';

@@ -1,10 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { logger, metrics, withObservability } from '../../../lambda/adapters/observability';
 import { lambdaContext } from '../support/events';
 import { captureOutput } from '../support/logs';
-
-// vi.hoisted runs before the imports above: Powertools reads its settings when it is imported.
-await vi.hoisted(async () => (await import('../support/env')).stubHandlerEnv());
 
 let output: ReturnType<typeof captureOutput>;
 
@@ -15,12 +12,12 @@ beforeEach(() => {
 
 afterEach(() => {
   output.restore();
-  vi.restoreAllMocks();
+  jest.restoreAllMocks();
 });
 
 describe('withObservability', () => {
   it('GIVEN a handler WHEN invoked THEN logs carry the Lambda context and the stage, and metrics are flushed', async () => {
-    const flush = vi.spyOn(metrics, 'publishStoredMetrics');
+    const flush = jest.spyOn(metrics, 'publishStoredMetrics');
     const handler = withObservability({ stage: 'test' }, async () => {
       logger.info('inside');
       return 'done';
@@ -33,11 +30,11 @@ describe('withObservability', () => {
       function_request_id: 'request-1',
       function_name: 'order-pipeline-test',
     });
-    expect(flush).toHaveBeenCalledOnce();
+    expect(flush).toHaveBeenCalledTimes(1);
   });
 
   it('fails the whole invocation with the handler error, logging it once and still flushing metrics', async () => {
-    const flush = vi.spyOn(metrics, 'publishStoredMetrics');
+    const flush = jest.spyOn(metrics, 'publishStoredMetrics');
     const handler = withObservability({ stage: 'test' }, async () => {
       throw new Error('All records failed processing');
     });
@@ -45,6 +42,6 @@ describe('withObservability', () => {
     await expect(handler({}, lambdaContext)).rejects.toThrow('All records failed processing');
 
     expect(output.entries().filter((e) => e.level === 'ERROR')).toHaveLength(1);
-    expect(flush).toHaveBeenCalledOnce();
+    expect(flush).toHaveBeenCalledTimes(1);
   });
 });

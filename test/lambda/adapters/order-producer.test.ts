@@ -1,6 +1,6 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
 import { orderPlacedEvent, placeOrders } from '../../../lambda/adapters/order-producer';
 import { OrderPlaced } from '../../../lambda/contracts';
 import { InvalidEventError } from '../../../lambda/domain/errors';

@@ -1,11 +1,8 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { InjectedFaultError, NO_FAULTS } from '../../../lambda/adapters/fault-injector';
 import { logger } from '../../../lambda/adapters/observability';
 import { orderStepDependencies, randomIds, systemClock } from '../../../lambda/adapters/order-step-runtime';
 import { faultRule } from '../../../lambda/contracts/settings';
-
-// vi.hoisted runs before the imports above: Powertools reads its settings when it is imported.
-await vi.hoisted(async () => (await import('../support/env')).stubHandlerEnv());
 
 const config = {
   STAGE: 'test',

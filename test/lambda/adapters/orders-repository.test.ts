@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoOrdersRepository, transitionUpdate } from '../../../lambda/adapters/orders-repository';
 import { OrderValidated, StockReserved } from '../../../lambda/contracts';
 import { buildEvent } from '../../../lambda/domain/events';

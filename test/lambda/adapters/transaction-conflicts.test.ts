@@ -1,18 +1,15 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { metrics } from '../../../lambda/adapters/observability';
 import { writeRetryingConflicts } from '../../../lambda/adapters/transaction-conflicts';
 import { TRANSACTION_CONFLICT_MAX_ATTEMPTS } from '../../../lambda/contracts/limits';
 import { conditionFailed, throttled, transactionCancelled } from '../support/aws-mocks';
 import { AMPLE_MS, SPENT_MS, scriptedBudget } from '../support/time-budget';
 
-// vi.hoisted runs before the imports above: Powertools reads its settings when it is imported.
-await vi.hoisted(async () => (await import('../support/env')).stubHandlerEnv());
-
 const conflict = () => transactionCancelled('None', 'TransactionConflict', 'None');
 
 /** A write that fails with each of `errors` in turn, then succeeds. */
 function writeFailing(...errors: Error[]) {
-  return vi.fn(async () => {
+  return jest.fn(async () => {
     const error = errors.shift();
     if (error) throw error;
     return 'written';
@@ -20,15 +17,15 @@ function writeFailing(...errors: Error[]) {
 }
 
 afterEach(() => {
-  vi.useRealTimers();
-  vi.restoreAllMocks();
+  jest.useRealTimers();
+  jest.restoreAllMocks();
 });
 
 describe('writeRetryingConflicts', () => {
   it('GIVEN a transaction conflict, then success WHEN written THEN it writes once more and logs the retry with ids only', async () => {
     const write = writeFailing(conflict());
     const budget = scriptedBudget(AMPLE_MS);
-    const retries = vi.spyOn(metrics, 'addMetric');
+    const retries = jest.spyOn(metrics, 'addMetric');
 
     await expect(writeRetryingConflicts(write, budget, { orderId: 'order-1' })).resolves.toBe('written');
 
@@ -54,12 +51,12 @@ describe('writeRetryingConflicts', () => {
   });
 
   it(`fails after ${TRANSACTION_CONFLICT_MAX_ATTEMPTS} attempts however much time is left`, async () => {
-    vi.useFakeTimers();
+    jest.useFakeTimers();
     const write = writeFailing(...Array.from({ length: 20 }, conflict));
 
     const result = writeRetryingConflicts(write, scriptedBudget(AMPLE_MS));
     const settled = expect(result).rejects.toThrow('Transaction cancelled');
-    await vi.runAllTimersAsync();
+    await jest.runAllTimersAsync();
     await settled;
 
     expect(write).toHaveBeenCalledTimes(TRANSACTION_CONFLICT_MAX_ATTEMPTS);

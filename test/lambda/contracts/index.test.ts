@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import type { z } from 'zod';
 import { contractFor, DETAIL_TYPES, EVENT_CONTRACTS } from '../../../lambda/contracts';
 import { exampleDetail } from '../../../scripts/event-examples';

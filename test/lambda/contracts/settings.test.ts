@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { declineRule, faultRule } from '../../../lambda/contracts/settings';
 
 describe('faultRule', () => {

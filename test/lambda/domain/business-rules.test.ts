@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { orderRuleViolations, REJECTION_REASONS } from '../../../lambda/domain/business-rules';
 import { anOrder } from '../support/events';
 

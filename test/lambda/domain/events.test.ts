@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { MAX_EVENT_BYTES, OrderRejected, OrderValidated } from '../../../lambda/contracts';
 import { EventTooLargeError, InvalidEventError } from '../../../lambda/domain/errors';
 import { buildEvent, eventEntrySize, putEventsEntrySize } from '../../../lambda/domain/events';

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { identifier } from '../../../lambda/contracts';
 import { deterministicId } from '../../../lambda/domain/ids';
 

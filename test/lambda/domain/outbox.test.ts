@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { OrderValidated, PaymentSucceeded, STOCK_RESERVED, StockReserved } from '../../../lambda/contracts';
 import { UnexpectedOrderStateError } from '../../../lambda/domain/errors';
 import { buildEvent, type OutgoingEvent } from '../../../lambda/domain/events';

@@ -1,7 +1,7 @@
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import type { SQSRecord } from 'aws-lambda';
 import fc from 'fast-check';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { logger } from '../../../lambda/adapters/observability';
 import { OrderFulfilled, OrderPlaced, PaymentSucceeded } from '../../../lambda/contracts';
 import { TRANSACTION_CONFLICT_TIME_RESERVE_MS } from '../../../lambda/contracts/limits';
@@ -19,9 +19,6 @@ import {
 } from '../support/events';
 import { useHandlerHarness } from '../support/handler-harness';
 import { hostileBody } from '../support/hostile';
-
-// vi.hoisted runs before the imports above: the handler reads its configuration when it is imported.
-await vi.hoisted(async () => (await import('../support/env')).stubHandlerEnv());
 
 const output = useHandlerHarness();
 

@@ -1,13 +1,11 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, jest } from '@jest/globals';
 import { OrderFulfilled, PaymentSucceeded } from '../../../lambda/contracts';
 import { handler } from '../../../lambda/handlers/fulfil-order';
 import { dynamo, publishedEntries } from '../support/aws-mocks';
+import { stubEnv } from '../support/env';
 import { anOrder, detailOf, eventRecord, lambdaContext, sqsEvent, uuid } from '../support/events';
 import { useHandlerHarness } from '../support/handler-harness';
-
-// vi.hoisted runs before the imports above: the handler reads its configuration when it is imported.
-await vi.hoisted(async () => (await import('../support/env')).stubHandlerEnv());
 
 useHandlerHarness();
 
@@ -91,9 +89,9 @@ describe('fulfil-order handler', () => {
   });
 
   it('fails at cold start naming each missing or invalid variable', async () => {
-    vi.resetModules();
-    vi.stubEnv('EVENT_BUS_NAME', undefined);
-    vi.stubEnv('FAULT_RULES', '[{"point":"nowhere"}]');
+    jest.resetModules();
+    stubEnv('EVENT_BUS_NAME', undefined);
+    stubEnv('FAULT_RULES', '[{"point":"nowhere"}]');
 
     await expect(import('../../../lambda/handlers/fulfil-order')).rejects.toThrow(
       /EVENT_BUS_NAME is not set[\s\S]*FAULT_RULES\[0\]\.orderIdPrefix/,

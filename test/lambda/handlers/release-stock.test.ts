@@ -1,13 +1,10 @@
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { PaymentFailed } from '../../../lambda/contracts';
 import { handler } from '../../../lambda/handlers/release-stock';
 import { dynamo, publishedEntries, throttled } from '../support/aws-mocks';
 import { anOrder, detailOf, eventRecord, lambdaContext, sqsEvent, uuid } from '../support/events';
 import { useHandlerHarness } from '../support/handler-harness';
-
-// vi.hoisted runs before the imports above: the handler reads its configuration when it is imported.
-await vi.hoisted(async () => (await import('../support/env')).stubHandlerEnv());
 
 useHandlerHarness();
 

@@ -1,14 +1,11 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { OrderPlaced, type OrderSummary, StockReserved } from '../../../lambda/contracts';
 import { PAYMENT_PROVIDER_CALLED } from '../../../lambda/domain/payment-provider';
 import { handler } from '../../../lambda/handlers/take-payment';
 import { dynamo, publishedEntries } from '../support/aws-mocks';
 import { anOrder, detailOf, eventRecord, lambdaContext, sqsEvent, uuid } from '../support/events';
 import { useHandlerHarness } from '../support/handler-harness';
-
-// vi.hoisted runs before the imports above: the handler reads its configuration when it is imported.
-await vi.hoisted(async () => (await import('../support/env')).stubHandlerEnv());
 
 const output = useHandlerHarness();
 

@@ -1,9 +1,9 @@
 import { UnexpectedBatchTypeError } from '@aws-lambda-powertools/batch';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import type { SQSEvent } from 'aws-lambda';
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { logger } from '../../../lambda/adapters/observability';
 import { OrderPlaced, type OrderSummary } from '../../../lambda/contracts';
 import { handler } from '../../../lambda/handlers/validate-order';
@@ -30,9 +30,6 @@ import {
 import { useHandlerHarness } from '../support/handler-harness';
 import { hostileBody } from '../support/hostile';
 
-// vi.hoisted runs before the imports above: the handler reads its configuration when it is imported.
-await vi.hoisted(async () => (await import('../support/env')).stubHandlerEnv());
-
 const output = useHandlerHarness();
 
 beforeEach(() => {
@@ -40,7 +37,7 @@ beforeEach(() => {
 });
 
 afterEach(() => {
-  vi.restoreAllMocks();
+  jest.restoreAllMocks();
 });
 
 function placedRecord(
@@ -141,7 +138,7 @@ describe('validate-order handler', () => {
   });
 
   it('GIVEN PutEvents throttles an entry once WHEN handled THEN only that entry is retried and the record succeeds (scenarios 12, 18)', async () => {
-    vi.spyOn(Math, 'random').mockReturnValue(0);
+    jest.spyOn(Math, 'random').mockReturnValue(0);
     eventBridge
       .on(PutEventsCommand)
       .resolvesOnce({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'ThrottlingException' }] })
@@ -154,7 +151,7 @@ describe('validate-order handler', () => {
   });
 
   it('fails the record when PutEvents keeps refusing the entry, so that its redelivery publishes the stored event (scenario 12)', async () => {
-    vi.spyOn(Math, 'random').mockReturnValue(0);
+    jest.spyOn(Math, 'random').mockReturnValue(0);
     eventBridge
       .on(PutEventsCommand)
       .resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure' }] });

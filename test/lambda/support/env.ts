@@ -1,5 +1,3 @@
-import { vi } from 'vitest';
-
 /** The environment the stacks give each function (lib/stacks/pipeline-stack.ts), with test values. */
 export const HANDLER_ENV = {
   STAGE: 'test',
@@ -23,8 +21,21 @@ export const HANDLER_ENV = {
   AWS_SECRET_ACCESS_KEY: 'test',
 } as const;
 
-export function stubHandlerEnv(overrides: Record<string, string | undefined> = {}): void {
-  for (const [name, value] of Object.entries({ ...HANDLER_ENV, ...overrides })) {
-    vi.stubEnv(name, value);
-  }
+const saved = new Map<string, string | undefined>();
+
+function setEnv(name: string, value: string | undefined): void {
+  if (value === undefined) delete process.env[name];
+  else process.env[name] = value;
+}
+
+/** Sets (or, with undefined, removes) a variable until restoreEnv(); the first value seen is kept. */
+export function stubEnv(name: string, value: string | undefined): void {
+  if (!saved.has(name)) saved.set(name, process.env[name]);
+  setEnv(name, value);
+}
+
+/** Puts back every variable stubEnv changed. */
+export function restoreEnv(): void {
+  for (const [name, value] of saved) setEnv(name, value);
+  saved.clear();
 }

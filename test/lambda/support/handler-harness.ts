@@ -1,4 +1,4 @@
-import { afterEach, beforeEach } from 'vitest';
+import { afterEach, beforeEach } from '@jest/globals';
 import { healthyAws } from './aws-mocks';
 import { captureOutput } from './logs';
 

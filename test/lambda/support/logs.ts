@@ -1,4 +1,4 @@
-import { vi } from 'vitest';
+import { jest } from '@jest/globals';
 
 /**
  * Captures what the function writes to stdout/stderr (Powertools writes JSON lines there in Lambda
@@ -10,8 +10,8 @@ export function captureOutput() {
     chunks.push(String(chunk));
     return true;
   };
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(capture);
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(capture);
+  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(capture);
   return {
     text: () => chunks.join(''),
     /** Every JSON log line written so far. */

@@ -1,4 +1,4 @@
-import { vi } from 'vitest';
+import { jest } from '@jest/globals';
 import type { ConflictRetryBudget } from '../../../lambda/adapters/transaction-conflicts';
 import { TRANSACTION_CONFLICT_TIME_RESERVE_MS } from '../../../lambda/contracts/limits';
 
@@ -12,11 +12,11 @@ export const SPENT_MS = TRANSACTION_CONFLICT_TIME_RESERVE_MS - 1;
  * logger that records what the retries log: the number of retries follows from the script alone.
  */
 export function scriptedBudget(...remaining: number[]): ConflictRetryBudget & {
-  readonly logger: { [K in 'debug' | 'info' | 'warn' | 'error']: ReturnType<typeof vi.fn> };
+  readonly logger: { [K in 'debug' | 'info' | 'warn' | 'error']: ReturnType<typeof jest.fn> };
 } {
   let call = 0;
   return {
     remainingTimeMs: () => remaining[Math.min(call++, remaining.length - 1)] ?? 0,
-    logger: { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() },
+    logger: { debug: jest.fn(), info: jest.fn(), warn: jest.fn(), error: jest.fn() },
   };
 }

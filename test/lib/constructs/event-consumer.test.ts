@@ -1,16 +1,17 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { App, type CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Runtime } from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
-import { beforeAll, describe, expect, it } from 'vitest';
 import { ORDER_PLACED } from '../../../lambda/contracts';
 import { EventConsumer, type EventConsumerProps } from '../../../lib/constructs/event-consumer';
 import {
   cdkJsonContext,
   LOCK_FILE,
+  normaliseTemplate,
   type PolicyStatement,
   resourcesOf,
   SYNTH_TIMEOUT_MS,
@@ -76,6 +77,10 @@ describe('EventConsumer with default settings', () => {
       bus: id(bus),
     };
   }, SYNTH_TIMEOUT_MS);
+
+  it('matches its snapshot (bundling skipped, asset hashes normalised)', () => {
+    expect(normaliseTemplate(template.toJSON())).toMatchSnapshot();
+  });
 
   it('creates exactly one rule, function, event source mapping, log group and three queues', () => {
     template.resourceCountIs('AWS::Events::Rule', 1);

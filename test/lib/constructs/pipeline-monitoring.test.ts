@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
-import { beforeAll, describe, expect, it } from 'vitest';
 import { loadStageConfig } from '../../../lib/config';
 import {
   type MonitoredStep,
@@ -15,6 +15,7 @@ import {
 } from '../../../lib/constructs/pipeline-monitoring';
 import { DLQ_AGE_ALARM_THRESHOLD, QUEUE_AGE_ALARM_VISIBILITY_TIMEOUTS } from '../../../lib/defaults';
 import { addOrderPipeline } from '../../../lib/order-pipeline';
+import { withMessage } from '../../support/with-message';
 import {
   cdkJsonContext,
   PROJECT_ROOT,
@@ -159,7 +160,7 @@ describe.each(['dev', 'prod'] as const)('pipeline monitoring in the whole app (%
       name: 'QueueName',
       value: { 'Fn::GetAtt': [queueId, 'QueueName'] },
     });
-    expect(matching, `${metricName} of ${queueId}`).toHaveLength(1);
+    withMessage(`${metricName} of ${queueId}`, () => expect(matching).toHaveLength(1));
     return matching[0]?.props;
   };
 
@@ -208,7 +209,10 @@ describe.each(['dev', 'prod'] as const)('pipeline monitoring in the whole app (%
     for (const fnId of functions) {
       for (const metric of ['Errors', 'Throttles']) {
         const matching = alarmsOn(alarms, metric, { name: 'FunctionName', value: { Ref: fnId } });
-        expect(matching, `${metric} of ${fnId}`).toHaveLength(1);
+        expect({ alarm: `${metric} of ${fnId}`, count: matching.length }).toEqual({
+          alarm: `${metric} of ${fnId}`,
+          count: 1,
+        });
         expect(matching[0]?.props).toMatchObject({ Namespace: 'AWS/Lambda', Statistic: 'Sum', Threshold: 1 });
       }
     }
@@ -270,10 +274,12 @@ describe.each(['dev', 'prod'] as const)('pipeline monitoring in the whole app (%
     };
     const expectPublishedDimensions = (dimensions: Dimension[], where: string) => {
       const value = (name: string) => evaluate(dimensions.find((d) => d.Name === name)?.Value ?? null, refs);
-      expect(dimensions.map((d) => d.Name).sort(), where).toEqual(['EventBusName', 'RuleName']);
-      expect(value('EventBusName'), where).toBe(busName);
-      expect(String(value('RuleName')), where).not.toContain('|');
-      expect(Object.values(bareNames), where).toContain(value('RuleName'));
+      withMessage(where, () => {
+        expect(dimensions.map((d) => d.Name).sort()).toEqual(['EventBusName', 'RuleName']);
+        expect(value('EventBusName')).toBe(busName);
+        expect(String(value('RuleName'))).not.toContain('|');
+        expect(Object.values(bareNames)).toContain(value('RuleName'));
+      });
     };
     // THEN every alarm on an AWS/Events metric names it as EventBridge publishes it
     const alarmMetrics = alarms.flatMap((a) =>
@@ -301,7 +307,10 @@ describe.each(['dev', 'prod'] as const)('pipeline monitoring in the whole app (%
           name: 'RuleName',
           value: { 'Fn::Select': [1, { 'Fn::Split': ['|', { Ref: ruleId }] }] },
         });
-        expect(matching, `${metric} of ${ruleId}`).toHaveLength(1);
+        expect({ alarm: `${metric} of ${ruleId}`, count: matching.length }).toEqual({
+          alarm: `${metric} of ${ruleId}`,
+          count: 1,
+        });
         expect(matching[0]?.props).toMatchObject({ Namespace: 'AWS/Events', Statistic: 'Sum', Threshold: 1 });
         // A rule on a custom bus publishes its metrics with the bus name as a second dimension.
         expect(matching[0]?.props.Dimensions).toContainEqual({ Name: 'EventBusName', Value: { Ref: busId } });
@@ -312,8 +321,10 @@ describe.each(['dev', 'prod'] as const)('pipeline monitoring in the whole app (%
   it('sends every alarm, and its recovery, to the stage topic', () => {
     expect(alarms).toHaveLength(alarmCount(6));
     for (const alarm of alarms) {
-      expect(alarm.props.AlarmActions, alarm.id).toEqual([{ Ref: topicId }]);
-      expect(alarm.props.OKActions, alarm.id).toEqual([{ Ref: topicId }]);
+      withMessage(alarm.id, () => {
+        expect(alarm.props.AlarmActions).toEqual([{ Ref: topicId }]);
+        expect(alarm.props.OKActions).toEqual([{ Ref: topicId }]);
+      });
     }
   });
 
@@ -322,8 +333,10 @@ describe.each(['dev', 'prod'] as const)('pipeline monitoring in the whole app (%
     for (const alarm of alarms) {
       const description = String(alarm.props.AlarmDescription);
       const link = /Runbook: docs\/runbook\.md#([a-z0-9-]+)$/.exec(description);
-      expect(link, description).not.toBeNull();
-      expect(anchors.has(link?.[1] ?? ''), `${link?.[1]} is a heading of docs/runbook.md`).toBe(true);
+      withMessage(description, () => expect(link).not.toBeNull());
+      withMessage(`${link?.[1]} is a heading of docs/runbook.md`, () =>
+        expect(anchors.has(link?.[1] ?? '')).toBe(true),
+      );
       expect(description.startsWith(`[${stage}] `)).toBe(true);
     }
   });

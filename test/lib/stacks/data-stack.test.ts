@@ -1,10 +1,10 @@
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
-import { beforeAll, describe, expect, it } from 'vitest';
 import { loadStageConfig } from '../../../lib/config';
 import { DataStack } from '../../../lib/stacks/data-stack';
-import { resourcesOf, SYNTH_TIMEOUT_MS, testApp } from '../support/app';
+import { normaliseTemplate, resourcesOf, SYNTH_TIMEOUT_MS, synthStage, testApp } from '../support/app';
 
 function synth(stage: 'dev' | 'prod') {
   const stack = new DataStack(testApp(), `Data-${stage}`, { config: loadStageConfig(stage) });
@@ -99,5 +99,11 @@ describe('DataStack removal and deletion protection per stage', () => {
         Properties: { DeletionProtectionEnabled: false },
       });
     }
+  });
+});
+
+describe('DataStack template (prod, as deployed)', () => {
+  it('matches its snapshot', () => {
+    expect(normaliseTemplate(synthStage('prod').dataTemplate.toJSON())).toMatchSnapshot();
   });
 });

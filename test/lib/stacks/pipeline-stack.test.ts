@@ -1,8 +1,8 @@
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
-import { beforeAll, describe, expect, it } from 'vitest';
 import {
   ORDER_CANCELLED,
   ORDER_FULFILLED,
@@ -18,6 +18,7 @@ import { loadStageConfig } from '../../../lib/config';
 import { DataStack } from '../../../lib/stacks/data-stack';
 import { type ConsumerName, PipelineStack } from '../../../lib/stacks/pipeline-stack';
 import {
+  normaliseTemplate,
   type PolicyStatement,
   resourcesOf,
   SYNTH_TIMEOUT_MS,
@@ -107,19 +108,8 @@ const TABLE_ENV: Record<Table, string> = {
   analytics: 'ANALYTICS_TABLE',
 };
 
-const synthesizedStages = new Map<'dev' | 'prod', ReturnType<typeof synthAndIndex>>();
-
-/** Each stage is synthesized once per file, on first use. */
+/** A stage (synthesized once: synthStage) with lookups into its pipeline template. */
 function setup(stage: 'dev' | 'prod') {
-  let s = synthesizedStages.get(stage);
-  if (!s) {
-    s = synthAndIndex(stage);
-    synthesizedStages.set(stage, s);
-  }
-  return s;
-}
-
-function synthAndIndex(stage: 'dev' | 'prod') {
   const synthesized = synthStage(stage);
   const { data, pipeline, pipelineTemplate: template } = synthesized;
   const id = (c: IConstruct) => pipeline.getLogicalId(c.node.defaultChild as CfnElement);
@@ -572,5 +562,18 @@ describe('PipelineStack.grantPlaceOrders', () => {
         },
       },
     ]);
+  });
+});
+
+describe('PipelineStack template (prod, as deployed)', () => {
+  it('matches its snapshot', () => {
+    expect(normaliseTemplate(setup('prod').template.toJSON())).toMatchSnapshot();
+  });
+
+  it('carries no asset hash or other run-dependent value once normalised', () => {
+    const text = JSON.stringify(normaliseTemplate(setup('prod').template.toJSON()));
+    expect(text).toContain('"S3Key":"[ASSET_HASH].zip"');
+    expect(text).not.toMatch(/[0-9a-f]{64}/);
+    expect(text).not.toContain(process.cwd());
   });
 });

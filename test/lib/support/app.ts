@@ -18,13 +18,13 @@ export function cdkJsonContext(): Record<string, unknown> {
 
 /**
  * An App with cdk.json's feature flags and bundling skipped (no esbuild run, placeholder assets).
- * The CloudFormation schema validation built into synth costs seconds per process, so only the
- * whole-app tests turn it on.
+ * The CloudFormation schema validation built into synth costs seconds per process: test/bin/app.test.ts
+ * runs it once, on the prod stage, as `cdk synth` does.
  */
-export function testApp(options: { readonly cloudFormationValidation?: boolean } = {}): App {
+export function testApp(): App {
   return new App({
     context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] },
-    builtinCloudFormationValidation: options.cloudFormationValidation ?? false,
+    builtinCloudFormationValidation: false,
   });
 }
 
@@ -45,12 +45,8 @@ export function resourcesOf(template: { toJSON(): Record<string, unknown> }): Re
   return (template.toJSON().Resources ?? {}) as Resources;
 }
 
-/** Both stacks of a stage, composed exactly as bin/app.ts does, synthesized once. */
-export function synthStage(
-  stage: 'dev' | 'prod',
-  options: { readonly cloudFormationValidation?: boolean } = {},
-) {
-  const app = testApp(options);
+function synthesize(stage: 'dev' | 'prod') {
+  const app = testApp();
   const config = loadStageConfig(stage);
   const pipeline = addOrderPipeline(app, config);
   return {
@@ -60,6 +56,22 @@ export function synthStage(
     dataTemplate: Template.fromStack(pipeline.data),
     pipelineTemplate: Template.fromStack(pipeline.pipeline),
   };
+}
+
+const synthesized = new Map<'dev' | 'prod', ReturnType<typeof synthesize>>();
+
+/**
+ * Both stacks of a stage, composed exactly as bin/app.ts does, synthesized on first use and shared by
+ * every later test of the worker (jest gives each test file its own modules, so: of the file). Tests
+ * only read it.
+ */
+export function synthStage(stage: 'dev' | 'prod'): ReturnType<typeof synthesize> {
+  let s = synthesized.get(stage);
+  if (!s) {
+    s = synthesize(stage);
+    synthesized.set(stage, s);
+  }
+  return s;
 }
 
 export interface PolicyStatement {
@@ -77,5 +89,5 @@ export function statementsOf(
   return document?.Statement ?? [];
 }
 
-/** Synthesizing a whole stage is CPU-bound and slower on a busy machine than vitest's 10 s hook default. */
+/** Synthesizing a whole stage is CPU-bound, and slower on a busy machine than jest's 5 s default timeout. */
 export const SYNTH_TIMEOUT_MS = 60_000;

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { loadStageConfig } from '../../../lib/config';
 import { demoTargets, malformedCheck, OrderFeeder } from '../../../local/demo/drive';
 import { buildScenario, type MalformedEvent, type Scenario } from '../../../local/demo/scenario';

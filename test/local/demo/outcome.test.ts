@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { analyticsKey, seenMarkerKey } from '../../../lambda/adapters/analytics-repository';
 import { loadStageConfig } from '../../../lib/config';
 import {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { formatStatus, ProgressDisplay, type ProgressOutput } from '../../../local/demo/progress';
 
 function output(isTTY: boolean, columns?: number): ProgressOutput & { text: () => string } {

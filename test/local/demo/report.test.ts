@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { loadStageConfig } from '../../../lib/config';
 import type { RunResult } from '../../../local/demo/drive';
 import { evaluate, type Observation } from '../../../local/demo/outcome';

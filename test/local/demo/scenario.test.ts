@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { orderPlacedEvent } from '../../../lambda/adapters/order-producer';
 import { OrderPlaced } from '../../../lambda/contracts';
 import { REJECTION_REASONS } from '../../../lambda/domain/business-rules';

@@ -1,0 +1,79 @@
+/** @jest-config-loader esbuild-register */
+import type { Config } from 'jest';
+
+/**
+ * Two projects: `npm run test:unit` runs `unit`, `npm run test:integration` runs `integration`, and a bare
+ * `npx jest` runs both (unit first, on two workers; then integration).
+ *
+ * - unit: domain, handlers, contracts, templates, snapshots, cdk-nag, scripts, bench and the local
+ *   tooling's pure parts. No emulator, no network.
+ * - integration: order-pipeline.test.ts, the reliability scenarios against the target INTEGRATION_TARGET
+ *   names (local by default: moto, the real app, the local Lambda runner; or localstack, or aws). Its
+ *   global setup starts the target once and stops it at the end (test/integration/support/target.ts).
+ *   On the local target also the mechanics tests of the local tooling (emulator, deployer, runner) and
+ *   the ops CLI end to end; each starts its own moto.
+ */
+
+// TypeScript is transpiled by SWC: the same files took longer through ts-jest (README, "Tests").
+// Type checking is `npm run typecheck`'s job.
+const transform: Config['transform'] = {
+  '^.+\\.ts$': [
+    '@swc/jest',
+    { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+  ],
+};
+
+const MECHANICS = [
+  'deploy.test.ts',
+  'lambda-runner.test.ts',
+  'bus-policy.test.ts',
+  'local-pipeline.test.ts',
+  'moto-behaviour.test.ts',
+  'ops.test.ts',
+];
+const target = process.env.INTEGRATION_TARGET || 'local';
+
+const config: Config = {
+  // CDK synth is CPU-bound; two workers match the two cores of CI without starving it.
+  maxWorkers: 2,
+  // Every scenario of the pipeline file at once: most of their time is waiting for visibility timeouts.
+  maxConcurrency: 20,
+  // Synthesizing a whole stage is CPU-bound, and slower on a busy machine. The integration project
+  // raises it (test/integration/support/timeouts.ts).
+  testTimeout: 60_000,
+  projects: [
+    {
+      displayName: 'unit',
+      testEnvironment: 'node',
+      transform,
+      roots: ['<rootDir>/test'],
+      testMatch: ['**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/integration/'],
+      // Fails the run when a test file focuses or skips a test (test/support/focus-guard.ts).
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      setupFiles: [
+        // Handlers and Powertools read their configuration when they are imported.
+        '<rootDir>/test/lambda/support/handler-env-setup.ts',
+        '<rootDir>/test/support/structured-clone.ts',
+      ],
+    },
+    {
+      displayName: 'integration',
+      testEnvironment: 'node',
+      transform,
+      roots: ['<rootDir>/test/integration'],
+      testMatch: [
+        '<rootDir>/test/integration/order-pipeline.test.ts',
+        ...(target === 'local' ? MECHANICS.map((f) => `<rootDir>/test/integration/${f}`) : []),
+      ],
+      globalSetup: '<rootDir>/test/integration/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/integration/support/global-teardown.ts',
+      // One file after the other in one worker, so the timing-sensitive mechanics tests never share the
+      // CPU with the pipeline's burst of invocations.
+      runner: '<rootDir>/test/integration/support/one-worker-runner.ts',
+      setupFilesAfterEnv: ['<rootDir>/test/integration/support/timeouts.ts'],
+    },
+  ],
+};
+
+export default config;
