@@ -46,7 +46,8 @@ export const TRANSACTION_CONFLICT_MAX_ATTEMPTS = 10;
 
 /**
  * A retry starts only if this much of the invocation is left after its longest possible wait: enough for
- * the write itself, the publish and the batch response even on a slow local emulator (on AWS each takes
- * milliseconds). A record that ran out of time mid-retry would time out its whole batch instead.
+ * the write itself, the publish and the batch response on a busy local emulator (on AWS each takes
+ * milliseconds), and a third of the shortest function timeout the stages use (3 s), so retries still
+ * happen there. A record that ran out of time mid-retry would time out its whole batch instead.
  */
-export const TRANSACTION_CONFLICT_TIME_RESERVE_MS = 2_000;
+export const TRANSACTION_CONFLICT_TIME_RESERVE_MS = 1_000;
