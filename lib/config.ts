@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { declineRule, type FaultRule, faultPoint, faultRule } from '../lambda/contracts/settings';
 import { MAX_RECEIVE_COUNT } from './defaults';
+import { archiveNameProblem, resourceNames } from './names';
 
 /**
  * Typed per-stage settings. `cdk synth -c stage=prod` picks one; anything unknown or out of range
@@ -65,6 +66,10 @@ export const stageConfigSchema = z
     randomFaultRate: z.number().min(0).max(0.5).default(0),
   })
   .superRefine((cfg, ctx) => {
+    const archiveProblem = archiveNameProblem(resourceNames(cfg.stage).archive);
+    if (archiveProblem) {
+      ctx.addIssue({ code: 'custom', path: ['stage'], message: `${archiveProblem}: shorten the stage name` });
+    }
     if (cfg.isProduction && cfg.faultRules.length > 0) {
       ctx.addIssue({
         code: 'custom',
@@ -181,7 +186,29 @@ const STAGES: Record<string, z.input<typeof stageConfigSchema>> = {
   },
 };
 
+/** The declared stages; `pr-<number>` stages are derived from dev on demand. */
 export const STAGE_NAMES = Object.keys(STAGES);
+
+/**
+ * A pull request's ephemeral stage, `pr-<number>` (no leading zero, so one pull request has one name):
+ * dev's settings under its own name, so its stacks and named resources (lib/names.ts) never collide
+ * with dev's or another pull request's.
+ */
+export const PULL_REQUEST_STAGE = /^pr-[1-9][0-9]*$/;
+
+function stageInput(name: string): z.input<typeof stageConfigSchema> | undefined {
+  if (Object.hasOwn(STAGES, name)) return STAGES[name];
+  if (PULL_REQUEST_STAGE.test(name)) return { ...DEV, stage: name };
+  return undefined;
+}
+
+/** Whether `-c stage=<name>` names a stage: a declared one or a pull request's. */
+export function isStageName(name: string): boolean {
+  return stageInput(name) !== undefined;
+}
+
+/** The stages `-c stage=` accepts, for messages. */
+export const STAGE_CHOICES = `${STAGE_NAMES.join(', ')}, or pr-<number> for a pull request's stage`;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -203,10 +230,10 @@ export function loadStageConfig(
   overrides: Partial<z.input<typeof stageConfigSchema>> = {},
 ): StageConfig {
   const stageName = name ?? 'dev';
-  const base = STAGES[stageName];
+  const base = stageInput(stageName);
   if (!base) {
     throw new ConfigError(
-      `Unknown stage "${stageName}". Pass -c stage=NAME with one of: ${STAGE_NAMES.join(', ')} (defined in lib/config.ts).`,
+      `Unknown stage "${stageName}". Pass -c stage=NAME with one of: ${STAGE_CHOICES} (defined in lib/config.ts).`,
     );
   }
   return parseStageConfig({ ...base, ...overrides });

@@ -2,6 +2,7 @@ import { type App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { StageConfig } from './config';
 import { acknowledgeNagFindings } from './nag-suppressions';
+import { stackNames } from './names';
 import { DataStack } from './stacks/data-stack';
 import { PipelineStack } from './stacks/pipeline-stack';
 
@@ -12,10 +13,7 @@ export interface OrderPipeline {
   readonly pipeline: PipelineStack;
 }
 
-/** Stack names are stable: renaming one creates a new stack (and, for Data, new tables). */
-export function stackNames(stage: string): { readonly data: string; readonly pipeline: string } {
-  return { data: `OrderPipeline-${stage}-Data`, pipeline: `OrderPipeline-${stage}-Pipeline` };
-}
+export { stackNames } from './names';
 
 /**
  * Adds one stage of the order pipeline to `app`: the stateful and the stateless stack, their tags,

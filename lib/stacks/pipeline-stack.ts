@@ -9,7 +9,7 @@ import {
   type StackProps,
 } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { type Archive, type CfnEventBus, EventBus } from 'aws-cdk-lib/aws-events';
+import { type Archive, type CfnArchive, type CfnEventBus, EventBus } from 'aws-cdk-lib/aws-events';
 import {
   AnyPrincipal,
   Effect,
@@ -40,6 +40,7 @@ import { randomFaultRules, type StageConfig } from '../config';
 import { EventConsumer } from '../constructs/event-consumer';
 import { monitoredStepOf, PipelineMonitoring } from '../constructs/pipeline-monitoring';
 import { ANALYTICS_SHARDS, seenMarkerTtlDays } from '../defaults';
+import { resourceNames } from '../names';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 const HANDLERS_DIR = path.join(PROJECT_ROOT, 'lambda', 'handlers');
@@ -116,17 +117,23 @@ export class PipelineStack extends Stack {
       );
     }
 
+    const names = resourceNames(config.stage);
     // Named, so that its own policy can name its ARN (a Ref to itself would be a dependency cycle).
-    const busName = `OrderPipeline-${config.stage}`;
     this.eventBus = new EventBus(this, 'Bus', {
-      eventBusName: busName,
+      eventBusName: names.eventBus,
       description: `Order pipeline events (${config.stage})`,
     });
+    // Named: CloudFormation would generate a name, and renaming an archive later replaces it, losing
+    // every archived event.
     this.archive = this.eventBus.archive('Archive', {
+      archiveName: names.archive,
       description: 'Every event of the pipeline’s sources, for replay',
       eventPattern: { source: [...SOURCES] },
       retention: Duration.days(config.archiveRetentionDays),
     });
+    // aws-cdk-lib writes KmsKeyIdentifier "" when no key is given (aws-cdk issue 37847); without the
+    // property the archive is encrypted with the AWS owned key, as intended.
+    (this.archive.node.defaultChild as CfnArchive).addPropertyDeletionOverride('KmsKeyIdentifier');
 
     // Order steps read the order they act on and move it with conditional writes; only validate-order
     // creates it (PutItem). Stock steps also put or update reservations and stock in the same transaction.
@@ -236,7 +243,7 @@ export class PipelineStack extends Stack {
       consumers[name] = consumer;
     }
     this.consumers = consumers;
-    const busArn = this.formatArn({ service: 'events', resource: 'event-bus', resourceName: busName });
+    const busArn = this.formatArn({ service: 'events', resource: 'event-bus', resourceName: names.eventBus });
     (this.eventBus.node.defaultChild as CfnEventBus).policy = PipelineStack.busPolicy(busArn, sourceOwners);
 
     this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
@@ -244,6 +251,7 @@ export class PipelineStack extends Stack {
       eventBus: this.eventBus,
       steps: Object.entries(consumers).map(([name, consumer]) => monitoredStepOf(name, consumer)),
       runbookUrl: props.runbookUrl,
+      dashboardName: names.dashboard,
       removalPolicy: config.isProduction ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
