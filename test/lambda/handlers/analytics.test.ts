@@ -194,7 +194,10 @@ describe('analytics handler', () => {
   it('fails every record when the table throttles beyond the SDK retries, acknowledging nothing (scenarios 8, 18)', async () => {
     dynamo.on(TransactWriteCommand).rejects(throttled());
 
-    const response = await handler(sqsEvent(placed('order-1', 'm-1'), placed('order-2', 'm-2')), lambdaContext);
+    const response = await handler(
+      sqsEvent(placed('order-1', 'm-1'), placed('order-2', 'm-2')),
+      lambdaContext,
+    );
 
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-1' }, { itemIdentifier: 'm-2' }] });
   });
