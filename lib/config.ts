@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { declineRule, type FaultRule, faultPoint, faultRule } from '../lambda/contracts/settings';
-import { MAX_RECEIVE_COUNT } from './defaults';
+import { MAX_CONCURRENCY, MAX_RECEIVE_COUNT } from './defaults';
 import { archiveNameProblem, resourceNames } from './names';
 
 /**
@@ -35,6 +35,12 @@ export const stageConfigSchema = z
      * A short one in test stages lets a timed-out message come back within a minute.
      */
     functionTimeoutSeconds: z.number().int().min(3).max(900),
+    /**
+     * Most concurrent invocations each consumer's queue may drive (SQS event source maximum concurrency,
+     * 2-1000). The stage can use six times this at once, from the account's unreserved Lambda
+     * concurrency: new accounts may start with a quota of 10 (`npm run ops -- preflight` compares).
+     */
+    consumerMaxConcurrency: z.number().int().min(2).max(1000).default(MAX_CONCURRENCY),
     /** Lowest level the functions log (Powertools and Lambda's JSON log filter). */
     logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']),
     /** CloudWatch Logs retention of every function. */

@@ -217,6 +217,7 @@ export class PipelineStack extends Stack {
         depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
         description: spec.description,
         timeout: Duration.seconds(config.functionTimeoutSeconds),
+        maxConcurrency: config.consumerMaxConcurrency,
         logLevel: ApplicationLogLevel[config.logLevel],
         logRetention: config.logRetentionDays as RetentionDays,
         removalPolicy: config.isProduction ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
