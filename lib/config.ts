@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { declineRule, type FaultRule, faultPoint, faultRule } from '../lambda/contracts/settings';
+import { alarmEndpointProtocol } from './constructs/pipeline-monitoring';
 import { MAX_CONCURRENCY, MAX_RECEIVE_COUNT } from './defaults';
 import { archiveNameProblem, resourceNames } from './names';
 
@@ -11,6 +12,14 @@ import { archiveNameProblem, resourceNames } from './names';
 // The shapes of decline and fault rules are shared with the handlers, which parse the same JSON
 // from their environment: one schema, so synth and runtime cannot disagree.
 export type { DeclineRule, FaultPoint, FaultRule } from '../lambda/contracts/settings';
+
+/** One endpoint of the alarm topic: the monitoring construct decides, so synth and construct agree. */
+const alarmEndpoint = z
+  .string()
+  .refine(
+    (value) => alarmEndpointProtocol(value) !== undefined,
+    'an email address or an https:// URL without credentials (plain http is refused: alarms would travel unencrypted)',
+  );
 
 export const stageConfigSchema = z
   .object({
@@ -41,6 +50,15 @@ export const stageConfigSchema = z
      * concurrency: new accounts may start with a quota of 10 (`npm run ops -- preflight` compares).
      */
     consumerMaxConcurrency: z.number().int().min(2).max(1000).default(MAX_CONCURRENCY),
+    /**
+     * Who the alarm topic notifies: email addresses (SNS mails a confirmation link first) and https://
+     * endpoints (an incident tool's webhook; SNS posts a confirmation request first). Empty: subscribe
+     * to the `AlarmTopicArn` output yourself.
+     */
+    alarmSubscriptions: z
+      .array(alarmEndpoint)
+      .default([])
+      .refine((list) => new Set(list).size === list.length, 'an endpoint is listed twice'),
     /** Lowest level the functions log (Powertools and Lambda's JSON log filter). */
     logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']),
     /** CloudWatch Logs retention of every function. */

@@ -39,6 +39,18 @@ export const NAG_ACKNOWLEDGEMENTS = {
       'This queue is the EventBridge rule target’s dead-letter queue (DeadLetterConfig of the target), ' +
       'which cdk-nag does not recognise as a DLQ because no SQS redrive policy points at it.',
   },
+  alarmNotificationDeadLetterQueue: {
+    id: 'AwsSolutions-SQS3',
+    reason:
+      'This queue is the dead-letter queue of the alarm topic’s SNS subscriptions (their RedrivePolicy), ' +
+      'which cdk-nag does not recognise as a DLQ because no SQS redrive policy points at it.',
+  },
+  alarmNotificationDeadLetterQueueRedrive: {
+    id: 'Serverless-SQSRedrivePolicy',
+    reason:
+      'This queue is itself a dead-letter queue (of the alarm subscriptions: kept 14 days, with an alarm ' +
+      'while it holds a message); a DLQ of a DLQ would only hide undelivered notifications one level further away.',
+  },
 } as const;
 
 type Acknowledgement = (typeof NAG_ACKNOWLEDGEMENTS)[keyof typeof NAG_ACKNOWLEDGEMENTS];
@@ -62,5 +74,10 @@ function acknowledgeEventConsumer(consumer: EventConsumer): void {
 export function acknowledgeNagFindings(pipeline: PipelineStack): void {
   for (const consumer of Object.values(pipeline.consumers)) {
     acknowledgeEventConsumer(consumer);
+  }
+  const notifications = pipeline.monitoring.notificationDeadLetterQueue;
+  if (notifications) {
+    const A = NAG_ACKNOWLEDGEMENTS;
+    acknowledge(notifications, A.alarmNotificationDeadLetterQueue, A.alarmNotificationDeadLetterQueueRedrive);
   }
 }

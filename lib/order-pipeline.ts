@@ -29,7 +29,8 @@ export function addOrderPipeline(app: App, config: StageConfig): OrderPipeline {
     description: `Order pipeline (${config.stage}): tables`,
     terminationProtection: config.isProduction,
   });
-  // `cdk deploy -c runbookUrl=https://<git host>/<repo>/blob/main/docs/runbook.md` makes alarm links clickable.
+  // `-c runbookUrl=<URL>`: where alarms link when the runbook is not at package.json's repository
+  // (a fork not yet renamed there, an internal wiki).
   const runbookUrl: unknown = app.node.tryGetContext('runbookUrl');
   const pipeline = new PipelineStack(app, names.pipeline, {
     env,

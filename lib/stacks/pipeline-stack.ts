@@ -87,8 +87,8 @@ export interface PipelineStackProps extends StackProps {
   readonly inventoryTable: ITable;
   readonly analyticsTable: ITable;
   /**
-   * Base URL of docs/runbook.md for the alarm descriptions (e.g. the file on your Git host).
-   * @default - the repository-relative path
+   * URL of docs/runbook.md for the alarm descriptions and the dashboard.
+   * @default - the file on the repository's default branch (package.json `repository`)
    */
   readonly runbookUrl?: string;
 }
@@ -253,10 +253,17 @@ export class PipelineStack extends Stack {
       steps: Object.entries(consumers).map(([name, consumer]) => monitoredStepOf(name, consumer)),
       runbookUrl: props.runbookUrl,
       dashboardName: names.dashboard,
+      alarmSubscriptions: config.alarmSubscriptions,
       removalPolicy: config.isProduction ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
+    if (this.monitoring.notificationDeadLetterQueue) {
+      // Not `<Id>DlqUrl`: the ops CLI redrives those into a step's queue, and this one has no step.
+      new CfnOutput(this, 'AlarmNotificationDeadLetterQueueUrl', {
+        value: this.monitoring.notificationDeadLetterQueue.queueUrl,
+      });
+    }
 
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
     new CfnOutput(this, 'EventBusArn', { value: this.eventBus.eventBusArn });
