@@ -2,10 +2,13 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { STSClient } from '@aws-sdk/client-sts';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DETAIL_TYPES } from '../lambda/contracts';
-import { STAGE_NAMES } from '../lib/config';
+import { isStageName, STAGE_CHOICES } from '../lib/config';
 import { discoverPipeline, findDlq, type PipelineResources } from './discovery';
 import {
   type DlqContext,
@@ -22,8 +25,10 @@ import { isMotoEndpoint } from './endpoint';
 import { describeError, OpsError, UsageError } from './errors';
 import { formatDuration, plural, table } from './format';
 import type { MessageSummary } from './messages';
+import { type Check, type PreflightReport, preflightBlocked, runPreflight } from './preflight';
 import { createProgress, type ProgressStream } from './progress';
 import { type ReplayOutcome, replayArchive, replaySucceeded } from './replay';
+import { synthesizeStageRequirements } from './stage-requirements';
 import { parseWindow, TIME_FORMATS } from './time';
 
 /**
@@ -37,6 +42,9 @@ export interface OpsClients {
   readonly events: EventBridgeClient;
   readonly cfn: CloudFormationClient;
   readonly cloudwatch: CloudWatchClient;
+  readonly lambda: LambdaClient;
+  readonly ssm: SSMClient;
+  readonly sts: STSClient;
 }
 
 export interface OpsIo {
@@ -72,7 +80,16 @@ export function defaultClients(region: string | undefined, env: OpsDeps['env']):
     events: new EventBridgeClient(config),
     cfn: new CloudFormationClient(config),
     cloudwatch: new CloudWatchClient(config),
+    lambda: new LambdaClient(config),
+    ssm: new SSMClient(config),
+    sts: new STSClient(config),
   };
+}
+
+/** `--stage`: a stage of lib/config.ts, pull request stages included. */
+function stageName(value: string): string {
+  if (!isStageName(value)) throw new InvalidArgumentError(`unknown stage; use one of ${STAGE_CHOICES}.`);
+  return value;
 }
 
 function positiveInt(name: string, max: number) {
@@ -172,10 +189,12 @@ export async function runOps(argv: readonly string[], deps: OpsDeps): Promise<nu
   });
 
   const program = new Command('ops')
-    .description('Operate one stage of the order pipeline: dead-letter queues and archive replay.')
+    .description(
+      'Operate one stage of the order pipeline: what a deploy needs, dead-letter queues and archive replay.',
+    )
     .addOption(
       new Option('--stage <stage>', 'stage whose stacks to work on (OrderPipeline-<stage>-*)')
-        .choices(STAGE_NAMES)
+        .argParser(stageName)
         .default('dev'),
     )
     .option('--region <region>', 'AWS region (default: AWS_REGION or your profile)')
@@ -183,7 +202,7 @@ export async function runOps(argv: readonly string[], deps: OpsDeps): Promise<nu
       'after',
       `
 Endpoint: AWS_ENDPOINT_URL points every call at LocalStack or the local emulator (as for the tests).
-Exit codes: 0 done, 1 an operation failed, 2 bad usage (unknown queue, bad time, bad option).
+Exit codes: 0 done, 1 an operation failed or preflight found a blocker, 2 bad usage (unknown queue, bad time, bad option).
 Runbook: docs/runbook.md`,
     )
     .showHelpAfterError('(add --help for usage)')
@@ -191,6 +210,32 @@ Runbook: docs/runbook.md`,
     .configureOutput({
       writeOut: (text) => deps.io.stdout.write(text),
       writeErr: (text) => deps.io.stderr.write(text),
+    });
+
+  program
+    .command('preflight')
+    .description(
+      'before a deploy: region, credentials, CDK bootstrap version, Lambda concurrency, existing stacks and names',
+    )
+    .option(
+      '--assembly <dir>',
+      'read a cloud assembly `cdk synth -c stage=<stage> -o <dir>` wrote, instead of synthesizing',
+    )
+    .option('--json', 'print JSON instead of text')
+    .action(async (options: { assembly?: string; json?: boolean }, command: Command) => {
+      const g = command.optsWithGlobals() as GlobalOptions;
+      const requirements = synthesizeStageRequirements(g.stage, options.assembly);
+      const clients = clientsFor(g.region);
+      let region: string;
+      try {
+        region = await clients.sts.config.region();
+      } catch {
+        throw new UsageError('no AWS region: pass --region or set AWS_REGION.');
+      }
+      const report = await runPreflight(requirements, { clients, region, ...(endpoint ? { endpoint } : {}) });
+      if (options.json) out(JSON.stringify(report, null, 2));
+      else printPreflight(report);
+      if (preflightBlocked(report)) exitCode = 1;
     });
 
   const dlq = program.command('dlq').description('list, inspect and redrive dead-letter queues');
@@ -313,6 +358,34 @@ Runbook: docs/runbook.md`,
       },
     );
 
+  function printPreflight(report: PreflightReport): void {
+    const label: Record<Check['status'], string> = { ok: 'ok', warn: 'WARN', fail: 'FAIL', skip: 'skip' };
+    out(
+      `Preflight of stage ${report.stage} in ${report.region}${report.account ? `, account ${report.account}` : ''}${endpoint ? ` (endpoint ${endpoint})` : ''}`,
+    );
+    const width = Math.max(...report.checks.map((c) => c.name.length));
+    for (const c of report.checks) {
+      out(`  ${label[c.status].padEnd(4)}  ${c.name.padEnd(width)}  ${c.summary}`);
+      for (const step of c.fix ?? []) out(`        ${' '.repeat(width)}  -> ${step}`);
+    }
+    out();
+    const count = (status: Check['status']) => report.checks.filter((c) => c.status === status).length;
+    if (preflightBlocked(report)) {
+      out(
+        `Blocked: ${plural(count('fail'), 'check')} failed. Change what they say, then run \`npm run ops -- preflight --stage ${report.stage}\` again.`,
+      );
+      return;
+    }
+    const notes = [
+      count('warn') > 0 ? `${plural(count('warn'), 'warning')} above` : '',
+      count('skip') > 0
+        ? `${plural(count('skip'), 'check')} not possible ${endpoint ? 'on this endpoint' : 'here'}`
+        : '',
+    ].filter(Boolean);
+    const next = endpoint ? '.' : `: npx cdk deploy --all -c stage=${report.stage}`;
+    out(`Nothing blocks a deploy${notes.length > 0 ? ` (${notes.join('; ')})` : ''}${next}`);
+  }
+
   function printList(statuses: readonly DlqStatus[], resources: PipelineResources): void {
     out(`Dead-letter queues of ${resources.stage} (${resources.stacks.pipeline})`);
     for (const line of table(
@@ -428,6 +501,9 @@ Runbook: docs/runbook.md`,
       c.events.destroy();
       c.cfn.destroy();
       c.cloudwatch.destroy();
+      c.lambda.destroy();
+      c.ssm.destroy();
+      c.sts.destroy();
     }
   }
 }

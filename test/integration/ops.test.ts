@@ -372,4 +372,16 @@ describe('the ops CLI against the local pipeline (stage local)', () => {
     expect(providerCalls.slice(chargesBefore)).toEqual([]);
     expect((await dlqList()).filter((s) => s.messages + s.inFlight > 0)).toEqual([]);
   }, 180_000);
+
+  it('GIVEN the deployed stage WHEN preflight runs THEN its stacks and names check out, it says what an emulator cannot tell, and exits 0', async () => {
+    const preflight = await ops('preflight');
+    expect(preflight.code, `${preflight.stdout}\n${preflight.stderr}`).toBe(0);
+    expect(preflight.stdout).toMatch(
+      /ok +stack OrderPipeline-local-Pipeline +exists in state CREATE_COMPLETE/,
+    );
+    expect(preflight.stdout).toMatch(/ok +archive OrderPipeline-local +held by OrderPipeline-local-Pipeline/);
+    expect(preflight.stdout).toMatch(/skip +bootstrap +not checked on an emulator/);
+    expect(preflight.stdout).toMatch(/skip +concurrency +not checked on an emulator/);
+    expect(preflight.stdout).toMatch(/Nothing blocks a deploy \(2 checks not possible on this endpoint\)\./);
+  }, 120_000);
 });

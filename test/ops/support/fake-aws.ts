@@ -1,6 +1,7 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import {
   ChangeMessageVisibilityBatchCommand,
   type ChangeMessageVisibilityBatchRequest,
@@ -16,6 +17,8 @@ import {
   type SendMessageBatchRequest,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { OpsClients } from '../../../ops/program';
 
@@ -24,6 +27,9 @@ export const sqsMock = mockClient(SQSClient);
 export const eventsMock = mockClient(EventBridgeClient);
 export const cfnMock = mockClient(CloudFormationClient);
 export const cloudwatchMock = mockClient(CloudWatchClient);
+export const lambdaMock = mockClient(LambdaClient);
+export const ssmMock = mockClient(SSMClient);
+export const stsMock = mockClient(STSClient);
 
 export function mockedClients(): OpsClients {
   const config = { region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } };
@@ -32,6 +38,9 @@ export function mockedClients(): OpsClients {
     events: new EventBridgeClient(config),
     cfn: new CloudFormationClient(config),
     cloudwatch: new CloudWatchClient(config),
+    lambda: new LambdaClient(config),
+    ssm: new SSMClient(config),
+    sts: new STSClient(config),
   };
 }
 
@@ -271,4 +280,7 @@ export function resetMocks(): void {
   eventsMock.reset();
   cfnMock.reset();
   cloudwatchMock.reset();
+  lambdaMock.reset();
+  ssmMock.reset();
+  stsMock.reset();
 }
