@@ -218,7 +218,8 @@ export const STAGE_NAMES = Object.keys(STAGES);
  * dev's settings under its own name, so its stacks and named resources (lib/names.ts) never collide
  * with dev's or another pull request's.
  */
-export const PULL_REQUEST_STAGE = /^pr-[1-9][0-9]*$/;
+export const PULL_REQUEST_STAGE_PREFIX = 'pr-';
+export const PULL_REQUEST_STAGE = new RegExp(`^${PULL_REQUEST_STAGE_PREFIX}[1-9][0-9]*$`);
 
 function stageInput(name: string): z.input<typeof stageConfigSchema> | undefined {
   if (Object.hasOwn(STAGES, name)) return STAGES[name];

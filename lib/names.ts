@@ -5,11 +5,12 @@
  * account and region never collide. No imports: the ops CLI and lib/config.ts read these too.
  */
 
-const PREFIX = 'OrderPipeline';
+/** Every stack and named resource of every stage starts with it. */
+export const NAME_PREFIX = 'OrderPipeline';
 
 /** Stack names are stable: renaming one creates a new stack (and, for Data, new tables). */
 export function stackNames(stage: string): { readonly data: string; readonly pipeline: string } {
-  return { data: `${PREFIX}-${stage}-Data`, pipeline: `${PREFIX}-${stage}-Pipeline` };
+  return { data: `${NAME_PREFIX}-${stage}-Data`, pipeline: `${NAME_PREFIX}-${stage}-Pipeline` };
 }
 
 export interface ResourceNames {
@@ -19,7 +20,7 @@ export interface ResourceNames {
 }
 
 export function resourceNames(stage: string): ResourceNames {
-  const name = `${PREFIX}-${stage}`;
+  const name = `${NAME_PREFIX}-${stage}`;
   return { eventBus: name, archive: name, dashboard: name };
 }
 
