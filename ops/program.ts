@@ -1,14 +1,16 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DETAIL_TYPES } from '../lambda/contracts';
-import { isStageName, STAGE_CHOICES } from '../lib/config';
+import { isStageName, loadStageConfig, STAGE_CHOICES } from '../lib/config';
 import { discoverPipeline, findDlq, type PipelineResources } from './discovery';
 import {
   type DlqContext,
@@ -25,6 +27,7 @@ import { isMotoEndpoint } from './endpoint';
 import { describeError, OpsError, UsageError } from './errors';
 import { formatDuration, plural, table } from './format';
 import type { MessageSummary } from './messages';
+import { type OrderCheckOutcome, placeCheckOrder } from './order';
 import { type Check, type PreflightReport, preflightBlocked, runPreflight } from './preflight';
 import { createProgress, type ProgressStream } from './progress';
 import { type ReplayOutcome, replayArchive, replaySucceeded } from './replay';
@@ -45,6 +48,7 @@ export interface OpsClients {
   readonly lambda: LambdaClient;
   readonly ssm: SSMClient;
   readonly sts: STSClient;
+  readonly dynamodb: DynamoDBClient;
 }
 
 export interface OpsIo {
@@ -83,6 +87,7 @@ export function defaultClients(region: string | undefined, env: OpsDeps['env']):
     lambda: new LambdaClient(config),
     ssm: new SSMClient(config),
     sts: new STSClient(config),
+    dynamodb: new DynamoDBClient(config),
   };
 }
 
@@ -100,6 +105,12 @@ function positiveInt(name: string, max: number) {
     }
     return n;
   };
+}
+
+function wholeNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number, 0 or more.');
+  return n;
 }
 
 function positiveNumber(value: string): number {
@@ -190,7 +201,7 @@ export async function runOps(argv: readonly string[], deps: OpsDeps): Promise<nu
 
   const program = new Command('ops')
     .description(
-      'Operate one stage of the order pipeline: what a deploy needs, dead-letter queues and archive replay.',
+      'Operate one stage of the order pipeline: what a deploy needs, a check order, dead-letter queues and archive replay.',
     )
     .addOption(
       new Option('--stage <stage>', 'stage whose stacks to work on (OrderPipeline-<stage>-*)')
@@ -236,6 +247,43 @@ Runbook: docs/runbook.md`,
       if (options.json) out(JSON.stringify(report, null, 2));
       else printPreflight(report);
       if (preflightBlocked(report)) exitCode = 1;
+    });
+
+  program
+    .command('order')
+    .description(
+      'place one order as a client would and follow it to its final state (the first-deploy check)',
+    )
+    .option('--product <id>', 'product of its one line', 'ops-check-product')
+    .option(
+      '--stock <n>',
+      'put this many units of the product in stock first (replaces its stock)',
+      wholeNumber,
+    )
+    .option('--timeout <seconds>', 'how long to wait for a final state', positiveInt('--timeout', 3600), 120)
+    .action(async (options: { product: string; stock?: number; timeout: number }, command: Command) => {
+      const { clients, resources } = await setup(command);
+      const [currency = 'EUR'] = loadStageConfig(resources.stage).currencies;
+      const ddb = DynamoDBDocumentClient.from(clients.dynamodb);
+      const outcome = await placeCheckOrder(
+        {
+          events: clients.events,
+          ddb,
+          resources,
+          now,
+          sleep,
+          onStatus: (status, ms) => out(`  ${status.padEnd(15)} after ${formatDuration(ms)}`),
+        },
+        {
+          productId: options.product,
+          currency,
+          timeoutMs: options.timeout * 1000,
+          ...(options.stock === undefined ? {} : { stock: options.stock }),
+          ...(endpoint ? { pollMs: 250 } : {}),
+        },
+      );
+      printOrder(outcome, resources.stage);
+      if (outcome.final !== 'FULFILLED') exitCode = 1;
     });
 
   const dlq = program.command('dlq').description('list, inspect and redrive dead-letter queues');
@@ -357,6 +405,22 @@ Runbook: docs/runbook.md`,
         if (!replaySucceeded(outcome)) exitCode = 1;
       },
     );
+
+  function printOrder(o: OrderCheckOutcome, stage: string): void {
+    const path = o.statuses.join(' -> ') || 'nothing stored';
+    if (o.final === 'FULFILLED') {
+      out(`Order ${o.orderId} went through every step (${path}) in ${formatDuration(o.elapsedMs)}.`);
+      return;
+    }
+    if (o.final) {
+      out(`Order ${o.orderId} ended ${o.final}${o.reason ? ` (${o.reason})` : ''}: ${path}.`);
+      if (o.reason === 'OUT_OF_STOCK') out('Put stock first: add --stock 1.');
+      return;
+    }
+    err(
+      `Order ${o.orderId} reached no final state in ${formatDuration(o.elapsedMs)} (${path}): \`npm run ops -- dlq list --stage ${stage}\` and the functions' logs say where it stopped (docs/runbook.md).`,
+    );
+  }
 
   function printPreflight(report: PreflightReport): void {
     const label: Record<Check['status'], string> = { ok: 'ok', warn: 'WARN', fail: 'FAIL', skip: 'skip' };
@@ -504,6 +568,7 @@ Runbook: docs/runbook.md`,
       c.lambda.destroy();
       c.ssm.destroy();
       c.sts.destroy();
+      c.dynamodb.destroy();
     }
   }
 }

@@ -384,4 +384,10 @@ describe('the ops CLI against the local pipeline (stage local)', () => {
     expect(preflight.stdout).toMatch(/skip +concurrency +not checked on an emulator/);
     expect(preflight.stdout).toMatch(/Nothing blocks a deploy \(2 checks not possible on this endpoint\)\./);
   }, 120_000);
+
+  it('GIVEN the deployed stage WHEN the check order is placed with stock THEN the CLI follows it to FULFILLED and exits 0', async () => {
+    const placed = await ops('order', '--stock', '1', '--product', `sku-check-${runId}`);
+    expect(placed.code, `${placed.stdout}\n${placed.stderr}`).toBe(0);
+    expect(placed.stdout).toMatch(/went through every step \(VALIDATED -> RESERVED -> PAID -> FULFILLED\)/);
+  }, 120_000);
 });

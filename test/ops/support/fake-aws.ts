@@ -1,5 +1,6 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import {
@@ -19,6 +20,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { OpsClients } from '../../../ops/program';
 
@@ -30,6 +32,7 @@ export const cloudwatchMock = mockClient(CloudWatchClient);
 export const lambdaMock = mockClient(LambdaClient);
 export const ssmMock = mockClient(SSMClient);
 export const stsMock = mockClient(STSClient);
+export const ddbMock = mockClient(DynamoDBDocumentClient);
 
 export function mockedClients(): OpsClients {
   const config = { region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } };
@@ -41,6 +44,7 @@ export function mockedClients(): OpsClients {
     lambda: new LambdaClient(config),
     ssm: new SSMClient(config),
     sts: new STSClient(config),
+    dynamodb: new DynamoDBClient(config),
   };
 }
 
@@ -61,7 +65,10 @@ export const PIPELINE_OUTPUTS: Record<string, string> = {
   ReserveStockDlqUrl: url('reserve-dlq'),
   ReserveStockTargetDlqUrl: url('reserve-target-dlq'),
 };
-export const DATA_OUTPUTS: Record<string, string> = { OrdersTableName: 'orders-table' };
+export const DATA_OUTPUTS: Record<string, string> = {
+  OrdersTableName: 'orders-table',
+  InventoryTableName: 'inventory-table',
+};
 
 export function mockStacks(stage = 'dev'): void {
   const asOutputs = (o: Record<string, string>) =>
@@ -283,4 +290,5 @@ export function resetMocks(): void {
   lambdaMock.reset();
   ssmMock.reset();
   stsMock.reset();
+  ddbMock.reset();
 }
