@@ -7,23 +7,13 @@ import { monitoredStepOf, PipelineMonitoring } from '../../../lib/constructs/pip
 import { acknowledgeNagFindings } from '../../../lib/nag-suppressions';
 import { addOrderPipeline } from '../../../lib/order-pipeline';
 import { RUNBOOK_URL } from '../../../lib/repository';
-import { DataStack } from '../../../lib/stacks/data-stack';
-import { PipelineStack } from '../../../lib/stacks/pipeline-stack';
-import { cdkJsonContext, resourcesOf, SYNTH_TIMEOUT_MS, testApp } from '../support/app';
+import { bareStacks, cdkJsonContext, resourcesOf, SYNTH_TIMEOUT_MS, testApp } from '../support/app';
 
 const ENDPOINTS = ['oncall@example.com', 'https://events.example.com/integration/abc/enqueue'];
 
 /** The pipeline stack alone, without the cdk-nag packs addOrderPipeline applies at synth. */
 function synthUnchecked(app: App, overrides: Parameters<typeof loadStageConfig>[1] = {}) {
-  const config = loadStageConfig('dev', overrides);
-  const data = new DataStack(app, 'Data', { config });
-  const pipeline = new PipelineStack(app, 'Pipeline', {
-    config,
-    ordersTable: data.ordersTable,
-    inventoryTable: data.inventoryTable,
-    analyticsTable: data.analyticsTable,
-  });
-  return { pipeline };
+  return bareStacks(app, loadStageConfig('dev', overrides));
 }
 
 function synth(app: App, overrides: Parameters<typeof loadStageConfig>[1] = {}) {
