@@ -63,7 +63,7 @@ const errorName = (err: unknown) => (err as { name?: string }).name ?? '';
 function blockedStackState(status: string, stackName: string): string[] | undefined {
   if (status.endsWith('_IN_PROGRESS') && status !== 'REVIEW_IN_PROGRESS') {
     return [
-      `wait for the running operation to end: aws cloudformation wait stack-update-complete --stack-name ${stackName}`,
+      `wait until the running operation ends (aws cloudformation describe-stacks --stack-name ${stackName}), then run preflight again`,
     ];
   }
   switch (status) {
