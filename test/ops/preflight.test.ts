@@ -185,6 +185,18 @@ describe('ops preflight on AWS', () => {
     expect(eventsMock.commandCalls(DescribeEventBusCommand)).toHaveLength(0);
   });
 
+  it('fails while an operation runs on a stack of the stage', async () => {
+    cfnMock.on(DescribeStacksCommand).callsFake((input: { StackName?: string }) => ({
+      Stacks: [{ StackName: input.StackName, StackStatus: 'DELETE_IN_PROGRESS', CreationTime: new Date() }],
+    }));
+    const r = await preflight();
+    expect(r.code).toBe(1);
+    expect(line(r.stdout, `stack ${STACKS[0]}`)).toMatch(/FAIL .*exists in state DELETE_IN_PROGRESS/);
+    expect(r.stdout).toContain(
+      `-> wait until the running operation ends (aws cloudformation describe-stacks --stack-name ${STACKS[0]})`,
+    );
+  });
+
   it('fails for a stack of that name that another application owns', async () => {
     cfnMock.on(DescribeStacksCommand).callsFake((input: { StackName?: string }) => {
       if (input.StackName !== STACKS[1]) throw notFound('ValidationError', 'does not exist');
