@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import { declineRule, type FaultRule, faultPoint, faultRule } from '../lambda/contracts/settings';
-import { MAX_RECEIVE_COUNT } from './defaults';
+import { alarmEndpointProtocol } from './constructs/pipeline-monitoring';
+import { MAX_CONCURRENCY, MAX_RECEIVE_COUNT } from './defaults';
+import { archiveNameProblem, resourceNames } from './names';
 
 /**
  * Typed per-stage settings. `cdk synth -c stage=prod` picks one; anything unknown or out of range
@@ -10,6 +12,14 @@ import { MAX_RECEIVE_COUNT } from './defaults';
 // The shapes of decline and fault rules are shared with the handlers, which parse the same JSON
 // from their environment: one schema, so synth and runtime cannot disagree.
 export type { DeclineRule, FaultPoint, FaultRule } from '../lambda/contracts/settings';
+
+/** One endpoint of the alarm topic: the monitoring construct decides, so synth and construct agree. */
+const alarmEndpoint = z
+  .string()
+  .refine(
+    (value) => alarmEndpointProtocol(value) !== undefined,
+    'an email address or an https:// URL without credentials (plain http is refused: alarms would travel unencrypted)',
+  );
 
 export const stageConfigSchema = z
   .object({
@@ -34,6 +44,21 @@ export const stageConfigSchema = z
      * A short one in test stages lets a timed-out message come back within a minute.
      */
     functionTimeoutSeconds: z.number().int().min(3).max(900),
+    /**
+     * Most concurrent invocations each consumer's queue may drive (SQS event source maximum concurrency,
+     * 2-1000). The stage can use six times this at once, from the account's unreserved Lambda
+     * concurrency: new accounts may start with a quota of 10 (`npm run ops -- preflight` compares).
+     */
+    consumerMaxConcurrency: z.number().int().min(2).max(1000).default(MAX_CONCURRENCY),
+    /**
+     * Who the alarm topic notifies: email addresses (SNS mails a confirmation link first) and https://
+     * endpoints (an incident tool's webhook; SNS posts a confirmation request first). Empty: subscribe
+     * to the `AlarmTopicArn` output yourself.
+     */
+    alarmSubscriptions: z
+      .array(alarmEndpoint)
+      .default([])
+      .refine((list) => new Set(list).size === list.length, 'an endpoint is listed twice'),
     /** Lowest level the functions log (Powertools and Lambda's JSON log filter). */
     logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']),
     /** CloudWatch Logs retention of every function. */
@@ -65,6 +90,10 @@ export const stageConfigSchema = z
     randomFaultRate: z.number().min(0).max(0.5).default(0),
   })
   .superRefine((cfg, ctx) => {
+    const archiveProblem = archiveNameProblem(resourceNames(cfg.stage).archive);
+    if (archiveProblem) {
+      ctx.addIssue({ code: 'custom', path: ['stage'], message: `${archiveProblem}: shorten the stage name` });
+    }
     if (cfg.isProduction && cfg.faultRules.length > 0) {
       ctx.addIssue({
         code: 'custom',
@@ -189,7 +218,30 @@ const STAGES: Record<string, z.input<typeof stageConfigSchema>> = {
   },
 };
 
+/** The declared stages; `pr-<number>` stages are derived from dev on demand. */
 export const STAGE_NAMES = Object.keys(STAGES);
+
+/**
+ * A pull request's ephemeral stage, `pr-<number>` (no leading zero, so one pull request has one name):
+ * dev's settings under its own name, so its stacks and named resources (lib/names.ts) never collide
+ * with dev's or another pull request's.
+ */
+export const PULL_REQUEST_STAGE_PREFIX = 'pr-';
+export const PULL_REQUEST_STAGE = new RegExp(`^${PULL_REQUEST_STAGE_PREFIX}[1-9][0-9]*$`);
+
+function stageInput(name: string): z.input<typeof stageConfigSchema> | undefined {
+  if (Object.hasOwn(STAGES, name)) return STAGES[name];
+  if (PULL_REQUEST_STAGE.test(name)) return { ...DEV, stage: name };
+  return undefined;
+}
+
+/** Whether `-c stage=<name>` names a stage: a declared one or a pull request's. */
+export function isStageName(name: string): boolean {
+  return stageInput(name) !== undefined;
+}
+
+/** The stages `-c stage=` accepts, for messages. */
+export const STAGE_CHOICES = `${STAGE_NAMES.join(', ')}, or pr-<number> for a pull request's stage`;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -211,10 +263,10 @@ export function loadStageConfig(
   overrides: Partial<z.input<typeof stageConfigSchema>> = {},
 ): StageConfig {
   const stageName = name ?? 'dev';
-  const base = STAGES[stageName];
+  const base = stageInput(stageName);
   if (!base) {
     throw new ConfigError(
-      `Unknown stage "${stageName}". Pass -c stage=NAME with one of: ${STAGE_NAMES.join(', ')} (defined in lib/config.ts).`,
+      `Unknown stage "${stageName}". Pass -c stage=NAME with one of: ${STAGE_CHOICES} (defined in lib/config.ts).`,
     );
   }
   return parseStageConfig({ ...base, ...overrides });

@@ -31,7 +31,9 @@ export const MAX_BATCHING_WINDOW = Duration.seconds(1);
 
 /**
  * Caps the concurrent executions one queue can drive (SQS event source maximum concurrency, minimum 2),
- * so a burst cannot starve the account's other functions or throttle DynamoDB.
+ * so a burst cannot starve the account's other functions or throttle DynamoDB. The default of each
+ * stage's `consumerMaxConcurrency` (lib/config.ts): 6 consumers x 10 fit the default account quota of
+ * 1,000 with room to spare, but not the 10 a new account may start with.
  */
 export const MAX_CONCURRENCY = 10;
 

@@ -2,6 +2,7 @@ import { type App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { StageConfig } from './config';
 import { acknowledgeNagFindings } from './nag-suppressions';
+import { stackNames } from './names';
 import { DataStack } from './stacks/data-stack';
 import { PipelineStack } from './stacks/pipeline-stack';
 
@@ -12,10 +13,7 @@ export interface OrderPipeline {
   readonly pipeline: PipelineStack;
 }
 
-/** Stack names are stable: renaming one creates a new stack (and, for Data, new tables). */
-export function stackNames(stage: string): { readonly data: string; readonly pipeline: string } {
-  return { data: `OrderPipeline-${stage}-Data`, pipeline: `OrderPipeline-${stage}-Pipeline` };
-}
+export { stackNames } from './names';
 
 /**
  * Adds one stage of the order pipeline to `app`: the stateful and the stateless stack, their tags,
@@ -31,7 +29,8 @@ export function addOrderPipeline(app: App, config: StageConfig): OrderPipeline {
     description: `Order pipeline (${config.stage}): tables`,
     terminationProtection: config.isProduction,
   });
-  // `cdk deploy -c runbookUrl=https://<git host>/<repo>/blob/main/docs/runbook.md` makes alarm links clickable.
+  // `-c runbookUrl=<URL>`: where alarms link when the runbook is not at package.json's repository
+  // (a fork not yet renamed there, an internal wiki).
   const runbookUrl: unknown = app.node.tryGetContext('runbookUrl');
   const pipeline = new PipelineStack(app, names.pipeline, {
     env,

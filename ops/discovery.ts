@@ -1,5 +1,5 @@
 import { type CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { stackNames } from '../lib/order-pipeline';
+import { stackNames } from '../lib/names';
 import { OpsError, UnknownQueueError } from './errors';
 
 /**

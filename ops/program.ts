@@ -1,11 +1,16 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { STSClient } from '@aws-sdk/client-sts';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DETAIL_TYPES } from '../lambda/contracts';
-import { STAGE_NAMES } from '../lib/config';
+import { isStageName, loadStageConfig, STAGE_CHOICES } from '../lib/config';
 import { discoverPipeline, findDlq, type PipelineResources } from './discovery';
 import {
   type DlqContext,
@@ -22,8 +27,11 @@ import { isMotoEndpoint } from './endpoint';
 import { describeError, OpsError, UsageError } from './errors';
 import { formatDuration, plural, table } from './format';
 import type { MessageSummary } from './messages';
+import { type OrderCheckOutcome, placeCheckOrder } from './order';
+import { type Check, type PreflightReport, preflightBlocked, runPreflight } from './preflight';
 import { createProgress, type ProgressStream } from './progress';
 import { type ReplayOutcome, replayArchive, replaySucceeded } from './replay';
+import { synthesizeStageRequirements } from './stage-requirements';
 import { parseWindow, TIME_FORMATS } from './time';
 
 /**
@@ -37,6 +45,10 @@ export interface OpsClients {
   readonly events: EventBridgeClient;
   readonly cfn: CloudFormationClient;
   readonly cloudwatch: CloudWatchClient;
+  readonly lambda: LambdaClient;
+  readonly ssm: SSMClient;
+  readonly sts: STSClient;
+  readonly dynamodb: DynamoDBClient;
 }
 
 export interface OpsIo {
@@ -72,7 +84,17 @@ export function defaultClients(region: string | undefined, env: OpsDeps['env']):
     events: new EventBridgeClient(config),
     cfn: new CloudFormationClient(config),
     cloudwatch: new CloudWatchClient(config),
+    lambda: new LambdaClient(config),
+    ssm: new SSMClient(config),
+    sts: new STSClient(config),
+    dynamodb: new DynamoDBClient(config),
   };
+}
+
+/** `--stage`: a stage of lib/config.ts, pull request stages included. */
+function stageName(value: string): string {
+  if (!isStageName(value)) throw new InvalidArgumentError(`unknown stage; use one of ${STAGE_CHOICES}.`);
+  return value;
 }
 
 function positiveInt(name: string, max: number) {
@@ -83,6 +105,12 @@ function positiveInt(name: string, max: number) {
     }
     return n;
   };
+}
+
+function wholeNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number, 0 or more.');
+  return n;
 }
 
 function positiveNumber(value: string): number {
@@ -172,10 +200,12 @@ export async function runOps(argv: readonly string[], deps: OpsDeps): Promise<nu
   });
 
   const program = new Command('ops')
-    .description('Operate one stage of the order pipeline: dead-letter queues and archive replay.')
+    .description(
+      'Operate one stage of the order pipeline: what a deploy needs, a check order, dead-letter queues and archive replay.',
+    )
     .addOption(
       new Option('--stage <stage>', 'stage whose stacks to work on (OrderPipeline-<stage>-*)')
-        .choices(STAGE_NAMES)
+        .argParser(stageName)
         .default('dev'),
     )
     .option('--region <region>', 'AWS region (default: AWS_REGION or your profile)')
@@ -183,7 +213,7 @@ export async function runOps(argv: readonly string[], deps: OpsDeps): Promise<nu
       'after',
       `
 Endpoint: AWS_ENDPOINT_URL points every call at LocalStack or the local emulator (as for the tests).
-Exit codes: 0 done, 1 an operation failed, 2 bad usage (unknown queue, bad time, bad option).
+Exit codes: 0 done, 1 an operation failed or preflight found a blocker, 2 bad usage (unknown queue, bad time, bad option).
 Runbook: docs/runbook.md`,
     )
     .showHelpAfterError('(add --help for usage)')
@@ -191,6 +221,69 @@ Runbook: docs/runbook.md`,
     .configureOutput({
       writeOut: (text) => deps.io.stdout.write(text),
       writeErr: (text) => deps.io.stderr.write(text),
+    });
+
+  program
+    .command('preflight')
+    .description(
+      'before a deploy: region, credentials, CDK bootstrap version, Lambda concurrency, existing stacks and names',
+    )
+    .option(
+      '--assembly <dir>',
+      'read a cloud assembly `cdk synth -c stage=<stage> -o <dir>` wrote, instead of synthesizing',
+    )
+    .option('--json', 'print JSON instead of text')
+    .action(async (options: { assembly?: string; json?: boolean }, command: Command) => {
+      const g = command.optsWithGlobals() as GlobalOptions;
+      const requirements = synthesizeStageRequirements(g.stage, options.assembly);
+      const clients = clientsFor(g.region);
+      let region: string;
+      try {
+        region = await clients.sts.config.region();
+      } catch {
+        throw new UsageError('no AWS region: pass --region or set AWS_REGION.');
+      }
+      const report = await runPreflight(requirements, { clients, region, ...(endpoint ? { endpoint } : {}) });
+      if (options.json) out(JSON.stringify(report, null, 2));
+      else printPreflight(report);
+      if (preflightBlocked(report)) exitCode = 1;
+    });
+
+  program
+    .command('order')
+    .description(
+      'place one order as a client would and follow it to its final state (the first-deploy check)',
+    )
+    .option('--product <id>', 'product of its one line', 'ops-check-product')
+    .option(
+      '--stock <n>',
+      'put this many units of the product in stock first (replaces its stock)',
+      wholeNumber,
+    )
+    .option('--timeout <seconds>', 'how long to wait for a final state', positiveInt('--timeout', 3600), 120)
+    .action(async (options: { product: string; stock?: number; timeout: number }, command: Command) => {
+      const { clients, resources } = await setup(command);
+      const [currency = 'EUR'] = loadStageConfig(resources.stage).currencies;
+      const ddb = DynamoDBDocumentClient.from(clients.dynamodb);
+      const outcome = await placeCheckOrder(
+        {
+          events: clients.events,
+          ddb,
+          resources,
+          now,
+          sleep,
+          onStatus: (status, ms) => out(`  ${status.padEnd(15)} after ${formatDuration(ms)}`),
+        },
+        {
+          productId: options.product,
+          currency,
+          timeoutMs: options.timeout * 1000,
+          ...(options.stock === undefined ? {} : { stock: options.stock }),
+          ...(endpoint ? { pollMs: 250 } : {}),
+        },
+      );
+      printOrder(outcome, resources.stage);
+      if (outcome.final !== 'FULFILLED') exitCode = 1;
     });
 
   const dlq = program.command('dlq').description('list, inspect and redrive dead-letter queues');
@@ -313,6 +406,50 @@ Runbook: docs/runbook.md`,
       },
     );
 
+  function printOrder(o: OrderCheckOutcome, stage: string): void {
+    const path = o.statuses.join(' -> ') || 'nothing stored';
+    if (o.final === 'FULFILLED') {
+      out(`Order ${o.orderId} went through every step (${path}) in ${formatDuration(o.elapsedMs)}.`);
+      return;
+    }
+    if (o.final) {
+      out(`Order ${o.orderId} ended ${o.final}${o.reason ? ` (${o.reason})` : ''}: ${path}.`);
+      if (o.reason === 'OUT_OF_STOCK') out('Put stock first: add --stock 1.');
+      return;
+    }
+    err(
+      `Order ${o.orderId} reached no final state in ${formatDuration(o.elapsedMs)} (${path}): \`npm run ops -- dlq list --stage ${stage}\` and the functions' logs say where it stopped (docs/runbook.md).`,
+    );
+  }
+
+  function printPreflight(report: PreflightReport): void {
+    const label: Record<Check['status'], string> = { ok: 'ok', warn: 'WARN', fail: 'FAIL', skip: 'skip' };
+    out(
+      `Preflight of stage ${report.stage} in ${report.region}${report.account ? `, account ${report.account}` : ''}${endpoint ? ` (endpoint ${endpoint})` : ''}`,
+    );
+    const width = Math.max(...report.checks.map((c) => c.name.length));
+    for (const c of report.checks) {
+      out(`  ${label[c.status].padEnd(4)}  ${c.name.padEnd(width)}  ${c.summary}`);
+      for (const step of c.fix ?? []) out(`        ${' '.repeat(width)}  -> ${step}`);
+    }
+    out();
+    const count = (status: Check['status']) => report.checks.filter((c) => c.status === status).length;
+    if (preflightBlocked(report)) {
+      out(
+        `Blocked: ${plural(count('fail'), 'check')} failed. Change what they say, then run \`npm run ops -- preflight --stage ${report.stage}\` again.`,
+      );
+      return;
+    }
+    const notes = [
+      count('warn') > 0 ? `${plural(count('warn'), 'warning')} above` : '',
+      count('skip') > 0
+        ? `${plural(count('skip'), 'check')} not possible ${endpoint ? 'on this endpoint' : 'here'}`
+        : '',
+    ].filter(Boolean);
+    const next = endpoint ? '.' : `: npx cdk deploy --all -c stage=${report.stage}`;
+    out(`Nothing blocks a deploy${notes.length > 0 ? ` (${notes.join('; ')})` : ''}${next}`);
+  }
+
   function printList(statuses: readonly DlqStatus[], resources: PipelineResources): void {
     out(`Dead-letter queues of ${resources.stage} (${resources.stacks.pipeline})`);
     for (const line of table(
@@ -428,6 +565,10 @@ Runbook: docs/runbook.md`,
       c.events.destroy();
       c.cfn.destroy();
       c.cloudwatch.destroy();
+      c.lambda.destroy();
+      c.ssm.destroy();
+      c.sts.destroy();
+      c.dynamodb.destroy();
     }
   }
 }

@@ -74,7 +74,9 @@ export const handler = withObservability(
         1,
       );
     };
-    return processPartialResponse(event, settle, processor, { context });
+    // When every record fails, each is still reported: a throw would count as a function error and make
+    // Lambda back off polling the queue (docs/runbook.md#function-errors).
+    return processPartialResponse(event, settle, processor, { context, throwOnFullBatchFailure: false });
   },
 );
 

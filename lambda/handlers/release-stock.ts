@@ -22,8 +22,10 @@ const recordHandler = eventRecordHandler({
     releaseStock(event.detail, { ...dependencies(context), inventory: inventory(context) }),
 });
 
+// When every record fails, each is still reported: a throw would count as a function error and make
+// Lambda back off polling the queue (docs/runbook.md#function-errors).
 export const handler = withObservability(
   { stage: config.STAGE },
   (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-    processPartialResponse(event, recordHandler, processor, { context }),
+    processPartialResponse(event, recordHandler, processor, { context, throwOnFullBatchFailure: false }),
 );

@@ -18,10 +18,17 @@ import type { IEventBus, IRule } from 'aws-cdk-lib/aws-events';
 import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { Topic } from 'aws-cdk-lib/aws-sns';
-import { CfnQueue, type IQueue } from 'aws-cdk-lib/aws-sqs';
+import { type ITopicSubscription, SubscriptionProtocol, Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription, UrlSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { CfnQueue, type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ALARM_PERIOD, DLQ_AGE_ALARM_THRESHOLD, QUEUE_AGE_ALARM_VISIBILITY_TIMEOUTS } from '../defaults';
+import {
+  ALARM_PERIOD,
+  DLQ_AGE_ALARM_THRESHOLD,
+  DLQ_RETENTION,
+  QUEUE_AGE_ALARM_VISIBILITY_TIMEOUTS,
+} from '../defaults';
+import { RUNBOOK_URL } from '../repository';
 import type { EventConsumer } from './event-consumer';
 
 /**
@@ -40,14 +47,37 @@ export const RUNBOOK_SECTIONS = {
   ruleInvocationsSentToDlq: 'rule-invocations-sent-to-dlq',
   ruleInvocationsFailedToBeSentToDlq: 'rule-invocations-failed-to-be-sent-to-dlq',
   busThrottledRules: 'bus-rules-throttled',
+  alarmNotificationsUndelivered: 'alarm-notifications-undelivered',
 } as const;
 export type AlarmKind = keyof typeof RUNBOOK_SECTIONS;
 
-/** Where the runbook is when no URL is given: repository-relative, as docs link each other. */
-export const DEFAULT_RUNBOOK_URL = 'docs/runbook.md';
+/** Where the runbook is when no URL is given: docs/runbook.md in the repository (package.json `repository`). */
+export const DEFAULT_RUNBOOK_URL = RUNBOOK_URL;
 
 /** What the alarms on the bus as a whole (not on one step) name as their subject. */
 export const BUS_SUBJECT = 'event-bus';
+/** What the alarm on undelivered notifications names as its subject. */
+export const ALARM_TOPIC_SUBJECT = 'alarm-topic';
+
+/** SNS's protocol for an alarm endpoint: https:// URLs are HTTPS, anything else must be an email address. */
+export function alarmEndpointProtocol(endpoint: string): 'https' | 'email' | undefined {
+  if (endpoint.startsWith('https://')) {
+    try {
+      const url = new URL(endpoint);
+      // Credentials in the URL would be readable by anyone who can read the template.
+      return url.hostname !== '' && url.username === '' && url.password === '' ? 'https' : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return /^[^@\s]+@[^@\s]+\.[^@\s.]+$/.test(endpoint) ? 'email' : undefined;
+}
+
+function alarmSubscription(endpoint: string, deadLetterQueue: Queue): ITopicSubscription {
+  return alarmEndpointProtocol(endpoint) === 'https'
+    ? new UrlSubscription(endpoint, { protocol: SubscriptionProtocol.HTTPS, deadLetterQueue })
+    : new EmailSubscription(endpoint, { deadLetterQueue });
+}
 
 /** CloudWatch evaluates at most 10 metrics in one metric math alarm (a hard limit). */
 const MAX_METRICS_PER_MATH_ALARM = 10;
@@ -138,11 +168,16 @@ export interface PipelineMonitoringProps {
   readonly eventBus: IEventBus;
   readonly steps: readonly MonitoredStep[];
   /**
-   * Base of the runbook links in alarm descriptions; `#<section>` is appended. A full URL (e.g. the
-   * file on your Git host) makes the link clickable in the notification.
-   * @default - `DEFAULT_RUNBOOK_URL`, repository-relative
+   * Base of the runbook links in alarm descriptions and on the dashboard; `#<section>` is appended.
+   * @default - `DEFAULT_RUNBOOK_URL`, docs/runbook.md on the repository's default branch
    */
   readonly runbookUrl?: string;
+  /**
+   * Email addresses and https:// URLs the alarm topic notifies. What SNS cannot deliver to them waits in
+   * `notificationDeadLetterQueue`, which has an alarm of its own.
+   * @default - none: subscribe your paging to `topic`
+   */
+  readonly alarmSubscriptions?: readonly string[];
   /**
    * Name of the CloudWatch dashboard. A fixed name, so the runbook and operators can find it.
    * @default - `OrderPipeline-<stage>`
@@ -184,6 +219,8 @@ export class PipelineMonitoring extends Construct {
   public readonly topicKey: Key;
   public readonly dashboard: Dashboard;
   public readonly alarms: readonly PipelineAlarm[];
+  /** Notifications SNS failed to deliver to `alarmSubscriptions`; only when there are any. */
+  public readonly notificationDeadLetterQueue?: Queue;
 
   private readonly runbookUrl: string;
   private readonly stage: string;
@@ -239,6 +276,30 @@ export class PipelineMonitoring extends Construct {
       alarms.push(...this.alarmStep(step, props.eventBus));
     }
     alarms.push(this.alarmBus(props));
+    const endpoints = props.alarmSubscriptions ?? [];
+    if (endpoints.length > 0) {
+      this.notificationDeadLetterQueue = new Queue(this, 'NotificationDeadLetterQueue', {
+        encryption: QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: DLQ_RETENTION,
+        removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      });
+      for (const endpoint of endpoints) {
+        this.topic.addSubscription(alarmSubscription(endpoint, this.notificationDeadLetterQueue));
+      }
+      alarms.push(
+        this.newAlarm(
+          this,
+          'alarmNotificationsUndelivered',
+          ALARM_TOPIC_SUBJECT,
+          this.notificationDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+            period: ALARM_PERIOD,
+            statistic: 'Maximum',
+          }),
+          'SNS could not deliver alarm notifications to a subscribed endpoint; they wait in its dead-letter queue',
+        ),
+      );
+    }
     const action = new SnsAction(this.topic);
     for (const { alarm } of alarms) {
       alarm.addAlarmAction(action);
@@ -497,6 +558,13 @@ export class PipelineMonitoring extends Construct {
     for (const name of names) {
       if (!/^[a-z][a-z0-9-]*$/.test(name)) {
         fail(`step name "${name}" must be kebab-case (lowercase letters, digits, dashes).`);
+      }
+    }
+    for (const endpoint of props.alarmSubscriptions ?? []) {
+      if (!alarmEndpointProtocol(endpoint)) {
+        fail(
+          `alarm subscription "${endpoint}" must be an email address or an https:// URL without credentials.`,
+        );
       }
     }
     if (/\s/.test(this.runbookUrl) || this.runbookUrl === '') {

@@ -9,7 +9,7 @@ import {
   type StackProps,
 } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { type Archive, type CfnEventBus, EventBus } from 'aws-cdk-lib/aws-events';
+import { type Archive, type CfnArchive, type CfnEventBus, EventBus } from 'aws-cdk-lib/aws-events';
 import {
   AnyPrincipal,
   Effect,
@@ -40,6 +40,7 @@ import { randomFaultRules, type StageConfig } from '../config';
 import { EventConsumer } from '../constructs/event-consumer';
 import { monitoredStepOf, PipelineMonitoring } from '../constructs/pipeline-monitoring';
 import { ANALYTICS_SHARDS, seenMarkerTtlDays } from '../defaults';
+import { resourceNames } from '../names';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 const HANDLERS_DIR = path.join(PROJECT_ROOT, 'lambda', 'handlers');
@@ -86,8 +87,8 @@ export interface PipelineStackProps extends StackProps {
   readonly inventoryTable: ITable;
   readonly analyticsTable: ITable;
   /**
-   * Base URL of docs/runbook.md for the alarm descriptions (e.g. the file on your Git host).
-   * @default - the repository-relative path
+   * URL of docs/runbook.md for the alarm descriptions and the dashboard.
+   * @default - the file on the repository's default branch (package.json `repository`)
    */
   readonly runbookUrl?: string;
 }
@@ -116,17 +117,23 @@ export class PipelineStack extends Stack {
       );
     }
 
+    const names = resourceNames(config.stage);
     // Named, so that its own policy can name its ARN (a Ref to itself would be a dependency cycle).
-    const busName = `OrderPipeline-${config.stage}`;
     this.eventBus = new EventBus(this, 'Bus', {
-      eventBusName: busName,
+      eventBusName: names.eventBus,
       description: `Order pipeline events (${config.stage})`,
     });
+    // Named: CloudFormation would generate a name, and renaming an archive later replaces it, losing
+    // every archived event.
     this.archive = this.eventBus.archive('Archive', {
+      archiveName: names.archive,
       description: 'Every event of the pipeline’s sources, for replay',
       eventPattern: { source: [...SOURCES] },
       retention: Duration.days(config.archiveRetentionDays),
     });
+    // aws-cdk-lib writes KmsKeyIdentifier "" when no key is given (aws-cdk issue 37847); without the
+    // property the archive is encrypted with the AWS owned key, as intended.
+    (this.archive.node.defaultChild as CfnArchive).addPropertyDeletionOverride('KmsKeyIdentifier');
 
     // Order steps read the order they act on and move it with conditional writes; only validate-order
     // creates it (PutItem). Stock steps also put or update reservations and stock in the same transaction.
@@ -210,6 +217,7 @@ export class PipelineStack extends Stack {
         depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
         description: spec.description,
         timeout: Duration.seconds(config.functionTimeoutSeconds),
+        maxConcurrency: config.consumerMaxConcurrency,
         logLevel: ApplicationLogLevel[config.logLevel],
         logRetention: config.logRetentionDays as RetentionDays,
         removalPolicy: config.isProduction ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
@@ -236,7 +244,7 @@ export class PipelineStack extends Stack {
       consumers[name] = consumer;
     }
     this.consumers = consumers;
-    const busArn = this.formatArn({ service: 'events', resource: 'event-bus', resourceName: busName });
+    const busArn = this.formatArn({ service: 'events', resource: 'event-bus', resourceName: names.eventBus });
     (this.eventBus.node.defaultChild as CfnEventBus).policy = PipelineStack.busPolicy(busArn, sourceOwners);
 
     this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
@@ -244,10 +252,18 @@ export class PipelineStack extends Stack {
       eventBus: this.eventBus,
       steps: Object.entries(consumers).map(([name, consumer]) => monitoredStepOf(name, consumer)),
       runbookUrl: props.runbookUrl,
+      dashboardName: names.dashboard,
+      alarmSubscriptions: config.alarmSubscriptions,
       removalPolicy: config.isProduction ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
+    if (this.monitoring.notificationDeadLetterQueue) {
+      // Not `<Id>DlqUrl`: the ops CLI redrives those into a step's queue, and this one has no step.
+      new CfnOutput(this, 'AlarmNotificationDeadLetterQueueUrl', {
+        value: this.monitoring.notificationDeadLetterQueue.queueUrl,
+      });
+    }
 
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
     new CfnOutput(this, 'EventBusArn', { value: this.eventBus.eventBusArn });

@@ -38,7 +38,7 @@ describe('bin/app.ts', () => {
     const { status, stderr } = runApp({ stage: 'nope' });
     expect(status).toBe(1);
     expect(stderr).toContain(
-      'Unknown stage "nope". Pass -c stage=NAME with one of: dev, local, test, prod (defined in lib/config.ts).',
+      'Unknown stage "nope". Pass -c stage=NAME with one of: dev, local, test, prod, or pr-<number> for a pull request\'s stage (defined in lib/config.ts).',
     );
     expect(stderr).not.toMatch(/^\s+at /m);
   });

@@ -374,4 +374,22 @@ describe('the ops CLI against the local pipeline (stage test)', () => {
     expect(providerCalls.slice(chargesBefore)).toEqual([]);
     expect((await dlqList()).filter((s) => s.messages + s.inFlight > 0)).toEqual([]);
   }, 180_000);
+
+  it('GIVEN the deployed stage WHEN preflight runs THEN its stacks and names check out, it says what an emulator cannot tell, and exits 0', async () => {
+    const preflight = await ops('preflight');
+    withMessage(`${preflight.stdout}\n${preflight.stderr}`, () => expect(preflight.code).toBe(0));
+    expect(preflight.stdout).toMatch(
+      /ok +stack OrderPipeline-local-Pipeline +exists in state CREATE_COMPLETE/,
+    );
+    expect(preflight.stdout).toMatch(/ok +archive OrderPipeline-local +held by OrderPipeline-local-Pipeline/);
+    expect(preflight.stdout).toMatch(/skip +bootstrap +not checked on an emulator/);
+    expect(preflight.stdout).toMatch(/skip +concurrency +not checked on an emulator/);
+    expect(preflight.stdout).toMatch(/Nothing blocks a deploy \(2 checks not possible on this endpoint\)\./);
+  }, 120_000);
+
+  it('GIVEN the deployed stage WHEN the check order is placed with stock THEN the CLI follows it to FULFILLED and exits 0', async () => {
+    const placed = await ops('order', '--stock', '1', '--product', `sku-check-${runId}`);
+    withMessage(`${placed.stdout}\n${placed.stderr}`, () => expect(placed.code).toBe(0));
+    expect(placed.stdout).toMatch(/went through every step \(VALIDATED -> RESERVED -> PAID -> FULFILLED\)/);
+  }, 120_000);
 });

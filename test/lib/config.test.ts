@@ -60,7 +60,7 @@ describe('loadStageConfig', () => {
   it('fails for an unknown stage, naming the stages that exist', () => {
     expect(() => loadStageConfig('nope')).toThrow(ConfigError);
     expect(() => loadStageConfig('nope')).toThrow(
-      'Unknown stage "nope". Pass -c stage=NAME with one of: dev, local, test, prod (defined in lib/config.ts).',
+      'Unknown stage "nope". Pass -c stage=NAME with one of: dev, local, test, prod, or pr-<number> for a pull request\'s stage (defined in lib/config.ts).',
     );
   });
 

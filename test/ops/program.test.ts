@@ -83,7 +83,7 @@ describe('ops --help', () => {
   it('fails with exit 2 on an unknown stage, naming the stages', async () => {
     const r = await ops('dlq list --stage qa');
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/Allowed choices are dev, local, test, prod/);
+    expect(r.stderr).toMatch(/unknown stage; use one of dev, local, test, prod, or pr-<number>/);
   });
 
   it('fails with exit 1 when the stage is not deployed', async () => {

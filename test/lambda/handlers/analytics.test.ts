@@ -188,12 +188,15 @@ describe('analytics handler', () => {
     ]);
   });
 
-  it('fails the whole batch when the table throttles beyond the SDK retries, acknowledging nothing (scenarios 8, 18)', async () => {
+  it('fails every record when the table throttles beyond the SDK retries, acknowledging nothing (scenarios 8, 18)', async () => {
     dynamo.on(TransactWriteCommand).rejects(throttled());
 
-    await expect(handler(sqsEvent(placed('order-1'), placed('order-2')), lambdaContext)).rejects.toThrow(
-      'All records failed processing',
+    const response = await handler(
+      sqsEvent(placed('order-1', 'm-1'), placed('order-2', 'm-2')),
+      lambdaContext,
     );
+
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-1' }, { itemIdentifier: 'm-2' }] });
   });
 
   it('fails an invalid record and still counts the rest (scenario 7)', async () => {

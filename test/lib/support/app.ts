@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { loadStageConfig } from '../../../lib/config';
+import { loadStageConfig, type StageConfig } from '../../../lib/config';
 import { addOrderPipeline } from '../../../lib/order-pipeline';
+import { DataStack } from '../../../lib/stacks/data-stack';
+import { PipelineStack } from '../../../lib/stacks/pipeline-stack';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..');
 export const LOCK_FILE = path.join(PROJECT_ROOT, 'package-lock.json');
@@ -72,6 +74,18 @@ export function synthStage(stage: 'dev' | 'prod'): ReturnType<typeof synthesize>
     synthesized.set(stage, s);
   }
   return s;
+}
+
+/** Both stacks of a stage without what addOrderPipeline adds (tags, cdk-nag packs and acknowledgements). */
+export function bareStacks(app: App, config: StageConfig): { data: DataStack; pipeline: PipelineStack } {
+  const data = new DataStack(app, 'Data', { config });
+  const pipeline = new PipelineStack(app, 'Pipeline', {
+    config,
+    ordersTable: data.ordersTable,
+    inventoryTable: data.inventoryTable,
+    analyticsTable: data.analyticsTable,
+  });
+  return { data, pipeline };
 }
 
 export interface PolicyStatement {

@@ -1,6 +1,8 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import {
   ChangeMessageVisibilityBatchCommand,
   type ChangeMessageVisibilityBatchRequest,
@@ -16,6 +18,9 @@ import {
   type SendMessageBatchRequest,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { STSClient } from '@aws-sdk/client-sts';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { OpsClients } from '../../../ops/program';
 
@@ -24,6 +29,10 @@ export const sqsMock = mockClient(SQSClient);
 export const eventsMock = mockClient(EventBridgeClient);
 export const cfnMock = mockClient(CloudFormationClient);
 export const cloudwatchMock = mockClient(CloudWatchClient);
+export const lambdaMock = mockClient(LambdaClient);
+export const ssmMock = mockClient(SSMClient);
+export const stsMock = mockClient(STSClient);
+export const ddbMock = mockClient(DynamoDBDocumentClient);
 
 export function mockedClients(): OpsClients {
   const config = { region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } };
@@ -32,6 +41,10 @@ export function mockedClients(): OpsClients {
     events: new EventBridgeClient(config),
     cfn: new CloudFormationClient(config),
     cloudwatch: new CloudWatchClient(config),
+    lambda: new LambdaClient(config),
+    ssm: new SSMClient(config),
+    sts: new STSClient(config),
+    dynamodb: new DynamoDBClient(config),
   };
 }
 
@@ -52,7 +65,10 @@ export const PIPELINE_OUTPUTS: Record<string, string> = {
   ReserveStockDlqUrl: url('reserve-dlq'),
   ReserveStockTargetDlqUrl: url('reserve-target-dlq'),
 };
-export const DATA_OUTPUTS: Record<string, string> = { OrdersTableName: 'orders-table' };
+export const DATA_OUTPUTS: Record<string, string> = {
+  OrdersTableName: 'orders-table',
+  InventoryTableName: 'inventory-table',
+};
 
 export function mockStacks(stage = 'dev'): void {
   const asOutputs = (o: Record<string, string>) =>
@@ -271,4 +287,8 @@ export function resetMocks(): void {
   eventsMock.reset();
   cfnMock.reset();
   cloudwatchMock.reset();
+  lambdaMock.reset();
+  ssmMock.reset();
+  stsMock.reset();
+  ddbMock.reset();
 }
