@@ -385,9 +385,11 @@ describe('the ops CLI against the local pipeline (stage test)', () => {
     const preflight = await ops('preflight');
     withMessage(`${preflight.stdout}\n${preflight.stderr}`, () => expect(preflight.code).toBe(0));
     expect(preflight.stdout).toMatch(
-      /ok +stack OrderPipeline-local-Pipeline +exists in state CREATE_COMPLETE/,
+      new RegExp(`ok +stack OrderPipeline-${STAGE}-Pipeline +exists in state CREATE_COMPLETE`),
     );
-    expect(preflight.stdout).toMatch(/ok +archive OrderPipeline-local +held by OrderPipeline-local-Pipeline/);
+    expect(preflight.stdout).toMatch(
+      new RegExp(`ok +archive OrderPipeline-${STAGE} +held by OrderPipeline-${STAGE}-Pipeline`),
+    );
     expect(preflight.stdout).toMatch(/skip +bootstrap +not checked on an emulator/);
     expect(preflight.stdout).toMatch(/skip +concurrency +not checked on an emulator/);
     expect(preflight.stdout).toMatch(/Nothing blocks a deploy \(2 checks not possible on this endpoint\)\./);
