@@ -3,9 +3,7 @@ import { type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { loadStageConfig } from '../../lib/config';
 import { acknowledgeNagFindings, NAG_ACKNOWLEDGEMENTS } from '../../lib/nag-suppressions';
-import { DataStack } from '../../lib/stacks/data-stack';
-import { PipelineStack } from '../../lib/stacks/pipeline-stack';
-import { testApp } from './support/app';
+import { bareStacks, testApp } from './support/app';
 
 interface Finding {
   readonly rule: string;
@@ -37,13 +35,7 @@ describe.each(['dev', 'prod'] as const)('cdk-nag acknowledgements (%s)', (stage)
   // GIVEN both stacks composed without any acknowledgement
   const config = loadStageConfig(stage);
   const app = testApp();
-  const data = new DataStack(app, 'Data', { config });
-  const pipeline = new PipelineStack(app, 'Pipeline', {
-    config,
-    ordersTable: data.ordersTable,
-    inventoryTable: data.inventoryTable,
-    analyticsTable: data.analyticsTable,
-  });
+  const { pipeline } = bareStacks(app, config);
   const raw = nagFindings(app);
   // WHEN the acknowledgements are applied
   acknowledgeNagFindings(pipeline);

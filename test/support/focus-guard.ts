@@ -11,7 +11,7 @@ import { join, relative, resolve } from 'node:path';
 const TEST_ROOT = resolve(__dirname, '..');
 
 const FOCUSED_OR_SKIPPED = [
-  // describe.only(, it.skip(, test.concurrent.only(, it.only.each`, describe.skip.each(...
+  // only or skip on describe, it or test, also after concurrent, each or failing: `it` + `.skip(`, ...
   /\b(?:describe|it|test)(?:\.(?:concurrent|each|failing))*\.(?:only|skip)\b/,
   /\b(?:fit|fdescribe|xit|xdescribe|xtest)\b(?:\.each)?\s*\(/,
 ];

@@ -18,6 +18,7 @@ import { loadStageConfig } from '../../../lib/config';
 import { DataStack } from '../../../lib/stacks/data-stack';
 import { type ConsumerName, PipelineStack } from '../../../lib/stacks/pipeline-stack';
 import {
+  bareStacks,
   normaliseTemplate,
   type PolicyStatement,
   resourcesOf,
@@ -534,14 +535,7 @@ describe('PipelineStack.grantPlaceOrders', () => {
   it('GIVEN a client role WHEN granted THEN it may put OrderPlaced with the client source on this bus, and nothing else', () => {
     // GIVEN a storefront backend's role in its own stack
     const app = testApp();
-    const config = loadStageConfig('dev');
-    const data = new DataStack(app, 'Data', { config });
-    const pipeline = new PipelineStack(app, 'Pipeline', {
-      config,
-      ordersTable: data.ordersTable,
-      inventoryTable: data.inventoryTable,
-      analyticsTable: data.analyticsTable,
-    });
+    const { pipeline } = bareStacks(app, loadStageConfig('dev'));
     const storefront = new Stack(app, 'Storefront');
     const role = new Role(storefront, 'Backend', {
       assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'),
