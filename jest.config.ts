@@ -36,6 +36,8 @@ const target = process.env.INTEGRATION_TARGET || 'local';
 const config: Config = {
   // CDK synth is CPU-bound; two workers match the two cores of CI without starving it.
   maxWorkers: 2,
+  // Decides which integration files share the two workers (test/integration/support/lanes.cjs).
+  testSequencer: '<rootDir>/test/integration/support/lanes.cjs',
   // Every scenario of the pipeline file at once: most of their time is waiting for visibility timeouts.
   maxConcurrency: 20,
   // Synthesizing a whole stage is CPU-bound, and slower on a busy machine. The integration project
@@ -68,9 +70,6 @@ const config: Config = {
       ],
       globalSetup: '<rootDir>/test/integration/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/integration/support/global-teardown.ts',
-      // One file after the other in one worker, so the timing-sensitive mechanics tests never share the
-      // CPU with the pipeline's burst of invocations.
-      runner: '<rootDir>/test/integration/support/one-worker-runner.ts',
       setupFilesAfterEnv: ['<rootDir>/test/integration/support/timeouts.ts'],
     },
   ],
