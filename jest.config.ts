@@ -36,6 +36,7 @@ const MECHANICS = [
   'local-pipeline.test.ts',
   'moto-behaviour.test.ts',
   'ops.test.ts',
+  'http-api.test.ts',
 ];
 const target = process.env.INTEGRATION_TARGET || 'local';
 

@@ -256,7 +256,7 @@ function replaceApiGatewayV2Refs(
   );
   if (resources.size === 0) return template;
   /** A literal for `id` or `id.attribute`, or undefined when the reference is not to such a resource. */
-  const valueOf = (id: string, attribute?: string): Json => {
+  const replacement = (id: string, attribute?: string): Json => {
     const resource = resources.get(id);
     if (!resource) return undefined;
     replaced.add(id);
@@ -271,21 +271,21 @@ function replaceApiGatewayV2Refs(
   };
   return mapJson(template, (node) => {
     if (!isObject(node) || Object.keys(node).length !== 1) return node;
-    if (typeof node.Ref === 'string') return valueOf(node.Ref) ?? node;
+    if (typeof node.Ref === 'string') return replacement(node.Ref) ?? node;
     const getAtt = node['Fn::GetAtt'];
     const [id, attribute] = Array.isArray(getAtt)
       ? getAtt
       : typeof getAtt === 'string'
         ? getAtt.split('.')
         : [];
-    if (typeof id === 'string' && typeof attribute === 'string') return valueOf(id, attribute) ?? node;
+    if (typeof id === 'string' && typeof attribute === 'string') return replacement(id, attribute) ?? node;
     const sub = node['Fn::Sub'];
     const text = typeof sub === 'string' ? sub : Array.isArray(sub) ? sub[0] : undefined;
     if (typeof text !== 'string') return node;
     const rewritten = text.replace(
       /\$\{([A-Za-z0-9]+)(?:\.([A-Za-z]+))?\}/g,
       (whole, ref: string, attr?: string) => {
-        const value = valueOf(ref, attr);
+        const value = replacement(ref, attr);
         if (value === undefined) return whole;
         // The endpoint is itself a Sub of pseudo parameters, which stay for the outer Sub to resolve.
         return typeof value === 'string' ? value : String((value as { 'Fn::Sub': string })['Fn::Sub']);
