@@ -21,7 +21,13 @@ const transform: Config['transform'] = {
     '@swc/jest',
     { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
   ],
+  // jose (the local HTTP API's JWT issuer) ships ES modules only, which jest's CommonJS runtime cannot load.
+  '/node_modules/jose/.+\\.js$': [
+    '@swc/jest',
+    { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+  ],
 };
+const transformIgnorePatterns = ['/node_modules/(?!jose/)'];
 
 const MECHANICS = [
   'deploy.test.ts',
@@ -30,6 +36,7 @@ const MECHANICS = [
   'local-pipeline.test.ts',
   'moto-behaviour.test.ts',
   'ops.test.ts',
+  'http-api.test.ts',
 ];
 const target = process.env.INTEGRATION_TARGET || 'local';
 
@@ -48,6 +55,7 @@ const config: Config = {
       displayName: 'unit',
       testEnvironment: 'node',
       transform,
+      transformIgnorePatterns,
       roots: ['<rootDir>/test'],
       testMatch: ['**/*.test.ts'],
       testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/integration/'],
@@ -63,6 +71,7 @@ const config: Config = {
       displayName: 'integration',
       testEnvironment: 'node',
       transform,
+      transformIgnorePatterns,
       roots: ['<rootDir>/test/integration'],
       testMatch: [
         '<rootDir>/test/integration/order-pipeline.test.ts',

@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { AwsCallCounter, type AwsCallCounts } from '../lambda/adapters/aws-call-counter';
 import { readCloudAssembly } from './cloud-assembly';
-import type { Deployment } from './deploy';
+import type { DeployedStack, Deployment } from './deploy';
 import { type Emulator, LOCAL_ACCOUNT_ID } from './emulator';
 import { type EnvironmentFunction, ExecutionEnvironment, type InvokeResult } from './execution-environment';
 import type { WorkerError } from './lambda-protocol';
@@ -175,22 +175,13 @@ export async function discoverSqsMappings(
 ): Promise<LocalSqsMapping[]> {
   const lambda = new LambdaClient(emulator.clientConfig);
   const sqs = new SQSClient(emulator.clientConfig);
-  const assembly = readCloudAssembly(deployment.assemblyDirectory, {
-    account: LOCAL_ACCOUNT_ID,
-    region: deployment.region,
-  });
-  const assetDirByKey = new Map(
-    assembly.stacks.flatMap((s) => s.assets.map((a) => [a.objectKey, a.sourcePath] as const)),
-  );
+  const assetDirByKey = assetDirectories(deployment);
   const result: LocalSqsMapping[] = [];
   try {
     for (const stack of deployment.stacks) {
-      const templateFunctions = new Map(readTemplateFunctions(stack.template).map((f) => [f.logicalId, f]));
       for (const m of readTemplateSqsMappings(stack.template)) {
-        const tf = templateFunctions.get(m.functionLogicalId);
-        const functionName = stack.resources[m.functionLogicalId]?.physicalId;
         const uuid = stack.resources[m.logicalId]?.physicalId;
-        if (!tf || !functionName || !uuid) {
+        if (!uuid) {
           throw new RunnerError(
             `${stack.stackName}: ${m.logicalId} or its function was not created on the emulator`,
           );
@@ -218,39 +209,12 @@ export async function discoverSqsMappings(
           );
         }
 
-        const cfg = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
-        const codeDirectory = tf.codeS3Key ? assetDirByKey.get(tf.codeS3Key) : undefined;
-        if (!codeDirectory || !statSync(codeDirectory, { throwIfNoEntry: false })?.isDirectory()) {
-          throw new RunnerError(
-            `${stack.stackName}/${m.functionLogicalId}: its code (S3 key ${tf.codeS3Key ?? 'none'}) is not a directory asset of ${deployment.assemblyDirectory}`,
-          );
-        }
-        const environment = cfg.Environment?.Variables ?? {};
+        const fn = await describeLocalFunction(lambda, deployment, stack, m.functionLogicalId, assetDirByKey);
         const queueName = queueArn.split(':').pop() ?? '';
         const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: queueName }));
         if (!QueueUrl)
           throw new RunnerError(`queue ${queueName} of ${m.logicalId} not found on the emulator`);
 
-        const fn: LocalFunction = {
-          stackName: stack.stackName,
-          logicalId: m.functionLogicalId,
-          shortName: environment.POWERTOOLS_SERVICE_NAME ?? m.functionLogicalId,
-          functionName: cfg.FunctionName ?? functionName,
-          roleArn: cfg.Role,
-          functionArn:
-            cfg.FunctionArn ??
-            `arn:aws:lambda:${deployment.region}:${LOCAL_ACCOUNT_ID}:function:${functionName}`,
-          handler: cfg.Handler ?? tf.handler ?? 'index.handler',
-          runtime: cfg.Runtime ?? tf.runtime,
-          timeoutSeconds: cfg.Timeout ?? tf.timeoutSeconds,
-          memorySizeMb: cfg.MemorySize ?? tf.memorySizeMb,
-          environment,
-          codeDirectory,
-          logGroupName: cfg.LoggingConfig?.LogGroup ?? `/aws/lambda/${functionName}`,
-          logFormat: cfg.LoggingConfig?.LogFormat ?? tf.logFormat,
-          applicationLogLevel: cfg.LoggingConfig?.ApplicationLogLevel ?? tf.applicationLogLevel,
-          systemLogLevel: cfg.LoggingConfig?.SystemLogLevel ?? tf.systemLogLevel,
-        };
         result.push({
           stackName: stack.stackName,
           logicalId: m.logicalId,
@@ -273,6 +237,62 @@ export async function discoverSqsMappings(
     sqs.destroy();
   }
   return result;
+}
+
+/** Asset object key -> its directory in the cloud assembly: the unzipped code of each function. */
+export function assetDirectories(
+  deployment: Pick<Deployment, 'assemblyDirectory' | 'region'>,
+): ReadonlyMap<string, string> {
+  const assembly = readCloudAssembly(deployment.assemblyDirectory, {
+    account: LOCAL_ACCOUNT_ID,
+    region: deployment.region,
+  });
+  return new Map(assembly.stacks.flatMap((s) => s.assets.map((a) => [a.objectKey, a.sourcePath] as const)));
+}
+
+/**
+ * A deployed function as an execution environment runs it: configuration as the emulator's Lambda API
+ * reports it (resolved environment, role, timeout, memory), code from the cloud assembly.
+ */
+export async function describeLocalFunction(
+  lambda: LambdaClient,
+  deployment: Pick<Deployment, 'assemblyDirectory' | 'region'>,
+  stack: Pick<DeployedStack, 'stackName' | 'template' | 'resources'>,
+  logicalId: string,
+  assetDirByKey: ReadonlyMap<string, string>,
+): Promise<LocalFunction> {
+  const tf = readTemplateFunctions(stack.template).find((f) => f.logicalId === logicalId);
+  const functionName = stack.resources[logicalId]?.physicalId;
+  if (!tf || !functionName) {
+    throw new RunnerError(`${stack.stackName}: function ${logicalId} was not created on the emulator`);
+  }
+  const cfg = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
+  const codeDirectory = tf.codeS3Key ? assetDirByKey.get(tf.codeS3Key) : undefined;
+  if (!codeDirectory || !statSync(codeDirectory, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new RunnerError(
+      `${stack.stackName}/${logicalId}: its code (S3 key ${tf.codeS3Key ?? 'none'}) is not a directory asset of ${deployment.assemblyDirectory}`,
+    );
+  }
+  const environment = cfg.Environment?.Variables ?? {};
+  return {
+    stackName: stack.stackName,
+    logicalId,
+    shortName: environment.POWERTOOLS_SERVICE_NAME ?? logicalId,
+    functionName: cfg.FunctionName ?? functionName,
+    roleArn: cfg.Role,
+    functionArn:
+      cfg.FunctionArn ?? `arn:aws:lambda:${deployment.region}:${LOCAL_ACCOUNT_ID}:function:${functionName}`,
+    handler: cfg.Handler ?? tf.handler ?? 'index.handler',
+    runtime: cfg.Runtime ?? tf.runtime,
+    timeoutSeconds: cfg.Timeout ?? tf.timeoutSeconds,
+    memorySizeMb: cfg.MemorySize ?? tf.memorySizeMb,
+    environment,
+    codeDirectory,
+    logGroupName: cfg.LoggingConfig?.LogGroup ?? `/aws/lambda/${functionName}`,
+    logFormat: cfg.LoggingConfig?.LogFormat ?? tf.logFormat,
+    applicationLogLevel: cfg.LoggingConfig?.ApplicationLogLevel ?? tf.applicationLogLevel,
+    systemLogLevel: cfg.LoggingConfig?.SystemLogLevel ?? tf.systemLogLevel,
+  };
 }
 
 function newStats(fn: LocalFunction): FunctionStats {
@@ -344,6 +364,15 @@ class EnvironmentPool {
   }
 }
 
+/** One invocation in an execution environment. */
+export interface Invocation {
+  readonly result: InvokeResult;
+  readonly coldStart: boolean;
+  /** Init phase of a cold start. */
+  readonly initMs?: number;
+  readonly durationMs: number;
+}
+
 export class LocalLambdaRunner {
   readonly mappings: readonly LocalSqsMapping[];
   private readonly sqs: SQSClient;
@@ -358,6 +387,7 @@ export class LocalLambdaRunner {
   private stopping = false;
   private started = false;
   private inFlight = 0;
+  private readonly emulatorEnv: Readonly<Record<string, string>>;
 
   constructor(private readonly options: LocalLambdaRunnerOptions) {
     this.mappings = options.mappings.filter((m) => m.enabled);
@@ -370,26 +400,28 @@ export class LocalLambdaRunner {
       requestHandler: { httpAgent: new Agent({ keepAlive: true, maxSockets: pollers * 2 + 16 }) },
     });
     this.pollerCalls.attach(this.sqs);
-    const emulatorEnv = options.emulator.childEnv();
-    for (const m of this.mappings) {
-      const fn = m.function;
-      if (this.pools.has(fn.functionName)) continue;
-      const logs: string[] = [];
-      this.recentLogs.set(fn.functionName, logs);
-      this.pools.set(
-        fn.functionName,
-        new EnvironmentPool(
-          fn,
-          { ...emulatorEnv, AWS_SDK_UA_APP_ID: fn.shortName, ...principalEnvironment(fn.roleArn) },
-          (line) => {
-            logs.push(line);
-            if (logs.length > 50) logs.shift();
-            options.onLog?.(fn.shortName, line);
-          },
-        ),
-      );
-      this.statsByFunction.set(fn.functionName, newStats(fn));
-    }
+    this.emulatorEnv = options.emulator.childEnv();
+    for (const m of this.mappings) this.poolFor(m.function);
+  }
+
+  /** The execution environments of `fn`, shared by its queue pollers and its synchronous invocations. */
+  private poolFor(fn: LocalFunction): EnvironmentPool {
+    const existing = this.pools.get(fn.functionName);
+    if (existing) return existing;
+    const logs: string[] = [];
+    this.recentLogs.set(fn.functionName, logs);
+    const pool = new EnvironmentPool(
+      fn,
+      { ...this.emulatorEnv, AWS_SDK_UA_APP_ID: fn.shortName, ...principalEnvironment(fn.roleArn) },
+      (line) => {
+        logs.push(line);
+        if (logs.length > 50) logs.shift();
+        this.options.onLog?.(fn.shortName, line);
+      },
+    );
+    this.pools.set(fn.functionName, pool);
+    this.statsByFunction.set(fn.functionName, newStats(fn));
+    return pool;
   }
 
   /** Discovers the deployment's SQS mappings (see discoverSqsMappings) and returns a runner for them. */
@@ -512,18 +544,44 @@ export class LocalLambdaRunner {
     }
   }
 
+  /**
+   * Invokes `fn` synchronously (RequestResponse), as API Gateway does, in the same execution environments
+   * its queue pollers use (one pool per function, as on Lambda). Counts in the function's stats.
+   */
+  async invokeFunction(
+    fn: LocalFunction,
+    event: unknown,
+  ): Promise<Invocation & { readonly requestId: string }> {
+    if (this.stopping) throw new RunnerError('the runner is stopping');
+    const requestId = randomUUID();
+    this.inFlight++;
+    let invocation: Invocation;
+    try {
+      invocation = await this.invoke(fn, event, requestId);
+    } finally {
+      this.inFlight--;
+    }
+    const stats = this.statsByFunction.get(fn.functionName) ?? newStats(fn);
+    const { result } = invocation;
+    stats.invocations++;
+    if (invocation.coldStart) stats.coldStarts++;
+    if (result.kind === 'error') stats.functionErrors++;
+    if (result.kind === 'crash') stats.crashes++;
+    if (result.kind === 'timeout') stats.timeouts++;
+    if (result.kind !== 'ok') stats.lastError = `${result.error.errorType}: ${result.error.errorMessage}`;
+    stats.totalDurationMs += invocation.durationMs;
+    stats.maxDurationMs = Math.max(stats.maxDurationMs, invocation.durationMs);
+    stats.totalInitMs += invocation.initMs ?? 0;
+    return { ...invocation, requestId };
+  }
+
   private recordError(fn: LocalFunction, message: string): void {
     const s = this.statsByFunction.get(fn.functionName);
     if (s) s.lastError = message;
   }
 
-  private async invoke(
-    mapping: LocalSqsMapping,
-    event: unknown,
-    requestId: string,
-  ): Promise<{ result: InvokeResult; coldStart: boolean; initMs?: number; durationMs: number }> {
-    const pool = this.pools.get(mapping.function.functionName);
-    if (!pool) throw new RunnerError(`no environment pool for ${mapping.function.functionName}`);
+  private async invoke(fn: LocalFunction, event: unknown, requestId: string): Promise<Invocation> {
+    const pool = this.poolFor(fn);
     const env = pool.acquire();
     const coldStart = env.invocations === 0;
     let initMs: number | undefined;
@@ -555,9 +613,9 @@ export class LocalLambdaRunner {
     const batchingMs = Date.now() - firstAt;
     let outcome: BatchOutcome;
     let reportError: InvocationReport['error'];
-    let invocation: Awaited<ReturnType<LocalLambdaRunner['invoke']>>;
+    let invocation: Invocation;
     try {
-      invocation = await this.invoke(mapping, { Records: records }, requestId);
+      invocation = await this.invoke(fn, { Records: records }, requestId);
     } finally {
       this.inFlight--;
     }

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Deployment, deployApp, synthesize } from './deploy';
 import { type Emulator, type StartEmulatorOptions, startEmulator } from './emulator';
+import { type LocalHttpApis, type LocalHttpApisOptions, startLocalHttpApis } from './http-api';
 import { LocalLambdaRunner, type LocalLambdaRunnerOptions } from './lambda-runner';
 
 /**
@@ -36,6 +37,8 @@ export interface LocalPipelineOptions {
    * @default true
    */
   readonly startRunner?: boolean;
+  /** Options of the local HTTP APIs (port, issuer file, request log). */
+  readonly httpApi?: Pick<LocalHttpApisOptions, 'port' | 'issuerFile' | 'onRequest'>;
   /** Progress lines. @default - silent */
   readonly onProgress?: (line: string) => void;
   /**
@@ -56,6 +59,11 @@ export interface LocalPipeline {
   readonly deployment: Deployment;
   /** Undefined on an attached emulator that runs Lambda itself (LocalStack). */
   readonly runner?: LocalLambdaRunner;
+  /**
+   * The app's HTTP APIs on 127.0.0.1 (local/http-api/), run by the runner; `apis` is empty when the app
+   * has none. Undefined with an emulator that runs Lambda itself.
+   */
+  readonly httpApis?: LocalHttpApis;
   readonly timings: { readonly emulatorMs: number; readonly synthMs: number; readonly deployMs: number };
   stop(): Promise<void>;
 }
@@ -65,7 +73,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
   const assemblyDirectory = resolve(options.assemblyDirectory ?? DEFAULT_ASSEMBLY_DIR);
   let emulator: Emulator | undefined;
   let runner: LocalLambdaRunner | undefined;
+  let httpApis: LocalHttpApis | undefined;
   const stop = async () => {
+    await httpApis?.stop();
     await runner?.stop();
     await emulator?.stop();
   };
@@ -118,8 +128,12 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       progress(
         `Lambda runner: ${runner.mappings.length} queues -> ${runner.mappings.map((m) => m.function.shortName).join(', ')}`,
       );
+      httpApis = await startLocalHttpApis({ ...options.httpApi, deployment, emulator, runner });
+      for (const api of httpApis.apis) {
+        progress(`HTTP API ${api.definition.name}: ${api.url} (${api.definition.routes.length} routes)`);
+      }
     }
-    return { emulator, deployment, runner, timings: { emulatorMs, synthMs, deployMs }, stop };
+    return { emulator, deployment, runner, httpApis, timings: { emulatorMs, synthMs, deployMs }, stop };
   } catch (err) {
     await stop();
     throw err;

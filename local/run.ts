@@ -22,10 +22,16 @@ import { formatReport } from './demo/report';
 import { buildScenario, FINAL_STATUSES, type Scenario, ScenarioError } from './demo/scenario';
 import { DeployError, StackExistsError } from './deploy';
 import { EmulatorError, LOCAL_CREDENTIALS, MOTO_INSTALL_HINT } from './emulator';
+import { mintTokenFromFile } from './http-api';
+import { curlExamples, endpointsOf, removeEndpoints, writeEndpoints } from './http-api/endpoints';
 import type { InvocationReport } from './lambda-runner';
 import { LOCAL_DIR, type LocalPipeline, startLocalPipeline } from './local-pipeline';
 
 const started = Date.now();
+/** What `--keep` serves, for other processes (local/http-api/endpoints.ts). */
+const ENDPOINTS_FILE = join(LOCAL_DIR, 'endpoints.json');
+/** The local JWT issuer's key while a run serves JWT routes: `--token` mints with it. */
+const JWT_ISSUER_FILE = join(LOCAL_DIR, 'jwt-issuer.json');
 const display = new ProgressDisplay(process.stdout);
 
 function stamp(): string {
@@ -131,6 +137,25 @@ function keepInstructions(pipeline: LocalPipeline, scenario: Scenario): string[]
   ];
 }
 
+/** The HTTP APIs' URLs and a curl line per route; nothing when the app has no HTTP API. */
+async function apiInstructions(pipeline: LocalPipeline): Promise<string[]> {
+  const apis = pipeline.httpApis?.apis ?? [];
+  if (apis.length === 0) return [];
+  const hasJwt = apis.some((a) => a.definition.routes.some((r) => r.authorization.type === 'JWT'));
+  const token = hasJwt ? await pipeline.httpApis?.mintToken('local-user') : undefined;
+  return [
+    '',
+    ...apis.map((a) => `HTTP API ${a.definition.name}: ${a.url} (requests are logged below)`),
+    `Call each route (${ENDPOINTS_FILE} lists them for scripts):`,
+    ...curlExamples(apis, { region: pipeline.emulator.region, credentials: LOCAL_CREDENTIALS, token }).map(
+      (line) => `  ${line}`,
+    ),
+    ...(hasJwt
+      ? ['  (the token is for subject local-user, valid 1 h; another: npm run local -- --token <subject>)']
+      : []),
+  ];
+}
+
 async function main(): Promise<number> {
   const parsed = parseCli(process.argv.slice(2), process.env);
   if (parsed.kind === 'help') {
@@ -141,6 +166,15 @@ async function main(): Promise<number> {
     console.error(`npm run local: ${parsed.message}`);
     console.error(USAGE);
     return EXIT.usage;
+  }
+  if (parsed.kind === 'token') {
+    try {
+      console.log(await mintTokenFromFile(JWT_ISSUER_FILE, parsed.subject));
+      return EXIT.passed;
+    } catch (err) {
+      console.error(`npm run local: ${(err as Error).message}`);
+      return EXIT.usage;
+    }
   }
   const options = parsed.options;
 
@@ -184,6 +218,7 @@ async function main(): Promise<number> {
 
   let pipeline: LocalPipeline | undefined;
   let driver: DemoDriver | undefined;
+  let logRequests = options.verbose;
   try {
     try {
       pipeline = await startLocalPipeline({
@@ -196,6 +231,15 @@ async function main(): Promise<number> {
         ifExists: options.replace ? 'replace' : 'fail',
         signal: controller.signal,
         onProgress: say,
+        httpApi: {
+          port: options.apiPort,
+          issuerFile: JWT_ISSUER_FILE,
+          onRequest: (r) => {
+            if (!logRequests) return;
+            const reason = r.reason ? `  (${r.reason})` : '';
+            say(`${r.api} ${r.method} ${r.url} ${r.status} ${r.ms} ms${reason}`);
+          },
+        },
         runner: {
           maxConcurrencyPerMapping: options.concurrency ?? defaultConcurrency(),
           onInvocation: options.verbose ? (r) => say(describeInvocation(r)) : undefined,
@@ -254,11 +298,25 @@ async function main(): Promise<number> {
 
     if (options.keep) {
       for (const line of keepInstructions(pipeline, scenario)) console.log(line);
+      for (const line of await apiInstructions(pipeline)) console.log(line);
+      writeEndpoints(
+        ENDPOINTS_FILE,
+        endpointsOf({
+          apis: pipeline.httpApis?.apis ?? [],
+          aws: pipeline.emulator.endpoint,
+          stage: options.stage,
+          region: pipeline.emulator.region,
+          jwtIssuerFile: JWT_ISSUER_FILE,
+        }),
+      );
+      console.log(`ready: ${ENDPOINTS_FILE} lists the endpoints`);
+      logRequests = true;
       await new Promise<void>((resolve) => controller.signal.addEventListener('abort', () => resolve()));
       // Ctrl-C is how --keep ends: the exit code is still the outcome's.
     }
     return code;
   } finally {
+    if (options.keep) removeEndpoints(ENDPOINTS_FILE);
     driver?.destroy();
     if (pipeline) {
       const stopping = Date.now();

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CfnResource, CfnTemplate } from './cloud-assembly';
+import { localApiGatewayId } from './http-api/ids';
 
 /**
  * Template changes applied ONLY when deploying to moto, each for a moto limitation verified against
@@ -15,7 +16,8 @@ export type ShimId =
   | 'kms-key-tags'
   | 'alarm-refs'
   | 'archive-ref-to-name'
-  | 'rule-ref-on-custom-bus';
+  | 'rule-ref-on-custom-bus'
+  | 'api-gateway-v2-refs';
 
 export interface AppliedShim {
   readonly shim: ShimId;
@@ -49,6 +51,10 @@ export const SHIM_REASONS: Record<ShimId, string> = {
   'kms-key-tags':
     "moto's AWS::KMS::Key hands the CloudFormation Tags ({Key, Value}) to its KMS tagger, which reads the " +
     "KMS API's {TagKey, TagValue} (KeyError: 'TagKey', HTTP 500 on CreateStack); the shim sends the API's shape.",
+  'api-gateway-v2-refs':
+    'moto has no CloudFormation support for AWS::ApiGatewayV2::* and skips those resources, so a Ref or ' +
+    "Fn::GetAtt to one (the API URL output, a Lambda permission's SourceArn) fails CreateStack. The shim puts " +
+    'the ids the local HTTP API serves them under (local/http-api/ids.ts) and the URL AWS would give in their place.',
   'sqs-event-source-mapping-disabled':
     'moto cannot run Lambda code without Docker, yet an enabled SQS mapping makes it receive every message ' +
     'on arrival, fail the invoke and return it, which burns ApproximateReceiveCount and dead-letters ' +
@@ -232,5 +238,59 @@ export function applyMotoShims(
   }
   report('kms-key-tags', retagged);
 
+  const apiRefs = new Set<string>();
+  shimmed = replaceApiGatewayV2Refs(shimmed, options.stackName, apiRefs);
+  report('api-gateway-v2-refs', apiRefs);
+
   return { template: shimmed, applied };
+}
+
+/** What a Ref or Fn::GetAtt of an API Gateway V2 resource resolves to on AWS, for resources moto skips. */
+function replaceApiGatewayV2Refs(
+  template: CfnTemplate,
+  stackName: string,
+  replaced: Set<string>,
+): CfnTemplate {
+  const resources = new Map(
+    Object.entries(template.Resources ?? {}).filter(([, r]) => r.Type.startsWith('AWS::ApiGatewayV2::')),
+  );
+  if (resources.size === 0) return template;
+  /** A literal for `id` or `id.attribute`, or undefined when the reference is not to such a resource. */
+  const replacement = (id: string, attribute?: string): Json => {
+    const resource = resources.get(id);
+    if (!resource) return undefined;
+    replaced.add(id);
+    const gatewayId = localApiGatewayId(stackName, id);
+    if (resource.Type === 'AWS::ApiGatewayV2::Stage' && attribute === undefined) {
+      return resource.Properties?.StageName ?? gatewayId;
+    }
+    if (resource.Type === 'AWS::ApiGatewayV2::Api' && attribute === 'ApiEndpoint') {
+      return { 'Fn::Sub': `https://${gatewayId}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}` };
+    }
+    return gatewayId;
+  };
+  return mapJson(template, (node) => {
+    if (!isObject(node) || Object.keys(node).length !== 1) return node;
+    if (typeof node.Ref === 'string') return replacement(node.Ref) ?? node;
+    const getAtt = node['Fn::GetAtt'];
+    const [id, attribute] = Array.isArray(getAtt)
+      ? getAtt
+      : typeof getAtt === 'string'
+        ? getAtt.split('.')
+        : [];
+    if (typeof id === 'string' && typeof attribute === 'string') return replacement(id, attribute) ?? node;
+    const sub = node['Fn::Sub'];
+    const text = typeof sub === 'string' ? sub : Array.isArray(sub) ? sub[0] : undefined;
+    if (typeof text !== 'string') return node;
+    const rewritten = text.replace(
+      /\$\{([A-Za-z0-9]+)(?:\.([A-Za-z]+))?\}/g,
+      (whole, ref: string, attr?: string) => {
+        const value = replacement(ref, attr);
+        if (value === undefined) return whole;
+        // The endpoint is itself a Sub of pseudo parameters, which stay for the outer Sub to resolve.
+        return typeof value === 'string' ? value : String((value as { 'Fn::Sub': string })['Fn::Sub']);
+      },
+    );
+    return { 'Fn::Sub': typeof sub === 'string' ? rewritten : [rewritten, ...(sub as Json[]).slice(1)] };
+  }) as CfnTemplate;
 }

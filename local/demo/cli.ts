@@ -23,7 +23,7 @@ export const EXIT = {
 
 export const USAGE =
   'usage: npm run local -- [--orders N] [--stage NAME] [--keep] [--port N] [--replace] [--no-synth] ' +
-  '[--concurrency N] [--timeout SECONDS] [--logs] [--verbose] [--help]';
+  '[--concurrency N] [--timeout SECONDS] [--api-port N] [--logs] [--verbose] [--help] | --token SUBJECT';
 
 export const HELP = `${USAGE}
 
@@ -37,6 +37,7 @@ states and prints the outcome: orders per final state (expected vs actual), stoc
   --stage NAME        stage of lib/config.ts to deploy (${STAGE_NAMES.join(', ')}; default ${DEFAULT_STAGE})
   --keep              keep moto and the runner after the outcome, for exploring with the aws CLI; Ctrl-C stops
   --port N            start moto on this port (default: a free one)
+  --api-port N        serve the app's first HTTP API on this port, the next ones after it (default: free ones)
   --replace           on an attached emulator, delete the stacks an earlier run left, then deploy
   --no-synth          deploy the last assembly of the stage (.local/cdk.out-<stage>) instead of synthesizing
   --concurrency N     concurrent invocations per queue (default: this machine's cores, at most the
@@ -46,6 +47,8 @@ states and prints the outcome: orders per final state (expected vs actual), stoc
   --logs              print the functions' log lines
   --verbose           print every Lambda invocation
   --help              this text
+  --token SUBJECT     print a token for SUBJECT that the JWT routes of a running \`npm run local -- --keep\`
+                      accept, and exit
 
 Exit codes: 0 every order reached the final state it was built for; 1 some did not (they are listed);
 2 bad command line; 3 the tooling failed (no moto, port in use, deploy failed, stack left over);
@@ -56,6 +59,8 @@ export interface DemoCliOptions {
   readonly stage: string;
   readonly keep: boolean;
   readonly port?: number;
+  /** Port of the first HTTP API. @default - a free one */
+  readonly apiPort?: number;
   readonly replace: boolean;
   readonly synth: boolean;
   readonly timeoutSeconds?: number;
@@ -68,6 +73,8 @@ export interface DemoCliOptions {
 export type ParsedCli =
   | { readonly kind: 'run'; readonly options: DemoCliOptions }
   | { readonly kind: 'help' }
+  /** Mint a token for the JWT routes of a running gateway, nothing else. */
+  | { readonly kind: 'token'; readonly subject: string }
   | { readonly kind: 'usage-error'; readonly message: string };
 
 /** A whole number from `min` to `max` written in digits only; undefined otherwise. Shared by the bench CLI. */
@@ -93,6 +100,15 @@ export function parseCli(
     return { kind: 'usage-error', message: (err as Error).message.split('\n')[0] ?? 'bad arguments' };
   }
   if (values.help) return { kind: 'help' };
+  if (values.token !== undefined) {
+    if (!/^[\x21-\x7e]{1,255}$/.test(values.token)) {
+      return {
+        kind: 'usage-error',
+        message: '--token needs a subject of 1-255 printable characters without spaces',
+      };
+    }
+    return { kind: 'token', subject: values.token };
+  }
 
   const orders =
     values.orders === undefined ? DEFAULT_ORDERS : wholeNumber(values.orders, 1, MAX_DEMO_ORDERS);
@@ -116,6 +132,10 @@ export function parseCli(
       message: `--port starts moto on that port, but AWS_ENDPOINT_URL=${env.AWS_ENDPOINT_URL} attaches to a running emulator: use one or the other`,
     };
   }
+  const apiPort = values['api-port'] === undefined ? undefined : wholeNumber(values['api-port'], 1, 65_535);
+  if (values['api-port'] !== undefined && apiPort === undefined) {
+    return { kind: 'usage-error', message: '--api-port must be a port number (1-65535)' };
+  }
   const timeoutSeconds = values.timeout === undefined ? undefined : wholeNumber(values.timeout, 1, 24 * 3600);
   if (values.timeout !== undefined && timeoutSeconds === undefined) {
     return { kind: 'usage-error', message: '--timeout must be a whole number of seconds (1-86400)' };
@@ -131,6 +151,7 @@ export function parseCli(
       stage,
       keep: values.keep ?? false,
       port,
+      ...(apiPort !== undefined ? { apiPort } : {}),
       replace: values.replace ?? false,
       synth: !values['no-synth'],
       timeoutSeconds,
@@ -151,6 +172,8 @@ function parse(argv: readonly string[]) {
       stage: { type: 'string' },
       keep: { type: 'boolean' },
       port: { type: 'string' },
+      'api-port': { type: 'string' },
+      token: { type: 'string' },
       replace: { type: 'boolean' },
       'no-synth': { type: 'boolean' },
       timeout: { type: 'string' },

@@ -130,6 +130,11 @@ export function miniTemplate(consumers: readonly MiniConsumer[], busName = 'loca
 
 /** Writes the assembly (manifest, template, asset manifest, bundle) to a fresh directory. */
 export function writeMiniAssembly(consumers: readonly MiniConsumer[], handler = MINI_HANDLER): string {
+  return writeAssembly(miniTemplate(consumers), handler);
+}
+
+/** Writes a one-stack assembly whose functions' code (S3 key MINI_ASSET.zip) is `handler` as index.js. */
+export function writeAssembly(template: CfnTemplate, handler: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'local-mini-'));
   writeFileSync(
     join(dir, 'manifest.json'),
@@ -147,7 +152,7 @@ export function writeMiniAssembly(consumers: readonly MiniConsumer[], handler = 
       },
     }),
   );
-  writeFileSync(join(dir, `${MINI_STACK}.template.json`), JSON.stringify(miniTemplate(consumers)));
+  writeFileSync(join(dir, `${MINI_STACK}.template.json`), JSON.stringify(template));
   writeFileSync(
     join(dir, `${MINI_STACK}.assets.json`),
     JSON.stringify({
