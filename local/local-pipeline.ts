@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Deployment, deployApp, synthesize } from './deploy';
 import { type Emulator, type StartEmulatorOptions, startEmulator } from './emulator';
+import { describeLambdaNodes } from './lambda-node';
 import { LocalLambdaRunner, type LocalLambdaRunnerOptions } from './lambda-runner';
 
 /**
@@ -105,15 +106,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
 
     if (emulator.isMoto) {
       runner = await LocalLambdaRunner.fromDeployment(deployment, emulator, options.runner);
-      const local = `nodejs${process.versions.node.split('.')[0]}.x`;
-      const declared = [
-        ...new Set(runner.mappings.map((m) => m.function.runtime).filter((r) => r && r !== local)),
-      ];
-      if (declared.length > 0) {
-        progress(
-          `note: functions declare ${declared.join(', ')}; they run on this machine's Node ${process.version}`,
-        );
-      }
+      for (const line of describeLambdaNodes(runner.mappings.map((m) => m.function.runtime))) progress(line);
       if (options.startRunner ?? true) runner.start();
       progress(
         `Lambda runner: ${runner.mappings.length} queues -> ${runner.mappings.map((m) => m.function.shortName).join(', ')}`,
