@@ -72,7 +72,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
   };
   try {
     let t = Date.now();
-    emulator = await startEmulator(options.emulator);
+    emulator = await startEmulator({ onProgress: progress, ...options.emulator });
     const emulatorMs = Date.now() - t;
     progress(`${emulator.owned ? 'started moto' : 'attached to'} ${emulator.endpoint} in ${emulatorMs} ms`);
     for (const w of emulator.warnings) progress(`warning: ${w}`);
