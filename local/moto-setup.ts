@@ -157,7 +157,8 @@ export function venvPython(venv: string, platform = process.platform): string {
 export async function ensureMoto(options: EnsureMotoOptions = {}): Promise<MotoSetup> {
   const host = options.host ?? MACHINE;
   const venv = options.venv ?? MOTO_VENV;
-  const shown = relative(process.cwd(), venv) || venv;
+  const inCwd = relative(process.cwd(), venv);
+  const shown = inCwd && !inCwd.startsWith('..') ? inCwd : venv;
   const progress = options.onProgress ?? (() => {});
   const pipLine = options.onPipLine ?? ((line: string) => process.stderr.write(`${line}\n`));
   const yourself = `install it yourself with \`${MOTO_INSTALL_HINT}\`, or set AWS_ENDPOINT_URL to an emulator you run`;
