@@ -20,6 +20,7 @@ import { readCloudAssembly } from './cloud-assembly';
 import type { Deployment } from './deploy';
 import { type Emulator, LOCAL_ACCOUNT_ID } from './emulator';
 import { type EnvironmentFunction, ExecutionEnvironment, type InvokeResult } from './execution-environment';
+import { lambdaNodeFor } from './lambda-node';
 import type { WorkerError } from './lambda-protocol';
 import { readTemplateFunctions, readTemplateSqsMappings } from './lambda-template';
 import { principalEnvironment } from './principals';
@@ -374,6 +375,8 @@ export class LocalLambdaRunner {
     for (const m of this.mappings) {
       const fn = m.function;
       if (this.pools.has(fn.functionName)) continue;
+      // Resolved (its version asked of it) before any poller runs, not inside a message's visibility timeout.
+      lambdaNodeFor(fn.runtime);
       const logs: string[] = [];
       this.recentLogs.set(fn.functionName, logs);
       this.pools.set(
