@@ -1,8 +1,7 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { delimiter, join } from 'node:path';
 import { Writable } from 'node:stream';
+import { ensureMoto, type MotoCommand } from './moto-setup';
 
 /**
  * Lifecycle of the local AWS emulator: start moto on loopback (or attach to an endpoint the user
@@ -34,9 +33,7 @@ export const LOCAL_REGION = 'us-east-1';
  */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
 
-/** The version the project is tested with; told to users who have no moto. */
-export const MOTO_VERSION = '5.2.1';
-export const MOTO_INSTALL_HINT = `pip install 'moto[server]==${MOTO_VERSION}'`;
+export { MOTO_INSTALL_HINT, MOTO_VERSION } from './moto-setup';
 
 /** moto imports ~100 services before it listens: a cold start takes 1-3 s, a slow laptop more. */
 const DEFAULT_READY_TIMEOUT_MS = 30_000;
@@ -197,61 +194,12 @@ export interface StartEmulatorOptions {
    * @default - kept in memory; the last lines are shown if moto fails to start
    */
   readonly onLog?: (line: string) => void;
-}
-
-function onPath(name: string, pathVar = process.env.PATH ?? ''): string | undefined {
-  for (const dir of pathVar.split(delimiter)) {
-    if (!dir) continue;
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this directory
-    }
-  }
-  return undefined;
-}
-
-/** How to run moto on this machine, or undefined when it is not installed. */
-export interface MotoCommand {
-  readonly command: string;
-  readonly args: readonly string[];
-  /** Whether local/moto_server.py runs it (bug fixes, parent watchdog): only under a Python we can find. */
-  readonly patched: boolean;
-}
-
-/**
- * The launcher that applies moto bug fixes and exits with its parent (see its docstring). A file, not
- * `python -c`, so `ps` shows what runs.
- */
-export const MOTO_LAUNCHER = join(__dirname, 'moto_server.py');
-
-function canRunMoto(python: string): boolean {
-  const probe = spawnSync(python, ['-c', 'import moto.server, flask'], { stdio: 'ignore', timeout: 20_000 });
-  return probe.status === 0;
-}
-
-/**
- * Finds moto: the Python module first (with \`flask\`, which the server extras bring), because a
- * \`moto_server\` on PATH can be a stale shim of another Python; then the \`moto_server\` command, run
- * through the interpreter of its shebang when it has one (pipx, venvs) so the patches still apply.
- */
-export function findMoto(): MotoCommand | undefined {
-  for (const python of ['python3', 'python']) {
-    if (onPath(python) && canRunMoto(python)) {
-      return { command: python, args: [MOTO_LAUNCHER], patched: true };
-    }
-  }
-  const server = onPath('moto_server');
-  if (!server) return undefined;
-  const shebang = /^#!\s*(\S*python[\d.]*)\s*$/.exec(readFileSync(server, 'utf8').split('\n', 1)[0] ?? '');
-  const interpreter = shebang?.[1];
-  if (interpreter && canRunMoto(interpreter)) {
-    return { command: interpreter, args: [MOTO_LAUNCHER], patched: true };
-  }
-  const probe = spawnSync(server, ['--help'], { stdio: 'ignore', timeout: 20_000 });
-  return probe.status === 0 ? { command: server, args: [], patched: false } : undefined;
+  /**
+   * Progress of a first run that installs moto into the project's .local/venv (local/moto-setup.ts);
+   * pip's own output goes to stdout and stderr.
+   * @default - none
+   */
+  readonly onProgress?: (line: string) => void;
 }
 
 /** A free loopback port chosen by the OS. */
@@ -598,12 +546,9 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   const external = options.endpoint ?? process.env.AWS_ENDPOINT_URL;
   if (external) return attach(external, readyTimeoutMs);
 
-  const moto = findMoto();
-  if (!moto) {
-    throw new EmulatorError(
-      `moto is not installed: run \`${MOTO_INSTALL_HINT}\` (or set AWS_ENDPOINT_URL to an emulator you run yourself).`,
-    );
-  }
+  const setup = await ensureMoto({ onProgress: options.onProgress });
+  if ('error' in setup) throw new EmulatorError(setup.error);
+  const { moto } = setup;
 
   if (options.port !== undefined) {
     if (await portInUse(options.port)) {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { buildSync } from 'esbuild';
 import type { AwsCallCounts } from '../lambda/adapters/aws-call-counter';
+import { lambdaNodeFor } from './lambda-node';
 import type { InvokeContext, ParentMessage, WorkerError, WorkerMessage } from './lambda-protocol';
 import { parseHandler } from './lambda-template';
 
@@ -166,7 +167,9 @@ export class ExecutionEnvironment {
   ) {
     // Lambda's Node.js runtime sizes the heap from the memory setting; so does this.
     const heapMb = Math.max(64, Math.floor(fn.memorySizeMb * 0.9));
-    this.child = spawn(process.execPath, [`--max-old-space-size=${heapMb}`, workerScript()], {
+    // The Node major the function's runtime names (local/lambda-node.ts), as Lambda starts it.
+    const node = lambdaNodeFor(fn.runtime).executable;
+    this.child = spawn(node, [`--max-old-space-size=${heapMb}`, workerScript()], {
       cwd: fn.codeDirectory,
       env: lambdaEnvironment(fn, emulatorEnv, this.streamName),
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

@@ -20,6 +20,7 @@ import { readCloudAssembly } from './cloud-assembly';
 import type { DeployedStack, Deployment } from './deploy';
 import { type Emulator, LOCAL_ACCOUNT_ID } from './emulator';
 import { type EnvironmentFunction, ExecutionEnvironment, type InvokeResult } from './execution-environment';
+import { lambdaNodeFor } from './lambda-node';
 import type { WorkerError } from './lambda-protocol';
 import { readTemplateFunctions, readTemplateSqsMappings } from './lambda-template';
 import { principalEnvironment } from './principals';
@@ -408,6 +409,8 @@ export class LocalLambdaRunner {
   private poolFor(fn: LocalFunction): EnvironmentPool {
     const existing = this.pools.get(fn.functionName);
     if (existing) return existing;
+    // Resolved (its version asked of it) before any poller runs, not inside a message's visibility timeout.
+    lambdaNodeFor(fn.runtime);
     const logs: string[] = [];
     this.recentLogs.set(fn.functionName, logs);
     const pool = new EnvironmentPool(

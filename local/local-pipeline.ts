@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { type Deployment, deployApp, synthesize } from './deploy';
 import { type Emulator, type StartEmulatorOptions, startEmulator } from './emulator';
 import { type LocalHttpApis, type LocalHttpApisOptions, startLocalHttpApis } from './http-api';
+import { describeLambdaNodes } from './lambda-node';
 import { LocalLambdaRunner, type LocalLambdaRunnerOptions } from './lambda-runner';
 
 /**
@@ -81,7 +82,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
   };
   try {
     let t = Date.now();
-    emulator = await startEmulator(options.emulator);
+    emulator = await startEmulator({ onProgress: progress, ...options.emulator });
     const emulatorMs = Date.now() - t;
     progress(`${emulator.owned ? 'started moto' : 'attached to'} ${emulator.endpoint} in ${emulatorMs} ms`);
     for (const w of emulator.warnings) progress(`warning: ${w}`);
@@ -115,15 +116,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
 
     if (emulator.isMoto) {
       runner = await LocalLambdaRunner.fromDeployment(deployment, emulator, options.runner);
-      const local = `nodejs${process.versions.node.split('.')[0]}.x`;
-      const declared = [
-        ...new Set(runner.mappings.map((m) => m.function.runtime).filter((r) => r && r !== local)),
-      ];
-      if (declared.length > 0) {
-        progress(
-          `note: functions declare ${declared.join(', ')}; they run on this machine's Node ${process.version}`,
-        );
-      }
+      for (const line of describeLambdaNodes(runner.mappings.map((m) => m.function.runtime))) progress(line);
       if (options.startRunner ?? true) runner.start();
       progress(
         `Lambda runner: ${runner.mappings.length} queues -> ${runner.mappings.map((m) => m.function.shortName).join(', ')}`,

@@ -31,6 +31,7 @@ const CONSUMERS = [
   { name: 'Malformed', windowSeconds: 1, maxConcurrency: 2, maxReceiveCount: 5 },
   { name: 'Hangs', maxConcurrency: 2, timeoutSeconds: 1, maxReceiveCount: 5 },
   { name: 'Batches', windowSeconds: 2, maxConcurrency: 2 },
+  { name: 'Node24', runtime: 'nodejs24.x' },
 ];
 
 let emulator: Emulator;
@@ -81,7 +82,11 @@ async function publish(consumer: string, actions: readonly string[]): Promise<st
 }
 
 /** Starts a runner for one consumer; its reports are collected with the body id of each record. */
-function run(consumer: string, maxConcurrencyPerMapping?: number): InvocationReport[] {
+function run(
+  consumer: string,
+  maxConcurrencyPerMapping?: number,
+  onLog?: (line: string) => void,
+): InvocationReport[] {
   const mapping = mappings.find((m) => m.function.shortName === consumer);
   if (!mapping) throw new Error(`no mapping for ${consumer}`);
   const reports: InvocationReport[] = [];
@@ -90,6 +95,7 @@ function run(consumer: string, maxConcurrencyPerMapping?: number): InvocationRep
     mappings: [mapping],
     maxConcurrencyPerMapping,
     onInvocation: (r) => reports.push(r),
+    onLog: onLog && ((_fn, line) => onLog(line)),
   });
   runner.start();
   return reports;
@@ -220,5 +226,17 @@ describe('LocalLambdaRunner', () => {
     const first = await eventually('an invocation', () => reports[0]);
     expect(first.messageIds).toHaveLength(5);
     expect(first.deleted).toBe(5);
+  });
+
+  it('runs a function declaring nodejs24.x on Node 24, whatever Node runs the runner', async () => {
+    // GIVEN a function whose Runtime is nodejs24.x
+    const logs: string[] = [];
+    const reports = run('Node24', 1, (line) => logs.push(line));
+    // WHEN it logs the version of the Node it runs on
+    await publish('Node24', ['version']);
+    const line = await eventually('its version line', () => logs.find((l) => l.startsWith('node ')));
+    // THEN that is Node 24, and the invocation succeeded there
+    expect(line).toMatch(/^node v24\./);
+    expect((await eventually('its report', () => reports[0])).outcome.kind).toBe('all-succeeded');
   });
 });

@@ -16,7 +16,7 @@ export const MINI_ASSET = 'a1b2c3d4';
 /**
  * The function's bundle. Per record, the body's `action` decides: `ok`, `fail` (reported in
  * batchItemFailures), `throw` (the invocation fails), `hang` (never settles: timeout), `malformed`
- * (answers an empty itemIdentifier). An EventBridge envelope is unwrapped first.
+ * (answers an empty itemIdentifier), `version` (logs `node <process.version>`). An EventBridge envelope is unwrapped first.
  */
 export const MINI_HANDLER = `
 exports.handler = async (event) => {
@@ -27,6 +27,7 @@ exports.handler = async (event) => {
     if (body.action === 'throw') throw new Error('thrown by the handler');
     if (body.action === 'hang') await new Promise(() => {});
     if (body.action === 'malformed') return { batchItemFailures: [{ itemIdentifier: '' }] };
+    if (body.action === 'version') console.log('node ' + process.version);
     if (body.action === 'fail') failures.push({ itemIdentifier: record.messageId });
   }
   return { batchItemFailures: failures };
@@ -42,6 +43,8 @@ export interface MiniConsumer {
   readonly timeoutSeconds?: number;
   readonly visibilitySeconds?: number;
   readonly maxReceiveCount?: number;
+  /** The function's `Runtime`. @default nodejs20.x */
+  readonly runtime?: string;
 }
 
 /** Bus names are unique per emulator: stacks of one test file each pass their own. */
@@ -102,7 +105,7 @@ export function miniTemplate(consumers: readonly MiniConsumer[], busName = 'loca
           S3Key: `${MINI_ASSET}.zip`,
         },
         Handler: 'index.handler',
-        Runtime: 'nodejs20.x',
+        Runtime: c.runtime ?? 'nodejs20.x',
         Role: { 'Fn::GetAtt': ['Role', 'Arn'] },
         Timeout: c.timeoutSeconds ?? 1,
         MemorySize: 128,

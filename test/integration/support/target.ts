@@ -14,15 +14,9 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { ConfigError, loadStageConfig } from '../../../lib/config';
 import { stackNames } from '../../../lib/order-pipeline';
 import { deployApp, synthesize } from '../../../local/deploy';
-import {
-  type Emulator,
-  findMoto,
-  LOCAL_ACCOUNT_ID,
-  LOCAL_CREDENTIALS,
-  MOTO_INSTALL_HINT,
-  startEmulator,
-} from '../../../local/emulator';
+import { type Emulator, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, startEmulator } from '../../../local/emulator';
 import { discoverSqsMappings, LocalLambdaRunner } from '../../../local/lambda-runner';
+import { ensureMoto } from '../../../local/moto-setup';
 import { startFaultProxy } from './fault-proxy';
 
 /**
@@ -295,10 +289,11 @@ async function startLocal(progress: (line: string) => void): Promise<RunningTarg
         'unset it, or use INTEGRATION_TARGET=localstack for an emulator you run yourself.',
     );
   }
-  if (!findMoto()) {
+  // The moto of this machine, else the project's .local/venv (installed there on a first run).
+  const moto = await ensureMoto({ onProgress: progress });
+  if ('error' in moto) {
     throw new TargetError(
-      `INTEGRATION_TARGET=local needs moto (python3 with moto's server extras): run \`${MOTO_INSTALL_HINT}\`, ` +
-        'or choose INTEGRATION_TARGET=localstack or aws.',
+      `INTEGRATION_TARGET=local needs moto: ${moto.error}; or choose INTEGRATION_TARGET=localstack or aws.`,
     );
   }
   const startedAt = Date.now();
