@@ -1,9 +1,9 @@
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { stockKey } from '../lambda/adapters/inventory-repository';
-import { placeOrders } from '../lambda/adapters/order-producer';
 import type { PipelineResources } from './discovery';
 import { OpsError } from './errors';
+import { placeOrders } from './order-producer';
 
 /**
  * `npm run ops -- order`: one order placed on a deployed stage as a client would, followed through

@@ -16,10 +16,9 @@ import {
   PutCommand,
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { AwsCallCounter } from '../../lambda/adapters/aws-call-counter';
 import { stockKey } from '../../lambda/adapters/inventory-repository';
-import { orderPlacedEvent, placeOrders } from '../../lambda/adapters/order-producer';
 import { CLIENT_SOURCE } from '../../lambda/contracts';
+import { orderPlacedEvent, placeOrders } from '../../ops/order-producer';
 import { type Deployment, stackOutput } from '../deploy';
 import type { EmulatorClientConfig } from '../emulator';
 import { formatDuration } from './format';
@@ -232,17 +231,15 @@ export class DemoDriver {
   private readonly ddb: DynamoDBDocumentClient;
   private readonly events: EventBridgeClient;
   private readonly sqs: SQSClient;
-  /** Every AWS request the driver made (placing orders, reading tables and queues). */
-  readonly calls = new AwsCallCounter();
 
   constructor(
     clientConfig: EmulatorClientConfig,
     readonly targets: DemoTargets,
   ) {
     const config = { ...clientConfig, userAgentAppId: DRIVER_APP_ID };
-    this.ddb = DynamoDBDocumentClient.from(this.calls.attach(new DynamoDBClient(config)));
-    this.events = this.calls.attach(new EventBridgeClient(config));
-    this.sqs = this.calls.attach(new SQSClient(config));
+    this.ddb = DynamoDBDocumentClient.from(new DynamoDBClient(config));
+    this.events = new EventBridgeClient(config);
+    this.sqs = new SQSClient(config);
   }
 
   destroy(): void {

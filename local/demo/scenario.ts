@@ -1,4 +1,3 @@
-import type { OrderToPlace } from '../../lambda/adapters/order-producer';
 import {
   idempotencyKeyFor,
   ORDER_CANCELLED,
@@ -18,6 +17,7 @@ import { type OrderPolicy, orderRuleViolations } from '../../lambda/domain/busin
 import type { CancellationReason } from '../../lambda/domain/order';
 import { matchesDeclineRule } from '../../lambda/domain/payment-provider';
 import type { StageConfig } from '../../lib/config';
+import type { OrderToPlace } from '../../ops/order-producer';
 
 /**
  * The demo of `npm run local`, as data: which products are stocked, which orders are placed and the

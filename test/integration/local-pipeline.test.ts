@@ -5,7 +5,6 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { stockKey } from '../../lambda/adapters/inventory-repository';
-import { type OrderToPlace, orderPlacedEvent, placeOrders } from '../../lambda/adapters/order-producer';
 import {
   CLIENT_SOURCE,
   type OrderSummary,
@@ -19,6 +18,7 @@ import { stackOutput } from '../../local/deploy';
 import type { InvocationReport } from '../../local/lambda-runner';
 import type { LocalPipeline } from '../../local/local-pipeline';
 import { principalCredentials } from '../../local/principals';
+import { type OrderToPlace, orderPlacedEvent, placeOrders } from '../../ops/order-producer';
 import { startLocalPipelineWithTimeout } from './support/own-timeout';
 import { eventually } from './support/poll';
 import { describedTarget } from './support/target';

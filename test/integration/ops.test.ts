@@ -13,7 +13,6 @@ import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-s
 import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { reservationKey, stockKey } from '../../lambda/adapters/inventory-repository';
-import { type OrderToPlace, orderPlacedEvent, placeOrders } from '../../lambda/adapters/order-producer';
 import { CLIENT_SOURCE } from '../../lambda/contracts';
 import { PAYMENT_PROVIDER_CALLED } from '../../lambda/domain/payment-provider';
 import { stackOutput } from '../../local/deploy';
@@ -21,6 +20,7 @@ import { LOCAL_ACCOUNT_ID } from '../../local/emulator';
 import type { InvocationReport } from '../../local/lambda-runner';
 import { LOCAL_DIR, type LocalPipeline } from '../../local/local-pipeline';
 import type { DlqStatus } from '../../ops/dlq';
+import { type OrderToPlace, orderPlacedEvent, placeOrders } from '../../ops/order-producer';
 import { withMessage } from '../support/with-message';
 import { startLocalPipelineWithTimeout } from './support/own-timeout';
 import { eventually } from './support/poll';

@@ -13,7 +13,6 @@ import {
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { analyticsKey, seenMarkerKey } from '../../../lambda/adapters/analytics-repository';
 import { reservationKey, stockKey } from '../../../lambda/adapters/inventory-repository';
-import { type OrderToPlace, orderPlacedEvent, placeOrders } from '../../../lambda/adapters/order-producer';
 import {
   contractFor,
   type DetailType,
@@ -24,6 +23,7 @@ import {
 import { ANALYTICS_SHARDS } from '../../../lambda/contracts/limits';
 import { buildEvent, type OutgoingEvent } from '../../../lambda/domain/events';
 import type { OrderRecord } from '../../../lambda/domain/order';
+import { type OrderToPlace, orderPlacedEvent, placeOrders } from '../../../ops/order-producer';
 import { OutageControl } from './fault-proxy';
 import { type FunctionLogs, functionLogs } from './function-logs';
 import { eventually } from './poll';
