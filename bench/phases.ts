@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { type StageConfig, TEST_ORDER_PREFIX } from '../lib/config';
+import type { StageConfig } from '../lib/config';
+import { TEST_ORDER_PREFIX } from '../lib/test-stages';
 import {
   type DemoDriver,
   DRIVER_APP_ID,

@@ -13,7 +13,7 @@ import {
   StockReserved,
 } from '../../lambda/contracts';
 import { buildEvent, type OutgoingEvent } from '../../lambda/domain/events';
-import { TEST_ORDER_PREFIX } from '../../lib/config';
+import { TEST_ORDER_PREFIX } from '../../lib/test-stages';
 import { stackOutput } from '../../local/deploy';
 import type { InvocationReport } from '../../local/lambda-runner';
 import type { LocalPipeline } from '../../local/local-pipeline';

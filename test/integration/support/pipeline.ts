@@ -20,9 +20,9 @@ import {
   type OrderSummary,
   sourceFor,
 } from '../../../lambda/contracts';
-import { ANALYTICS_SHARDS } from '../../../lambda/contracts/limits';
 import { buildEvent, type OutgoingEvent } from '../../../lambda/domain/events';
 import type { OrderRecord } from '../../../lambda/domain/order';
+import { ANALYTICS_SHARDS } from '../../../lambda/shared/limits';
 import { type OrderToPlace, orderPlacedEvent, placeOrders } from '../../../ops/order-producer';
 import { OutageControl } from './fault-proxy';
 import { type FunctionLogs, functionLogs } from './function-logs';

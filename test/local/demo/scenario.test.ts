@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { OrderPlaced } from '../../../lambda/contracts';
 import { REJECTION_REASONS } from '../../../lambda/domain/business-rules';
-import { loadStageConfig, TEST_ORDER_PREFIX } from '../../../lib/config';
+import { loadStageConfig } from '../../../lib/config';
+import { TEST_ORDER_PREFIX } from '../../../lib/test-stages';
 import {
   buildScenario,
   type DemoPolicy,
