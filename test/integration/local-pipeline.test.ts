@@ -13,6 +13,7 @@ import {
   StockReserved,
 } from '../../lambda/contracts';
 import { buildEvent, type OutgoingEvent } from '../../lambda/domain/events';
+import { isFinalOrderStatus } from '../../lambda/domain/order';
 import { TEST_ORDER_PREFIX } from '../../lib/test-stages';
 import { stackOutput } from '../../local/deploy';
 import type { InvocationReport } from '../../local/lambda-runner';
@@ -30,7 +31,6 @@ import { describedTarget } from './support/target';
  * synthesizing again.
  */
 
-const FINAL = new Set(['FULFILLED', 'REJECTED', 'CANCELLED']);
 const runId = randomUUID().slice(0, 8);
 
 let pipeline: LocalPipeline;
@@ -76,7 +76,7 @@ async function finalOrder(orderId: string): Promise<Record<string, unknown>> {
       const { Item } = await ddb.send(
         new GetCommand({ TableName: output('OrdersTableName'), Key: { orderId } }),
       );
-      return Item && FINAL.has(String(Item.status)) ? Item : undefined;
+      return Item && isFinalOrderStatus(Item.status) ? Item : undefined;
     },
     60_000,
     200,

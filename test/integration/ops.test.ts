@@ -14,6 +14,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aw
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { reservationKey, stockKey } from '../../lambda/adapters/inventory-repository';
 import { CLIENT_SOURCE } from '../../lambda/contracts';
+import { isFinalOrderStatus } from '../../lambda/domain/order';
 import { PAYMENT_PROVIDER_CALLED } from '../../lambda/domain/payment-provider';
 import { stackOutput } from '../../local/deploy';
 import { LOCAL_ACCOUNT_ID } from '../../local/emulator';
@@ -45,7 +46,6 @@ const TSX = join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
 const STAGE = 'test';
 /** Function timeout of this file's pipeline: see beforeAll. */
 const REPLAY_FUNCTION_TIMEOUT_SECONDS = 15;
-const FINAL = new Set(['FULFILLED', 'REJECTED', 'CANCELLED']);
 const runId = randomUUID().slice(0, 8);
 
 /** Receives before a message is dead-lettered and the queue's visibility timeout (stage test: 3 x 6 + 1 s). */
@@ -160,7 +160,7 @@ async function finalOrder(orderId: string): Promise<Record<string, unknown>> {
     `order ${orderId} to reach a final state`,
     async () => {
       const order = await getOrder(orderId);
-      return order && FINAL.has(String(order.status)) ? order : undefined;
+      return order && isFinalOrderStatus(order.status) ? order : undefined;
     },
     90_000,
     250,
