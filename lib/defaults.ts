@@ -41,20 +41,9 @@ export const MAX_CONCURRENCY = 10;
 export const TARGET_MAX_EVENT_AGE = Duration.hours(24);
 export const TARGET_RETRY_ATTEMPTS = 185;
 
-/**
- * The runtime numbers (PutEvents batching and retries, SDK budget, analytics shards) live in
- * lambda/contracts/limits.ts so function bundles can import them without aws-cdk-lib.
- */
-export {
-  ANALYTICS_SHARDS,
-  PUT_EVENTS_BASE_DELAY_MS,
-  PUT_EVENTS_MAX_ATTEMPTS,
-  PUT_EVENTS_MAX_ENTRIES,
-  TRANSACTION_CONFLICT_BASE_DELAY_MS,
-  TRANSACTION_CONFLICT_MAX_ATTEMPTS,
-  TRANSACTION_CONFLICT_MAX_DELAY_MS,
-  TRANSACTION_CONFLICT_TIME_RESERVE_MS,
-} from '../lambda/contracts/limits';
+// The runtime numbers (PutEvents batching and retries, SDK budget, transaction conflicts, analytics
+// shards) live in lambda/shared/limits.ts, their one home, so function bundles import them without
+// aws-cdk-lib.
 
 /**
  * Days analytics remembers a processed event (`SEEN_MARKER_TTL_DAYS`): long enough to recognise any

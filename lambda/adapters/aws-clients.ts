@@ -1,7 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { SDK_CONNECTION_TIMEOUT_MS, SDK_MAX_ATTEMPTS, SDK_REQUEST_TIMEOUT_MS } from '../contracts/limits';
-import { processAwsCallCounter } from './aws-call-counter';
+import { SDK_CONNECTION_TIMEOUT_MS, SDK_MAX_ATTEMPTS, SDK_REQUEST_TIMEOUT_MS } from '../shared/limits';
 import { tracer } from './observability';
 
 /**
@@ -23,7 +22,7 @@ let documentClient: DynamoDBDocumentClient | undefined;
  */
 export function dynamoDbDocumentClient(): DynamoDBDocumentClient {
   documentClient ??= DynamoDBDocumentClient.from(
-    tracer.captureAWSv3Client(processAwsCallCounter().attach(new DynamoDBClient(SDK_CLIENT_CONFIG))),
+    tracer.captureAWSv3Client(new DynamoDBClient(SDK_CLIENT_CONFIG)),
     {
       // Optional fields (e.g. an event's causationId) are left out rather than rejected.
       marshallOptions: { removeUndefinedValues: true },

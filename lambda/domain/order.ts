@@ -11,6 +11,19 @@ export type OrderStatus =
   | 'CANCELLED'
   | 'FULFILLED';
 
+/** The statuses an order ends in: no step moves it on from them. */
+export const FINAL_ORDER_STATUSES = [
+  'FULFILLED',
+  'REJECTED',
+  'CANCELLED',
+] as const satisfies readonly OrderStatus[];
+export type FinalOrderStatus = (typeof FINAL_ORDER_STATUSES)[number];
+
+/** Whether `status` (as read from the orders table, possibly absent) is one an order ends in. */
+export function isFinalOrderStatus(status: unknown): status is FinalOrderStatus {
+  return (FINAL_ORDER_STATUSES as readonly unknown[]).includes(status);
+}
+
 /** Why an order ended CANCELLED (or is on its way there). */
 export type CancellationReason = 'OUT_OF_STOCK' | 'PAYMENT_DECLINED';
 

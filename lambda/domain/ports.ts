@@ -1,4 +1,3 @@
-import type { FaultPoint } from '../contracts/settings';
 import type { OutgoingEvent } from './events';
 import type {
   NewOrder,
@@ -70,11 +69,6 @@ export interface Logger {
   error(message: string, ...attributes: Record<string, unknown>[]): void;
 }
 
-/** Deterministic fault injection at the points the reliability tests target. A no-op in production. */
-export interface Faults {
-  at(point: FaultPoint, orderId: string): Promise<void>;
-}
-
 /** What every order step receives. */
 export interface OrderStepDeps {
   readonly orders: OrdersRepository;
@@ -82,7 +76,6 @@ export interface OrderStepDeps {
   readonly clock: Clock;
   readonly ids: IdGenerator;
   readonly logger: Logger;
-  readonly faults: Faults;
   /** Largest outgoing event entry. @default MAX_EVENT_BYTES */
   readonly maxEventBytes?: number;
 }

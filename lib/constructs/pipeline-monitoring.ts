@@ -2,7 +2,6 @@ import { Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import {
   Alarm,
   AlarmStatusWidget,
-  type CfnAlarm,
   ComparisonOperator,
   Dashboard,
   GraphWidget,
@@ -20,7 +19,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { type ITopicSubscription, SubscriptionProtocol, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription, UrlSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
-import { CfnQueue, type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
   ALARM_PERIOD,
@@ -126,35 +125,18 @@ export interface MonitoredStep {
   readonly deadLetterQueue: IQueue;
   readonly targetDeadLetterQueue: IQueue;
   readonly fn: IFunction;
-  /**
-   * Alarms that already watch the two DLQs (EventConsumer creates them). They get the topic as action
-   * and a runbook link instead of being duplicated.
-   * @default - the monitoring creates them
-   */
-  readonly deadLetterAlarm?: Alarm;
-  /** @default - the monitoring creates it */
-  readonly targetDeadLetterAlarm?: Alarm;
 }
 
-/** What the monitoring needs of an EventConsumer, with the visibility timeout read from its queue. */
+/** What the monitoring needs of an EventConsumer. */
 export function monitoredStepOf(name: string, consumer: EventConsumer): MonitoredStep {
-  const cfnQueue = consumer.queue.node.defaultChild;
-  const visibility = cfnQueue instanceof CfnQueue ? cfnQueue.visibilityTimeout : undefined;
-  if (typeof visibility !== 'number') {
-    throw new Error(
-      `monitoredStepOf(${name}): the queue of ${consumer.node.path} has no numeric visibility timeout to derive the age alarm from.`,
-    );
-  }
   return {
     name,
     rule: consumer.rule,
     queue: consumer.queue,
-    queueVisibilityTimeout: Duration.seconds(visibility),
+    queueVisibilityTimeout: consumer.visibilityTimeout,
     deadLetterQueue: consumer.deadLetterQueue,
     targetDeadLetterQueue: consumer.targetDeadLetterQueue,
     fn: consumer.fn,
-    deadLetterAlarm: consumer.deadLetterAlarm,
-    targetDeadLetterAlarm: consumer.targetDeadLetterAlarm,
   };
 }
 
@@ -190,7 +172,7 @@ export interface PipelineMonitoringProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-/** An alarm created or adopted by the monitoring, with what it watches. */
+/** An alarm of the monitoring, with what it watches. */
 export interface PipelineAlarm {
   readonly kind: AlarmKind;
   /** The step it watches, or BUS_SUBJECT for an alarm on the bus as a whole. */
@@ -323,11 +305,6 @@ export class PipelineMonitoring extends Construct {
     const scope = new Construct(this, pascalCase(step.name));
     const make = (kind: AlarmKind, metric: IMetric, what: string, threshold?: number) =>
       this.newAlarm(scope, kind, step.name, metric, what, threshold);
-    const adopt = (kind: AlarmKind, alarm: Alarm, what: string): PipelineAlarm => {
-      // The alarm belongs to the EventConsumer, which has no runbook to link: set it on its resource.
-      (alarm.node.defaultChild as CfnAlarm).alarmDescription = this.alarmDescription(kind, step.name, what);
-      return { kind, step: step.name, alarm };
-    };
     const dlqDepth = (queue: IQueue) =>
       queue.metricApproximateNumberOfMessagesVisible({ period: ALARM_PERIOD, statistic: 'Maximum' });
     const oldest = (queue: IQueue) =>
@@ -340,12 +317,8 @@ export class PipelineMonitoring extends Construct {
     const ageThreshold = step.queueVisibilityTimeout.toSeconds() * QUEUE_AGE_ALARM_VISIBILITY_TIMEOUTS;
     const ruleMetricOf = (metricName: string) => ruleMetric(bus, step.rule, metricName);
     return [
-      step.deadLetterAlarm
-        ? adopt('deadLetterQueue', step.deadLetterAlarm, dlqWhat)
-        : make('deadLetterQueue', dlqDepth(step.deadLetterQueue), dlqWhat),
-      step.targetDeadLetterAlarm
-        ? adopt('targetDeadLetterQueue', step.targetDeadLetterAlarm, targetWhat)
-        : make('targetDeadLetterQueue', dlqDepth(step.targetDeadLetterQueue), targetWhat),
+      make('deadLetterQueue', dlqDepth(step.deadLetterQueue), dlqWhat),
+      make('targetDeadLetterQueue', dlqDepth(step.targetDeadLetterQueue), targetWhat),
       make(
         'deadLetterQueueAge',
         oldest(step.deadLetterQueue),

@@ -14,6 +14,7 @@ import {
   PAYMENT_SUCCEEDED,
   STOCK_RESERVED,
 } from '../../../lambda/contracts';
+import { FUNCTION_ENVIRONMENTS } from '../../../lambda/shared/environments';
 import { loadStageConfig } from '../../../lib/config';
 import { DataStack } from '../../../lib/stacks/data-stack';
 import { type ConsumerName, PipelineStack } from '../../../lib/stacks/pipeline-stack';
@@ -444,6 +445,39 @@ describe.each(['dev', 'prod'] as const)('PipelineStack (%s)', (stage) => {
     )) {
       expect(r).toMatchObject({ DeletionPolicy: policy, UpdateReplacePolicy: policy });
     }
+  });
+});
+
+describe('PipelineStack function environments', () => {
+  it.each(['dev', 'prod'] as const)(
+    'gives every %s function exactly the variables its handler reads (FUNCTION_ENVIRONMENTS), besides Powertools and NODE_OPTIONS',
+    (stage) => {
+      const s = setup(stage);
+      for (const name of CONSUMERS) {
+        const read = Object.keys(FUNCTION_ENVIRONMENTS[name]).filter(
+          (v) => !(stage === 'prod' && v === 'FAULT_RULES'),
+        );
+        const set = Object.keys(s.env(name)).filter((v) => !/^POWERTOOLS_|^NODE_OPTIONS$/.test(v));
+        expect(set.sort()).toEqual(read.sort());
+      }
+    },
+  );
+
+  it('fails at synth, naming the function and the variable, when a value its handler would refuse reaches the stack', () => {
+    // GIVEN a dev config whose maximum order amount bypassed config validation
+    const unsafe = { ...loadStageConfig('dev'), maxOrderAmount: 0 };
+    const app = testApp();
+    const data = new DataStack(app, 'Data', { config: unsafe });
+    // WHEN the pipeline stack is created THEN it refuses before a function could fail at cold start
+    expect(
+      () =>
+        new PipelineStack(app, 'Pipeline', {
+          config: unsafe,
+          ordersTable: data.ordersTable,
+          inventoryTable: data.inventoryTable,
+          analyticsTable: data.analyticsTable,
+        }),
+    ).toThrow(/validate-order's MAX_ORDER_AMOUNT is invalid: Too small/);
   });
 });
 
