@@ -1,6 +1,7 @@
 import type { FaultPoint } from '../contracts/settings';
 import type { OutgoingEvent } from './events';
 import type {
+  AcceptedOrder,
   NewOrder,
   OrderRecord,
   PaymentAttempt,
@@ -32,6 +33,14 @@ export interface OrdersRepository {
    * it has none yet.
    */
   recordPaymentAttempt(orderId: string, causationId: string, attempt: PaymentAttempt): Promise<WriteResult>;
+}
+
+/** What the API's functions need of the orders table. */
+export interface OrderDesk {
+  /** Strongly consistent. */
+  get(orderId: string): Promise<OrderRecord | undefined>;
+  /** Stores an accepted order (ACCEPTED, its OrderPlaced in the outbox) only if no order has its id. */
+  accept(order: AcceptedOrder): Promise<WriteResult>;
 }
 
 export interface InventoryRepository {
