@@ -475,6 +475,7 @@ describe('PipelineStack fault injection', () => {
           ordersTable: data.ordersTable,
           inventoryTable: data.inventoryTable,
           analyticsTable: data.analyticsTable,
+          idempotencyTable: data.idempotencyTable,
         }),
     ).toThrow(/stage "prod" is production but has faultRules; remove them from lib\/config.ts/);
   });
