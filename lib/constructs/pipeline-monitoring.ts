@@ -53,8 +53,8 @@ export const RUNBOOK_SECTIONS = {
   ruleInvocationsFailedToBeSentToDlq: 'rule-invocations-failed-to-be-sent-to-dlq',
   busThrottledRules: 'bus-rules-throttled',
   alarmNotificationsUndelivered: 'alarm-notifications-undelivered',
-  apiServerErrors: 'api-5xx-rate',
-  apiLatency: 'api-p99-latency',
+  apiServerErrors: 'api-server-errors',
+  apiLatency: 'api-latency',
 } as const;
 export type AlarmKind = keyof typeof RUNBOOK_SECTIONS;
 
@@ -455,7 +455,7 @@ export class PipelineMonitoring extends Construct {
         period,
         label: '5xx rate (%)',
       }),
-      p99: api.httpApi.metricLatency({ period, statistic: 'p99', label: 'p99 latency (ms)' }),
+      p99: api.httpApi.metricLatency({ period, statistic: 'p99' }),
     };
   }
 
