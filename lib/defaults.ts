@@ -8,7 +8,7 @@ import { Duration } from 'aws-cdk-lib';
 export const FUNCTION_TIMEOUT = Duration.seconds(30);
 
 /**
- * Timeout of the API's functions. A client waits for them, and API Gateway gives up after 29 s; an
+ * Timeout of the API's functions. A client waits for them, and an HTTP API gives up after 30 s; an
  * answer takes four DynamoDB and EventBridge calls of milliseconds each, so 10 s covers their SDK retries
  * on a bad day. A timed-out request keeps its key in progress until then (409), then may be retried.
  */

@@ -55,8 +55,8 @@ export interface OrderApiProps {
   readonly depsLockFilePath?: string;
 }
 
-/** API Gateway's limit on an integration's timeout: a function that runs longer answers 503 anyway. */
-const MAX_INTEGRATION_TIMEOUT = Duration.seconds(29);
+/** An HTTP API's integration timeout (30 s): a function that runs longer answers 503 anyway. */
+const MAX_INTEGRATION_TIMEOUT = Duration.seconds(30);
 
 /**
  * What the access log records of each request: identifiers, outcome and timings; never bodies, tokens
