@@ -13,12 +13,12 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, type IGrantable, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { ApplicationLogLevel, Architecture, LoggingFormat, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { LogLevel, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ORDER_PATH, ORDERS_PATH } from '../../lambda/contracts/order-api';
-import { FUNCTION_MEMORY_MB } from '../defaults';
-import { CONSUMER_ESBUILD_TARGET, CONSUMER_RUNTIME } from './event-consumer';
+import { API_FUNCTION_TIMEOUT, FUNCTION_MEMORY_MB } from '../defaults';
+import { CONSUMER_RUNTIME, functionBundling } from './event-consumer';
 
 /** How callers authenticate; lib/config.ts validates it per stage. */
 export type OrderApiAuthorization =
@@ -43,7 +43,7 @@ export interface OrderApiProps {
    * @default - none besides what the construct sets
    */
   readonly environment?: Readonly<Record<string, string>>;
-  /** @default Duration.seconds(10) */
+  /** @default API_FUNCTION_TIMEOUT (lib/defaults.ts) */
   readonly timeout?: Duration;
   /** @default ApplicationLogLevel.INFO */
   readonly logLevel?: ApplicationLogLevel;
@@ -212,7 +212,7 @@ export class OrderApi extends Construct {
       runtime: CONSUMER_RUNTIME,
       architecture: Architecture.ARM_64,
       memorySize: FUNCTION_MEMORY_MB,
-      timeout: props.timeout ?? Duration.seconds(10),
+      timeout: props.timeout ?? API_FUNCTION_TIMEOUT,
       role,
       tracing: Tracing.ACTIVE,
       loggingFormat: LoggingFormat.JSON,
@@ -225,15 +225,7 @@ export class OrderApi extends Construct {
         AUTHORIZATION_TYPE: props.authorization.type,
         NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: {
-        forceDockerBundling: false,
-        target: CONSUMER_ESBUILD_TARGET,
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        bundleAwsSDK: true,
-        logLevel: LogLevel.WARNING,
-      },
+      bundling: functionBundling(true),
     });
     return { fn, role };
   }
@@ -242,7 +234,7 @@ export class OrderApi extends Construct {
     const fail = (message: string): never => {
       throw new Error(`OrderApi ${this.node.path}: ${message}`);
     };
-    const timeout = props.timeout?.toSeconds() ?? 10;
+    const timeout = (props.timeout ?? API_FUNCTION_TIMEOUT).toSeconds();
     if (timeout > MAX_INTEGRATION_TIMEOUT.toSeconds()) {
       fail(
         `timeout (${timeout} s) exceeds API Gateway's ${MAX_INTEGRATION_TIMEOUT.toSeconds()} s integration timeout: ` +

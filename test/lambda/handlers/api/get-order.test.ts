@@ -4,8 +4,9 @@ import type { Context } from 'aws-lambda';
 import type { HttpApiEvent, HttpResponse } from '../../../../lambda/adapters/http-api';
 import { logger } from '../../../../lambda/adapters/observability';
 import { orderStatusView } from '../../../../lambda/contracts/order-api';
-import { dynamo, healthyAws } from '../../support/aws-mocks';
+import { dynamo } from '../../support/aws-mocks';
 import { lambdaContext, SECRET_CUSTOMER_ID } from '../../support/events';
+import { useHandlerHarness } from '../../support/handler-harness';
 import { bodyOf, fakeOrdersTable, getOrder, STOREFRONT } from '../../support/http-api';
 
 type Handler = (event: HttpApiEvent, context: Context) => Promise<HttpResponse>;
@@ -32,8 +33,9 @@ beforeAll(async () => {
   read = ((await import('../../../../lambda/handlers/api/get-order')) as { handler: Handler }).handler;
 });
 
+useHandlerHarness();
+
 beforeEach(() => {
-  healthyAws();
   orders = fakeOrdersTable();
 });
 

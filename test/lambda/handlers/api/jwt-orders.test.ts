@@ -4,9 +4,10 @@ import type { Context } from 'aws-lambda';
 import type { HttpApiEvent, HttpResponse } from '../../../../lambda/adapters/http-api';
 import { logger } from '../../../../lambda/adapters/observability';
 import { orderIdFor } from '../../../../lambda/domain/ids';
-import { eventBridge, healthyAws, publishedEntries } from '../../support/aws-mocks';
+import { eventBridge, publishedEntries } from '../../support/aws-mocks';
 import { stubEnv } from '../../support/env';
 import { lambdaContext } from '../../support/events';
+import { useHandlerHarness } from '../../support/handler-harness';
 import {
   bodyOf,
   fakeIdempotencyTable,
@@ -36,8 +37,9 @@ beforeAll(async () => {
   read = ((await import('../../../../lambda/handlers/api/get-order')) as { handler: Handler }).handler;
 });
 
+useHandlerHarness();
+
 beforeEach(() => {
-  healthyAws();
   fakeIdempotencyTable();
   fakeOrdersTable();
 });

@@ -13,6 +13,7 @@ import {
 import { orderIdFor, placedEventIdFor } from '../../../../lambda/domain/ids';
 import { dynamo, eventBridge, healthyAws, publishedEntries } from '../../support/aws-mocks';
 import { lambdaContext, SECRET_CUSTOMER_ID } from '../../support/events';
+import { useHandlerHarness } from '../../support/handler-harness';
 import {
   bodyOf,
   fakeIdempotencyTable,
@@ -41,8 +42,9 @@ beforeAll(async () => {
   handler = ((await import('../../../../lambda/handlers/api/place-order')) as { handler: Handler }).handler;
 });
 
+const output = useHandlerHarness();
+
 beforeEach(() => {
-  healthyAws();
   idempotencyRecords = fakeIdempotencyTable();
   orders = fakeOrdersTable();
 });
@@ -81,6 +83,19 @@ describe('POST /orders', () => {
     const [publish] = eventBridge.commandCalls(PutEventsCommand);
     expect(publish && putOrder?.calledBefore(publish)).toBe(true);
     expect([...idempotencyRecords.values()]).toEqual([expect.objectContaining({ status: 'COMPLETED' })]);
+  });
+
+  it('logs identifiers, never the customer or the body', async () => {
+    logger.setLogLevel('INFO');
+    try {
+      await place(postOrder(ORDER));
+      await place(postOrder({ ...ORDER, totalAmount: 1 }));
+    } finally {
+      logger.setLogLevel('SILENT');
+    }
+    expect(output.text()).toContain('order accepted');
+    expect(output.text()).toContain('idempotency-key-reused');
+    expect(output.text()).not.toContain(SECRET_CUSTOMER_ID);
   });
 
   it('keeps the key at least 24 hours', async () => {
