@@ -20,6 +20,50 @@ const alarmEndpoint = z
     'an email address or an https:// URL without credentials (plain http is refused: alarms would travel unencrypted)',
   );
 
+/**
+ * Who may call the API: `iam` (SigV4; a storefront backend granted `execute-api:Invoke`) or `jwt`
+ * (tokens of one OIDC issuer for one of the audiences; the customer is the token subject).
+ */
+const apiAuthorization = z.discriminatedUnion(
+  'type',
+  [
+    z.object({ type: z.literal('iam') }).strict(),
+    z
+      .object({
+        type: z.literal('jwt'),
+        /** The token issuer (`iss`), e.g. https://cognito-idp.<region>.amazonaws.com/<user pool id>. */
+        issuer: z
+          .url({
+            protocol: /^https$/,
+            error: 'an https:// URL: API Gateway fetches the issuer’s keys over TLS',
+          })
+          .refine(
+            (url) => !url.endsWith('/'),
+            'the issuer exactly as tokens carry it in `iss`, without a trailing /',
+          ),
+        /** Accepted `aud` (or `client_id`) values: at least one. */
+        audience: z.array(z.string().min(1)).min(1, 'name at least one audience (the app client id)'),
+      })
+      .strict(),
+  ],
+  { error: 'type must be "iam" or "jwt" (with issuer and audience)' },
+);
+
+/** The HTTP API's stage throttling; API Gateway answers 429 above it (docs/capacity.md). */
+const apiThrottle = z
+  .object({
+    /** Steady requests per second. At most the account's 10,000 (a shared, adjustable quota). */
+    rateLimit: z.number().positive().max(10_000),
+    /** Requests above the rate a burst may take at once. At most the account's 5,000. */
+    burstLimit: z.number().int().min(1).max(5_000),
+  })
+  .strict()
+  .refine((t) => t.burstLimit >= Math.min(t.rateLimit, 5_000), {
+    message:
+      'burstLimit below rateLimit throttles steady traffic at the burst: raise burstLimit to at least rateLimit',
+    path: ['burstLimit'],
+  });
+
 export const stageConfigSchema = z
   .object({
     stage: z
@@ -79,6 +123,10 @@ export const stageConfigSchema = z
     maxOrderAmount: z.number().int().positive(),
     /** Rules of the simulated payment provider: the first that matches declines. */
     paymentDeclineRules: z.array(declineRule),
+    /** The HTTP API: how callers authenticate and how fast they may call. */
+    api: z
+      .object({ authorization: apiAuthorization.default({ type: 'iam' }), throttle: apiThrottle })
+      .strict(),
     /** Deterministic fault injection for the integration tests. Must be empty in production. */
     faultRules: z.array(faultRule),
     /**
@@ -121,6 +169,7 @@ const DEV: z.input<typeof stageConfigSchema> = {
   maxOrderAmount: 1_000_000,
   paymentDeclineRules: [...TEST_DECLINE_RULES, { minAmount: 500_000, reason: 'amount above the card limit' }],
   faultRules: [...TEST_FAULT_RULES],
+  api: { throttle: { rateLimit: 50, burstLimit: 100 } },
 };
 
 /**
@@ -156,6 +205,8 @@ const STAGES: Record<string, z.input<typeof stageConfigSchema>> = {
     maxOrderAmount: 1_000_000,
     paymentDeclineRules: [{ minAmount: 500_000, reason: 'amount above the card limit' }],
     faultRules: [],
+    // 500 orders/s with bursts of 1,000: about 15 % of the default account quota (docs/capacity.md).
+    api: { throttle: { rateLimit: 500, burstLimit: 1_000 } },
   },
 };
 

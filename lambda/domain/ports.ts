@@ -1,5 +1,6 @@
 import type { OutgoingEvent } from './events';
 import type {
+  AcceptedOrder,
   NewOrder,
   OrderRecord,
   PaymentAttempt,
@@ -31,6 +32,14 @@ export interface OrdersRepository {
    * it has none yet.
    */
   recordPaymentAttempt(orderId: string, causationId: string, attempt: PaymentAttempt): Promise<WriteResult>;
+}
+
+/** What the API's functions need of the orders table. */
+export interface OrderDesk {
+  /** Strongly consistent. */
+  get(orderId: string): Promise<OrderRecord | undefined>;
+  /** Stores an accepted order (ACCEPTED, its OrderPlaced in the outbox) only if no order has its id. */
+  accept(order: AcceptedOrder): Promise<WriteResult>;
 }
 
 export interface InventoryRepository {

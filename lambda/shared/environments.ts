@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { currency } from '../contracts';
+import { API_AUTHORIZATION_TYPES } from '../contracts/order-api';
 import { declineRule, faultRule } from './settings';
 
 /**
@@ -83,6 +84,19 @@ export const FUNCTION_ENVIRONMENTS = {
     ANALYTICS_SHARDS: envVar.positiveInt,
     SEEN_MARKER_TTL_DAYS: envVar.positiveInt,
   },
+} satisfies Record<string, EnvSpec>;
+
+/** What both functions of the HTTP API read: they are no order steps, so no fault rules reach them. */
+const API_ENV = {
+  STAGE: envVar.string,
+  ORDERS_TABLE: envVar.string,
+  AUTHORIZATION_TYPE: z.enum(API_AUTHORIZATION_TYPES),
+};
+
+/** The HTTP API's functions (lib/constructs/order-api.ts sets these variables, the handlers read them). */
+export const API_FUNCTION_ENVIRONMENTS = {
+  'place-order': { ...API_ENV, IDEMPOTENCY_TABLE: envVar.string, EVENT_BUS_NAME: envVar.string },
+  'get-order': API_ENV,
 } satisfies Record<string, EnvSpec>;
 
 /** The functions of the pipeline, by their short name (POWERTOOLS_SERVICE_NAME, the handler's file). */

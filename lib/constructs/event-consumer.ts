@@ -4,7 +4,7 @@ import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { ApplicationLogLevel, Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { LogLevel, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, LogLevel, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -29,6 +29,20 @@ import {
  */
 export const CONSUMER_RUNTIME = Runtime.NODEJS_24_X;
 export const CONSUMER_ESBUILD_TARGET = 'node24';
+
+/** How every function of the app is bundled: esbuild on this machine, minified, with source maps. */
+export function functionBundling(bundleAwsSdk: boolean): BundlingOptions {
+  return {
+    forceDockerBundling: false,
+    target: CONSUMER_ESBUILD_TARGET,
+    minify: true,
+    sourceMap: true,
+    // Stack traces still map to file and line; the asset does not carry a copy of every source.
+    sourcesContent: false,
+    bundleAwsSDK: bundleAwsSdk,
+    logLevel: LogLevel.WARNING,
+  };
+}
 
 /** AWS recommends at least 5 receives so throttling alone never dead-letters a message. */
 const MIN_MAX_RECEIVE_COUNT = 5;
@@ -341,16 +355,7 @@ export class EventConsumer extends Construct {
           ? userNodeOptions
           : [userNodeOptions, '--enable-source-maps'].filter(Boolean).join(' '),
       },
-      bundling: {
-        forceDockerBundling: false,
-        target: CONSUMER_ESBUILD_TARGET,
-        minify: true,
-        sourceMap: true,
-        // Stack traces still map to file and line; the asset does not carry a copy of every source.
-        sourcesContent: false,
-        bundleAwsSDK: props.bundleAwsSdk ?? true,
-        logLevel: LogLevel.WARNING,
-      },
+      bundling: functionBundling(props.bundleAwsSdk ?? true),
     });
 
     this.fn.addEventSource(

@@ -46,8 +46,9 @@ import {
 import { ANALYTICS_SHARDS } from '../../lambda/shared/limits';
 import type { StageConfig } from '../config';
 import { EventConsumer } from '../constructs/event-consumer';
+import { OrderApi } from '../constructs/order-api';
 import { monitoredStepOf, PipelineMonitoring } from '../constructs/pipeline-monitoring';
-import { seenMarkerTtlDays } from '../defaults';
+import { API_FUNCTION_TIMEOUT, seenMarkerTtlDays } from '../defaults';
 import { resourceNames } from '../names';
 import { randomFaultRules } from '../test-stages';
 
@@ -96,6 +97,8 @@ export interface PipelineStackProps extends StackProps {
   readonly ordersTable: ITable;
   readonly inventoryTable: ITable;
   readonly analyticsTable: ITable;
+  /** The API's idempotency records. */
+  readonly idempotencyTable: ITable;
   /**
    * URL of docs/runbook.md for the alarm descriptions and the dashboard.
    * @default - the file on the repository's default branch (package.json `repository`)
@@ -111,6 +114,8 @@ export class PipelineStack extends Stack {
   public readonly eventBus: EventBus;
   public readonly archive: Archive;
   public readonly consumers: Readonly<Record<ConsumerName, EventConsumer>>;
+  /** The HTTP API clients place and read orders through. */
+  public readonly api: OrderApi;
   /** Alarms of every step, their SNS topic and the stage's dashboard. */
   public readonly monitoring: PipelineMonitoring;
 
@@ -272,10 +277,34 @@ export class PipelineStack extends Stack {
     const busArn = this.formatArn({ service: 'events', resource: 'event-bus', resourceName: names.eventBus });
     (this.eventBus.node.defaultChild as CfnEventBus).policy = PipelineStack.busPolicy(busArn, sourceOwners);
 
+    this.api = new OrderApi(this, 'Api', {
+      placeOrderEntry: path.join(HANDLERS_DIR, 'api', 'place-order.ts'),
+      getOrderEntry: path.join(HANDLERS_DIR, 'api', 'get-order.ts'),
+      ordersTable: props.ordersTable,
+      idempotencyTable: props.idempotencyTable,
+      eventBusName: this.eventBus.eventBusName,
+      authorization: config.api.authorization,
+      throttle: config.api.throttle,
+      environment: {
+        STAGE: config.stage,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        POWERTOOLS_LOG_LEVEL: config.logLevel,
+      },
+      timeout: API_FUNCTION_TIMEOUT,
+      logLevel: ApplicationLogLevel[config.logLevel],
+      logRetention: config.logRetentionDays as RetentionDays,
+      removalPolicy: config.isProduction ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+    });
+    // The API is the client: exactly OrderPlaced with the client source, like any other client.
+    this.grantPlaceOrders(this.api.placeOrder);
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the orders API' });
+
     this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
       stage: config.stage,
       eventBus: this.eventBus,
       steps: Object.entries(consumers).map(([name, consumer]) => monitoredStepOf(name, consumer)),
+      api: { name: 'api', httpApi: this.api.httpApi },
       runbookUrl: props.runbookUrl,
       dashboardName: names.dashboard,
       alarmSubscriptions: config.alarmSubscriptions,
