@@ -26,9 +26,8 @@ export const HELP = `${USAGE}
 Measures the order pipeline on this machine: starts moto, deploys stage local (--stage), runs the functions with
 the local Lambda runner (the machinery of npm run local) and places N orders of the demo's mix (60 %
 fulfilled; out of stock, declined, rejected), following each to its final state. Reports throughput,
-end-to-end latency (placed -> final) p50/p95/p99, AWS calls per order (counted by SDK middleware in the
-functions, the runner and the producer, and cross-checked with the requests moto served), the minimum
-a hop needs, the floor (the same run with handlers that only make a hop's unavoidable calls), cost per
+end-to-end latency (placed -> final) p50/p95/p99, AWS calls per order (the requests moto served each
+function, the runner's pollers and the producer, told apart by their SDK app id), the minimum a hop needs, the floor (the same run with handlers that only make a hop's unavoidable calls), cost per
 1M orders at AWS list prices (bench/aws-prices-*.json) and the wall-time ratio of N to N/${SCALING_FACTOR} orders.
 
   --orders N          orders to place (1-${MAX_SCENARIO_ORDERS}, default ${DEFAULT_ORDERS})

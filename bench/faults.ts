@@ -1,6 +1,7 @@
+import { isFinalOrderStatus } from '../lambda/domain/order';
 import { type HistoryPoint, malformedCheck } from '../local/demo/drive';
 import type { Outcome } from '../local/demo/outcome';
-import { FINAL_STATUSES, type MalformedEvent, type Scenario } from '../local/demo/scenario';
+import type { MalformedEvent, Scenario } from '../local/demo/scenario';
 import { orderIdOf } from './measure';
 
 /**
@@ -52,9 +53,6 @@ export interface FaultInputs {
   readonly poisonQueueKey: string;
 }
 
-const isFinal = (status: string | undefined) =>
-  (FINAL_STATUSES as readonly (string | undefined)[]).includes(status);
-
 export function faultReport(input: FaultInputs): FaultReport {
   const inDlq = new Set(
     Object.values(input.deadLetterBodies)
@@ -65,11 +63,11 @@ export function faultReport(input: FaultInputs): FaultReport {
   let lost = 0;
   let deadLettered = 0;
   for (const { order } of input.scenario.orders) {
-    if (isFinal(input.statuses.get(order.orderId))) continue;
+    if (isFinalOrderStatus(input.statuses.get(order.orderId))) continue;
     if (inDlq.has(order.orderId)) deadLettered++;
     else lost++;
   }
-  const wrongState = input.outcome.orderMismatches.filter((m) => isFinal(m.actual?.status)).length;
+  const wrongState = input.outcome.orderMismatches.filter((m) => isFinalOrderStatus(m.actual?.status)).length;
 
   let repeatedTransitions = 0;
   for (const history of input.histories.values()) {

@@ -1,11 +1,20 @@
-import { type AwsCallCounts, addCallCounts } from '../lambda/adapters/aws-call-counter';
 import type { InvocationReport } from '../local/lambda-runner';
 
 /**
  * What one phase of the benchmark measured from the local Lambda runner: invocations, billed time and
- * the AWS calls of every function, split between the orders the records belonged to, plus what reached
- * the bus. Pure bookkeeping: the runner calls `record` after each invocation and `log` for each line.
+ * the records of every function, split between the orders the records belonged to, plus what reached
+ * the bus. Pure bookkeeping: the runner calls `record` after each invocation and `log` for each line;
+ * the AWS calls come afterwards from the emulator's count per caller (`addFunctionCalls`).
  */
+
+/** API requests by `Service.Operation` (`DynamoDB.UpdateItem`), as the emulator served them. */
+export type CallCounts = Readonly<Record<string, number>>;
+
+/** Adds `b` into `a` (both by operation). */
+export function addCallCounts(a: Record<string, number>, b: CallCounts): Record<string, number> {
+  for (const [operation, n] of Object.entries(b)) a[operation] = (a[operation] ?? 0) + n;
+  return a;
+}
 
 /** Which side of the split an order's records count on. */
 export type CallCategory = 'happyPath' | 'failures';
@@ -52,8 +61,8 @@ export class PhaseLedger {
   readonly functions = new Map<string, FunctionUsage>();
   /** Calls of the functions plus deliveries, split by category (shares of a batch, so fractional). */
   readonly calls: Record<CallCategory, Record<string, number>> = { happyPath: {}, failures: {} };
-  /** Calls of the functions, as their SDK middleware counted them (for the cross-check), by function. */
-  readonly functionCalls = new Map<string, Record<string, number>>();
+  /** Records each function received, deliveries and redeliveries alike, by category. */
+  private readonly records = new Map<string, Record<CallCategory, number>>();
   logBytes = 0;
   /** Deliveries whose handler hit an injected fault ("fault injection" log lines). */
   injectedFaults = 0;
@@ -74,15 +83,10 @@ export class PhaseLedger {
     usage.records += report.messageIds.length;
     if (report.outcome.kind === 'partial') usage.failedRecords += report.outcome.failedIds.length;
     if (report.outcome.kind === 'batch-failed') usage.failedRecords += report.messageIds.length;
-    addCallCounts(this.callsOf(report.shortName), report.awsCalls);
 
     const categories = report.bodies.map((b) => this.categoryOf(orderIdOf(b)));
-    const share = 1 / Math.max(1, categories.length);
-    for (const category of categories) {
-      for (const [operation, n] of Object.entries(report.awsCalls)) {
-        this.calls[category][operation] = (this.calls[category][operation] ?? 0) + n * share;
-      }
-    }
+    const records = this.recordsOf(report.shortName);
+    for (const category of categories) records[category]++;
     const seen = this.seenBy(report.shortName);
     report.messageIds.forEach((id, i) => {
       if (seen.has(id)) return;
@@ -97,6 +101,15 @@ export class PhaseLedger {
   }
 
   /**
+   * Shares the calls the emulator served one function between the categories in proportion to the
+   * records of each it received: a redelivered record weighs once per delivery, as its calls were made
+   * again. The emulator counts per caller, not per invocation, so this is the finest split it allows.
+   */
+  addFunctionCalls(name: string, calls: CallCounts): void {
+    this.share(calls, this.recordsOf(name));
+  }
+
+  /**
    * Receives that returned nothing. They depend on how long the pollers wait idle (here 2 s long polls,
    * 20 s on AWS, plus short polls while a batching window is open), not on the orders: reported apart,
    * and on AWS a fixed monthly cost (docs/capacity.md).
@@ -107,24 +120,30 @@ export class PhaseLedger {
    * Shares the runner's own requests (the Lambda service's receives and deletes) between the categories
    * in proportion to the records each had; empty receives are kept apart.
    */
-  addPollerCalls(all: AwsCallCounts, emptyReceives: number): void {
+  addPollerCalls(all: CallCounts, emptyReceives: number): void {
     this.emptyReceives += emptyReceives;
-    const calls = { ...all, [RECEIVE]: (all[RECEIVE] ?? 0) - emptyReceives };
-    const records = { happyPath: 0, failures: 0 };
-    for (const category of ['happyPath', 'failures'] as const) {
-      records[category] = this.calls[category][DELIVERY_OPERATION] ?? 0;
-    }
-    const total = records.happyPath + records.failures || 1;
+    this.share(
+      { ...all, [RECEIVE]: (all[RECEIVE] ?? 0) - emptyReceives },
+      {
+        happyPath: this.calls.happyPath[DELIVERY_OPERATION] ?? 0,
+        failures: this.calls.failures[DELIVERY_OPERATION] ?? 0,
+      },
+    );
+  }
+
+  /** Adds `calls` to the categories in proportion to `weights`. */
+  private share(calls: CallCounts, weights: Readonly<Record<CallCategory, number>>): void {
+    const total = weights.happyPath + weights.failures || 1;
     for (const category of ['happyPath', 'failures'] as const) {
       for (const [operation, n] of Object.entries(calls)) {
         this.calls[category][operation] =
-          (this.calls[category][operation] ?? 0) + (n * records[category]) / total;
+          (this.calls[category][operation] ?? 0) + (n * weights[category]) / total;
       }
     }
   }
 
   /** Calls made outside the functions on behalf of orders of one category (e.g. the producer's PutEvents). */
-  addCalls(category: CallCategory, calls: AwsCallCounts): void {
+  addCalls(category: CallCategory, calls: CallCounts): void {
     addCallCounts(this.calls[category], calls);
   }
 
@@ -154,13 +173,13 @@ export class PhaseLedger {
     return usage;
   }
 
-  private callsOf(name: string): Record<string, number> {
-    let calls = this.functionCalls.get(name);
-    if (!calls) {
-      calls = {};
-      this.functionCalls.set(name, calls);
+  private recordsOf(name: string): Record<CallCategory, number> {
+    let records = this.records.get(name);
+    if (!records) {
+      records = { happyPath: 0, failures: 0 };
+      this.records.set(name, records);
     }
-    return calls;
+    return records;
   }
 
   private seenBy(name: string): Set<string> {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { type AwsCallCounts, callCountsSince } from '../lambda/adapters/aws-call-counter';
-import { type StageConfig, TEST_ORDER_PREFIX } from '../lib/config';
+import type { StageConfig } from '../lib/config';
+import { TEST_ORDER_PREFIX } from '../lib/test-stages';
 import {
   type DemoDriver,
   DRIVER_APP_ID,
@@ -19,13 +19,14 @@ import {
 import { diffRequestCounts, type EmulatorRequestCounts } from '../local/emulator';
 import { LocalLambdaRunner, type LocalSqsMapping, RUNNER_APP_ID } from '../local/lambda-runner';
 import type { LocalPipeline } from '../local/local-pipeline';
-import { type CallCategory, PhaseLedger } from './measure';
+import { addCallCounts, type CallCategory, type CallCounts, PhaseLedger } from './measure';
 
 /**
  * One measured phase of the benchmark: a fresh Lambda runner (cold, as a new deployment would be), a
- * load, the wait until it has settled, then the runner stopped so every count is final. The emulator's
- * request counts are read before the runner starts and after it stops, so both sides of the
- * cross-check cover exactly the same requests.
+ * load, the wait until it has settled, then the runner stopped so every count is final. The AWS calls
+ * are the emulator's: its request counts are read before the runner starts and after it stops, per
+ * caller (each function's AWS_SDK_UA_APP_ID, the runner's pollers, the driver). Nothing in the
+ * functions counts.
  */
 
 export interface PhaseContext {
@@ -53,20 +54,11 @@ export interface PhaseResult {
   /** First placement to the last order's final state. */
   readonly wallMs: number;
   readonly placeStartedAt: number;
-  /** Calls of the driver while placing (the producer's PutEvents) and in total. */
-  readonly producerCalls: AwsCallCounts;
-  readonly pollerCalls: AwsCallCounts;
-  readonly emulatorDelta?: EmulatorRequestCounts;
-  readonly driverCalls: AwsCallCounts;
+  /** Calls of the driver while placing: the producer's PutEvents. */
+  readonly producerCalls: CallCounts;
+  /** Every request the emulator served during the phase. */
+  readonly emulatorDelta: EmulatorRequestCounts;
   readonly histories: ReadonlyMap<string, readonly HistoryPoint[]>;
-}
-
-/** The rows of the cross-check: what the SDK middleware counted against what the emulator served. */
-export interface CrossCheckRow {
-  readonly caller: string;
-  readonly operation: string;
-  readonly counted: number;
-  readonly emulator: number;
 }
 
 /**
@@ -78,38 +70,33 @@ export function callerOf(appId: string): string {
   return appId.replace(/-PT-.*$/, '');
 }
 
-/** Compares, per caller and operation, the middleware counts with the emulator's; lists every row. */
-export function crossCheck(
-  counted: ReadonlyMap<string, AwsCallCounts>,
-  emulator: EmulatorRequestCounts,
-): CrossCheckRow[] {
-  const rows = new Map<string, CrossCheckRow>();
-  const key = (caller: string, operation: string) => `${caller} ${operation}`;
-  for (const [caller, calls] of counted) {
-    for (const [operation, n] of Object.entries(calls)) {
-      rows.set(key(caller, operation), { caller, operation, counted: n, emulator: 0 });
-    }
-  }
-  for (const r of emulator.requests) {
+/** The requests the emulator served, by caller (as `callerOf` names it) and `Service.Operation`. */
+export function callsByCaller(served: EmulatorRequestCounts): Map<string, Record<string, number>> {
+  const calls = new Map<string, Record<string, number>>();
+  for (const r of served.requests) {
     const caller = callerOf(r.caller);
-    if (!counted.has(caller)) continue;
-    const operation = `${r.service}.${r.operation}`;
-    const row = rows.get(key(caller, operation)) ?? { caller, operation, counted: 0, emulator: 0 };
-    rows.set(key(caller, operation), { ...row, emulator: row.emulator + r.count });
+    calls.set(caller, addCallCounts(calls.get(caller) ?? {}, { [`${r.service}.${r.operation}`]: r.count }));
   }
-  return [...rows.values()].sort((a, b) =>
-    key(a.caller, a.operation).localeCompare(key(b.caller, b.operation)),
-  );
+  return calls;
 }
 
+/**
+ * Runs `body` with a fresh runner, then books the calls the emulator served in the meantime: each
+ * function's and the pollers' on the ledger. Returns the driver's calls for the phase to book.
+ */
 async function withRunner<T>(
   ctx: PhaseContext,
   mappings: readonly LocalSqsMapping[],
   ledger: PhaseLedger,
   body: (runner: LocalLambdaRunner) => Promise<T>,
-): Promise<{ value: T; pollerCalls: AwsCallCounts; emulatorDelta?: EmulatorRequestCounts }> {
+): Promise<{ value: T; driverCalls: CallCounts; emulatorDelta: EmulatorRequestCounts }> {
   const { emulator } = ctx.pipeline;
   const before = await emulator.requestCounts();
+  if (before === undefined) {
+    throw new Error(
+      'the emulator does not count requests (moto runs without local/moto_server.py): the benchmark takes every AWS call from its count',
+    );
+  }
   const runner = new LocalLambdaRunner({
     emulator,
     mappings,
@@ -125,13 +112,17 @@ async function withRunner<T>(
     await runner.stop();
   }
   const after = await emulator.requestCounts();
-  const pollerCalls = runner.pollerCalls.snapshot();
-  ledger.addPollerCalls(pollerCalls, runner.emptyReceives);
-  return {
-    value,
-    pollerCalls,
-    emulatorDelta: before && after ? diffRequestCounts(before, after) : undefined,
-  };
+  if (after === undefined) throw new Error('the emulator stopped counting requests during the phase');
+  const emulatorDelta = diffRequestCounts(before, after);
+  const served = callsByCaller(emulatorDelta);
+  for (const name of ledger.functions.keys()) ledger.addFunctionCalls(name, served.get(name) ?? {});
+  ledger.addPollerCalls(served.get(RUNNER_APP_ID) ?? {}, runner.emptyReceives);
+  return { value, driverCalls: served.get(DRIVER_APP_ID) ?? {}, emulatorDelta };
+}
+
+/** The driver's PutEvents calls in a phase. */
+function putEventsOf(calls: CallCounts): number {
+  return calls['EventBridge.PutEvents'] ?? 0;
 }
 
 export interface PipelinePhase extends PhaseResult {
@@ -185,11 +176,9 @@ export async function runPipelinePhase(
     orderId !== undefined && kinds.get(orderId) === 'fulfilled' ? 'happyPath' : 'failures';
   const ledger = new PhaseLedger(category);
   const mappings = pipeline.runner?.mappings ?? [];
-  const driverBefore = driver.calls.snapshot();
 
-  const { value, pollerCalls, emulatorDelta } = await withRunner(ctx, mappings, ledger, async () => {
+  const { value, driverCalls, emulatorDelta } = await withRunner(ctx, mappings, ledger, async () => {
     for (const p of poison) await driver.putMalformed(p);
-    const afterPoison = driver.calls.snapshot();
     const run = await driver.run(scenario, {
       deadlineMs: ({ maxReceiveCount, visibilityTimeoutSeconds }) =>
         (maxReceiveCount + 2) * visibilityTimeoutSeconds * 1000 + 120_000 + orders * 300,
@@ -201,17 +190,16 @@ export async function runPipelinePhase(
           `${label}: ${Object.values(s.final).reduce((a, b) => a + b, 0)}/${s.orders} final · ${s.queued} queued · DLQ ${s.deadLettered}/${s.expectedDeadLettered}`,
         ),
     });
-    // The producer's calls: the driver's PutEvents while placing, less the scenario's malformed event.
-    const placing = callCountsSince(driver.calls.snapshot(), afterPoison);
-    const producerPuts = (placing['EventBridge.PutEvents'] ?? 0) - 1;
     const deadLetterBodies: Record<string, string[]> = {};
     for (const key of Object.keys(driver.targets.deadLetterQueues)) {
       deadLetterBodies[key] = await driver.deadLetterBodies(key);
     }
     const histories = await driver.readHistories(scenario.orders.map((o) => o.order.orderId));
-    return { run, producerPuts, deadLetterBodies, histories };
+    return { run, deadLetterBodies, histories };
   });
-  const { run, producerPuts, deadLetterBodies, histories } = value;
+  const { run, deadLetterBodies, histories } = value;
+  // The producer's calls: the driver's PutEvents less one per malformed event (each put alone).
+  const producerPuts = putEventsOf(driverCalls) - poison.length - (withMalformed ? 1 : 0);
 
   const fulfilled = scenario.orders.filter((o) => o.kind === 'fulfilled').length;
   const producerCalls = { 'EventBridge.PutEvents': producerPuts };
@@ -227,9 +215,7 @@ export async function runPipelinePhase(
     wallMs: lastFinal - run.placeStartedAt,
     placeStartedAt: run.placeStartedAt,
     producerCalls,
-    pollerCalls,
     emulatorDelta,
-    driverCalls: callCountsSince(driver.calls.snapshot(), driverBefore),
     histories,
     scenario,
     poison,
@@ -268,8 +254,7 @@ export async function runFloorPhase(
     ...m,
     function: { ...m.function, codeDirectory: floorCodeDirectory, handler: 'index.handler' },
   }));
-  const driverBefore = driver.calls.snapshot();
-  const { value, pollerCalls, emulatorDelta } = await withRunner(ctx, mappings, ledger, async () => {
+  const { value, driverCalls, emulatorDelta } = await withRunner(ctx, mappings, ledger, async () => {
     // Fed as the pipeline's run is (RunOptions.maxBacklog), so both see queues of the same depth.
     const placeStartedAt = Date.now();
     const feeder = new OrderFeeder(driver, scenario, ctx.backlog);
@@ -292,11 +277,11 @@ export async function runFloorPhase(
       ctx.status(`floor: ${orders - pending.size}/${orders} final · ${queued} queued`);
     }
     if (pending.size > 0) throw new Error(`the floor run did not finish: ${pending.size} orders not final`);
-    const producerPuts = callCountsSince(driver.calls.snapshot(), driverBefore)['EventBridge.PutEvents'] ?? 0;
     const histories = await driver.readHistories(ids);
-    return { placeStartedAt, placedAt, producerPuts, histories };
+    return { placeStartedAt, placedAt, histories };
   });
-  ledger.addCalls('happyPath', { 'EventBridge.PutEvents': value.producerPuts });
+  const producerPuts = putEventsOf(driverCalls);
+  ledger.addCalls('happyPath', { 'EventBridge.PutEvents': producerPuts });
   const { latenciesMs, lastFinal } = latencies(value.placedAt, value.histories);
   return {
     label: 'floor',
@@ -305,18 +290,8 @@ export async function runFloorPhase(
     latenciesMs,
     wallMs: lastFinal - value.placeStartedAt,
     placeStartedAt: value.placeStartedAt,
-    producerCalls: { 'EventBridge.PutEvents': value.producerPuts },
-    pollerCalls,
+    producerCalls: { 'EventBridge.PutEvents': producerPuts },
     emulatorDelta,
-    driverCalls: callCountsSince(driver.calls.snapshot(), driverBefore),
     histories: value.histories,
   };
-}
-
-/** The callers the cross-check covers, with what their middleware counted in a phase. */
-export function countedCallers(phase: PhaseResult): Map<string, AwsCallCounts> {
-  const counted = new Map<string, AwsCallCounts>(phase.ledger.functionCalls);
-  counted.set(RUNNER_APP_ID, phase.pollerCalls);
-  counted.set(DRIVER_APP_ID, phase.driverCalls);
-  return counted;
 }

@@ -57,14 +57,6 @@ export function formatSummary(r: BenchResult): string[] {
       `DynamoDB per order: ${n1(r.dynamoDbUnitsPerOrder.write)} write units, ${n1(r.dynamoDbUnitsPerOrder.read)} read units`,
     );
   }
-  if (r.crossCheck) {
-    const off = r.crossCheck.rows.filter((row) => row.counted !== row.emulator);
-    lines.push(
-      r.crossCheck.matches
-        ? `cross-check: the ${r.crossCheck.rows.length} caller/operation counts of the SDK middleware equal the requests moto served`
-        : `cross-check FAILED: ${off.map((o) => `${o.caller} ${o.operation} counted ${o.counted}, served ${o.emulator}`).join('; ')}`,
-    );
-  }
   const c = r.costPer1MOrdersUsd;
   lines.push(
     '',

@@ -3,7 +3,6 @@ import { type CostBreakdown, type FunctionUsage as CostFunction, costPer1MOrders
 import type { FaultReport } from './faults';
 import { type CallCategory, latencySummary, type PhaseLedger, perOrder } from './measure';
 import type { MinimumCalls } from './minimum';
-import type { CrossCheckRow } from './phases';
 
 /**
  * The benchmark's JSON result, built from the measured phases. Pure: bench/run.ts measures, this
@@ -72,7 +71,6 @@ export interface BenchResult {
   }[];
   readonly pipeline: PhaseFigures;
   readonly floor: PhaseFigures | null;
-  readonly crossCheck: { readonly matches: boolean; readonly rows: readonly CrossCheckRow[] } | null;
   readonly outcomePassed: boolean;
   readonly problems: readonly string[];
   readonly faults?: FaultReport;
@@ -128,7 +126,6 @@ export interface ResultInputs {
   readonly tracingSampleRate: number;
   readonly alarms: number;
   readonly dashboards: number;
-  readonly crossCheck?: readonly CrossCheckRow[];
   readonly outcomePassed: boolean;
   readonly problems: readonly string[];
   readonly faults?: FaultReport;
@@ -164,7 +161,6 @@ export function buildResult(input: ResultInputs): BenchResult {
     },
     { alarms: input.alarms, dashboards: input.dashboards },
   );
-  const rows = input.crossCheck ?? null;
   return {
     date: input.date.toISOString(),
     command: input.command,
@@ -208,7 +204,6 @@ export function buildResult(input: ResultInputs): BenchResult {
     })),
     pipeline,
     floor,
-    crossCheck: rows ? { matches: rows.every((r) => r.counted === r.emulator), rows } : null,
     outcomePassed: input.outcomePassed,
     problems: input.problems,
     ...(input.faults ? { faults: input.faults } : {}),

@@ -24,14 +24,7 @@ import { renderChart } from './chart';
 import { type BenchOptions, HELP, parseBenchCli, SCALING_FACTOR, USAGE } from './cli';
 import { faultReport } from './faults';
 import { minimumCallsPerOrder, ruleRoutes } from './minimum';
-import {
-  callerOf,
-  countedCallers,
-  crossCheck,
-  type PhaseContext,
-  runFloorPhase,
-  runPipelinePhase,
-} from './phases';
+import { callerOf, type PhaseContext, runFloorPhase, runPipelinePhase } from './phases';
 import { chartInput, formatSummary, markdownFigures, replaceBlock } from './report';
 import { type BenchResult, buildResult, requiredResultKeys } from './result';
 
@@ -159,10 +152,7 @@ async function measure(
     }
 
     const functionNames = new Set(main.ledger.functions.keys());
-    const capacity = main.emulatorDelta?.dynamodb.filter((row) => functionNames.has(callerOf(row.caller)));
-    const checks = [main, ...(floor ? [floor] : [])].map((phase) =>
-      phase.emulatorDelta ? crossCheck(countedCallers(phase), phase.emulatorDelta) : undefined,
-    );
+    const capacity = main.emulatorDelta.dynamodb.filter((row) => functionNames.has(callerOf(row.caller)));
     const fulfilled = main.scenario.orders.filter((o) => o.kind === 'fulfilled').length;
     const statuses = new Map([...main.run.observation.orders].map(([id, o]) => [id, o.status]));
     const faults =
@@ -192,16 +182,13 @@ async function measure(
         ruleRoutes(pipeline.deployment.stacks.map((s) => s.template as never)),
       ),
       functionConfig: functionConfig(pipeline),
-      dynamoDb: capacity
-        ? {
-            writeUnits: capacity.reduce((n, r) => n + r.writeUnits, 0),
-            readUnits: capacity.reduce((n, r) => n + r.readUnits, 0),
-          }
-        : undefined,
+      dynamoDb: {
+        writeUnits: capacity.reduce((n, r) => n + r.writeUnits, 0),
+        readUnits: capacity.reduce((n, r) => n + r.readUnits, 0),
+      },
       tracingSampleRate: XRAY_SAMPLE_RATE,
       alarms: alarmMetrics(pipeline),
       dashboards: countResources(pipeline, 'AWS::CloudWatch::Dashboard'),
-      crossCheck: checks.every((c) => c !== undefined) ? checks.flat() : undefined,
       outcomePassed: main.run.outcome.passed,
       problems: [
         ...main.run.outcome.problems,
@@ -242,7 +229,6 @@ function passed(result: BenchResult, options: BenchOptions): boolean {
     shape.success &&
     (f !== undefined) === faultsOn &&
     result.outcomePassed &&
-    result.crossCheck?.matches !== false &&
     (f === undefined || (f.lost === 0 && f.duplicated === 0 && f.poisonInDlq === f.poisonSent))
   );
 }

@@ -1,17 +1,16 @@
 import * as z from 'zod';
-import { declineRule, type FaultRule, faultPoint, faultRule } from '../lambda/contracts/settings';
+import { declineRule, faultRule } from '../lambda/shared/settings';
 import { alarmEndpointProtocol } from './constructs/pipeline-monitoring';
-import { MAX_CONCURRENCY, MAX_RECEIVE_COUNT } from './defaults';
+import { MAX_CONCURRENCY } from './defaults';
 import { archiveNameProblem, resourceNames } from './names';
+import { TEST_DECLINE_RULES, TEST_FAULT_RULES } from './test-stages';
 
 /**
  * Typed per-stage settings. `cdk synth -c stage=prod` picks one; anything unknown or out of range
- * fails synth with a message that says what to change.
+ * fails synth with a message that says what to change. The shapes of decline and fault rules come from
+ * lambda/shared/settings.ts, which the handlers parse the same JSON with; the test stages' order
+ * prefixes and fault rules live apart, in lib/test-stages.ts.
  */
-
-// The shapes of decline and fault rules are shared with the handlers, which parse the same JSON
-// from their environment: one schema, so synth and runtime cannot disagree.
-export type { DeclineRule, FaultPoint, FaultRule } from '../lambda/contracts/settings';
 
 /** One endpoint of the alarm topic: the monitoring construct decides, so synth and construct agree. */
 const alarmEndpoint = z
@@ -20,6 +19,50 @@ const alarmEndpoint = z
     (value) => alarmEndpointProtocol(value) !== undefined,
     'an email address or an https:// URL without credentials (plain http is refused: alarms would travel unencrypted)',
   );
+
+/**
+ * Who may call the API: `iam` (SigV4; a storefront backend granted `execute-api:Invoke`) or `jwt`
+ * (tokens of one OIDC issuer for one of the audiences; the customer is the token subject).
+ */
+const apiAuthorization = z.discriminatedUnion(
+  'type',
+  [
+    z.object({ type: z.literal('iam') }).strict(),
+    z
+      .object({
+        type: z.literal('jwt'),
+        /** The token issuer (`iss`), e.g. https://cognito-idp.<region>.amazonaws.com/<user pool id>. */
+        issuer: z
+          .url({
+            protocol: /^https$/,
+            error: 'an https:// URL: API Gateway fetches the issuer’s keys over TLS',
+          })
+          .refine(
+            (url) => !url.endsWith('/'),
+            'the issuer exactly as tokens carry it in `iss`, without a trailing /',
+          ),
+        /** Accepted `aud` (or `client_id`) values: at least one. */
+        audience: z.array(z.string().min(1)).min(1, 'name at least one audience (the app client id)'),
+      })
+      .strict(),
+  ],
+  { error: 'type must be "iam" or "jwt" (with issuer and audience)' },
+);
+
+/** The HTTP API's stage throttling; API Gateway answers 429 above it (docs/capacity.md). */
+const apiThrottle = z
+  .object({
+    /** Steady requests per second. At most the account's 10,000 (a shared, adjustable quota). */
+    rateLimit: z.number().positive().max(10_000),
+    /** Requests above the rate a burst may take at once. At most the account's 5,000. */
+    burstLimit: z.number().int().min(1).max(5_000),
+  })
+  .strict()
+  .refine((t) => t.burstLimit >= Math.min(t.rateLimit, 5_000), {
+    message:
+      'burstLimit below rateLimit throttles steady traffic at the burst: raise burstLimit to at least rateLimit',
+    path: ['burstLimit'],
+  });
 
 export const stageConfigSchema = z
   .object({
@@ -80,10 +123,14 @@ export const stageConfigSchema = z
     maxOrderAmount: z.number().int().positive(),
     /** Rules of the simulated payment provider: the first that matches declines. */
     paymentDeclineRules: z.array(declineRule),
+    /** The HTTP API: how callers authenticate and how fast they may call. */
+    api: z
+      .object({ authorization: apiAuthorization.default({ type: 'iam' }), throttle: apiThrottle })
+      .strict(),
     /** Deterministic fault injection for the integration tests. Must be empty in production. */
     faultRules: z.array(faultRule),
     /**
-     * Share of deliveries of benchmark orders (ids starting with TEST_ORDER_PREFIX.bench) that crash at
+     * Share of deliveries of benchmark orders (ids starting with TEST_ORDER_PREFIX.bench, lib/test-stages.ts) that crash at
      * a random fault point: `npm run bench -- --fault-rate P` sets it with `-c faultRate=P`. Must be 0 in
      * production.
      */
@@ -111,61 +158,6 @@ export const stageConfigSchema = z
   });
 export type StageConfig = z.infer<typeof stageConfigSchema>;
 
-/** Order ids with these prefixes drive the failure scenarios of the tests and the local demo. */
-export const TEST_ORDER_PREFIX = {
-  declinedCustomer: 'declined-',
-  crashBeforeWrite: 'fault-crash-before-write-',
-  crashAfterWrite: 'fault-crash-after-write-',
-  crashBeforePublish: 'fault-crash-before-publish-',
-  timeout: 'fault-timeout-',
-  /** A stall in take-payment only: a timed-out invocation fails its whole batch, so one step keeps the blast radius small. */
-  paymentTimeout: 'fault-payment-timeout-',
-  /** validate-order fails before its write on every delivery: a dependency that stays down past maxReceiveCount. */
-  unavailable: 'fault-unavailable-',
-  /** Orders of `npm run bench`: the only ones random faults (randomFaultRate) hit. */
-  bench: 'bench-',
-} as const;
-
-const FAULT_POINTS = faultPoint.options;
-
-/**
- * The rules behind `randomFaultRate`: a crash at each fault point with an equal share of the rate, so
- * a delivery crashes with about that probability. Only on the first MAX_RECEIVE_COUNT - 1 deliveries:
- * these are transient faults, which retries must absorb; a fault that outlasts every delivery is the
- * dead-letter-and-redrive case (TEST_ORDER_PREFIX.unavailable).
- */
-export function randomFaultRules(rate: number): FaultRule[] {
-  if (rate <= 0) return [];
-  return FAULT_POINTS.map((point) =>
-    faultRule.parse({
-      orderIdPrefix: TEST_ORDER_PREFIX.bench,
-      point,
-      receives: MAX_RECEIVE_COUNT - 1,
-      rate: rate / FAULT_POINTS.length,
-    }),
-  );
-}
-
-const TEST_FAULTS: z.input<typeof faultRule>[] = [
-  { orderIdPrefix: TEST_ORDER_PREFIX.crashBeforeWrite, point: 'before-write' },
-  { orderIdPrefix: TEST_ORDER_PREFIX.crashAfterWrite, point: 'after-write' },
-  { orderIdPrefix: TEST_ORDER_PREFIX.crashBeforePublish, point: 'before-publish' },
-  { orderIdPrefix: TEST_ORDER_PREFIX.timeout, point: 'after-write', action: 'timeout' },
-  {
-    orderIdPrefix: TEST_ORDER_PREFIX.paymentTimeout,
-    point: 'after-write',
-    action: 'timeout',
-    function: 'take-payment',
-  },
-  // 10 receives is more than MAX_RECEIVE_COUNT (5): the message is dead-lettered before the rule lets go.
-  {
-    orderIdPrefix: TEST_ORDER_PREFIX.unavailable,
-    point: 'before-write',
-    receives: 10,
-    function: 'validate-order',
-  },
-];
-
 const DEV: z.input<typeof stageConfigSchema> = {
   stage: 'dev',
   isProduction: false,
@@ -175,11 +167,9 @@ const DEV: z.input<typeof stageConfigSchema> = {
   logRetentionDays: 14,
   currencies: ['EUR', 'USD', 'GBP'],
   maxOrderAmount: 1_000_000,
-  paymentDeclineRules: [
-    { customerIdPrefix: TEST_ORDER_PREFIX.declinedCustomer, reason: 'card declined' },
-    { minAmount: 500_000, reason: 'amount above the card limit' },
-  ],
-  faultRules: TEST_FAULTS,
+  paymentDeclineRules: [...TEST_DECLINE_RULES, { minAmount: 500_000, reason: 'amount above the card limit' }],
+  faultRules: [...TEST_FAULT_RULES],
+  api: { throttle: { rateLimit: 50, burstLimit: 100 } },
 };
 
 /**
@@ -215,6 +205,8 @@ const STAGES: Record<string, z.input<typeof stageConfigSchema>> = {
     maxOrderAmount: 1_000_000,
     paymentDeclineRules: [{ minAmount: 500_000, reason: 'amount above the card limit' }],
     faultRules: [],
+    // 500 orders/s with bursts of 1,000: about 15 % of the default account quota (docs/capacity.md).
+    api: { throttle: { rateLimit: 500, burstLimit: 1_000 } },
   },
 };
 

@@ -7,6 +7,27 @@ import { Duration } from 'aws-cdk-lib';
 /** Lambda function timeout for queue consumers. A record touches DynamoDB and EventBridge a few times; 30 s leaves ample room for SDK retries. */
 export const FUNCTION_TIMEOUT = Duration.seconds(30);
 
+/**
+ * Timeout of the API's functions. A client waits for them, and an HTTP API gives up after 30 s; an
+ * answer takes four DynamoDB and EventBridge calls of milliseconds each, so 10 s covers their SDK retries
+ * on a bad day. A timed-out request keeps its key in progress until then (409), then may be retried.
+ */
+export const API_FUNCTION_TIMEOUT = Duration.seconds(10);
+
+/**
+ * API alarms (lib/constructs/pipeline-monitoring.ts). The API answers 5xx only when DynamoDB or
+ * EventBridge failed after the SDK's retries: 1 % of the requests of five minutes is an outage, not noise.
+ */
+export const API_ALARM_PERIOD = Duration.minutes(5);
+export const API_5XX_RATE_ALARM_PERCENT = 1;
+/**
+ * p99 of API Gateway's Latency over API_ALARM_PERIOD, for API_LATENCY_ALARM_PERIODS periods in a row: a
+ * warm request takes tens of milliseconds and a cold start about a second, so 2 s sustained for 15
+ * minutes means a slow dependency or throttled functions, not one cold start.
+ */
+export const API_P99_LATENCY_ALARM = Duration.seconds(2);
+export const API_LATENCY_ALARM_PERIODS = 3;
+
 /** Memory for consumers. 256 MB: these handlers are I/O bound; more memory buys CPU for init, not throughput. */
 export const FUNCTION_MEMORY_MB = 256;
 
@@ -41,20 +62,9 @@ export const MAX_CONCURRENCY = 10;
 export const TARGET_MAX_EVENT_AGE = Duration.hours(24);
 export const TARGET_RETRY_ATTEMPTS = 185;
 
-/**
- * The runtime numbers (PutEvents batching and retries, SDK budget, analytics shards) live in
- * lambda/contracts/limits.ts so function bundles can import them without aws-cdk-lib.
- */
-export {
-  ANALYTICS_SHARDS,
-  PUT_EVENTS_BASE_DELAY_MS,
-  PUT_EVENTS_MAX_ATTEMPTS,
-  PUT_EVENTS_MAX_ENTRIES,
-  TRANSACTION_CONFLICT_BASE_DELAY_MS,
-  TRANSACTION_CONFLICT_MAX_ATTEMPTS,
-  TRANSACTION_CONFLICT_MAX_DELAY_MS,
-  TRANSACTION_CONFLICT_TIME_RESERVE_MS,
-} from '../lambda/contracts/limits';
+// The runtime numbers (PutEvents batching and retries, SDK budget, transaction conflicts, analytics
+// shards) live in lambda/shared/limits.ts, their one home, so function bundles import them without
+// aws-cdk-lib.
 
 /**
  * Days analytics remembers a processed event (`SEEN_MARKER_TTL_DAYS`): long enough to recognise any

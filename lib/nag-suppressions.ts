@@ -1,6 +1,7 @@
 import { Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import type { EventConsumer } from './constructs/event-consumer';
+import type { OrderApi } from './constructs/order-api';
 import type { CiAccessStack } from './stacks/ci-access-stack';
 import type { PipelineStack } from './stacks/pipeline-stack';
 
@@ -21,6 +22,12 @@ export const NAG_ACKNOWLEDGEMENTS = {
     reason:
       'The function is invoked synchronously by its SQS event source mapping; a function DLQ only ' +
       'applies to asynchronous invocations. Failed messages go to the source queue’s DLQ via its redrive policy.',
+  },
+  apiFunctionDlq: {
+    id: 'Serverless-LambdaDLQ',
+    reason:
+      'The function is invoked synchronously by API Gateway; a function DLQ only applies to asynchronous ' +
+      'invocations. A failed request is answered with a problem and the client retries it with the same Idempotency-Key.',
   },
   eventSourceMappingDestination: {
     id: 'Serverless-LambdaEventSourceMappingDestination',
@@ -110,11 +117,22 @@ function acknowledgeEventConsumer(consumer: EventConsumer): void {
   acknowledge(consumer.targetDeadLetterQueue, A.deadLetterQueueRedrive, A.targetDeadLetterQueue);
 }
 
+function acknowledgeOrderApi(api: OrderApi): void {
+  const A = NAG_ACKNOWLEDGEMENTS;
+  for (const role of [api.placeOrderRole, api.getOrderRole]) {
+    const rolePolicy = role.node.tryFindChild('DefaultPolicy');
+    if (rolePolicy) acknowledge(rolePolicy, A.xrayWildcard);
+  }
+  acknowledge(api.placeOrder, A.apiFunctionDlq);
+  acknowledge(api.getOrder, A.apiFunctionDlq);
+}
+
 /** Acknowledges the findings cdk-nag reports for the pipeline stack; the data stack has none. */
 export function acknowledgeNagFindings(pipeline: PipelineStack): void {
   for (const consumer of Object.values(pipeline.consumers)) {
     acknowledgeEventConsumer(consumer);
   }
+  acknowledgeOrderApi(pipeline.api);
   const notifications = pipeline.monitoring.notificationDeadLetterQueue;
   if (notifications) {
     const A = NAG_ACKNOWLEDGEMENTS;

@@ -10,8 +10,8 @@ import { ensureMoto, type MotoCommand } from './moto-setup';
  * Usage accounting (moto run by local/moto_server.py only): `emulator.requestCounts()` reads how many
  * API requests the emulator served per caller, service and operation, and the DynamoDB capacity units
  * they would consume on demand per caller and table, cumulative since the emulator started. A benchmark
- * takes a snapshot before and after a run and compares `diffRequestCounts(before, after)` with what
- * its SDK clients counted. The caller is the client's `userAgentAppId` (or AWS_SDK_UA_APP_ID) as the
+ * takes a snapshot before and after a run: `diffRequestCounts(before, after)` is every call the run
+ * made, per caller (nothing in the functions counts). The caller is the client's `userAgentAppId` (or AWS_SDK_UA_APP_ID) as the
  * SDK sends it: a character other than a letter, a digit or one of !$%&'*+-.^_|~# and the backtick
  * becomes `-` (`bench driver` is counted as `bench-driver`); '' for clients without one.
  * `${service}.${operation}` is the SDK's `DynamoDB.UpdateItem`, `EventBridge.PutEvents`,

@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { buildSync } from 'esbuild';
-import type { AwsCallCounts } from '../lambda/adapters/aws-call-counter';
 import { lambdaNodeFor } from './lambda-node';
 import type { InvokeContext, ParentMessage, WorkerError, WorkerMessage } from './lambda-protocol';
 import { parseHandler } from './lambda-template';
@@ -15,9 +14,6 @@ import { parseHandler } from './lambda-template';
  * function's environment, initialised once, reused while warm, killed on timeout or crash, as the
  * Lambda service does.
  */
-
-/** How long a timed-out environment may take to report its AWS calls before it is killed. */
-const REPORT_CALLS_TIMEOUT_MS = 200;
 
 /** Lambda's limit for the init phase of an on-demand environment. */
 export const INIT_TIMEOUT_MS = 10_000;
@@ -40,11 +36,10 @@ export interface EnvironmentFunction {
   readonly systemLogLevel?: string;
 }
 
-/** `awsCalls`: what the invocation's SDK clients sent, when the bundle counts it (see lambda-protocol.ts). */
 export type InvokeResult =
-  | { readonly kind: 'ok'; readonly payload: string; readonly awsCalls?: AwsCallCounts }
-  | { readonly kind: 'error'; readonly error: WorkerError; readonly awsCalls?: AwsCallCounts }
-  | { readonly kind: 'timeout'; readonly error: WorkerError; readonly awsCalls?: AwsCallCounts }
+  | { readonly kind: 'ok'; readonly payload: string }
+  | { readonly kind: 'error'; readonly error: WorkerError }
+  | { readonly kind: 'timeout'; readonly error: WorkerError }
   | { readonly kind: 'crash'; readonly error: WorkerError };
 
 let compiledWorker: string | undefined;
@@ -52,9 +47,7 @@ let compiledWorker: string | undefined;
 /** local/lambda-worker.ts as plain JavaScript, compiled once per content (parallel runs share it). */
 export function workerScript(): string {
   if (compiledWorker && existsSync(compiledWorker)) return compiledWorker;
-  const sources = ['lambda-worker.ts', 'lambda-protocol.ts', '../lambda/adapters/aws-call-counter.ts'].map(
-    (f) => readFileSync(join(__dirname, f)),
-  );
+  const sources = ['lambda-worker.ts', 'lambda-protocol.ts'].map((f) => readFileSync(join(__dirname, f)));
   const hash = createHash('sha256').update(Buffer.concat(sources)).digest('hex').slice(0, 12);
   const dir = join(tmpdir(), 'order-pipeline-local');
   const out = join(dir, `lambda-worker-${hash}.cjs`);
@@ -289,22 +282,14 @@ export class ExecutionEnvironment {
     );
     if (r.message) {
       return r.message.ok
-        ? { kind: 'ok', payload: r.message.payload, awsCalls: r.message.awsCalls }
-        : { kind: 'error', error: r.message.error, awsCalls: r.message.awsCalls };
+        ? { kind: 'ok', payload: r.message.payload }
+        : { kind: 'error', error: r.message.error };
     }
     if (r.exit) return { kind: 'crash', error: r.exit };
-    // The handler is usually waiting on I/O, so the environment can still say which calls it made (for the
-    // benchmark's cross-check with the emulator); a busy one does not answer in time.
-    this.post({ type: 'report-calls' });
-    const calls = await this.waitFor(
-      (m): m is Extract<WorkerMessage, { type: 'calls' }> => m.type === 'calls',
-      REPORT_CALLS_TIMEOUT_MS,
-    );
     // Lambda stops the runtime at the timeout: nothing the handler still does survives.
     this.kill();
     return {
       kind: 'timeout',
-      awsCalls: calls.message?.awsCalls,
       error: {
         errorType: 'Sandbox.Timedout',
         errorMessage: `RequestId: ${requestId} Error: Task timed out after ${this.fn.timeoutSeconds.toFixed(2)} seconds`,

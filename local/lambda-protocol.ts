@@ -1,5 +1,3 @@
-import type { AwsCallCounts } from '../lambda/adapters/aws-call-counter';
-
 /** Messages between the local Lambda runner and an execution environment (local/lambda-worker.ts). */
 
 /** The invocation context fields Lambda gives a Node.js handler (methods are added in the worker). */
@@ -24,9 +22,7 @@ export type ParentMessage =
       readonly context: InvokeContext;
       /** `_X_AMZN_TRACE_ID` for this invocation. */
       readonly traceId: string;
-    }
-  /** The invocation ran out of time: report the AWS calls it made so far, before the environment ends. */
-  | { readonly type: 'report-calls' };
+    };
 
 export interface WorkerError {
   readonly errorType: string;
@@ -37,26 +33,8 @@ export interface WorkerError {
 export type WorkerMessage =
   | { readonly type: 'ready'; readonly initMs: number }
   | { readonly type: 'init-error'; readonly error: WorkerError }
-  /**
-   * `payload` is the JSON the function returned, as Lambda would put on the wire. `awsCalls`: the AWS API
-   * requests the invocation made, by `Service.Operation`, as the bundle's SDK middleware counted them
-   * (lambda/adapters/aws-call-counter.ts); absent for a bundle without the counter.
-   */
-  | {
-      readonly type: 'result';
-      readonly id: string;
-      readonly ok: true;
-      readonly payload: string;
-      readonly awsCalls?: AwsCallCounts;
-    }
-  | {
-      readonly type: 'result';
-      readonly id: string;
-      readonly ok: false;
-      readonly error: WorkerError;
-      readonly awsCalls?: AwsCallCounts;
-    }
-  /** The answer to `report-calls`. */
-  | { readonly type: 'calls'; readonly awsCalls?: AwsCallCounts }
+  /** `payload` is the JSON the function returned, as Lambda would put on the wire. */
+  | { readonly type: 'result'; readonly id: string; readonly ok: true; readonly payload: string }
+  | { readonly type: 'result'; readonly id: string; readonly ok: false; readonly error: WorkerError }
   /** An uncaught exception or unhandled rejection: the environment exits right after. */
   | { readonly type: 'crash'; readonly error: WorkerError };

@@ -15,7 +15,6 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { AwsCallCounter, type AwsCallCounts } from '../lambda/adapters/aws-call-counter';
 import { readCloudAssembly } from './cloud-assembly';
 import type { DeployedStack, Deployment } from './deploy';
 import { type Emulator, LOCAL_ACCOUNT_ID } from './emulator';
@@ -102,8 +101,6 @@ export interface InvocationReport {
   /** The body of each record, in the order of messageIds. */
   readonly bodies: readonly string[];
   readonly outcome: BatchOutcome;
-  /** AWS API requests the function made in this invocation, as its SDK middleware counted them. */
-  readonly awsCalls: AwsCallCounts;
   /** The invocation ended with an error, a crash or a timeout (the outcome is then `batch-failed`). */
   readonly error?: WorkerError & { readonly kind: 'error' | 'crash' | 'timeout' };
   readonly coldStart: boolean;
@@ -377,8 +374,6 @@ export interface Invocation {
 export class LocalLambdaRunner {
   readonly mappings: readonly LocalSqsMapping[];
   private readonly sqs: SQSClient;
-  /** The runner's own SQS requests (receive, delete, release): what the Lambda service's pollers send. */
-  readonly pollerCalls = new AwsCallCounter();
   /** ReceiveMessage requests that returned nothing (idle pollers, the tail of a batching window). */
   emptyReceives = 0;
   private readonly pools = new Map<string, EnvironmentPool>();
@@ -400,7 +395,6 @@ export class LocalLambdaRunner {
       // the short polls of an open batching window (and deletes) behind them for a second or more.
       requestHandler: { httpAgent: new Agent({ keepAlive: true, maxSockets: pollers * 2 + 16 }) },
     });
-    this.pollerCalls.attach(this.sqs);
     this.emulatorEnv = options.emulator.childEnv();
     for (const m of this.mappings) this.poolFor(m.function);
   }
@@ -684,7 +678,6 @@ export class LocalLambdaRunner {
       receiveCounts: records.map((r) => Number(r.attributes.ApproximateReceiveCount)),
       bodies: records.map((r) => r.body),
       outcome,
-      awsCalls: result.kind === 'crash' ? {} : (result.awsCalls ?? {}),
       error: reportError,
       coldStart: invocation.coldStart,
       initMs: invocation.initMs,

@@ -9,7 +9,6 @@
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { takeProcessAwsCalls } from '../lambda/adapters/aws-call-counter';
 import type { ParentMessage, WorkerError, WorkerMessage } from './lambda-protocol';
 
 type Handler = (
@@ -109,19 +108,12 @@ async function invoke(message: Extract<ParentMessage, { type: 'invoke' }>): Prom
         id: message.id,
         ok: false,
         error: toWorkerError(err, 'Runtime.MarshalError'),
-        awsCalls: takeProcessAwsCalls(),
       });
       return;
     }
-    send({ type: 'result', id: message.id, ok: true, payload, awsCalls: takeProcessAwsCalls() });
+    send({ type: 'result', id: message.id, ok: true, payload });
   } catch (err) {
-    send({
-      type: 'result',
-      id: message.id,
-      ok: false,
-      error: toWorkerError(err),
-      awsCalls: takeProcessAwsCalls(),
-    });
+    send({ type: 'result', id: message.id, ok: false, error: toWorkerError(err) });
   }
 }
 
@@ -137,8 +129,6 @@ process.on('message', (raw: ParentMessage) => {
     );
   } else if (raw.type === 'invoke') {
     void invoke(raw);
-  } else if (raw.type === 'report-calls') {
-    send({ type: 'calls', awsCalls: takeProcessAwsCalls() });
   }
 });
 

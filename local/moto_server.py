@@ -27,7 +27,7 @@
 2. A watchdog: the server exits when the Node.js process that started it is gone, even if that process
    was killed with SIGKILL and could not stop it (moto runs in its own process group so Ctrl-C reaches
    it through the runner's shutdown, not twice).
-3. Usage accounting, so a benchmark can cross-check the API calls its SDK clients count and price a run:
+3. Usage accounting, so a benchmark can count the API calls of every caller and price a run:
    `GET /_local/requests` answers (cumulative since start; consumers diff two snapshots)
      {"requests": [{"caller", "service", "operation", "count", "errors"}],
       "dynamodb": [{"caller", "table", "writeUnits", "readUnits"}]}

@@ -13,13 +13,14 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { PaymentSucceeded } from '../lambda/contracts';
+import { isFinalOrderStatus } from '../lambda/domain/order';
 import { ConfigError, loadStageConfig } from '../lib/config';
 import { type DemoCliOptions, EXIT, HELP, parseCli, USAGE } from './demo/cli';
 import { DemoDriver, demoTargets, type RunResult } from './demo/drive';
 import { formatDuration } from './demo/format';
 import { formatStatus, ProgressDisplay } from './demo/progress';
 import { formatReport } from './demo/report';
-import { buildScenario, FINAL_STATUSES, type Scenario, ScenarioError } from './demo/scenario';
+import { buildScenario, type Scenario, ScenarioError } from './demo/scenario';
 import { DeployError, StackExistsError } from './deploy';
 import { EmulatorError, LOCAL_CREDENTIALS, MOTO_INSTALL_HINT } from './emulator';
 import { mintTokenFromFile } from './http-api';
@@ -65,7 +66,7 @@ function defaultConcurrency(): number {
 }
 
 function isFinal(order: { readonly status?: string } | undefined): boolean {
-  return (FINAL_STATUSES as readonly (string | undefined)[]).includes(order?.status);
+  return isFinalOrderStatus(order?.status);
 }
 
 function describeInvocation(r: InvocationReport): string {

@@ -1,16 +1,15 @@
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { stockKey } from '../lambda/adapters/inventory-repository';
-import { placeOrders } from '../lambda/adapters/order-producer';
+import { isFinalOrderStatus } from '../lambda/domain/order';
 import type { PipelineResources } from './discovery';
 import { OpsError } from './errors';
+import { placeOrders } from './order-producer';
 
 /**
  * `npm run ops -- order`: one order placed on a deployed stage as a client would, followed through
  * the orders table to its final state. The first-deploy check that the whole flow works.
  */
-
-const FINAL_STATUSES = new Set(['FULFILLED', 'REJECTED', 'CANCELLED']);
 
 export interface OrderCheckContext {
   readonly events: EventBridgeClient;
@@ -90,7 +89,7 @@ export async function placeCheckOrder(
     for (const status of statuses.slice(seen.length)) ctx.onStatus?.(status, elapsedMs);
     seen = statuses;
     const status = Item?.status as string | undefined;
-    if (status && FINAL_STATUSES.has(status)) {
+    if (isFinalOrderStatus(status)) {
       return {
         orderId,
         statuses,

@@ -54,8 +54,19 @@ export interface Step {
   readonly publishes: boolean;
 }
 
+/** A route of the HTTP API and the function behind it. */
+export interface ApiRoute {
+  readonly routeKey: string;
+  /** `AWS_IAM` or `JWT`. */
+  readonly authorization: string;
+  readonly function: string;
+  readonly tables: readonly string[];
+  readonly publishes: boolean;
+}
+
 export interface Architecture {
   readonly busName: string;
+  readonly apiRoutes?: readonly ApiRoute[];
   readonly archive?: { readonly pattern: string; readonly retentionDays?: number };
   readonly steps: readonly Step[];
   readonly tables: readonly string[];
@@ -122,6 +133,39 @@ export function describeArchitecture(data: CfnTemplate, pipeline: CfnTemplate): 
 
   const queues = new Map(ofType(pipeline, 'AWS::SQS::Queue'));
   const functions = new Map(ofType(pipeline, 'AWS::Lambda::Function'));
+  const envOf = (fn: CfnResource | undefined) =>
+    (isObject(fn?.Properties?.Environment) ? fn?.Properties?.Environment.Variables : undefined) as
+      | Record<string, Json>
+      | undefined;
+  const tablesOf = (env: Record<string, Json> | undefined) =>
+    Object.values(env ?? {})
+      .map((v) =>
+        isObject(v) && typeof v['Fn::ImportValue'] === 'string'
+          ? exported.get(v['Fn::ImportValue'])
+          : undefined,
+      )
+      .filter((id): id is string => id !== undefined && dataTables.has(id))
+      .map(constructName)
+      .sort();
+
+  const integrations = new Map(ofType(pipeline, 'AWS::ApiGatewayV2::Integration'));
+  const apiRoutes: ApiRoute[] = ofType(pipeline, 'AWS::ApiGatewayV2::Route').map(([routeId, route]) => {
+    const join = isObject(route.Properties?.Target) ? route.Properties.Target['Fn::Join'] : undefined;
+    const parts = Array.isArray(join) && Array.isArray(join[1]) ? join[1] : [];
+    const integration = integrations.get(target(parts[1] ?? null) ?? '');
+    const fnId = target(integration?.Properties?.IntegrationUri ?? null);
+    const env = envOf(fnId ? functions.get(fnId) : undefined);
+    if (!fnId || !env) throw new ArchitectureError(`route ${routeId} has no Lambda integration`);
+    return {
+      routeKey: String(route.Properties?.RouteKey),
+      authorization: String(route.Properties?.AuthorizationType ?? 'NONE'),
+      function:
+        typeof env.POWERTOOLS_SERVICE_NAME === 'string' ? env.POWERTOOLS_SERVICE_NAME : constructName(fnId),
+      tables: tablesOf(env),
+      publishes: target(env.EVENT_BUS_NAME ?? null) === busId,
+    };
+  });
+  apiRoutes.sort((a, b) => a.routeKey.localeCompare(b.routeKey));
   const mappings = ofType(pipeline, 'AWS::Lambda::EventSourceMapping');
 
   const steps: Step[] = [];
@@ -155,15 +199,7 @@ export function describeArchitecture(data: CfnTemplate, pipeline: CfnTemplate): 
       | undefined;
     const name =
       typeof env?.POWERTOOLS_SERVICE_NAME === 'string' ? env.POWERTOOLS_SERVICE_NAME : constructName(fnId);
-    const tables = Object.values(env ?? {})
-      .map((v) =>
-        isObject(v) && typeof v['Fn::ImportValue'] === 'string'
-          ? exported.get(v['Fn::ImportValue'])
-          : undefined,
-      )
-      .filter((id): id is string => id !== undefined && dataTables.has(id))
-      .map(constructName)
-      .sort();
+    const tables = tablesOf(env);
     const retry = isObject(t.RetryPolicy) ? t.RetryPolicy : {};
     const scaling = isObject(mapping.Properties?.ScalingConfig) ? mapping.Properties.ScalingConfig : {};
     steps.push({
@@ -195,6 +231,7 @@ export function describeArchitecture(data: CfnTemplate, pipeline: CfnTemplate): 
   const archivePattern = archive?.Properties?.EventPattern;
   return {
     busName: constructName(busId),
+    ...(apiRoutes.length > 0 ? { apiRoutes } : {}),
     ...(archive
       ? {
           archive: {
@@ -249,6 +286,17 @@ export function renderArchitecture(a: Architecture, stage: string): string {
     );
   }
   for (const t of a.tables) lines.push(`  ${nodeId('table', t)}[("${t} table")]`);
+  if (a.apiRoutes) {
+    const authorizations = [...new Set(a.apiRoutes.map((r) => r.authorization))].join(', ');
+    lines.push(`  caller(["caller"]) -- "HTTPS, ${authorizations}" --> api{{"HTTP API"}}`);
+    for (const r of a.apiRoutes) {
+      const fn = nodeId('fn', r.function);
+      lines.push(`  api -- "${r.routeKey}" --> ${fn}("${r.function} function")`);
+      for (const t of r.tables) lines.push(`  ${fn} --> ${nodeId('table', t)}`);
+      // The API's function is the client of the pipeline: it states what clients state.
+      if (r.publishes) lines.push(`  ${fn} -- "${publishedBy('client').join(', ')}" --> ${bus}`);
+    }
+  }
   for (const s of a.steps) {
     const [rule, queue, dlq, tdlq, fn] = ['rule', 'queue', 'dlq', 'tdlq', 'fn'].map((p) =>
       nodeId(p, s.name),

@@ -1,7 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { SDK_CONNECTION_TIMEOUT_MS, SDK_MAX_ATTEMPTS, SDK_REQUEST_TIMEOUT_MS } from '../contracts/limits';
-import { processAwsCallCounter } from './aws-call-counter';
+import { SDK_CONNECTION_TIMEOUT_MS, SDK_MAX_ATTEMPTS, SDK_REQUEST_TIMEOUT_MS } from '../shared/limits';
 import { tracer } from './observability';
 
 /**
@@ -15,19 +14,23 @@ export const SDK_CLIENT_CONFIG = {
   requestHandler: { requestTimeout: SDK_REQUEST_TIMEOUT_MS, connectionTimeout: SDK_CONNECTION_TIMEOUT_MS },
 } as const;
 
+let client: DynamoDBClient | undefined;
 let documentClient: DynamoDBDocumentClient | undefined;
+
+/** The plain client, for libraries that take one (Powertools idempotency); shares the document client's connections. */
+export function dynamoDbClient(): DynamoDBClient {
+  client ??= tracer.captureAWSv3Client(new DynamoDBClient(SDK_CLIENT_CONFIG));
+  return client;
+}
 
 /**
  * Created on first use and kept for the life of the execution environment (connection reuse).
  * One module per client, so a function that never publishes does not bundle the EventBridge client.
  */
 export function dynamoDbDocumentClient(): DynamoDBDocumentClient {
-  documentClient ??= DynamoDBDocumentClient.from(
-    tracer.captureAWSv3Client(processAwsCallCounter().attach(new DynamoDBClient(SDK_CLIENT_CONFIG))),
-    {
-      // Optional fields (e.g. an event's causationId) are left out rather than rejected.
-      marshallOptions: { removeUndefinedValues: true },
-    },
-  );
+  documentClient ??= DynamoDBDocumentClient.from(dynamoDbClient(), {
+    // Optional fields (e.g. an event's causationId) are left out rather than rejected.
+    marshallOptions: { removeUndefinedValues: true },
+  });
   return documentClient;
 }

@@ -1,62 +1,13 @@
-import * as z from 'zod';
-import { faultRule } from '../contracts/settings';
+import type { EnvOf, EnvSpec } from '../shared/environments';
 
 /** A function was deployed with missing or invalid environment variables: fix the stack, not the code. */
 export class ConfigurationError extends Error {
   override readonly name = 'ConfigurationError';
 }
 
-function json<T extends z.ZodType>(schema: T) {
-  return z
-    .string()
-    .transform((text, ctx) => {
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be valid JSON' });
-        return z.NEVER;
-      }
-    })
-    .pipe(schema);
-}
-
-/** Schemas for environment variables (always strings) and what they turn into. */
-export const envVar = {
-  string: z.string().trim().min(1, 'must not be empty'),
-  positiveInt: z
-    .string()
-    .regex(/^\d+$/, 'must be a positive integer')
-    .transform(Number)
-    .pipe(z.number().int().positive().max(Number.MAX_SAFE_INTEGER)),
-  json,
-  /** FAULT_RULES: set only outside production, so absent means "no faults". */
-  faultRules: json(z.array(faultRule)).default([]),
-  /**
-   * PRODUCTION: `true` or `false`, set by the stack from the stage's `isProduction` (lib/config.ts).
-   * Absent counts as production, so fault rules need an explicit `false` to run.
-   */
-  production: z
-    .enum(['true', 'false'], 'must be "true" or "false"')
-    .transform((value) => value === 'true')
-    .default(true),
-};
-
 /**
- * Where a function runs, as every function reads it. An explicit flag from the stack rather than a match
- * on STAGE: the stage config's `isProduction` is what synth checks, and a name pattern would let a new
- * production stage ("live", "prod-eu") through.
- */
-export const STAGE_ENV = {
-  STAGE: envVar.string,
-  PRODUCTION: envVar.production,
-  FAULT_RULES: envVar.faultRules,
-};
-
-export type EnvSpec = Record<string, z.ZodType>;
-export type EnvOf<S extends EnvSpec> = { readonly [K in keyof S]: z.output<S[K]> };
-
-/**
- * Reads and validates the function's configuration once, at cold start. Throws one ConfigurationError
+ * Reads and validates the function's configuration once, at cold start, against its spec
+ * (FUNCTION_ENVIRONMENTS in lambda/shared/environments.ts). Throws one ConfigurationError
  * naming every missing or invalid variable, so a bad deployment fails on its first invocation with a
  * message that says what to fix.
  */

@@ -5,14 +5,10 @@ import {
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
 import { MAX_EVENT_BYTES, sourceFor } from '../contracts';
-import {
-  PUT_EVENTS_BASE_DELAY_MS,
-  PUT_EVENTS_MAX_ATTEMPTS,
-  PUT_EVENTS_MAX_ENTRIES,
-} from '../contracts/limits';
 import { EventTooLargeError } from '../domain/errors';
 import { type OutgoingEvent, putEventsEntrySize } from '../domain/events';
 import type { EventPublisher } from '../domain/ports';
+import { PUT_EVENTS_BASE_DELAY_MS, PUT_EVENTS_MAX_ATTEMPTS, PUT_EVENTS_MAX_ENTRIES } from '../shared/limits';
 
 export interface FailedEntry {
   readonly eventId: string;

@@ -1,5 +1,4 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { processAwsCallCounter } from './aws-call-counter';
 import { SDK_CLIENT_CONFIG } from './aws-clients';
 import { tracer } from './observability';
 
@@ -7,8 +6,6 @@ let eventBridge: EventBridgeClient | undefined;
 
 /** Created on first use and kept for the life of the execution environment (connection reuse). */
 export function eventBridgeClient(): EventBridgeClient {
-  eventBridge ??= tracer.captureAWSv3Client(
-    processAwsCallCounter().attach(new EventBridgeClient(SDK_CLIENT_CONFIG)),
-  );
+  eventBridge ??= tracer.captureAWSv3Client(new EventBridgeClient(SDK_CLIENT_CONFIG));
   return eventBridge;
 }

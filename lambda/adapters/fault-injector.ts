@@ -1,5 +1,26 @@
-import type { FaultPoint, FaultRule } from '../contracts/settings';
-import type { Faults, Logger } from '../domain/ports';
+import type { OutgoingEvent } from '../domain/events';
+import type { NewOrder, PaymentAttempt, ProductQuantity, Transition } from '../domain/order';
+import type {
+  EventPublisher,
+  InventoryRepository,
+  Logger,
+  OrderStepDeps,
+  OrdersRepository,
+  WriteResult,
+} from '../domain/ports';
+import type { FaultPoint, FaultRule } from '../shared/settings';
+
+/**
+ * Fault injection for the reliability tests and the benchmark: decorators around the ports a step
+ * writes and publishes through, built only for a function whose FAULT_RULES are set (never in
+ * production). The domain knows nothing of them. The points, where a real crash or stall would hurt:
+ *
+ * - `before-write`: before the write that moves the order and stores its outgoing event (orders
+ *   `create`/`transition`, inventory `reserve`/`release`). In take-payment that is after the provider
+ *   call, the crash its attempt id makes safe.
+ * - `after-write`: after that write applied, before anything else: the publish that follows it.
+ * - `before-publish`: before every publish, a republish from the outbox included.
+ */
 
 /** Thrown on purpose by a `crash` fault rule; seeing it in a log means a test scenario, not a bug. */
 export class InjectedFaultError extends Error {
@@ -12,7 +33,10 @@ export class InjectedFaultError extends Error {
   }
 }
 
-export const NO_FAULTS: Faults = { at: async () => undefined };
+/** Where the decorators ask whether to fail: `FaultInjector` in a function, a scripted one in tests. */
+export interface FaultHook {
+  at(point: FaultPoint, orderId: string): Promise<void>;
+}
 
 export interface Delivery {
   /** Short name of the function, as a rule's `function` names it (e.g. `take-payment`). */
@@ -39,17 +63,112 @@ export function findFaultRule(
   );
 }
 
-/** Faults for one delivery of one record, from the FAULT_RULES of a non-production stage. */
-export function faultsFor(rules: readonly FaultRule[], delivery: Delivery, logger: Logger): Faults {
-  if (rules.length === 0) return NO_FAULTS;
+/** The fault rules of a non-production stage, applied to one delivery of one record. */
+export class FaultInjector implements FaultHook {
+  constructor(
+    private readonly rules: readonly FaultRule[],
+    private readonly delivery: Delivery,
+    private readonly logger: Logger,
+  ) {}
+
+  async at(point: FaultPoint, orderId: string): Promise<void> {
+    const rule = findFaultRule(this.rules, this.delivery, point, orderId);
+    if (rule === undefined) return;
+    this.logger.warn('fault injection', {
+      point,
+      action: rule.action,
+      receiveCount: this.delivery.receiveCount,
+    });
+    if (rule.action === 'crash') throw new InjectedFaultError(point, rule.orderIdPrefix);
+    // Never settles: Lambda stops the invocation at its timeout and SQS redelivers the message.
+    await new Promise<never>(() => undefined);
+  }
+}
+
+/** A write that stores an outgoing event, between its two fault points. */
+async function faultyWrite(
+  faults: FaultHook,
+  orderId: string,
+  write: () => Promise<WriteResult>,
+): Promise<WriteResult> {
+  await faults.at('before-write', orderId);
+  const result = await write();
+  if (result === 'applied') await faults.at('after-write', orderId);
+  return result;
+}
+
+export class FaultyOrdersRepository implements OrdersRepository {
+  constructor(
+    private readonly orders: OrdersRepository,
+    private readonly faults: FaultHook,
+  ) {}
+
+  get(orderId: string) {
+    return this.orders.get(orderId);
+  }
+
+  create(order: NewOrder): Promise<WriteResult> {
+    return faultyWrite(this.faults, order.orderId, () => this.orders.create(order));
+  }
+
+  transition(transition: Transition): Promise<WriteResult> {
+    return faultyWrite(this.faults, transition.orderId, () => this.orders.transition(transition));
+  }
+
+  /** Not a fault point: it stores no event, and take-payment's crash belongs after the provider call. */
+  recordPaymentAttempt(orderId: string, causationId: string, attempt: PaymentAttempt): Promise<WriteResult> {
+    return this.orders.recordPaymentAttempt(orderId, causationId, attempt);
+  }
+}
+
+export class FaultyInventoryRepository implements InventoryRepository {
+  constructor(
+    private readonly inventory: InventoryRepository,
+    private readonly faults: FaultHook,
+  ) {}
+
+  reserve(transition: Transition, lines: readonly ProductQuantity[]): Promise<WriteResult> {
+    return faultyWrite(this.faults, transition.orderId, () => this.inventory.reserve(transition, lines));
+  }
+
+  release(transition: Transition, lines: readonly ProductQuantity[]): Promise<WriteResult> {
+    return faultyWrite(this.faults, transition.orderId, () => this.inventory.release(transition, lines));
+  }
+
+  getReservation(orderId: string) {
+    return this.inventory.getReservation(orderId);
+  }
+
+  getAvailable(productIds: readonly string[]) {
+    return this.inventory.getAvailable(productIds);
+  }
+}
+
+export class FaultyEventPublisher implements EventPublisher {
+  constructor(
+    private readonly publisher: EventPublisher,
+    private readonly faults: FaultHook,
+  ) {}
+
+  async publish(events: readonly OutgoingEvent[]): Promise<void> {
+    for (const event of events) await this.faults.at('before-publish', event.detail.metadata.correlationId);
+    return this.publisher.publish(events);
+  }
+}
+
+/** The ports of an order step that can carry faults; a step's other dependencies pass through. */
+type FaultablePorts = Pick<OrderStepDeps, 'orders' | 'publisher'> & {
+  readonly inventory?: InventoryRepository;
+};
+
+/** `deps` with every port it has wrapped in its fault decorator. */
+export function withFaults<D extends FaultablePorts>(deps: D, faults: FaultHook): D {
   return {
-    async at(point, orderId) {
-      const rule = findFaultRule(rules, delivery, point, orderId);
-      if (rule === undefined) return;
-      logger.warn('fault injection', { point, action: rule.action, receiveCount: delivery.receiveCount });
-      if (rule.action === 'crash') throw new InjectedFaultError(point, rule.orderIdPrefix);
-      // Never settles: Lambda stops the invocation at its timeout and SQS redelivers the message.
-      await new Promise<never>(() => undefined);
-    },
+    ...deps,
+    orders: new FaultyOrdersRepository(deps.orders, faults),
+    publisher: new FaultyEventPublisher(deps.publisher, faults),
+    ...(deps.inventory === undefined
+      ? {}
+      : { inventory: new FaultyInventoryRepository(deps.inventory, faults) }),
   };
 }

@@ -1,5 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
+  type AcceptedOrder,
+  acceptedOrderRecord,
   type NewOrder,
   newOrderRecord,
   type OrderRecord,
@@ -7,7 +9,7 @@ import {
   type PaymentAttempt,
   type Transition,
 } from '../domain/order';
-import type { OrdersRepository, WriteResult } from '../domain/ports';
+import type { OrderDesk, OrdersRepository, WriteResult } from '../domain/ports';
 import { isConditionFailure } from './dynamodb-errors';
 
 /** The update of a transition, usable alone (UpdateItem) or inside a TransactWriteItems. */
@@ -66,7 +68,7 @@ export function transitionUpdate(tableName: string, t: Transition): TransitionUp
   };
 }
 
-export class DynamoOrdersRepository implements OrdersRepository {
+export class DynamoOrdersRepository implements OrdersRepository, OrderDesk {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -80,7 +82,14 @@ export class DynamoOrdersRepository implements OrdersRepository {
   }
 
   async create(order: NewOrder): Promise<WriteResult> {
-    const item = newOrderRecord(order);
+    return this.putNew(newOrderRecord(order));
+  }
+
+  async accept(order: AcceptedOrder): Promise<WriteResult> {
+    return this.putNew(acceptedOrderRecord(order));
+  }
+
+  private async putNew(item: OrderRecord): Promise<WriteResult> {
     return this.conditionally(() =>
       this.client.send(
         new PutCommand({

@@ -1,12 +1,12 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { backOff } from 'exponential-backoff';
+import type { Logger } from '../domain/ports';
 import {
   TRANSACTION_CONFLICT_BASE_DELAY_MS,
   TRANSACTION_CONFLICT_MAX_ATTEMPTS,
   TRANSACTION_CONFLICT_MAX_DELAY_MS,
   TRANSACTION_CONFLICT_TIME_RESERVE_MS,
-} from '../contracts/limits';
-import type { Logger } from '../domain/ports';
+} from '../shared/limits';
 import { isTransactionConflict } from './dynamodb-errors';
 import { metrics } from './observability';
 

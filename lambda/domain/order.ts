@@ -1,25 +1,38 @@
 import type { OrderLine, OrderSummary } from '../contracts';
+import type { OrderStatus } from '../contracts/order-api';
 import type { OutgoingEvent } from './events';
 
-/** Where an order is in the flow. FULFILLED, REJECTED and CANCELLED are final. */
-export type OrderStatus =
-  | 'VALIDATED'
-  | 'REJECTED'
-  | 'RESERVED'
-  | 'PAID'
-  | 'PAYMENT_FAILED'
-  | 'CANCELLED'
-  | 'FULFILLED';
+/**
+ * Where an order is in the flow. FULFILLED, REJECTED and CANCELLED are final; ACCEPTED only for orders
+ * placed through the API, until validate-order moves them on.
+ */
+export type { OrderStatus } from '../contracts/order-api';
+
+/** The statuses an order ends in: no step moves it on from them. */
+export const FINAL_ORDER_STATUSES = [
+  'FULFILLED',
+  'REJECTED',
+  'CANCELLED',
+] as const satisfies readonly OrderStatus[];
+export type FinalOrderStatus = (typeof FINAL_ORDER_STATUSES)[number];
+
+/** Whether `status` (as read from the orders table, possibly absent) is one an order ends in. */
+export function isFinalOrderStatus(status: unknown): status is FinalOrderStatus {
+  return (FINAL_ORDER_STATUSES as readonly unknown[]).includes(status);
+}
 
 /** Why an order ended CANCELLED (or is on its way there). */
 export type CancellationReason = 'OUT_OF_STOCK' | 'PAYMENT_DECLINED';
 
-export interface HistoryEntry {
-  readonly status: OrderStatus;
-  readonly at: string;
-  /** Id of the event that caused the transition. */
-  readonly eventId: string;
-}
+export type HistoryEntry =
+  | {
+      readonly status: Exclude<OrderStatus, 'ACCEPTED'>;
+      readonly at: string;
+      /** Id of the event that caused the transition. */
+      readonly eventId: string;
+    }
+  /** The API's acceptance: caused by an HTTP request, not by an event. */
+  | { readonly status: 'ACCEPTED'; readonly at: string; readonly eventId?: undefined };
 
 export type Payment =
   | {
@@ -54,6 +67,8 @@ export interface OrderRecord {
   readonly fulfilmentId?: string;
   readonly history: readonly HistoryEntry[];
   readonly version: number;
+  /** Who placed it through the API (`Caller.id`); absent for orders a backend put on the bus directly. */
+  readonly owner?: string;
   /**
    * The outbox: one slot holding the event of the latest transition, overwritten by the next one. The
    * flow is linear, so only that event can still be unpublished (docs/design.md).
@@ -75,7 +90,7 @@ export interface TransitionChanges {
 export interface Transition {
   readonly orderId: string;
   readonly from: OrderStatus;
-  readonly to: OrderStatus;
+  readonly to: Exclude<OrderStatus, 'ACCEPTED'>;
   readonly at: string;
   /**
    * Id of the incoming event, recorded in the history. The write also requires it to be the id of the
@@ -112,6 +127,26 @@ export function newOrderRecord(order: NewOrder): OrderRecord {
     totalAmount: order.totalAmount,
     history: [{ status: order.status, at: order.at, eventId: order.causationId }],
     version: 1,
+    outbox: outboxSlot(order.event),
+  };
+}
+
+/** An order accepted by the API: stored ACCEPTED with its OrderPlaced in the outbox, then published. */
+export interface AcceptedOrder extends OrderSummary {
+  readonly owner: string;
+  readonly at: string;
+  /** The OrderPlaced event of the order. */
+  readonly event: OutgoingEvent;
+}
+
+/** The item an accepted order is stored as; validate-order moves it on with a transition. */
+export function acceptedOrderRecord(order: AcceptedOrder): OrderRecord {
+  return {
+    ...orderSummaryOf(order),
+    status: 'ACCEPTED',
+    history: [{ status: 'ACCEPTED', at: order.at }],
+    version: 1,
+    owner: order.owner,
     outbox: outboxSlot(order.event),
   };
 }

@@ -37,7 +37,7 @@ export interface StepSpec {
   readonly publishes: readonly DetailType[];
 }
 
-type PublishDeps = Pick<OrderStepDeps, 'orders' | 'publisher' | 'logger' | 'faults'>;
+type PublishDeps = Pick<OrderStepDeps, 'orders' | 'publisher' | 'logger'>;
 
 /** The order stands where the step expects it, and its outbox holds the very event the step received. */
 export function awaitsStep(order: OrderRecord | undefined, step: StepSpec): boolean {
@@ -69,20 +69,14 @@ export async function writeThenPublish(
   write: () => Promise<WriteResult>,
   deps: PublishDeps,
 ): Promise<StepResult> {
-  await deps.faults.at('before-write', step.orderId);
   if ((await write()) === 'condition-failed') {
     return settleRepeat(step, await deps.orders.get(step.orderId), deps);
   }
-  return publishAfterWrite(step.orderId, event, deps);
+  return publishAfterWrite(event, deps);
 }
 
-export async function publishAfterWrite(
-  orderId: string,
-  event: OutgoingEvent,
-  deps: PublishDeps,
-): Promise<StepResult> {
-  await deps.faults.at('after-write', orderId);
-  await publish(orderId, event, deps);
+export async function publishAfterWrite(event: OutgoingEvent, deps: PublishDeps): Promise<StepResult> {
+  await deps.publisher.publish([event]);
   deps.logger.info('order transitioned', { published: event.detailType });
   return { outcome: 'transitioned', published: event.detailType };
 }
@@ -110,7 +104,7 @@ export async function settleRepeat(
   }
   const stored = order.outbox;
   if (causedLatestTransition(order, step.causationId) && step.publishes.includes(stored.detailType)) {
-    await publish(step.orderId, stored, deps);
+    await deps.publisher.publish([stored]);
     deps.logger.info('repeat delivery: published the stored event', { published: stored.detailType });
     return { outcome: 'republished', published: stored.detailType };
   }
@@ -140,9 +134,4 @@ function ignore(reason: IgnoredReason, deps: PublishDeps, status?: OrderStatus):
 /** The order's latest history entry, written with the outbox slot, was caused by `eventId`. */
 function causedLatestTransition(order: OrderRecord, eventId: string): boolean {
   return order.history.at(-1)?.eventId === eventId;
-}
-
-async function publish(orderId: string, event: OutgoingEvent, deps: PublishDeps): Promise<void> {
-  await deps.faults.at('before-publish', orderId);
-  await deps.publisher.publish([event]);
 }

@@ -1,4 +1,4 @@
-import type { DeclineRule } from '../contracts/settings';
+import type { DeclineRule } from '../shared/settings';
 import { deterministicId } from './ids';
 
 export interface ChargeRequest {

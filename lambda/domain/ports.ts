@@ -1,6 +1,6 @@
-import type { FaultPoint } from '../contracts/settings';
 import type { OutgoingEvent } from './events';
 import type {
+  AcceptedOrder,
   NewOrder,
   OrderRecord,
   PaymentAttempt,
@@ -32,6 +32,14 @@ export interface OrdersRepository {
    * it has none yet.
    */
   recordPaymentAttempt(orderId: string, causationId: string, attempt: PaymentAttempt): Promise<WriteResult>;
+}
+
+/** What the API's functions need of the orders table. */
+export interface OrderDesk {
+  /** Strongly consistent. */
+  get(orderId: string): Promise<OrderRecord | undefined>;
+  /** Stores an accepted order (ACCEPTED, its OrderPlaced in the outbox) only if no order has its id. */
+  accept(order: AcceptedOrder): Promise<WriteResult>;
 }
 
 export interface InventoryRepository {
@@ -70,11 +78,6 @@ export interface Logger {
   error(message: string, ...attributes: Record<string, unknown>[]): void;
 }
 
-/** Deterministic fault injection at the points the reliability tests target. A no-op in production. */
-export interface Faults {
-  at(point: FaultPoint, orderId: string): Promise<void>;
-}
-
 /** What every order step receives. */
 export interface OrderStepDeps {
   readonly orders: OrdersRepository;
@@ -82,7 +85,6 @@ export interface OrderStepDeps {
   readonly clock: Clock;
   readonly ids: IdGenerator;
   readonly logger: Logger;
-  readonly faults: Faults;
   /** Largest outgoing event entry. @default MAX_EVENT_BYTES */
   readonly maxEventBytes?: number;
 }

@@ -68,9 +68,8 @@ export async function reserveStock(
     event,
   };
 
-  await deps.faults.at('before-write', order.orderId);
   if ((await deps.inventory.reserve(transition, quantities)) === 'applied') {
-    return publishAfterWrite(order.orderId, event, deps);
+    return publishAfterWrite(event, deps);
   }
   // The transaction was refused: either the order moved on (a repeat) or a line is short.
   const current = await deps.orders.get(order.orderId);
@@ -113,5 +112,5 @@ async function cancelOutOfStock(
     changes: { reason: 'OUT_OF_STOCK' },
   });
   if (written === 'condition-failed') return settleRepeat(step, await deps.orders.get(orderId), deps);
-  return publishAfterWrite(orderId, event, deps);
+  return publishAfterWrite(event, deps);
 }

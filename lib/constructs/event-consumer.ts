@@ -1,11 +1,10 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { type Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import { type EventPattern, type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { ApplicationLogLevel, Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { LogLevel, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, LogLevel, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -30,6 +29,20 @@ import {
  */
 export const CONSUMER_RUNTIME = Runtime.NODEJS_24_X;
 export const CONSUMER_ESBUILD_TARGET = 'node24';
+
+/** How every function of the app is bundled: esbuild on this machine, minified, with source maps. */
+export function functionBundling(bundleAwsSdk: boolean): BundlingOptions {
+  return {
+    forceDockerBundling: false,
+    target: CONSUMER_ESBUILD_TARGET,
+    minify: true,
+    sourceMap: true,
+    // Stack traces still map to file and line; the asset does not carry a copy of every source.
+    sourcesContent: false,
+    bundleAwsSDK: bundleAwsSdk,
+    logLevel: LogLevel.WARNING,
+  };
+}
 
 /** AWS recommends at least 5 receives so throttling alone never dead-letters a message. */
 const MIN_MAX_RECEIVE_COUNT = 5;
@@ -178,12 +191,6 @@ export interface EventConsumerProps {
    */
   readonly maxConcurrency?: number;
   /**
-   * Partial batch responses. Always on: without them one bad record makes the whole batch fail and
-   * redelivers records that already succeeded. Setting `false` fails synth.
-   * @default true
-   */
-  readonly reportBatchItemFailures?: boolean;
-  /**
    * EventBridge delivery attempts to the queue before the event goes to the target dead-letter queue.
    * @default - `TARGET_RETRY_ATTEMPTS` (lib/defaults.ts)
    */
@@ -210,9 +217,25 @@ interface ConsumerSettings {
   readonly targetMaxEventAge: Duration;
 }
 
-function resolveSettings(props: EventConsumerProps): ConsumerSettings {
+/** Seconds of a duration known at synth; undefined for a token, which only the deployment resolves. */
+function secondsOf(duration: Duration): number | undefined {
+  return duration.isUnresolved() ? undefined : duration.toSeconds();
+}
+
+function resolveSettings(props: EventConsumerProps, fail: (message: string) => never): ConsumerSettings {
   const timeout = props.timeout ?? FUNCTION_TIMEOUT;
   const maxBatchingWindow = props.maxBatchingWindow ?? MAX_BATCHING_WINDOW;
+  const timeoutSeconds = secondsOf(timeout);
+  const windowSeconds = secondsOf(maxBatchingWindow);
+  if (
+    props.visibilityTimeout === undefined &&
+    (timeoutSeconds === undefined || windowSeconds === undefined)
+  ) {
+    fail(
+      `timeout or maxBatchingWindow is a token, so the visibility timeout cannot be derived at synth: pass ` +
+        `visibilityTimeout, at least ${VISIBILITY_TIMEOUT_FACTOR} x timeout + maxBatchingWindow.`,
+    );
+  }
   return {
     timeout,
     maxBatchingWindow,
@@ -220,7 +243,7 @@ function resolveSettings(props: EventConsumerProps): ConsumerSettings {
     // Records gathered during the batching window are already in flight, so the window adds to 6 x timeout.
     visibilityTimeout:
       props.visibilityTimeout ??
-      Duration.seconds(timeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR + maxBatchingWindow.toSeconds()),
+      Duration.seconds((timeoutSeconds ?? 0) * VISIBILITY_TIMEOUT_FACTOR + (windowSeconds ?? 0)),
     retentionPeriod: props.retentionPeriod ?? SOURCE_QUEUE_RETENTION,
     maxReceiveCount: props.maxReceiveCount ?? MAX_RECEIVE_COUNT,
     deadLetterRetentionPeriod: props.deadLetterRetentionPeriod ?? DLQ_RETENTION,
@@ -233,8 +256,10 @@ function resolveSettings(props: EventConsumerProps): ConsumerSettings {
 
 /**
  * One step of an event-driven pipeline: an EventBridge rule routes the given detail types to an
- * encrypted SQS queue with a dead-letter queue, drained by a Node.js function that reports partial
- * batch failures. Delivery failures of the rule itself land in a separate target dead-letter queue.
+ * encrypted SQS queue with a dead-letter queue, drained by a Node.js function that always reports
+ * partial batch failures (without them one bad record redelivers records that already took effect).
+ * Delivery failures of the rule itself land in a separate target dead-letter queue. It creates no
+ * alarms: watch its queues and function with PipelineMonitoring (or your own), the one owner of alarms.
  *
  * ```
  * bus -> Rule -> Queue (DLQ after maxReceiveCount) -> Function
@@ -252,16 +277,15 @@ export class EventConsumer extends Construct {
   public readonly fn: NodejsFunction;
   public readonly role: Role;
   public readonly logGroup: LogGroup;
-  /** In alarm while the DLQ holds a message. No action attached: wire it to your paging. */
-  public readonly deadLetterAlarm: Alarm;
-  /** In alarm while the target DLQ holds an event EventBridge could not deliver. */
-  public readonly targetDeadLetterAlarm: Alarm;
+  /** Visibility timeout of `queue`: monitoring derives the age alarm's threshold from it. */
+  public readonly visibilityTimeout: Duration;
 
   constructor(scope: Construct, id: string, props: EventConsumerProps) {
     super(scope, id);
 
-    const settings = resolveSettings(props);
+    const settings = resolveSettings(props, this.fail);
     this.checkInvariants(props, settings);
+    this.visibilityTimeout = settings.visibilityTimeout;
 
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const description =
@@ -284,27 +308,6 @@ export class EventConsumer extends Construct {
       ...secureQueue,
       retentionPeriod: settings.deadLetterRetentionPeriod,
     });
-
-    const dlqAlarm = (queue: Queue, id: string, what: string) =>
-      queue
-        .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' })
-        .createAlarm(this, id, {
-          alarmDescription: `${what} (${this.node.path}): redrive after the fix.`,
-          threshold: 1,
-          evaluationPeriods: 1,
-          comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-          treatMissingData: TreatMissingData.NOT_BREACHING,
-        });
-    this.deadLetterAlarm = dlqAlarm(
-      this.deadLetterQueue,
-      'DeadLetterAlarm',
-      'Messages the function failed to process',
-    );
-    this.targetDeadLetterAlarm = dlqAlarm(
-      this.targetDeadLetterQueue,
-      'TargetDeadLetterAlarm',
-      'Events EventBridge could not deliver to the queue',
-    );
 
     this.rule = new Rule(this, 'Rule', {
       eventBus: props.eventBus,
@@ -352,16 +355,7 @@ export class EventConsumer extends Construct {
           ? userNodeOptions
           : [userNodeOptions, '--enable-source-maps'].filter(Boolean).join(' '),
       },
-      bundling: {
-        forceDockerBundling: false,
-        target: CONSUMER_ESBUILD_TARGET,
-        minify: true,
-        sourceMap: true,
-        // Stack traces still map to file and line; the asset does not carry a copy of every source.
-        sourcesContent: false,
-        bundleAwsSDK: props.bundleAwsSdk ?? true,
-        logLevel: LogLevel.WARNING,
-      },
+      bundling: functionBundling(props.bundleAwsSdk ?? true),
     });
 
     this.fn.addEventSource(
@@ -374,11 +368,14 @@ export class EventConsumer extends Construct {
     );
   }
 
+  /**
+   * Checks the numbers as aws-cdk's own event sources do: only those known at synth. A value that is a
+   * token (a parameter, an import) is resolved at deploy, where CloudFormation and the services check it.
+   */
   private checkInvariants(props: EventConsumerProps, s: ConsumerSettings): void {
-    const fail = (message: string): never => {
-      throw new Error(`EventConsumer ${this.node.path}: ${message}`);
-    };
+    const fail = this.fail;
     const inRange = (name: string, value: number, range: { min: number; max: number }, unit = '') => {
+      if (Token.isUnresolved(value)) return;
       if (!Number.isInteger(value) || value < range.min || value > range.max) {
         fail(`${name} must be a whole number from ${range.min} to ${range.max}${unit}, got ${value}${unit}.`);
       }
@@ -397,20 +394,19 @@ export class EventConsumer extends Construct {
           'so one source: a second pair would let another producer state the same fact.',
       );
     }
-    if (props.reportBatchItemFailures === false) {
-      fail(
-        'reportBatchItemFailures cannot be turned off: without partial batch responses one failed record ' +
-          'redelivers the whole batch, including records that already took effect. Remove the property.',
-      );
-    }
 
-    const timeout = s.timeout.toSeconds();
-    const window = s.maxBatchingWindow.toSeconds();
-    inRange('timeout', timeout, LIMITS.functionTimeoutSeconds, ' s');
+    const timeout = secondsOf(s.timeout);
+    const window = secondsOf(s.maxBatchingWindow);
+    if (timeout !== undefined) inRange('timeout', timeout, LIMITS.functionTimeoutSeconds, ' s');
     inRange('memorySize', s.memorySize, LIMITS.memorySizeMb, ' MB');
-    inRange('maxBatchingWindow', window, LIMITS.maxBatchingWindowSeconds, ' s');
+    if (window !== undefined) inRange('maxBatchingWindow', window, LIMITS.maxBatchingWindowSeconds, ' s');
     inRange('batchSize', s.batchSize, LIMITS.batchSize);
-    if (s.batchSize > LIMITS.batchSizeWithoutWindow && window < 1) {
+    if (
+      !Token.isUnresolved(s.batchSize) &&
+      s.batchSize > LIMITS.batchSizeWithoutWindow &&
+      window !== undefined &&
+      window < 1
+    ) {
       fail(
         `batchSize ${s.batchSize} needs a maxBatchingWindow of at least 1 s (SQS allows more than ` +
           `${LIMITS.batchSizeWithoutWindow} records per batch only with a batching window).`,
@@ -418,20 +414,25 @@ export class EventConsumer extends Construct {
     }
     inRange('maxConcurrency', s.maxConcurrency, LIMITS.maxConcurrency);
 
-    const minimumVisibility = timeout * VISIBILITY_TIMEOUT_FACTOR + window;
-    const visibility = s.visibilityTimeout.toSeconds();
-    if (visibility < minimumVisibility) {
-      fail(
-        `visibilityTimeout (${visibility} s) must be at least ${VISIBILITY_TIMEOUT_FACTOR} x timeout + ` +
-          `maxBatchingWindow (${minimumVisibility} s), or SQS hands a batch that is still being processed ` +
-          'to another invocation. Raise visibilityTimeout or lower timeout.',
-      );
+    const visibility = secondsOf(s.visibilityTimeout);
+    if (visibility !== undefined && timeout !== undefined && window !== undefined) {
+      const minimumVisibility = timeout * VISIBILITY_TIMEOUT_FACTOR + window;
+      if (visibility < minimumVisibility) {
+        fail(
+          `visibilityTimeout (${visibility} s) must be at least ${VISIBILITY_TIMEOUT_FACTOR} x timeout + ` +
+            `maxBatchingWindow (${minimumVisibility} s), or SQS hands a batch that is still being processed ` +
+            'to another invocation. Raise visibilityTimeout or lower timeout.',
+        );
+      }
     }
-    if (visibility > LIMITS.visibilityTimeoutSeconds.max) {
+    if (visibility !== undefined && visibility > LIMITS.visibilityTimeoutSeconds.max) {
       fail(`visibilityTimeout (${visibility} s) exceeds the SQS maximum of 12 hours: lower timeout.`);
     }
 
-    if (!Number.isInteger(s.maxReceiveCount) || s.maxReceiveCount < MIN_MAX_RECEIVE_COUNT) {
+    if (
+      !Token.isUnresolved(s.maxReceiveCount) &&
+      (!Number.isInteger(s.maxReceiveCount) || s.maxReceiveCount < MIN_MAX_RECEIVE_COUNT)
+    ) {
       fail(
         `maxReceiveCount must be at least ${MIN_MAX_RECEIVE_COUNT}, got ${s.maxReceiveCount}: fewer ` +
           'receives let throttling alone move healthy messages to the dead-letter queue.',
@@ -439,11 +440,13 @@ export class EventConsumer extends Construct {
     }
     inRange('maxReceiveCount', s.maxReceiveCount, LIMITS.maxReceiveCount);
 
-    const retention = s.retentionPeriod.toSeconds();
-    const dlqRetention = s.deadLetterRetentionPeriod.toSeconds();
-    inRange('retentionPeriod', retention, LIMITS.queueRetentionSeconds, ' s');
-    inRange('deadLetterRetentionPeriod', dlqRetention, LIMITS.queueRetentionSeconds, ' s');
-    if (dlqRetention <= retention) {
+    const retention = secondsOf(s.retentionPeriod);
+    const dlqRetention = secondsOf(s.deadLetterRetentionPeriod);
+    if (retention !== undefined) inRange('retentionPeriod', retention, LIMITS.queueRetentionSeconds, ' s');
+    if (dlqRetention !== undefined) {
+      inRange('deadLetterRetentionPeriod', dlqRetention, LIMITS.queueRetentionSeconds, ' s');
+    }
+    if (retention !== undefined && dlqRetention !== undefined && dlqRetention <= retention) {
       fail(
         `deadLetterRetentionPeriod (${dlqRetention} s) must be longer than retentionPeriod (${retention} s): ` +
           'SQS ages a dead-lettered message from its first enqueue, so it would expire in the DLQ unseen.',
@@ -451,6 +454,13 @@ export class EventConsumer extends Construct {
     }
 
     inRange('targetRetryAttempts', s.targetRetryAttempts, LIMITS.targetRetryAttempts);
-    inRange('targetMaxEventAge', s.targetMaxEventAge.toSeconds(), LIMITS.targetMaxEventAgeSeconds, ' s');
+    const maxEventAge = secondsOf(s.targetMaxEventAge);
+    if (maxEventAge !== undefined) {
+      inRange('targetMaxEventAge', maxEventAge, LIMITS.targetMaxEventAgeSeconds, ' s');
+    }
   }
+
+  private readonly fail = (message: string): never => {
+    throw new Error(`EventConsumer ${this.node.path}: ${message}`);
+  };
 }

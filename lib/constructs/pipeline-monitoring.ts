@@ -1,8 +1,8 @@
 import { Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   Alarm,
   AlarmStatusWidget,
-  type CfnAlarm,
   ComparisonOperator,
   Dashboard,
   GraphWidget,
@@ -20,10 +20,14 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { type ITopicSubscription, SubscriptionProtocol, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription, UrlSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
-import { CfnQueue, type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
   ALARM_PERIOD,
+  API_5XX_RATE_ALARM_PERCENT,
+  API_ALARM_PERIOD,
+  API_LATENCY_ALARM_PERIODS,
+  API_P99_LATENCY_ALARM,
   DLQ_AGE_ALARM_THRESHOLD,
   DLQ_RETENTION,
   QUEUE_AGE_ALARM_VISIBILITY_TIMEOUTS,
@@ -48,6 +52,8 @@ export const RUNBOOK_SECTIONS = {
   ruleInvocationsFailedToBeSentToDlq: 'rule-invocations-failed-to-be-sent-to-dlq',
   busThrottledRules: 'bus-rules-throttled',
   alarmNotificationsUndelivered: 'alarm-notifications-undelivered',
+  apiServerErrors: 'api-server-errors',
+  apiLatency: 'api-latency',
 } as const;
 export type AlarmKind = keyof typeof RUNBOOK_SECTIONS;
 
@@ -126,36 +132,26 @@ export interface MonitoredStep {
   readonly deadLetterQueue: IQueue;
   readonly targetDeadLetterQueue: IQueue;
   readonly fn: IFunction;
-  /**
-   * Alarms that already watch the two DLQs (EventConsumer creates them). They get the topic as action
-   * and a runbook link instead of being duplicated.
-   * @default - the monitoring creates them
-   */
-  readonly deadLetterAlarm?: Alarm;
-  /** @default - the monitoring creates it */
-  readonly targetDeadLetterAlarm?: Alarm;
 }
 
-/** What the monitoring needs of an EventConsumer, with the visibility timeout read from its queue. */
+/** What the monitoring needs of an EventConsumer. */
 export function monitoredStepOf(name: string, consumer: EventConsumer): MonitoredStep {
-  const cfnQueue = consumer.queue.node.defaultChild;
-  const visibility = cfnQueue instanceof CfnQueue ? cfnQueue.visibilityTimeout : undefined;
-  if (typeof visibility !== 'number') {
-    throw new Error(
-      `monitoredStepOf(${name}): the queue of ${consumer.node.path} has no numeric visibility timeout to derive the age alarm from.`,
-    );
-  }
   return {
     name,
     rule: consumer.rule,
     queue: consumer.queue,
-    queueVisibilityTimeout: Duration.seconds(visibility),
+    queueVisibilityTimeout: consumer.visibilityTimeout,
     deadLetterQueue: consumer.deadLetterQueue,
     targetDeadLetterQueue: consumer.targetDeadLetterQueue,
     fn: consumer.fn,
-    deadLetterAlarm: consumer.deadLetterAlarm,
-    targetDeadLetterAlarm: consumer.targetDeadLetterAlarm,
   };
+}
+
+/** The HTTP API in front of the pipeline, as the monitoring sees it. */
+export interface MonitoredApi {
+  /** Short name shown in alarm descriptions and on the dashboard, e.g. `api`. */
+  readonly name: string;
+  readonly httpApi: IHttpApi;
 }
 
 export interface PipelineMonitoringProps {
@@ -167,6 +163,11 @@ export interface PipelineMonitoringProps {
    */
   readonly eventBus: IEventBus;
   readonly steps: readonly MonitoredStep[];
+  /**
+   * An HTTP API to alarm on (5xx rate, p99 latency) and show on the dashboard.
+   * @default - no API alarms or widgets
+   */
+  readonly api?: MonitoredApi;
   /**
    * Base of the runbook links in alarm descriptions and on the dashboard; `#<section>` is appended.
    * @default - `DEFAULT_RUNBOOK_URL`, docs/runbook.md on the repository's default branch
@@ -190,7 +191,7 @@ export interface PipelineMonitoringProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-/** An alarm created or adopted by the monitoring, with what it watches. */
+/** An alarm of the monitoring, with what it watches. */
 export interface PipelineAlarm {
   readonly kind: AlarmKind;
   /** The step it watches, or BUS_SUBJECT for an alarm on the bus as a whole. */
@@ -276,6 +277,7 @@ export class PipelineMonitoring extends Construct {
       alarms.push(...this.alarmStep(step, props.eventBus));
     }
     alarms.push(this.alarmBus(props));
+    if (props.api) alarms.push(...this.alarmApi(props.api));
     const endpoints = props.alarmSubscriptions ?? [];
     if (endpoints.length > 0) {
       this.notificationDeadLetterQueue = new Queue(this, 'NotificationDeadLetterQueue', {
@@ -323,11 +325,6 @@ export class PipelineMonitoring extends Construct {
     const scope = new Construct(this, pascalCase(step.name));
     const make = (kind: AlarmKind, metric: IMetric, what: string, threshold?: number) =>
       this.newAlarm(scope, kind, step.name, metric, what, threshold);
-    const adopt = (kind: AlarmKind, alarm: Alarm, what: string): PipelineAlarm => {
-      // The alarm belongs to the EventConsumer, which has no runbook to link: set it on its resource.
-      (alarm.node.defaultChild as CfnAlarm).alarmDescription = this.alarmDescription(kind, step.name, what);
-      return { kind, step: step.name, alarm };
-    };
     const dlqDepth = (queue: IQueue) =>
       queue.metricApproximateNumberOfMessagesVisible({ period: ALARM_PERIOD, statistic: 'Maximum' });
     const oldest = (queue: IQueue) =>
@@ -340,12 +337,8 @@ export class PipelineMonitoring extends Construct {
     const ageThreshold = step.queueVisibilityTimeout.toSeconds() * QUEUE_AGE_ALARM_VISIBILITY_TIMEOUTS;
     const ruleMetricOf = (metricName: string) => ruleMetric(bus, step.rule, metricName);
     return [
-      step.deadLetterAlarm
-        ? adopt('deadLetterQueue', step.deadLetterAlarm, dlqWhat)
-        : make('deadLetterQueue', dlqDepth(step.deadLetterQueue), dlqWhat),
-      step.targetDeadLetterAlarm
-        ? adopt('targetDeadLetterQueue', step.targetDeadLetterAlarm, targetWhat)
-        : make('targetDeadLetterQueue', dlqDepth(step.targetDeadLetterQueue), targetWhat),
+      make('deadLetterQueue', dlqDepth(step.deadLetterQueue), dlqWhat),
+      make('targetDeadLetterQueue', dlqDepth(step.targetDeadLetterQueue), targetWhat),
       make(
         'deadLetterQueueAge',
         oldest(step.deadLetterQueue),
@@ -418,6 +411,54 @@ export class PipelineMonitoring extends Construct {
   }
 
   /**
+   * The API's share of 5xx answers, and its p99 latency sustained over several periods. 4xx are the
+   * callers' mistakes (and 401/403/429 API Gateway's own answers): on the dashboard, not paging.
+   */
+  private apiMetrics(api: MonitoredApi) {
+    const period = API_ALARM_PERIOD;
+    const requests = api.httpApi.metricCount({ period, statistic: 'Sum' });
+    const serverErrors = api.httpApi.metricServerError({ period, statistic: 'Sum' });
+    return {
+      requests,
+      serverErrors,
+      clientErrors: api.httpApi.metricClientError({ period, statistic: 'Sum' }),
+      serverErrorRate: new MathExpression({
+        expression: 'IF(requests > 0, 100 * errors / requests, 0)',
+        usingMetrics: { requests, errors: serverErrors },
+        period,
+        label: '5xx rate (%)',
+      }),
+      p99: api.httpApi.metricLatency({ period, statistic: 'p99' }),
+    };
+  }
+
+  private alarmApi(api: MonitoredApi): PipelineAlarm[] {
+    const scope = new Construct(this, pascalCase(api.name));
+    const metrics = this.apiMetrics(api);
+    const latencyMs = API_P99_LATENCY_ALARM.toMilliseconds();
+    const minutes = API_ALARM_PERIOD.toMinutes();
+    return [
+      this.newAlarm(
+        scope,
+        'apiServerErrors',
+        api.name,
+        metrics.serverErrorRate,
+        `at least ${API_5XX_RATE_ALARM_PERCENT} % of the requests of ${minutes} minutes were answered 5xx (a dependency failed)`,
+        API_5XX_RATE_ALARM_PERCENT,
+      ),
+      this.newAlarm(
+        scope,
+        'apiLatency',
+        api.name,
+        metrics.p99,
+        `p99 latency above ${latencyMs} ms for ${API_LATENCY_ALARM_PERIODS * minutes} minutes`,
+        latencyMs,
+        API_LATENCY_ALARM_PERIODS,
+      ),
+    ];
+  }
+
+  /**
    * One datapoint at or above the threshold in one period alarms; no datapoint means nothing happened
    * (SQS, Lambda and EventBridge publish only on activity).
    */
@@ -428,6 +469,7 @@ export class PipelineMonitoring extends Construct {
     metric: IMetric,
     what: string,
     threshold = 1,
+    periods = 1,
   ): PipelineAlarm {
     return {
       kind,
@@ -435,8 +477,8 @@ export class PipelineMonitoring extends Construct {
       alarm: new Alarm(scope, pascalCase(kind), {
         metric,
         threshold,
-        evaluationPeriods: 1,
-        datapointsToAlarm: 1,
+        evaluationPeriods: periods,
+        datapointsToAlarm: periods,
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: TreatMissingData.NOT_BREACHING,
         alarmDescription: this.alarmDescription(kind, subject, what),
@@ -458,6 +500,33 @@ export class PipelineMonitoring extends Construct {
         height: Math.max(3, Math.ceil(this.alarms.length / 4) + 1),
       }),
     );
+    if (props.api) {
+      const api = this.apiMetrics(props.api);
+      this.dashboard.addWidgets(
+        new GraphWidget({
+          title: `${props.api.name}: requests`,
+          width: 12,
+          left: [
+            api.requests.with({ label: 'requests' }),
+            api.clientErrors.with({ label: '4xx' }),
+            api.serverErrors.with({ label: '5xx' }),
+          ],
+          right: [api.serverErrorRate],
+        }),
+        new GraphWidget({
+          title: `${props.api.name}: latency`,
+          width: 12,
+          left: [
+            props.api.httpApi.metricLatency({
+              period: API_ALARM_PERIOD,
+              statistic: 'p50',
+              label: 'p50 (ms)',
+            }),
+            api.p99,
+          ],
+        }),
+      );
+    }
     for (const step of props.steps) {
       const period = ALARM_PERIOD;
       const ruleMetricOf = (metricName: string) =>

@@ -7,6 +7,7 @@ import {
   RemovalPolicy,
   Stack,
   type StackProps,
+  Token,
 } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type Archive, type CfnArchive, type CfnEventBus, EventBus } from 'aws-cdk-lib/aws-events';
@@ -36,11 +37,20 @@ import {
   StockReserved,
   sourceOf,
 } from '../../lambda/contracts';
-import { randomFaultRules, type StageConfig } from '../config';
+import {
+  type EnvSpec,
+  type EnvValues,
+  FUNCTION_ENVIRONMENTS,
+  type FunctionName,
+} from '../../lambda/shared/environments';
+import { ANALYTICS_SHARDS } from '../../lambda/shared/limits';
+import type { StageConfig } from '../config';
 import { EventConsumer } from '../constructs/event-consumer';
+import { OrderApi } from '../constructs/order-api';
 import { monitoredStepOf, PipelineMonitoring } from '../constructs/pipeline-monitoring';
-import { ANALYTICS_SHARDS, seenMarkerTtlDays } from '../defaults';
+import { API_FUNCTION_TIMEOUT, seenMarkerTtlDays } from '../defaults';
 import { resourceNames } from '../names';
+import { randomFaultRules } from '../test-stages';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 const HANDLERS_DIR = path.join(PROJECT_ROOT, 'lambda', 'handlers');
@@ -49,7 +59,7 @@ const HANDLERS_DIR = path.join(PROJECT_ROOT, 'lambda', 'handlers');
 export const METRICS_NAMESPACE = 'OrderPipeline';
 
 /** The order steps are named after what they produce; analytics only consumes. */
-export type ConsumerName = PipelineProducer | 'analytics';
+export type ConsumerName = FunctionName;
 
 type TableName = 'orders' | 'inventory' | 'analytics';
 
@@ -60,7 +70,7 @@ type TableName = 'orders' | 'inventory' | 'analytics';
  */
 export type TableAction = 'dynamodb:GetItem' | 'dynamodb:PutItem' | 'dynamodb:UpdateItem';
 
-interface ConsumerSpec {
+interface ConsumerSpec<N extends ConsumerName = ConsumerName> {
   /** Construct id and output prefix. */
   readonly id: string;
   readonly description: string;
@@ -68,7 +78,8 @@ interface ConsumerSpec {
   readonly consumes: readonly AnyContract[];
   /** Exactly the item actions it calls, per table; nothing else is granted. */
   readonly tables: Readonly<Partial<Record<TableName, readonly TableAction[]>>>;
-  readonly environment?: Readonly<Record<string, string>>;
+  /** Every variable its handler reads (FUNCTION_ENVIRONMENTS), no more: the compiler checks the list. */
+  readonly environment: EnvValues<(typeof FUNCTION_ENVIRONMENTS)[N]>;
 }
 
 const READ: TableAction = 'dynamodb:GetItem';
@@ -86,6 +97,8 @@ export interface PipelineStackProps extends StackProps {
   readonly ordersTable: ITable;
   readonly inventoryTable: ITable;
   readonly analyticsTable: ITable;
+  /** The API's idempotency records. */
+  readonly idempotencyTable: ITable;
   /**
    * URL of docs/runbook.md for the alarm descriptions and the dashboard.
    * @default - the file on the repository's default branch (package.json `repository`)
@@ -101,6 +114,8 @@ export class PipelineStack extends Stack {
   public readonly eventBus: EventBus;
   public readonly archive: Archive;
   public readonly consumers: Readonly<Record<ConsumerName, EventConsumer>>;
+  /** The HTTP API clients place and read orders through. */
+  public readonly api: OrderApi;
   /** Alarms of every step, their SNS topic and the stage's dashboard. */
   public readonly monitoring: PipelineMonitoring;
 
@@ -135,15 +150,36 @@ export class PipelineStack extends Stack {
     // property the archive is encrypted with the AWS owned key, as intended.
     (this.archive.node.defaultChild as CfnArchive).addPropertyDeletionOverride('KmsKeyIdentifier');
 
+    const tables: Record<TableName, ITable> = {
+      orders: props.ordersTable,
+      inventory: props.inventoryTable,
+      analytics: props.analyticsTable,
+    };
+    const stage = {
+      STAGE: config.stage,
+      // The functions refuse fault rules when this is true (lambda/adapters/env.ts).
+      PRODUCTION: config.isProduction ? 'true' : 'false',
+      // Never set in production: without it a function builds no fault decorator.
+      FAULT_RULES: config.isProduction
+        ? undefined
+        : JSON.stringify([...config.faultRules, ...randomFaultRules(config.randomFaultRate)]),
+    } as const;
+    const orderStep = {
+      ...stage,
+      EVENT_BUS_NAME: this.eventBus.eventBusName,
+      ORDERS_TABLE: tables.orders.tableName,
+    };
+
     // Order steps read the order they act on and move it with conditional writes; only validate-order
     // creates it (PutItem). Stock steps also put or update reservations and stock in the same transaction.
-    const specs: Record<ConsumerName, ConsumerSpec> = {
+    const specs: { readonly [N in ConsumerName]: ConsumerSpec<N> } = {
       'validate-order': {
         id: 'ValidateOrder',
         description: 'Validates a placed order and creates it (VALIDATED or REJECTED).',
         consumes: [OrderPlaced],
         tables: { orders: [READ, PUT] },
         environment: {
+          ...orderStep,
           CURRENCIES: JSON.stringify(config.currencies),
           MAX_ORDER_AMOUNT: String(config.maxOrderAmount),
         },
@@ -153,25 +189,28 @@ export class PipelineStack extends Stack {
         description: 'Reserves stock for a validated order (RESERVED or CANCELLED).',
         consumes: [OrderValidated],
         tables: { orders: [READ, UPDATE], inventory: [READ, PUT, UPDATE] },
+        environment: { ...orderStep, INVENTORY_TABLE: tables.inventory.tableName },
       },
       'take-payment': {
         id: 'TakePayment',
         description: 'Charges a reserved order (PAID or PAYMENT_FAILED).',
         consumes: [StockReserved],
         tables: { orders: [READ, UPDATE] },
-        environment: { PAYMENT_DECLINE_RULES: JSON.stringify(config.paymentDeclineRules) },
+        environment: { ...orderStep, PAYMENT_DECLINE_RULES: JSON.stringify(config.paymentDeclineRules) },
       },
       'release-stock': {
         id: 'ReleaseStock',
         description: 'Releases the reservation of a declined order (CANCELLED).',
         consumes: [PaymentFailed],
         tables: { orders: [READ, UPDATE], inventory: [READ, UPDATE] },
+        environment: { ...orderStep, INVENTORY_TABLE: tables.inventory.tableName },
       },
       'fulfil-order': {
         id: 'FulfilOrder',
         description: 'Fulfils a paid order (FULFILLED).',
         consumes: [PaymentSucceeded],
         tables: { orders: [READ, UPDATE] },
+        environment: orderStep,
       },
       analytics: {
         id: 'Analytics',
@@ -180,29 +219,17 @@ export class PipelineStack extends Stack {
         // Seen-markers are put, counters updated, both in one transaction; nothing is read.
         tables: { analytics: [PUT, UPDATE] },
         environment: {
+          ...stage,
+          ANALYTICS_TABLE: tables.analytics.tableName,
           ANALYTICS_SHARDS: String(ANALYTICS_SHARDS),
           SEEN_MARKER_TTL_DAYS: String(seenMarkerTtlDays(config.archiveRetentionDays)),
         },
       },
     };
-
-    const tables: Record<TableName, ITable> = {
-      orders: props.ordersTable,
-      inventory: props.inventoryTable,
-      analytics: props.analyticsTable,
-    };
-    const stageEnvironment: Record<string, string> = {
-      STAGE: config.stage,
-      // The functions refuse fault rules when this is true (lambda/adapters/env.ts).
-      PRODUCTION: String(config.isProduction),
+    // Read by Powertools, not by the handlers.
+    const powertools = {
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       POWERTOOLS_LOG_LEVEL: config.logLevel,
-      // Never set in production: the handlers cannot inject faults without it.
-      ...(config.isProduction
-        ? {}
-        : {
-            FAULT_RULES: JSON.stringify([...config.faultRules, ...randomFaultRules(config.randomFaultRate)]),
-          }),
     };
 
     const consumers = {} as Record<ConsumerName, EventConsumer>;
@@ -210,6 +237,15 @@ export class PipelineStack extends Stack {
     for (const [name, spec] of Object.entries(specs) as [ConsumerName, ConsumerSpec][]) {
       const publishes = name === 'analytics' ? [] : detailTypesOf(name);
       const tableNames = Object.keys(spec.tables) as TableName[];
+      const environment = this.functionEnvironment(name, FUNCTION_ENVIRONMENTS[name], spec.environment);
+      const ungranted = Object.keys(environment).filter((v) =>
+        Object.entries(TABLE_ENV).some(([t, env]) => env === v && !tableNames.includes(t as TableName)),
+      );
+      if (ungranted.length > 0) {
+        throw new Error(
+          `PipelineStack ${this.node.path}: ${name} reads ${ungranted.join(', ')} but is granted no access to it: add the table to its spec.`,
+        );
+      }
       const consumer = new EventConsumer(this, spec.id, {
         eventBus: this.eventBus,
         events: spec.consumes.map((c) => ({ source: c.source, detailType: c.detailType })),
@@ -221,13 +257,7 @@ export class PipelineStack extends Stack {
         logLevel: ApplicationLogLevel[config.logLevel],
         logRetention: config.logRetentionDays as RetentionDays,
         removalPolicy: config.isProduction ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-        environment: {
-          ...stageEnvironment,
-          POWERTOOLS_SERVICE_NAME: name,
-          ...(publishes.length > 0 ? { EVENT_BUS_NAME: this.eventBus.eventBusName } : {}),
-          ...Object.fromEntries(tableNames.map((t) => [TABLE_ENV[t], tables[t].tableName])),
-          ...spec.environment,
-        },
+        environment: { ...environment, ...powertools, POWERTOOLS_SERVICE_NAME: name },
       });
       for (const t of tableNames) {
         tables[t].grant(consumer.fn, ...(spec.tables[t] ?? []));
@@ -247,10 +277,34 @@ export class PipelineStack extends Stack {
     const busArn = this.formatArn({ service: 'events', resource: 'event-bus', resourceName: names.eventBus });
     (this.eventBus.node.defaultChild as CfnEventBus).policy = PipelineStack.busPolicy(busArn, sourceOwners);
 
+    this.api = new OrderApi(this, 'Api', {
+      placeOrderEntry: path.join(HANDLERS_DIR, 'api', 'place-order.ts'),
+      getOrderEntry: path.join(HANDLERS_DIR, 'api', 'get-order.ts'),
+      ordersTable: props.ordersTable,
+      idempotencyTable: props.idempotencyTable,
+      eventBusName: this.eventBus.eventBusName,
+      authorization: config.api.authorization,
+      throttle: config.api.throttle,
+      environment: {
+        STAGE: config.stage,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        POWERTOOLS_LOG_LEVEL: config.logLevel,
+      },
+      timeout: API_FUNCTION_TIMEOUT,
+      logLevel: ApplicationLogLevel[config.logLevel],
+      logRetention: config.logRetentionDays as RetentionDays,
+      removalPolicy: config.isProduction ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+    });
+    // The API is the client: exactly OrderPlaced with the client source, like any other client.
+    this.grantPlaceOrders(this.api.placeOrder);
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the orders API' });
+
     this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
       stage: config.stage,
       eventBus: this.eventBus,
       steps: Object.entries(consumers).map(([name, consumer]) => monitoredStepOf(name, consumer)),
+      api: { name: 'api', httpApi: this.api.httpApi },
       runbookUrl: props.runbookUrl,
       dashboardName: names.dashboard,
       alarmSubscriptions: config.alarmSubscriptions,
@@ -268,6 +322,31 @@ export class PipelineStack extends Stack {
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
     new CfnOutput(this, 'EventBusArn', { value: this.eventBus.eventBusArn });
     new CfnOutput(this, 'EventArchiveName', { value: this.archive.archiveName });
+  }
+
+  /**
+   * The variables of a function, exactly those its spec names, each set value checked against its
+   * schema at synth (values known only at deploy, such as table names, are tokens and pass). An unset
+   * one is left out: the function applies its default or says what is missing.
+   */
+  private functionEnvironment(
+    name: ConsumerName,
+    spec: EnvSpec,
+    values: Readonly<Record<string, string | undefined>>,
+  ): Record<string, string> {
+    const environment: Record<string, string> = {};
+    for (const [variable, schema] of Object.entries(spec)) {
+      const value = values[variable];
+      if (value === undefined) continue;
+      const parsed = Token.isUnresolved(value) ? undefined : schema.safeParse(value);
+      if (parsed?.success === false) {
+        throw new Error(
+          `PipelineStack ${this.node.path}: ${name}'s ${variable} is invalid: ${parsed.error.issues.map((i) => i.message).join('; ')}.`,
+        );
+      }
+      environment[variable] = value;
+    }
+    return environment;
   }
 
   /**

@@ -16,10 +16,10 @@ import {
   PutCommand,
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { AwsCallCounter } from '../../lambda/adapters/aws-call-counter';
 import { stockKey } from '../../lambda/adapters/inventory-repository';
-import { orderPlacedEvent, placeOrders } from '../../lambda/adapters/order-producer';
 import { CLIENT_SOURCE } from '../../lambda/contracts';
+import { isFinalOrderStatus } from '../../lambda/domain/order';
+import { orderPlacedEvent, placeOrders } from '../../ops/order-producer';
 import { type Deployment, stackOutput } from '../deploy';
 import type { EmulatorClientConfig } from '../emulator';
 import { formatDuration } from './format';
@@ -31,7 +31,7 @@ import {
   type Outcome,
   summariseAnalytics,
 } from './outcome';
-import { type DemoOrder, FINAL_STATUSES, type MalformedEvent, type Scenario } from './scenario';
+import type { DemoOrder, MalformedEvent, Scenario } from './scenario';
 
 /**
  * Drives a scenario against a deployed pipeline, through AWS APIs only (as the integration tests do):
@@ -232,17 +232,15 @@ export class DemoDriver {
   private readonly ddb: DynamoDBDocumentClient;
   private readonly events: EventBridgeClient;
   private readonly sqs: SQSClient;
-  /** Every AWS request the driver made (placing orders, reading tables and queues). */
-  readonly calls = new AwsCallCounter();
 
   constructor(
     clientConfig: EmulatorClientConfig,
     readonly targets: DemoTargets,
   ) {
     const config = { ...clientConfig, userAgentAppId: DRIVER_APP_ID };
-    this.ddb = DynamoDBDocumentClient.from(this.calls.attach(new DynamoDBClient(config)));
-    this.events = this.calls.attach(new EventBridgeClient(config));
-    this.sqs = this.calls.attach(new SQSClient(config));
+    this.ddb = DynamoDBDocumentClient.from(new DynamoDBClient(config));
+    this.events = new EventBridgeClient(config);
+    this.sqs = new SQSClient(config);
   }
 
   destroy(): void {
@@ -572,14 +570,15 @@ export class DemoDriver {
       if (read) {
         for (const [orderId, order] of read) {
           orders.set(orderId, order);
-          if (isFinal(order.status)) pending.delete(orderId);
+          if (isFinalOrderStatus(order.status)) pending.delete(orderId);
         }
         nextOrderReadAt =
           now + Math.max(ORDER_READ_MIN_INTERVAL_MS, placedPending.length * ORDER_READ_MS_PER_PENDING_ORDER);
       }
       const final: Record<string, number> = {};
       for (const order of orders.values()) {
-        if (order.status && isFinal(order.status)) final[order.status] = (final[order.status] ?? 0) + 1;
+        if (order.status && isFinalOrderStatus(order.status))
+          final[order.status] = (final[order.status] ?? 0) + 1;
       }
       const queuedCount = Object.values(queued).reduce((a, b) => a + b, 0);
       await feeder.topUp(queuedCount);
@@ -619,10 +618,6 @@ export class DemoDriver {
       settledAfterMs,
     };
   }
-}
-
-function isFinal(status: string | undefined): boolean {
-  return status !== undefined && (FINAL_STATUSES as readonly string[]).includes(status);
 }
 
 /** Whether an SQS body is the malformed event as it was put on the bus (source, detail type, detail). */

@@ -1,7 +1,7 @@
+import { isFinalOrderStatus } from '../../lambda/domain/order';
 import {
   type AnalyticsSummary,
   describeOutcome,
-  FINAL_STATUSES,
   type FinalOutcome,
   type OrderKind,
   type Scenario,
@@ -82,7 +82,7 @@ export interface Outcome {
 export function stateLabel(order: ObservedOrder | undefined): string {
   if (!order?.status) return 'no order item';
   if (order.status === 'CANCELLED') return `CANCELLED ${order.reason ?? '(no reason)'}`;
-  if ((FINAL_STATUSES as readonly string[]).includes(order.status)) return order.status;
+  if (isFinalOrderStatus(order.status)) return order.status;
   return `${order.status} (not final)`;
 }
 

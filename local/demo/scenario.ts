@@ -1,4 +1,3 @@
-import type { OrderToPlace } from '../../lambda/adapters/order-producer';
 import {
   idempotencyKeyFor,
   ORDER_CANCELLED,
@@ -15,9 +14,10 @@ import {
 } from '../../lambda/contracts';
 import { countAttribute, revenueAttribute, UNITS_ATTRIBUTE } from '../../lambda/domain/analytics';
 import { type OrderPolicy, orderRuleViolations } from '../../lambda/domain/business-rules';
-import type { CancellationReason } from '../../lambda/domain/order';
+import type { CancellationReason, FinalOrderStatus } from '../../lambda/domain/order';
 import { matchesDeclineRule } from '../../lambda/domain/payment-provider';
 import type { StageConfig } from '../../lib/config';
+import type { OrderToPlace } from '../../ops/order-producer';
 
 /**
  * The demo of `npm run local`, as data: which products are stocked, which orders are placed and the
@@ -36,12 +36,9 @@ export type OrderKind =
   | 'rejected-currency'
   | 'rejected-total';
 
-export type FinalStatus = 'FULFILLED' | 'REJECTED' | 'CANCELLED';
-export const FINAL_STATUSES: readonly FinalStatus[] = ['FULFILLED', 'REJECTED', 'CANCELLED'];
-
 /** Where an order ends: its status and, for REJECTED and CANCELLED, the reason the order item records. */
 export interface FinalOutcome {
-  readonly status: FinalStatus;
+  readonly status: FinalOrderStatus;
   readonly reason?: string;
 }
 

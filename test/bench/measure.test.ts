@@ -14,7 +14,6 @@ function report(overrides: Partial<InvocationReport>): InvocationReport {
     receiveCounts: [],
     bodies: [],
     outcome: { kind: 'all-succeeded' },
-    awsCalls: {},
     coldStart: false,
     durationMs: 10,
     batchingMs: 0,
@@ -27,21 +26,30 @@ function report(overrides: Partial<InvocationReport>): InvocationReport {
 describe('PhaseLedger', () => {
   const category = (orderId: string | undefined) => (orderId?.endsWith('-ok') ? 'happyPath' : 'failures');
 
-  it('GIVEN a batch of two happy records and one failure THEN the calls are shared by record', () => {
+  it("GIVEN a batch of two happy records and one failure WHEN the emulator's count of the function is added THEN its calls are shared by record", () => {
     const ledger = new PhaseLedger(category);
-
     ledger.record(
-      report({
-        messageIds: ['m1', 'm2', 'm3'],
-        bodies: [body('a-ok'), body('b-ok'), body('c-bad')],
-        awsCalls: { 'DynamoDB.UpdateItem': 3, 'EventBridge.PutEvents': 3 },
-      }),
+      report({ messageIds: ['m1', 'm2', 'm3'], bodies: [body('a-ok'), body('b-ok'), body('c-bad')] }),
     );
+
+    ledger.addFunctionCalls('validate-order', { 'DynamoDB.UpdateItem': 3, 'EventBridge.PutEvents': 3 });
 
     expect(ledger.calls.happyPath['DynamoDB.UpdateItem']).toBeCloseTo(2, 10);
     expect(ledger.calls.failures['DynamoDB.UpdateItem']).toBeCloseTo(1, 10);
     expect(ledger.calls.happyPath['SQS.SendMessage']).toBe(2);
     expect(ledger.calls.failures['SQS.SendMessage']).toBe(1);
+  });
+
+  it('GIVEN a failing record delivered again THEN each delivery weighs in the share of its function', () => {
+    const ledger = new PhaseLedger(category);
+    ledger.record(report({ messageIds: ['m1', 'm2'], bodies: [body('a-ok'), body('b-bad')] }));
+    ledger.record(report({ messageIds: ['m2'], bodies: [body('b-bad')] }));
+    ledger.record(report({ shortName: 'analytics', messageIds: ['m3'], bodies: [body('c-ok')] }));
+
+    ledger.addFunctionCalls('validate-order', { 'DynamoDB.GetItem': 6 });
+
+    expect(ledger.calls.happyPath['DynamoDB.GetItem']).toBeCloseTo(2, 10);
+    expect(ledger.calls.failures['DynamoDB.GetItem']).toBeCloseTo(4, 10);
   });
 
   it('GIVEN a message delivered twice THEN it counts as one delivery by the rule', () => {

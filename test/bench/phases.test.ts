@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { callerOf, crossCheck } from '../../bench/phases';
+import { callerOf, callsByCaller } from '../../bench/phases';
 
 const counts = (requests: { caller: string; service: string; operation: string; count: number }[]) => ({
   requests: requests.map((r) => ({ ...r, errors: 0 })),
@@ -13,10 +13,9 @@ describe('callerOf', () => {
   });
 });
 
-describe('crossCheck', () => {
-  it('GIVEN the same counts on both sides THEN every row matches; callers not counted are ignored', () => {
-    const rows = crossCheck(
-      new Map([['validate-order', { 'DynamoDB.PutItem': 3 }]]),
+describe('callsByCaller', () => {
+  it('GIVEN requests the emulator served THEN they are summed per caller and Service.Operation', () => {
+    const calls = callsByCaller(
       counts([
         {
           caller: 'validate-order-PT-NO-OP-2.36.0-PTEnv-x',
@@ -24,24 +23,21 @@ describe('crossCheck', () => {
           operation: 'PutItem',
           count: 3,
         },
+        {
+          caller: 'validate-order-PT-NO-OP-2.36.0-PTEnv-y',
+          service: 'DynamoDB',
+          operation: 'PutItem',
+          count: 2,
+        },
+        { caller: 'lambda-runner', service: 'SQS', operation: 'ReceiveMessage', count: 5 },
         { caller: '', service: 'S3', operation: 'PUT bucket', count: 9 },
       ]),
     );
 
-    expect(rows).toEqual([
-      { caller: 'validate-order', operation: 'DynamoDB.PutItem', counted: 3, emulator: 3 },
-    ]);
-  });
-
-  it('fails the row of an operation the middleware missed or the emulator never saw', () => {
-    const rows = crossCheck(
-      new Map([['lambda-runner', { 'SQS.ReceiveMessage': 5 }]]),
-      counts([{ caller: 'lambda-runner', service: 'SQS', operation: 'DeleteMessageBatch', count: 2 }]),
-    );
-
-    expect(rows).toEqual([
-      { caller: 'lambda-runner', operation: 'SQS.DeleteMessageBatch', counted: 0, emulator: 2 },
-      { caller: 'lambda-runner', operation: 'SQS.ReceiveMessage', counted: 5, emulator: 0 },
-    ]);
+    expect(Object.fromEntries(calls)).toEqual({
+      'validate-order': { 'DynamoDB.PutItem': 5 },
+      'lambda-runner': { 'SQS.ReceiveMessage': 5 },
+      '': { 'S3.PUT bucket': 9 },
+    });
   });
 });

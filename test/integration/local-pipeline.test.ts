@@ -5,7 +5,6 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { stockKey } from '../../lambda/adapters/inventory-repository';
-import { type OrderToPlace, orderPlacedEvent, placeOrders } from '../../lambda/adapters/order-producer';
 import {
   CLIENT_SOURCE,
   type OrderSummary,
@@ -14,11 +13,13 @@ import {
   StockReserved,
 } from '../../lambda/contracts';
 import { buildEvent, type OutgoingEvent } from '../../lambda/domain/events';
-import { TEST_ORDER_PREFIX } from '../../lib/config';
+import { isFinalOrderStatus } from '../../lambda/domain/order';
+import { TEST_ORDER_PREFIX } from '../../lib/test-stages';
 import { stackOutput } from '../../local/deploy';
 import type { InvocationReport } from '../../local/lambda-runner';
 import type { LocalPipeline } from '../../local/local-pipeline';
 import { principalCredentials } from '../../local/principals';
+import { type OrderToPlace, orderPlacedEvent, placeOrders } from '../../ops/order-producer';
 import { startLocalPipelineWithTimeout } from './support/own-timeout';
 import { eventually } from './support/poll';
 import { describedTarget } from './support/target';
@@ -30,7 +31,6 @@ import { describedTarget } from './support/target';
  * synthesizing again.
  */
 
-const FINAL = new Set(['FULFILLED', 'REJECTED', 'CANCELLED']);
 const runId = randomUUID().slice(0, 8);
 
 let pipeline: LocalPipeline;
@@ -76,7 +76,7 @@ async function finalOrder(orderId: string): Promise<Record<string, unknown>> {
       const { Item } = await ddb.send(
         new GetCommand({ TableName: output('OrdersTableName'), Key: { orderId } }),
       );
-      return Item && FINAL.has(String(Item.status)) ? Item : undefined;
+      return Item && isFinalOrderStatus(Item.status) ? Item : undefined;
     },
     60_000,
     200,

@@ -13,14 +13,15 @@ import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-s
 import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { reservationKey, stockKey } from '../../lambda/adapters/inventory-repository';
-import { type OrderToPlace, orderPlacedEvent, placeOrders } from '../../lambda/adapters/order-producer';
 import { CLIENT_SOURCE } from '../../lambda/contracts';
+import { isFinalOrderStatus } from '../../lambda/domain/order';
 import { PAYMENT_PROVIDER_CALLED } from '../../lambda/domain/payment-provider';
 import { stackOutput } from '../../local/deploy';
 import { LOCAL_ACCOUNT_ID } from '../../local/emulator';
 import type { InvocationReport } from '../../local/lambda-runner';
 import { LOCAL_DIR, type LocalPipeline } from '../../local/local-pipeline';
 import type { DlqStatus } from '../../ops/dlq';
+import { type OrderToPlace, orderPlacedEvent, placeOrders } from '../../ops/order-producer';
 import { withMessage } from '../support/with-message';
 import { startLocalPipelineWithTimeout } from './support/own-timeout';
 import { eventually } from './support/poll';
@@ -45,7 +46,6 @@ const TSX = join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
 const STAGE = 'test';
 /** Function timeout of this file's pipeline: see beforeAll. */
 const REPLAY_FUNCTION_TIMEOUT_SECONDS = 15;
-const FINAL = new Set(['FULFILLED', 'REJECTED', 'CANCELLED']);
 const runId = randomUUID().slice(0, 8);
 
 /** Receives before a message is dead-lettered and the queue's visibility timeout (stage test: 3 x 6 + 1 s). */
@@ -160,7 +160,7 @@ async function finalOrder(orderId: string): Promise<Record<string, unknown>> {
     `order ${orderId} to reach a final state`,
     async () => {
       const order = await getOrder(orderId);
-      return order && FINAL.has(String(order.status)) ? order : undefined;
+      return order && isFinalOrderStatus(order.status) ? order : undefined;
     },
     90_000,
     250,

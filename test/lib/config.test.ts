@@ -3,11 +3,10 @@ import {
   ConfigError,
   loadStageConfig,
   parseStageConfig,
-  randomFaultRules,
   STAGE_NAMES,
   type StageConfig,
-  TEST_ORDER_PREFIX,
 } from '../../lib/config';
+import { randomFaultRules, TEST_ORDER_PREFIX } from '../../lib/test-stages';
 
 describe('loadStageConfig', () => {
   it('loads dev when no stage is given', () => {

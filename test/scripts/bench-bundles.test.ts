@@ -82,7 +82,11 @@ describe('the bench mirrors the deployed bundling', () => {
     const design = readFileSync(join(__dirname, '../../docs/design.md'), 'utf8');
     const table = design.split('## Handler configuration')[1]?.split('\n## ')[0] ?? '';
     // AWS_ENDPOINT_URL is optional by design; leaving it unset measures the clients as on AWS.
-    const documented = [...table.matchAll(/`([A-Z][A-Z0-9_]+)`/g)]
+    const rows = table
+      .split('\n')
+      .filter((line) => line.startsWith('| `'))
+      .join('\n');
+    const documented = [...rows.matchAll(/`([A-Z][A-Z0-9_]+)`/g)]
       .map((m) => m[1])
       .filter((name) => name !== 'AWS_ENDPOINT_URL');
 

@@ -56,7 +56,7 @@ describe('docs/architecture.md', () => {
       'analytics',
     ]);
     expect(a.steps).toHaveLength(rules.length);
-    expect(a.tables).toEqual(['analytics', 'inventory', 'orders']);
+    expect(a.tables).toEqual(['analytics', 'idempotency', 'inventory', 'orders']);
     expect(a.steps.find((s) => s.name === 'reserve-stock')).toMatchObject({
       detailTypes: ['OrderValidated'],
       tables: ['inventory', 'orders'],
@@ -71,6 +71,31 @@ describe('docs/architecture.md', () => {
     }
     expect(doc).toContain('bus_bus -- "OrderPlaced" --> rule_validate_order');
     expect(doc).toContain('fn_take_payment -- "PaymentSucceeded, PaymentFailed" --> bus_bus');
+  });
+
+  it('draws the HTTP API: each route, its function, its tables, and what it publishes', () => {
+    const a = describeArchitecture(templates.data, templates.pipeline);
+    expect(a.apiRoutes).toEqual([
+      {
+        routeKey: 'GET /orders/{orderId}',
+        authorization: 'AWS_IAM',
+        function: 'get-order',
+        tables: ['orders'],
+        publishes: false,
+      },
+      {
+        routeKey: 'POST /orders',
+        authorization: 'AWS_IAM',
+        function: 'place-order',
+        tables: ['idempotency', 'orders'],
+        publishes: true,
+      },
+    ]);
+    const doc = renderArchitecture(a, 'dev');
+    expect(doc).toContain('caller(["caller"]) -- "HTTPS, AWS_IAM" --> api{{"HTTP API"}}');
+    expect(doc).toContain('api -- "POST /orders" --> fn_place_order("place-order function")');
+    expect(doc).toContain('fn_place_order -- "OrderPlaced" --> bus_bus');
+    expect(doc).not.toContain('fn_get_order -- ');
   });
 });
 

@@ -13,7 +13,6 @@ import {
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { analyticsKey, seenMarkerKey } from '../../../lambda/adapters/analytics-repository';
 import { reservationKey, stockKey } from '../../../lambda/adapters/inventory-repository';
-import { type OrderToPlace, orderPlacedEvent, placeOrders } from '../../../lambda/adapters/order-producer';
 import {
   contractFor,
   type DetailType,
@@ -21,9 +20,11 @@ import {
   type OrderSummary,
   sourceFor,
 } from '../../../lambda/contracts';
-import { ANALYTICS_SHARDS } from '../../../lambda/contracts/limits';
 import { buildEvent, type OutgoingEvent } from '../../../lambda/domain/events';
 import type { OrderRecord } from '../../../lambda/domain/order';
+import { isFinalOrderStatus } from '../../../lambda/domain/order';
+import { ANALYTICS_SHARDS } from '../../../lambda/shared/limits';
+import { type OrderToPlace, orderPlacedEvent, placeOrders } from '../../../ops/order-producer';
 import { OutageControl } from './fault-proxy';
 import { type FunctionLogs, functionLogs } from './function-logs';
 import { eventually } from './poll';
@@ -34,8 +35,6 @@ import { CONSUMER_IDS, type ConsumerId, type TargetDescription, targetClientConf
  * SQS), the functions' logs, and on the local target the fault proxy. Every id it makes carries the run
  * id, so a run never reads another run's data and the suite can run twice on the same stack.
  */
-
-export const FINAL_STATUSES = new Set(['FULFILLED', 'REJECTED', 'CANCELLED']);
 
 /** The statuses of an order that went all the way, each reached by exactly one transition. */
 export const FULFILLED_PATH = ['VALIDATED', 'RESERVED', 'PAID', 'FULFILLED'];
@@ -256,7 +255,7 @@ export class PipelineUnderTest {
       `order ${orderId} to reach a final state with its last event published`,
       async () => {
         const order = await this.order(orderId);
-        if (order === undefined || !FINAL_STATUSES.has(order.status)) return undefined;
+        if (order === undefined || !isFinalOrderStatus(order.status)) return undefined;
         return (await this.analyticsSaw(order.outbox.detail.metadata.idempotencyKey)) ? order : undefined;
       },
       timeoutMs,

@@ -1,12 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { z } from 'zod';
-import {
-  ConfigurationError,
-  envVar,
-  readEnv,
-  refuseFaultRulesInProduction,
-  STAGE_ENV,
-} from '../../../lambda/adapters/env';
+import { ConfigurationError, readEnv, refuseFaultRulesInProduction } from '../../../lambda/adapters/env';
+import { envVar, STAGE_ENV } from '../../../lambda/shared/environments';
 
 const spec = {
   ORDERS_TABLE: envVar.string,

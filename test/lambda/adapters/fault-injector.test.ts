@@ -1,12 +1,17 @@
 import { describe, expect, it } from '@jest/globals';
 import {
-  faultsFor,
+  type FaultHook,
+  FaultInjector,
   findFaultRule,
   InjectedFaultError,
-  NO_FAULTS,
+  withFaults,
 } from '../../../lambda/adapters/fault-injector';
-import { type FaultRule, faultRule } from '../../../lambda/contracts/settings';
-import { SilentLogger } from '../fakes/step-deps';
+import type { OutgoingEvent } from '../../../lambda/domain/events';
+import type { Transition } from '../../../lambda/domain/order';
+import type { OrdersRepository } from '../../../lambda/domain/ports';
+import { type FaultPoint, type FaultRule, faultRule } from '../../../lambda/shared/settings';
+import { InMemoryInventory } from '../fakes/in-memory-inventory';
+import { CrashError, fakeWorld, SilentLogger } from '../fakes/step-deps';
 
 const rules: FaultRule[] = [
   faultRule.parse({ orderIdPrefix: 'fault-crash-', point: 'after-write', receives: 2 }),
@@ -66,9 +71,9 @@ describe('findFaultRule with a rate', () => {
   });
 });
 
-describe('faultsFor', () => {
+describe('FaultInjector', () => {
   it('GIVEN a crash rule WHEN its point is reached THEN a clearly named InjectedFaultError is thrown', async () => {
-    const faults = faultsFor(rules, delivery(1), new SilentLogger());
+    const faults = new FaultInjector(rules, delivery(1), new SilentLogger());
 
     await expect(faults.at('after-write', 'fault-crash-9')).rejects.toThrow(InjectedFaultError);
     await expect(faults.at('after-write', 'order-9')).resolves.toBeUndefined();
@@ -76,14 +81,93 @@ describe('faultsFor', () => {
 
   it('GIVEN a timeout rule WHEN its point is reached THEN the step never continues, so Lambda times it out', async () => {
     const logger = new SilentLogger();
-    const faults = faultsFor(rules, delivery(1), logger);
+    const faults = new FaultInjector(rules, delivery(1), logger);
 
     expect(await isPending(faults.at('before-publish', 'fault-timeout-1'))).toBe(true);
     expect(await isPending(faults.at('before-publish', 'order-1'))).toBe(false);
     expect(logger.lines.map((l) => l.message)).toEqual(['fault injection']);
   });
+});
 
-  it('GIVEN no rules, as in production WHEN built THEN faults are a no-op', () => {
-    expect(faultsFor([], delivery(1), new SilentLogger())).toBe(NO_FAULTS);
+/** Records the points the decorators ask about, in order, and crashes at one. */
+class ScriptedFaults implements FaultHook {
+  readonly asked: string[] = [];
+  constructor(private readonly crashAt?: FaultPoint) {}
+  async at(point: FaultPoint, orderId: string): Promise<void> {
+    this.asked.push(`${point} ${orderId}`);
+    if (point === this.crashAt) throw new CrashError(point);
+  }
+}
+
+const transition = (orderId: string): Transition => ({
+  orderId,
+  from: 'PAID',
+  to: 'FULFILLED',
+  at: '2025-03-14T10:00:00.000Z',
+  causationId: 'cause-1',
+  event: { detailType: 'OrderFulfilled', detail: { metadata: { correlationId: orderId } } } as OutgoingEvent,
+});
+
+describe('withFaults', () => {
+  it('GIVEN an applied write THEN the decorators ask before the write, after it, and before the publish', async () => {
+    const faults = new ScriptedFaults();
+    const inner = fakeWorld();
+    const applied: OrdersRepository = {
+      get: async () => undefined,
+      create: async () => 'applied',
+      transition: async () => 'applied',
+      recordPaymentAttempt: async () => 'applied',
+    };
+    const world = withFaults({ ...inner, orders: applied }, faults);
+
+    await world.orders.transition(transition('o-1'));
+    await world.publisher.publish([transition('o-1').event]);
+
+    expect(faults.asked).toEqual(['before-write o-1', 'after-write o-1', 'before-publish o-1']);
+  });
+
+  it('GIVEN a refused write THEN there is no after-write: only an applied write is followed by its publish', async () => {
+    const faults = new ScriptedFaults();
+    const world = withFaults(fakeWorld(), faults);
+
+    expect(await world.orders.transition(transition('absent'))).toBe('condition-failed');
+    expect(faults.asked).toEqual(['before-write absent']);
+  });
+
+  it('GIVEN a crash before the write THEN the write never reaches the repository', async () => {
+    const inner = fakeWorld();
+    const world = withFaults(inner, new ScriptedFaults('before-write'));
+
+    await expect(world.orders.transition(transition('o-1'))).rejects.toThrow(CrashError);
+    expect(inner.orders.appliedWrites).toEqual([]);
+  });
+
+  it('GIVEN a crash before the publish THEN nothing reaches the bus', async () => {
+    const inner = fakeWorld();
+    const world = withFaults(inner, new ScriptedFaults('before-publish'));
+
+    await expect(world.publisher.publish([transition('o-1').event])).rejects.toThrow(CrashError);
+    expect(inner.publisher.published).toEqual([]);
+  });
+
+  it('GIVEN reads and the payment attempt THEN they pass through without asking', async () => {
+    const faults = new ScriptedFaults('before-write');
+    const world = withFaults(fakeWorld(), faults);
+
+    expect(await world.orders.get('o-1')).toBeUndefined();
+    expect(await world.orders.recordPaymentAttempt('o-1', 'cause-1', { attemptId: 'a', at: 'now' })).toBe(
+      'condition-failed',
+    );
+    expect(faults.asked).toEqual([]);
+  });
+
+  it('GIVEN deps with an inventory THEN its reserve and release are fault points too', async () => {
+    const faults = new ScriptedFaults('before-write');
+    const inner = fakeWorld();
+    const world = withFaults({ ...inner, inventory: new InMemoryInventory(inner.orders, {}) }, faults);
+
+    await expect(world.inventory.reserve(transition('o-1'), [])).rejects.toThrow(CrashError);
+    await expect(world.inventory.release(transition('o-1'), [])).rejects.toThrow(CrashError);
+    expect(await world.inventory.getAvailable(['sku'])).toEqual(new Map());
   });
 });

@@ -1,8 +1,14 @@
-import { describe, expect, it } from '@jest/globals';
-import { InjectedFaultError, NO_FAULTS } from '../../../lambda/adapters/fault-injector';
+import { beforeEach, describe, expect, it } from '@jest/globals';
+import {
+  FaultyEventPublisher,
+  FaultyOrdersRepository,
+  InjectedFaultError,
+} from '../../../lambda/adapters/fault-injector';
 import { logger } from '../../../lambda/adapters/observability';
 import { orderStepDependencies, randomIds, systemClock } from '../../../lambda/adapters/order-step-runtime';
-import { faultRule } from '../../../lambda/contracts/settings';
+import type { Transition } from '../../../lambda/domain/order';
+import { faultRule } from '../../../lambda/shared/settings';
+import { dynamo, healthyAws } from '../support/aws-mocks';
 
 const config = {
   STAGE: 'test',
@@ -13,25 +19,38 @@ const config = {
     faultRule.parse({ orderIdPrefix: 'fault-x-', point: 'before-write', function: 'fulfil-order' }),
   ],
 };
+const record = (receiveCount: number) => ({ logger, receiveCount, remainingTimeMs: () => 1_000 });
+const write = {
+  orderId: 'fault-x-1',
+  from: 'PAID',
+  to: 'FULFILLED',
+  at: '2025-03-14T10:00:00.000Z',
+  causationId: 'cause-1',
+  event: { detailType: 'OrderFulfilled', detail: {} },
+} as unknown as Transition;
+
+beforeEach(healthyAws);
 
 describe('orderStepDependencies', () => {
-  it('GIVEN fault rules WHEN deps are built per record THEN faults follow the delivery and the function name', async () => {
+  it('GIVEN fault rules WHEN deps are built per record THEN the ports carry faults that follow the delivery and the function name', async () => {
     const forRecord = orderStepDependencies('fulfil-order', config);
 
-    const first = forRecord({ logger, receiveCount: 1 });
-    const second = forRecord({ logger, receiveCount: 2 });
+    const first = forRecord(record(1));
+    const second = forRecord(record(2));
 
-    await expect(first.faults.at('before-write', 'fault-x-1')).rejects.toThrow(InjectedFaultError);
-    await expect(second.faults.at('before-write', 'fault-x-1')).resolves.toBeUndefined();
-    expect(first.orders).toBe(second.orders);
+    expect(first.orders).toBeInstanceOf(FaultyOrdersRepository);
+    expect(first.publisher).toBeInstanceOf(FaultyEventPublisher);
+    await expect(first.orders.transition(write)).rejects.toThrow(InjectedFaultError);
+    expect(dynamo.calls()).toHaveLength(0);
+    await expect(second.orders.transition(write)).resolves.toBe('applied');
+    expect(dynamo.calls()).toHaveLength(1);
   });
 
-  it('GIVEN no fault rules WHEN deps are built THEN they carry no faults', () => {
-    const deps = orderStepDependencies('fulfil-order', { ...config, FAULT_RULES: [] })({
-      logger,
-      receiveCount: 1,
-    });
-    expect(deps.faults).toBe(NO_FAULTS);
+  it('GIVEN no fault rules WHEN deps are built THEN no decorator is built', () => {
+    const deps = orderStepDependencies('fulfil-order', { ...config, FAULT_RULES: [] })(record(1));
+
+    expect(deps.orders).not.toBeInstanceOf(FaultyOrdersRepository);
+    expect(deps.publisher).not.toBeInstanceOf(FaultyEventPublisher);
   });
 });
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { metrics } from '../../../lambda/adapters/observability';
 import { writeRetryingConflicts } from '../../../lambda/adapters/transaction-conflicts';
-import { TRANSACTION_CONFLICT_MAX_ATTEMPTS } from '../../../lambda/contracts/limits';
+import { TRANSACTION_CONFLICT_MAX_ATTEMPTS } from '../../../lambda/shared/limits';
 import { conditionFailed, throttled, transactionCancelled } from '../support/aws-mocks';
 import { AMPLE_MS, SPENT_MS, scriptedBudget } from '../support/time-budget';
 

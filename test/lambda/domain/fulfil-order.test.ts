@@ -9,7 +9,7 @@ import {
 import { fulfilOrder } from '../../../lambda/domain/fulfil-order';
 import { deterministicId } from '../../../lambda/domain/ids';
 import { reserveStock } from '../../../lambda/domain/reserve-stock';
-import { CrashError, CrashOnce } from '../fakes/step-deps';
+import { CrashError, crashOnce } from '../fakes/step-deps';
 import { anOrder } from '../support/events';
 import { charged, shop } from '../support/flow';
 
@@ -51,9 +51,7 @@ describe('fulfilOrder', () => {
     const s = shop();
     const paid = (await charged(s, anOrder())) as PaymentSucceededDetail;
 
-    await expect(fulfilOrder(paid, { ...s, faults: new CrashOnce('after-write') })).rejects.toThrow(
-      CrashError,
-    );
+    await expect(fulfilOrder(paid, crashOnce(s, 'after-write'))).rejects.toThrow(CrashError);
     const redelivery = await fulfilOrder(paid, s);
 
     expect(redelivery).toEqual({ outcome: 'republished', published: ORDER_FULFILLED });

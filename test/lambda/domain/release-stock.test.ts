@@ -9,7 +9,7 @@ import {
 import { UnexpectedOrderStateError } from '../../../lambda/domain/errors';
 import { releaseStock } from '../../../lambda/domain/release-stock';
 import { takePayment } from '../../../lambda/domain/take-payment';
-import { CrashError, CrashOnce } from '../fakes/step-deps';
+import { CrashError, crashOnce } from '../fakes/step-deps';
 import { anOrder } from '../support/events';
 import { charged, shop } from '../support/flow';
 
@@ -67,9 +67,7 @@ describe('releaseStock', () => {
     const s = shop();
     const failed = await declined(s);
 
-    await expect(releaseStock(failed, { ...s, faults: new CrashOnce('after-write') })).rejects.toThrow(
-      CrashError,
-    );
+    await expect(releaseStock(failed, crashOnce(s, 'after-write'))).rejects.toThrow(CrashError);
     expect(s.publisher.ofType(ORDER_CANCELLED)).toHaveLength(0);
     const redelivery = await releaseStock(failed, s);
 

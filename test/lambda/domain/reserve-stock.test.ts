@@ -8,7 +8,7 @@ import {
 import { StockChangedError } from '../../../lambda/domain/errors';
 import { reserveStock } from '../../../lambda/domain/reserve-stock';
 import { takePayment } from '../../../lambda/domain/take-payment';
-import { CrashError, CrashOnce } from '../fakes/step-deps';
+import { CrashError, crashOnce } from '../fakes/step-deps';
 import { anOrder } from '../support/events';
 import { placedAndValidated, reserved, shop } from '../support/flow';
 
@@ -120,9 +120,7 @@ describe('reserveStock', () => {
     const validated = await placedAndValidated(s, anOrder());
     const before = s.publisher.published.length;
 
-    await expect(reserveStock(validated, { ...s, faults: new CrashOnce('after-write') })).rejects.toThrow(
-      CrashError,
-    );
+    await expect(reserveStock(validated, crashOnce(s, 'after-write'))).rejects.toThrow(CrashError);
     const redelivery = await reserveStock(validated, s);
 
     expect(redelivery).toEqual({ outcome: 'republished', published: STOCK_RESERVED });
@@ -137,9 +135,7 @@ describe('reserveStock', () => {
     const validated = await placedAndValidated(s, anOrder());
     const before = s.publisher.published.length;
 
-    await expect(reserveStock(validated, { ...s, faults: new CrashOnce('after-write') })).rejects.toThrow(
-      CrashError,
-    );
+    await expect(reserveStock(validated, crashOnce(s, 'after-write'))).rejects.toThrow(CrashError);
     const redelivery = await reserveStock(validated, s);
 
     expect(redelivery).toEqual({ outcome: 'republished', published: OUT_OF_STOCK });

@@ -9,7 +9,7 @@ import {
 import { fulfilOrder } from '../../../lambda/domain/fulfil-order';
 import { deterministicId } from '../../../lambda/domain/ids';
 import { takePayment } from '../../../lambda/domain/take-payment';
-import { CrashError, CrashOnce } from '../fakes/step-deps';
+import { CrashError, crashOnce } from '../fakes/step-deps';
 import { anOrder } from '../support/events';
 import { reserved, shop } from '../support/flow';
 
@@ -67,9 +67,7 @@ describe('takePayment', () => {
     const s = shop();
     const event = await reserved(s, anOrder());
 
-    await expect(takePayment(event, { ...s, faults: new CrashOnce('before-publish') })).rejects.toThrow(
-      CrashError,
-    );
+    await expect(takePayment(event, crashOnce(s, 'before-publish'))).rejects.toThrow(CrashError);
     expect(s.publisher.ofType(PAYMENT_SUCCEEDED)).toHaveLength(0);
     const redelivery = await takePayment(event, s);
 
@@ -85,9 +83,7 @@ describe('takePayment', () => {
   it('GIVEN the republished PaymentSucceeded fulfilled the order WHEN StockReserved is redelivered again THEN nothing is published', async () => {
     const s = shop();
     const event = await reserved(s, anOrder());
-    await expect(takePayment(event, { ...s, faults: new CrashOnce('after-write') })).rejects.toThrow(
-      CrashError,
-    );
+    await expect(takePayment(event, crashOnce(s, 'after-write'))).rejects.toThrow(CrashError);
     await takePayment(event, s);
     const [paid] = s.publisher.ofType(PAYMENT_SUCCEEDED);
     await fulfilOrder(paid?.detail as PaymentSucceededDetail, s);

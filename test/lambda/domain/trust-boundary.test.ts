@@ -11,7 +11,7 @@ import {
 import { fulfilOrder } from '../../../lambda/domain/fulfil-order';
 import { reserveStock } from '../../../lambda/domain/reserve-stock';
 import { takePayment } from '../../../lambda/domain/take-payment';
-import { CrashError, CrashOnce } from '../fakes/step-deps';
+import { CrashError, crashOnce } from '../fakes/step-deps';
 import { anOrder } from '../support/events';
 import { charged, placedAndValidated, reserved, shop } from '../support/flow';
 
@@ -132,9 +132,7 @@ describe('payment exactly once', () => {
     const event = await reserved(s, anOrder());
 
     // 'before-write' in take-payment is right after the provider call
-    await expect(takePayment(event, { ...s, faults: new CrashOnce('before-write') })).rejects.toThrow(
-      CrashError,
-    );
+    await expect(takePayment(event, crashOnce(s, 'before-write'))).rejects.toThrow(CrashError);
     const afterCrash = await s.orders.get(event.data.orderId);
     await takePayment(event, s);
 

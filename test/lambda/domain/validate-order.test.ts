@@ -12,7 +12,7 @@ import { EventTooLargeError } from '../../../lambda/domain/errors';
 import { orderSummaryOf } from '../../../lambda/domain/order';
 import { reserveStock } from '../../../lambda/domain/reserve-stock';
 import { validateOrder } from '../../../lambda/domain/validate-order';
-import { CrashError, CrashOnce, fakeWorld } from '../fakes/step-deps';
+import { CrashError, crashOnce, fakeWorld } from '../fakes/step-deps';
 import { anOrder, detailOf } from '../support/events';
 import { charged, shop } from '../support/flow';
 
@@ -118,9 +118,9 @@ describe('validateOrder', () => {
     const s = shop();
     const event = placed();
 
-    await expect(
-      validateOrder(event, { ...s, policy, faults: new CrashOnce('after-write') }),
-    ).rejects.toThrow(CrashError);
+    await expect(validateOrder(event, crashOnce({ ...s, policy }, 'after-write'))).rejects.toThrow(
+      CrashError,
+    );
     expect(s.publisher.published).toHaveLength(0);
     const stored = (await s.orders.get(event.data.orderId))?.outbox;
 
@@ -216,9 +216,9 @@ describe('validateOrder', () => {
     const world = fakeWorld();
     const event = placed();
 
-    await expect(
-      validateOrder(event, { ...world, policy, faults: new CrashOnce('before-write') }),
-    ).rejects.toThrow(CrashError);
+    await expect(validateOrder(event, crashOnce({ ...world, policy }, 'before-write'))).rejects.toThrow(
+      CrashError,
+    );
     expect(world.orders.items.size).toBe(0);
     expect(await validateOrder(event, { ...world, policy })).toEqual({
       outcome: 'transitioned',

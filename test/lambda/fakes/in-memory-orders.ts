@@ -1,4 +1,6 @@
 import {
+  type AcceptedOrder,
+  acceptedOrderRecord,
   type NewOrder,
   newOrderRecord,
   type OrderRecord,
@@ -6,13 +8,13 @@ import {
   type PaymentAttempt,
   type Transition,
 } from '../../../lambda/domain/order';
-import type { OrdersRepository, WriteResult } from '../../../lambda/domain/ports';
+import type { OrderDesk, OrdersRepository, WriteResult } from '../../../lambda/domain/ports';
 
 /**
  * The orders table in memory, with the same conditional semantics as the DynamoDB adapter. Checks
  * and writes happen without an `await` in between, so concurrent calls are atomic like DynamoDB's.
  */
-export class InMemoryOrders implements OrdersRepository {
+export class InMemoryOrders implements OrdersRepository, OrderDesk {
   readonly items = new Map<string, OrderRecord>();
   /** Every applied write, in order: tests count effects with it. */
   readonly appliedWrites: string[] = [];
@@ -29,6 +31,14 @@ export class InMemoryOrders implements OrdersRepository {
     if (this.items.has(order.orderId)) return 'condition-failed';
     this.items.set(order.orderId, structuredClone(newOrderRecord(order)));
     this.appliedWrites.push(`create ${order.orderId} ${order.status}`);
+    return 'applied';
+  }
+
+  async accept(order: AcceptedOrder): Promise<WriteResult> {
+    this.throwIfDown();
+    if (this.items.has(order.orderId)) return 'condition-failed';
+    this.items.set(order.orderId, structuredClone(acceptedOrderRecord(order)));
+    this.appliedWrites.push(`accept ${order.orderId}`);
     return 'applied';
   }
 

@@ -1,13 +1,7 @@
-import type { FaultPoint } from '../../../lambda/contracts/settings';
+import { type FaultHook, withFaults } from '../../../lambda/adapters/fault-injector';
 import type { OutgoingEvent } from '../../../lambda/domain/events';
-import type {
-  Clock,
-  EventPublisher,
-  Faults,
-  IdGenerator,
-  Logger,
-  OrderStepDeps,
-} from '../../../lambda/domain/ports';
+import type { Clock, EventPublisher, IdGenerator, Logger, OrderStepDeps } from '../../../lambda/domain/ports';
+import type { FaultPoint } from '../../../lambda/shared/settings';
 import { InMemoryOrders } from './in-memory-orders';
 
 /** Records what reached "the bus"; can be told to fail the next calls, like an unavailable bus. */
@@ -63,7 +57,7 @@ export class CrashError extends Error {
 }
 
 /** Crashes the next time the step reaches `point` (like a fault rule with receives: 1). */
-export class CrashOnce implements Faults {
+export class CrashOnce implements FaultHook {
   private armed = true;
   constructor(private readonly point: FaultPoint) {}
   async at(point: FaultPoint): Promise<void> {
@@ -74,7 +68,13 @@ export class CrashOnce implements Faults {
   }
 }
 
-export const noFaults: Faults = { at: async () => undefined };
+/** `deps` with its ports wrapped in the fault decorators of the functions, crashing once at `point`. */
+export function crashOnce<D extends Pick<OrderStepDeps, 'orders' | 'publisher'>>(
+  deps: D,
+  point: FaultPoint,
+): D {
+  return withFaults(deps, new CrashOnce(point));
+}
 
 export interface FakeWorld extends OrderStepDeps {
   readonly orders: InMemoryOrders;
@@ -90,7 +90,6 @@ export function fakeWorld(overrides: Partial<OrderStepDeps> = {}): FakeWorld {
     clock: new FixedClock(),
     ids: new SequentialIds(),
     logger: new SilentLogger(),
-    faults: noFaults,
     ...overrides,
   } as FakeWorld;
 }

@@ -4,8 +4,8 @@ import type { SQSRecord } from 'aws-lambda';
 import fc from 'fast-check';
 import { logger } from '../../../lambda/adapters/observability';
 import { OrderFulfilled, OrderPlaced, PaymentSucceeded } from '../../../lambda/contracts';
-import { TRANSACTION_CONFLICT_TIME_RESERVE_MS } from '../../../lambda/contracts/limits';
 import { handler } from '../../../lambda/handlers/analytics';
+import { TRANSACTION_CONFLICT_TIME_RESERVE_MS } from '../../../lambda/shared/limits';
 import { dynamo, throttled, transactionCancelled } from '../support/aws-mocks';
 import {
   anOrder,

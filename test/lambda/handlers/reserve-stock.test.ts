@@ -6,8 +6,8 @@ import {
   PaymentSucceeded,
   StockReserved,
 } from '../../../lambda/contracts';
-import { TRANSACTION_CONFLICT_TIME_RESERVE_MS } from '../../../lambda/contracts/limits';
 import { handler } from '../../../lambda/handlers/reserve-stock';
+import { TRANSACTION_CONFLICT_TIME_RESERVE_MS } from '../../../lambda/shared/limits';
 import { dynamo, publishedEntries, transactionCancelled } from '../support/aws-mocks';
 import {
   anOrder,

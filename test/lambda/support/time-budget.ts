@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 import type { ConflictRetryBudget } from '../../../lambda/adapters/transaction-conflicts';
-import { TRANSACTION_CONFLICT_TIME_RESERVE_MS } from '../../../lambda/contracts/limits';
+import { TRANSACTION_CONFLICT_TIME_RESERVE_MS } from '../../../lambda/shared/limits';
 
 /** Time left that allows a retry after any wait (the waits are capped at a second). */
 export const AMPLE_MS = TRANSACTION_CONFLICT_TIME_RESERVE_MS + 60_000;

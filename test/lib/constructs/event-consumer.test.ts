@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { App, type CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, type CfnElement, Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Runtime } from 'aws-cdk-lib/aws-lambda';
@@ -221,18 +221,8 @@ describe('EventConsumer with default settings', () => {
     });
   });
 
-  it('alarms while either dead-letter queue holds a message', () => {
-    for (const queue of [ids.dlq, ids.targetDlq]) {
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        Namespace: 'AWS/SQS',
-        MetricName: 'ApproximateNumberOfMessagesVisible',
-        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue, 'QueueName'] } }],
-        Threshold: 1,
-        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-        TreatMissingData: 'notBreaching',
-      });
-    }
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+  it('creates no alarms: PipelineMonitoring owns every alarm on its queues and function', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
   });
 });
 
@@ -374,11 +364,6 @@ describe('EventConsumer invariants (scenario 19: unsafe configuration fails synt
       /retentionPeriod must be/,
     ],
     [
-      'fails when reportBatchItemFailures is turned off',
-      { reportBatchItemFailures: false },
-      /reportBatchItemFailures cannot be turned off/,
-    ],
-    [
       'fails when batchSize is 0',
       { batchSize: 0 },
       /batchSize must be a whole number from 1 to 10000, got 0/,
@@ -452,6 +437,45 @@ describe('EventConsumer invariants (scenario 19: unsafe configuration fails synt
     // GIVEN an unsafe setting WHEN the construct is created THEN it refuses, naming itself and the fix
     expect(() => build(props)).toThrow(message);
     expect(() => build(props)).toThrow(/^EventConsumer Test\/Consumer: /);
+  });
+});
+
+describe('EventConsumer with settings known only at deploy', () => {
+  const deployTime = (value: number) => Lazy.number({ produce: () => value });
+
+  it('GIVEN numbers that are tokens WHEN created THEN synth leaves their checks to the deployment, as aws-cdk event sources do', () => {
+    // GIVEN batch size, concurrency, receives and timeout resolved only when the template is written
+    const { stack } = build({
+      batchSize: deployTime(5),
+      maxConcurrency: deployTime(4),
+      maxReceiveCount: deployTime(6),
+      timeout: Duration.seconds(deployTime(10)),
+      visibilityTimeout: Duration.seconds(120),
+    });
+    // THEN the template carries them as given
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 5,
+      ScalingConfig: { MaximumConcurrency: 4 },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', { Timeout: 10 });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: 120,
+      RedrivePolicy: Match.objectLike({ maxReceiveCount: 6 }),
+    });
+  });
+
+  it('fails when the timeout is a token and no visibility timeout says how long a batch may take', () => {
+    expect(() => build({ timeout: Duration.seconds(deployTime(10)) })).toThrow(
+      /^EventConsumer Test\/Consumer: timeout or maxBatchingWindow is a token.*pass visibilityTimeout/,
+    );
+  });
+
+  it('fails on a number known at synth even beside tokens', () => {
+    expect(() => build({ batchSize: deployTime(5), maxConcurrency: 1 })).toThrow(
+      /maxConcurrency must be .* 2 to 1000, got 1/,
+    );
   });
 });
 

@@ -32,7 +32,9 @@ type CfnMetric = { Namespace?: unknown; MetricName?: unknown; Dimensions?: Dimen
 
 /** Alarms per step (DLQ and target DLQ depth and age, queue age, function errors and throttles, three rule alarms), plus one on the bus. */
 const ALARMS_PER_STEP = 10;
-const alarmCount = (steps: number) => steps * ALARMS_PER_STEP + 1;
+/** Alarms on an HTTP API: 5xx rate and p99 latency. */
+const ALARMS_PER_API = 2;
+const alarmCount = (steps: number, apis = 0) => steps * ALARMS_PER_STEP + 1 + apis * ALARMS_PER_API;
 
 /** GitHub's heading anchors: lowercase, punctuation dropped, spaces to dashes. */
 function headingAnchors(markdown: string): Set<string> {
@@ -203,8 +205,9 @@ describe.each(['dev', 'prod'] as const)('pipeline monitoring in the whole app (%
     }
   });
 
-  it('alarms on errors and on throttles of every function', () => {
-    const functions = ids('AWS::Lambda::Function');
+  it('alarms on errors and on throttles of every consumer function', () => {
+    // The API's functions answer every failure with a problem: the API alarms watch them.
+    const functions = ids('AWS::Lambda::Function').filter((fnId) => !fnId.startsWith('Api'));
     expect(functions).toHaveLength(6);
     for (const fnId of functions) {
       for (const metric of ['Errors', 'Throttles']) {
@@ -318,8 +321,52 @@ describe.each(['dev', 'prod'] as const)('pipeline monitoring in the whole app (%
     }
   });
 
+  it('alarms on the API’s 5xx rate and its sustained p99 latency', () => {
+    const apiId = ids('AWS::ApiGatewayV2::Api')[0];
+    const rate = alarms.find((a) => String(a.props.AlarmDescription).includes('answered 5xx'))?.props;
+    expect(rate).toMatchObject({
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+    const rateMetrics =
+      (rate?.Metrics as {
+        Id: string;
+        Expression?: string;
+        MetricStat?: { Metric: CfnMetric; Period: number; Stat: string };
+      }[]) ?? [];
+    expect(rateMetrics.find((m) => m.Expression !== undefined)?.Expression).toBe(
+      'IF(requests > 0, 100 * errors / requests, 0)',
+    );
+    expect(
+      rateMetrics
+        .filter((m) => m.MetricStat)
+        .map((m) => [m.Id, m.MetricStat?.Metric.MetricName, m.MetricStat?.Period, m.MetricStat?.Stat])
+        .sort(),
+    ).toEqual([
+      ['errors', '5xx', 300, 'Sum'],
+      ['requests', 'Count', 300, 'Sum'],
+    ]);
+    for (const m of rateMetrics.filter((m) => m.MetricStat)) {
+      expect(m.MetricStat?.Metric.Dimensions).toEqual([{ Name: 'ApiId', Value: { Ref: apiId } }]);
+    }
+    expect(alarmsOn(alarms, 'Latency', { name: 'ApiId', value: { Ref: apiId } }).map((a) => a.props)).toEqual(
+      [
+        expect.objectContaining({
+          Namespace: 'AWS/ApiGateway',
+          ExtendedStatistic: 'p99',
+          Period: 300,
+          Threshold: 2000,
+          EvaluationPeriods: 3,
+          DatapointsToAlarm: 3,
+          TreatMissingData: 'notBreaching',
+        }),
+      ],
+    );
+  });
+
   it('sends every alarm, and its recovery, to the stage topic', () => {
-    expect(alarms).toHaveLength(alarmCount(6));
+    expect(alarms).toHaveLength(alarmCount(6, 1));
     for (const alarm of alarms) {
       withMessage(alarm.id, () => {
         expect(alarm.props.AlarmActions).toEqual([{ Ref: topicId }]);
@@ -393,6 +440,23 @@ describe.each(['dev', 'prod'] as const)('pipeline monitoring in the whole app (%
       expect(body).toContain(`"Fn::GetAtt":["${alarm.id}","Arn"]`);
     }
   });
+
+  it('graphs the API’s requests, 4xx, 5xx and latency on the dashboard', () => {
+    const apiId = ids('AWS::ApiGatewayV2::Api')[0];
+    const dashboard = Object.values(resources).find((r) => r.Type === 'AWS::CloudWatch::Dashboard');
+    const graphed = dashboardMetrics(dashboard?.Properties?.DashboardBody).filter(
+      (metric) => metric[0] === 'AWS/ApiGateway',
+    );
+    for (const metric of graphed) {
+      expect(dashboardDimensions(metric)).toEqual([{ Name: 'ApiId', Value: { Ref: apiId } }]);
+    }
+    expect([...new Set(graphed.map((metric) => metric[1]))].sort()).toEqual([
+      '4xx',
+      '5xx',
+      'Count',
+      'Latency',
+    ]);
+  });
 });
 
 describe('runbook links', () => {
@@ -411,7 +475,7 @@ describe('runbook links', () => {
     const descriptions = alarmsOf(resourcesOf(Template.fromStack(pipeline))).map((a) =>
       String(a.props.AlarmDescription),
     );
-    expect(descriptions).toHaveLength(alarmCount(6));
+    expect(descriptions).toHaveLength(alarmCount(6, 1));
     for (const d of descriptions) {
       expect(d).toMatch(new RegExp(`Runbook: ${url.replace(/[.]/g, '\\.')}#[a-z-]+$`));
     }
@@ -455,8 +519,10 @@ describe('PipelineMonitoring on its own', () => {
     const { stack, monitoring } = build((s, b) => [step(s, b, 'one')]);
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::CloudWatch::Alarm', alarmCount(1));
-    // Undelivered notifications are watched only when the topic has subscriptions.
-    const kinds = Object.keys(RUNBOOK_SECTIONS).filter((k) => k !== 'alarmNotificationsUndelivered');
+    // Undelivered notifications are watched only when the topic has subscriptions, an API only when given.
+    const kinds = Object.keys(RUNBOOK_SECTIONS).filter(
+      (k) => !['alarmNotificationsUndelivered', 'apiServerErrors', 'apiLatency'].includes(k),
+    );
     expect(monitoring.alarms.map((a) => a.kind).sort()).toEqual(kinds.sort());
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ApproximateAgeOfOldestMessage',

@@ -17,6 +17,7 @@ function tableIds(stack: DataStack) {
     orders: id(stack.ordersTable),
     inventory: id(stack.inventoryTable),
     analytics: id(stack.analyticsTable),
+    idempotency: id(stack.idempotencyTable),
   };
 }
 
@@ -30,12 +31,19 @@ describe.each(['dev', 'prod'] as const)('DataStack (%s)', (stage) => {
     ids = tableIds(synthesized.stack);
   }, SYNTH_TIMEOUT_MS);
 
-  it('creates exactly the three tables of docs/design.md and nothing else', () => {
+  it('creates exactly the four tables of docs/design.md and nothing else', () => {
     expect(Object.values(resourcesOf(template)).map((r) => r.Type)).toEqual([
       'AWS::DynamoDB::Table',
       'AWS::DynamoDB::Table',
       'AWS::DynamoDB::Table',
+      'AWS::DynamoDB::Table',
     ]);
+  });
+
+  it('keys idempotency records by id and expires them through Powertools’ expiration attribute', () => {
+    const table = resourcesOf(template)[ids.idempotency]?.Properties;
+    expect(table?.KeySchema).toEqual([{ AttributeName: 'id', KeyType: 'HASH' }]);
+    expect(table?.TimeToLiveSpecification).toEqual({ AttributeName: 'expiration', Enabled: true });
   });
 
   it('keys orders by orderId, inventory and analytics by pk/sk', () => {
@@ -74,6 +82,7 @@ describe.each(['dev', 'prod'] as const)('DataStack (%s)', (stage) => {
       OrdersTableName: { Value: { Ref: ids.orders } },
       InventoryTableName: { Value: { Ref: ids.inventory } },
       AnalyticsTableName: { Value: { Ref: ids.analytics } },
+      IdempotencyTableName: { Value: { Ref: ids.idempotency } },
     });
   });
 });

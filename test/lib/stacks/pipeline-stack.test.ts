@@ -14,6 +14,7 @@ import {
   PAYMENT_SUCCEEDED,
   STOCK_RESERVED,
 } from '../../../lambda/contracts';
+import { FUNCTION_ENVIRONMENTS } from '../../../lambda/shared/environments';
 import { loadStageConfig } from '../../../lib/config';
 import { DataStack } from '../../../lib/stacks/data-stack';
 import { type ConsumerName, PipelineStack } from '../../../lib/stacks/pipeline-stack';
@@ -157,7 +158,8 @@ describe.each(['dev', 'prod'] as const)('PipelineStack (%s)', (stage) => {
   it('has one consumer per function of docs/design.md and no other rule, function or queue', () => {
     expect(Object.keys(s.pipeline.consumers).sort()).toEqual([...CONSUMERS].sort());
     s.template.resourceCountIs('AWS::Events::Rule', CONSUMERS.length);
-    s.template.resourceCountIs('AWS::Lambda::Function', CONSUMERS.length);
+    // and the API's two functions
+    s.template.resourceCountIs('AWS::Lambda::Function', CONSUMERS.length + 2);
     s.template.resourceCountIs('AWS::Lambda::EventSourceMapping', CONSUMERS.length);
     s.template.resourceCountIs('AWS::SQS::Queue', 3 * CONSUMERS.length);
   });
@@ -253,15 +255,20 @@ describe.each(['dev', 'prod'] as const)('PipelineStack (%s)', (stage) => {
     });
   });
 
-  it('runs every function on nodejs24.x, arm64, 256 MB, the stage’s timeout, traced, with JSON logs at the stage’s level', () => {
-    s.template.allResourcesProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs24.x',
-      Architectures: ['arm64'],
-      MemorySize: 256,
-      Timeout: s.config.functionTimeoutSeconds,
-      TracingConfig: { Mode: 'Active' },
-      LoggingConfig: { LogFormat: 'JSON', ApplicationLogLevel: s.config.logLevel },
-    });
+  it('runs every function on nodejs24.x, arm64, 256 MB, the stage’s timeout (the API’s 10 s), traced, with JSON logs at the stage’s level', () => {
+    const apiFunctions = [s.pipeline.api.placeOrder, s.pipeline.api.getOrder].map((fn) => s.id(fn));
+    for (const [fnId, fn] of Object.entries(s.resources).filter(
+      ([, r]) => r.Type === 'AWS::Lambda::Function',
+    )) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        MemorySize: 256,
+        Timeout: apiFunctions.includes(fnId) ? 10 : s.config.functionTimeoutSeconds,
+        TracingConfig: { Mode: 'Active' },
+        LoggingConfig: { LogFormat: 'JSON', ApplicationLogLevel: s.config.logLevel },
+      });
+    }
     s.template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: s.config.logRetentionDays });
   });
 
@@ -421,6 +428,7 @@ describe.each(['dev', 'prod'] as const)('PipelineStack (%s)', (stage) => {
     expect(outputs).toEqual(
       [
         'AlarmTopicArn',
+        'ApiUrl',
         'DashboardName',
         'EventArchiveName',
         'EventBusArn',
@@ -444,6 +452,40 @@ describe.each(['dev', 'prod'] as const)('PipelineStack (%s)', (stage) => {
     )) {
       expect(r).toMatchObject({ DeletionPolicy: policy, UpdateReplacePolicy: policy });
     }
+  });
+});
+
+describe('PipelineStack function environments', () => {
+  it.each(['dev', 'prod'] as const)(
+    'gives every %s function exactly the variables its handler reads (FUNCTION_ENVIRONMENTS), besides Powertools and NODE_OPTIONS',
+    (stage) => {
+      const s = setup(stage);
+      for (const name of CONSUMERS) {
+        const read = Object.keys(FUNCTION_ENVIRONMENTS[name]).filter(
+          (v) => !(stage === 'prod' && v === 'FAULT_RULES'),
+        );
+        const set = Object.keys(s.env(name)).filter((v) => !/^POWERTOOLS_|^NODE_OPTIONS$/.test(v));
+        expect(set.sort()).toEqual(read.sort());
+      }
+    },
+  );
+
+  it('fails at synth, naming the function and the variable, when a value its handler would refuse reaches the stack', () => {
+    // GIVEN a dev config whose maximum order amount bypassed config validation
+    const unsafe = { ...loadStageConfig('dev'), maxOrderAmount: 0 };
+    const app = testApp();
+    const data = new DataStack(app, 'Data', { config: unsafe });
+    // WHEN the pipeline stack is created THEN it refuses before a function could fail at cold start
+    expect(
+      () =>
+        new PipelineStack(app, 'Pipeline', {
+          config: unsafe,
+          ordersTable: data.ordersTable,
+          inventoryTable: data.inventoryTable,
+          analyticsTable: data.analyticsTable,
+          idempotencyTable: data.idempotencyTable,
+        }),
+    ).toThrow(/validate-order's MAX_ORDER_AMOUNT is invalid: Too small/);
   });
 });
 
@@ -475,6 +517,7 @@ describe('PipelineStack fault injection', () => {
           ordersTable: data.ordersTable,
           inventoryTable: data.inventoryTable,
           analyticsTable: data.analyticsTable,
+          idempotencyTable: data.idempotencyTable,
         }),
     ).toThrow(/stage "prod" is production but has faultRules; remove them from lib\/config.ts/);
   });

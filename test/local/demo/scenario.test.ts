@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { orderPlacedEvent } from '../../../lambda/adapters/order-producer';
 import { OrderPlaced } from '../../../lambda/contracts';
 import { REJECTION_REASONS } from '../../../lambda/domain/business-rules';
-import { loadStageConfig, TEST_ORDER_PREFIX } from '../../../lib/config';
+import { loadStageConfig } from '../../../lib/config';
+import { TEST_ORDER_PREFIX } from '../../../lib/test-stages';
 import {
   buildScenario,
   type DemoPolicy,
@@ -13,6 +13,7 @@ import {
   ScenarioError,
   type ScenarioInput,
 } from '../../../local/demo/scenario';
+import { orderPlacedEvent } from '../../../ops/order-producer';
 
 const LOCAL = loadStageConfig('local');
 const NOW = new Date('2026-11-26T12:00:00.000Z');

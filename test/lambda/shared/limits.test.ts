@@ -1,13 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import {
-  ANALYTICS_SHARDS,
   PUT_EVENTS_BASE_DELAY_MS,
   PUT_EVENTS_MAX_ATTEMPTS,
-  PUT_EVENTS_MAX_ENTRIES,
   SDK_CONNECTION_TIMEOUT_MS,
   SDK_MAX_ATTEMPTS,
   SDK_REQUEST_TIMEOUT_MS,
-} from '../../../lambda/contracts/limits';
+} from '../../../lambda/shared/limits';
 import * as defaults from '../../../lib/defaults';
 
 describe('runtime limits', () => {
@@ -22,19 +20,5 @@ describe('runtime limits', () => {
       (_, i) => PUT_EVENTS_BASE_DELAY_MS * 2 ** i,
     );
     expect(waits.reduce((a, b) => a + b, 0)).toBeLessThan(1_000);
-  });
-
-  it('GIVEN lib/defaults.ts WHEN it states the same numbers THEN they agree with the runtime ones', () => {
-    expect({
-      PUT_EVENTS_MAX_ENTRIES: defaults.PUT_EVENTS_MAX_ENTRIES,
-      PUT_EVENTS_MAX_ATTEMPTS: defaults.PUT_EVENTS_MAX_ATTEMPTS,
-      PUT_EVENTS_BASE_DELAY_MS: defaults.PUT_EVENTS_BASE_DELAY_MS,
-      ANALYTICS_SHARDS: defaults.ANALYTICS_SHARDS,
-    }).toEqual({
-      PUT_EVENTS_MAX_ENTRIES,
-      PUT_EVENTS_MAX_ATTEMPTS,
-      PUT_EVENTS_BASE_DELAY_MS,
-      ANALYTICS_SHARDS,
-    });
   });
 });

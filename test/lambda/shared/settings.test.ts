@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { declineRule, faultRule } from '../../../lambda/contracts/settings';
+import { declineRule, faultRule } from '../../../lambda/shared/settings';
 
 describe('faultRule', () => {
   it('GIVEN a rule with only prefix and point WHEN parsed THEN it crashes on the first delivery only', () => {

@@ -1,6 +1,7 @@
 /**
- * Runtime reliability numbers, pure so that Lambda bundles can import them without aws-cdk-lib.
- * lib/defaults.ts re-exports them and holds the infrastructure ones (timeouts, retention, batch size):
+ * Runtime reliability numbers, pure so that Lambda bundles can import them without aws-cdk-lib; the
+ * one place to import each from, for lambda/ and lib/ alike. lib/defaults.ts holds the infrastructure
+ * ones (timeouts, retention, batch size).
  * The function timeout (functionTimeoutSeconds in lib/config.ts: 10 s in dev, 30 s in prod) is the budget
  * one SDK call with its retries must fit in; a record that still runs out of time is redelivered, never lost.
  */

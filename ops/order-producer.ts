@@ -1,10 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { type OrderLine, OrderPlaced, type OrderPlacedDetail } from '../contracts';
-import { buildEvent, type OutgoingEvent } from '../domain/events';
-import type { Clock, IdGenerator } from '../domain/ports';
-import { EventBridgePublisher, type EventBridgePublisherOptions } from './event-publisher';
-import { eventBridgeClient } from './eventbridge-client';
+import { EventBridgePublisher, type EventBridgePublisherOptions } from '../lambda/adapters/event-publisher';
+import { type OrderLine, OrderPlaced, type OrderPlacedDetail } from '../lambda/contracts';
+import { buildEvent, type OutgoingEvent } from '../lambda/domain/events';
+import type { Clock, IdGenerator } from '../lambda/domain/ports';
+
+/**
+ * A client of the pipeline: places orders on a deployed stage's bus as a storefront would. No function
+ * uses it; the operations CLI, the local demo and the integration tests do.
+ */
 
 export interface OrderToPlace {
   readonly orderId: string;
@@ -21,8 +25,7 @@ export interface OrderToPlace {
 
 export interface PlaceOrdersOptions {
   readonly eventBusName: string;
-  /** @default the shared client, which honours AWS_ENDPOINT_URL */
-  readonly client?: EventBridgeClient;
+  readonly client: EventBridgeClient;
   /** @default the system clock */
   readonly clock?: Clock;
   /** @default random UUIDs */
@@ -66,7 +69,7 @@ export async function placeOrders(
   const events = orders.map((order) => orderPlacedEvent(order, options));
   const publisher = new EventBridgePublisher({
     ...options.publisher,
-    client: options.client ?? eventBridgeClient(),
+    client: options.client,
     eventBusName: options.eventBusName,
   });
   await publisher.publish(events);
