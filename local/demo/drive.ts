@@ -8,21 +8,16 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import {
-  BatchGetCommand,
-  type BatchGetCommandOutput,
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  ScanCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { stockKey } from '../../lambda/adapters/inventory-repository';
 import { CLIENT_SOURCE } from '../../lambda/contracts';
+import type { OrderStatusView } from '../../lambda/contracts/order-api';
 import { isFinalOrderStatus } from '../../lambda/domain/order';
-import { orderPlacedEvent, placeOrders } from '../../ops/order-producer';
 import { type Deployment, stackOutput } from '../deploy';
 import type { EmulatorClientConfig } from '../emulator';
+import type { LocalPipeline } from '../local-pipeline';
 import { formatDuration } from './format';
+import { OrderApiClient } from './order-api';
 import {
   type DeadLetterCheck,
   evaluate,
@@ -34,33 +29,29 @@ import {
 import type { DemoOrder, MalformedEvent, Scenario } from './scenario';
 
 /**
- * Drives a scenario against a deployed pipeline, through AWS APIs only (as the integration tests do):
- * seeds stock, places the orders with the producer, puts the malformed event on the bus, then polls the
- * orders table and the queues until everything has settled or the deadline passes, and reads the rest.
+ * Drives a scenario against a deployed pipeline as its clients would: seeds stock, places the orders
+ * through the HTTP API (`POST /orders`, signed), puts the malformed event on the bus (a buggy producer
+ * on the bus is what it shows), then polls the orders with `GET /orders/{orderId}` and the queues until
+ * everything has settled or the deadline passes, and reads stock, analytics and the DLQs with AWS APIs.
  */
 
 /** Polling the queues (cheap): often enough for a live progress line. */
 export const POLL_MS = 1_000;
 
 /**
- * Orders not yet final are re-read at most this often, and less often when many are in flight: moto
- * takes about 2 ms per order item read, under the lock every DynamoDB request shares (moto_server.py),
- * so the demo's reads must stay a small share of what the functions need.
+ * Orders not yet final are re-read at most this often, and less often when many are in flight: each
+ * `GET /orders/{orderId}` is a function invocation and an item read on moto, under the lock every
+ * DynamoDB request shares (moto_server.py), so the demo's reads must stay a small share of what the
+ * pipeline's functions need.
  */
 const ORDER_READ_MIN_INTERVAL_MS = 2_000;
 const ORDER_READ_MS_PER_PENDING_ORDER = 25;
 
-/** DynamoDB quota: BatchGetItem takes at most 100 keys. */
-const BATCH_GET_MAX_KEYS = 100;
-
 /** While a DLQ is read page by page, each page stays hidden this long (then it is back for anyone). */
 const DLQ_PAGE_HIDDEN_SECONDS = 20;
 
-/** EventBridge takes at most 10 entries per PutEvents call: the producer is called per 10 orders. */
-const ORDERS_PER_PUT = 10;
-
-/** PutEvents calls in flight while placing: keeps the bus busy without flooding the emulator. */
-const PLACE_CONCURRENCY = 4;
+/** API requests in flight while placing or reading orders: keeps the API busy without flooding the emulator. */
+const API_CONCURRENCY = 4;
 
 /** The SDK app id (User-Agent `app/<id>`) of the driver's requests, so the emulator can tell them apart. */
 export const DRIVER_APP_ID = 'demo-driver';
@@ -96,6 +87,13 @@ export function demoTargets(deployment: Deployment): DemoTargets {
   };
 }
 
+/** The order API's URL: the first HTTP API the local gateway serves. */
+export function orderApiUrl(pipeline: Pick<LocalPipeline, 'httpApis'>): string {
+  const url = pipeline.httpApis?.apis[0]?.url;
+  if (!url) throw new Error('the app serves no HTTP API: the demo places its orders with POST /orders');
+  return url;
+}
+
 /** One entry of an order's history. */
 export interface HistoryPoint {
   readonly status: string;
@@ -117,7 +115,7 @@ function ordersFor(messages: number): number {
  * queues up to `maxBacklog` messages and more each time they drain (RunOptions.maxBacklog).
  */
 export class OrderFeeder {
-  /** Order id -> when the bus accepted it (epoch ms). */
+  /** Scenario order id -> when its `POST /orders` was sent (epoch ms). */
   readonly placedAt = new Map<string, number>();
   private readonly unplaced: DemoOrder[];
 
@@ -182,8 +180,10 @@ export interface RunResult {
   /** false when the deadline passed before every order was final and every queue empty. */
   readonly settled: boolean;
   readonly placedInMs: number;
-  /** Order id -> when PutEvents accepted it (epoch ms). */
+  /** Scenario order id -> when its `POST /orders` was sent (epoch ms). */
   readonly placedAt: ReadonlyMap<string, number>;
+  /** Scenario order id -> the order id the API gave it (derived from the caller and the key). */
+  readonly orderIds: ReadonlyMap<string, string>;
   /** When placing began (epoch ms). */
   readonly placeStartedAt: number;
   /** From placing the orders until the last one was in a final state. */
@@ -228,19 +228,46 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** `work` over `items`, `concurrency` at a time, results in the items' order. */
+async function mapConcurrently<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) results[i] = await work(items[i] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  return results;
+}
+
 export class DemoDriver {
   private readonly ddb: DynamoDBDocumentClient;
   private readonly events: EventBridgeClient;
   private readonly sqs: SQSClient;
+  private readonly api: Pick<OrderApiClient, 'place' | 'read'>;
+  /** Scenario order id -> the API's order id, once placed. */
+  readonly orderIds = new Map<string, string>();
 
+  /** `api`: the HTTP API's URL (signed with the emulator's credentials), or a client (tests). */
   constructor(
     clientConfig: EmulatorClientConfig,
     readonly targets: DemoTargets,
+    api: string | Pick<OrderApiClient, 'place' | 'read'>,
   ) {
     const config = { ...clientConfig, userAgentAppId: DRIVER_APP_ID };
     this.ddb = DynamoDBDocumentClient.from(new DynamoDBClient(config));
     this.events = new EventBridgeClient(config);
     this.sqs = new SQSClient(config);
+    this.api =
+      typeof api === 'string'
+        ? new OrderApiClient({
+            url: api,
+            iam: { credentials: clientConfig.credentials, region: clientConfig.region },
+          })
+        : api;
   }
 
   destroy(): void {
@@ -263,29 +290,18 @@ export class DemoDriver {
   }
 
   /**
-   * Through the producer: every order contract-checked first (nothing is sent if one is invalid), then
-   * 10 per PutEvents call, a few calls in flight, refused entries retried. Returns when each order was
-   * accepted by the bus (epoch ms), where its end-to-end latency starts.
+   * `POST /orders` for each order, a few in flight, each with its scenario id as the Idempotency-Key
+   * (retried with that key on 409, 429 and 5xx). Returns when each POST was sent (epoch ms), where its
+   * end-to-end latency starts; `orderIds` learns the id the API gave each order.
    */
   async placeOrders(scenario: Scenario): Promise<Map<string, number>> {
-    for (const o of scenario.orders) orderPlacedEvent(o.order);
     const placedAt = new Map<string, number>();
-    const chunks: Scenario['orders'][] = [];
-    for (let i = 0; i < scenario.orders.length; i += ORDERS_PER_PUT) {
-      chunks.push(scenario.orders.slice(i, i + ORDERS_PER_PUT));
-    }
-    let next = 0;
-    const placer = async () => {
-      for (let chunk = chunks[next++]; chunk; chunk = chunks[next++]) {
-        await placeOrders(
-          chunk.map((o) => o.order),
-          { eventBusName: this.targets.eventBusName, client: this.events },
-        );
-        const at = Date.now();
-        for (const o of chunk) placedAt.set(o.order.orderId, at);
-      }
-    };
-    await Promise.all(Array.from({ length: PLACE_CONCURRENCY }, placer));
+    await mapConcurrently(scenario.orders, API_CONCURRENCY, async (o) => {
+      const sentAt = Date.now();
+      const accepted = await this.api.place(o.order);
+      this.orderIds.set(o.order.orderId, accepted.orderId);
+      placedAt.set(o.order.orderId, sentAt);
+    });
     return placedAt;
   }
 
@@ -328,65 +344,42 @@ export class DemoDriver {
   }
 
   /**
-   * The items of the given orders (status and reason only), 100 keys per BatchGetItem. Not a scan: an
-   * order item carries its history and outbox, and moto serializes the whole item to project it.
+   * The given orders (by scenario id) as `GET /orders/{orderId}` shows them, a few requests in flight;
+   * an order not placed yet, or unknown to the API (404), is absent.
    */
-  async readOrders(orderIds: readonly string[]): Promise<Map<string, ObservedOrder>> {
-    const found = new Map<string, ObservedOrder>();
-    for (const item of await this.readOrderAttributes(orderIds, ['status', 'reason'])) {
-      found.set(String(item.orderId), {
-        status: typeof item.status === 'string' ? item.status : undefined,
-        reason: typeof item.reason === 'string' ? item.reason : undefined,
-      });
+  async readViews(orderIds: readonly string[]): Promise<Map<string, OrderStatusView>> {
+    const placed = orderIds.flatMap((id) => {
+      const apiId = this.orderIds.get(id);
+      return apiId ? [[id, apiId] as const] : [];
+    });
+    const views = await mapConcurrently(placed, API_CONCURRENCY, ([, apiId]) => this.api.read(apiId));
+    const found = new Map<string, OrderStatusView>();
+    for (const [i, [id]] of placed.entries()) {
+      const view = views[i];
+      if (view) found.set(id, view);
     }
     return found;
   }
 
-  /** Each order's history: the statuses it went through and when (epoch ms), oldest first. */
+  /** The status and reason of the given orders (by scenario id), through the API. */
+  async readOrders(orderIds: readonly string[]): Promise<Map<string, ObservedOrder>> {
+    const found = new Map<string, ObservedOrder>();
+    for (const [id, view] of await this.readViews(orderIds)) {
+      found.set(id, { status: view.status, reason: view.reason });
+    }
+    return found;
+  }
+
+  /** Each order's history (by scenario id): the statuses it went through and when (epoch ms), oldest first. */
   async readHistories(orderIds: readonly string[]): Promise<Map<string, HistoryPoint[]>> {
     const histories = new Map<string, HistoryPoint[]>();
-    for (const item of await this.readOrderAttributes(orderIds, ['history'])) {
-      const entries = Array.isArray(item.history)
-        ? (item.history as { status?: unknown; at?: unknown }[])
-        : [];
+    for (const [id, view] of await this.readViews(orderIds)) {
       histories.set(
-        String(item.orderId),
-        entries.map((e) => ({ status: String(e.status), at: Date.parse(String(e.at)) })),
+        id,
+        view.history.map((e) => ({ status: e.status, at: Date.parse(e.at) })),
       );
     }
     return histories;
-  }
-
-  /** The given attributes of order items, 100 keys per consistent BatchGetItem. */
-  private async readOrderAttributes(
-    orderIds: readonly string[],
-    attributes: readonly string[],
-  ): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    const table = this.targets.ordersTable;
-    const names = Object.fromEntries(['orderId', ...attributes].map((a, i) => [`#a${i}`, a]));
-    for (let i = 0; i < orderIds.length; i += BATCH_GET_MAX_KEYS) {
-      let keys: Record<string, unknown>[] | undefined = orderIds
-        .slice(i, i + BATCH_GET_MAX_KEYS)
-        .map((orderId) => ({ orderId }));
-      while (keys && keys.length > 0) {
-        const res: BatchGetCommandOutput = await this.ddb.send(
-          new BatchGetCommand({
-            RequestItems: {
-              [table]: {
-                Keys: keys,
-                ProjectionExpression: Object.keys(names).join(', '),
-                ExpressionAttributeNames: names,
-                ConsistentRead: true,
-              },
-            },
-          }),
-        );
-        items.push(...(res.Responses?.[table] ?? []));
-        keys = res.UnprocessedKeys?.[table]?.Keys;
-      }
-    }
-    return items;
   }
 
   /** Visible plus in-flight messages of each queue. */
@@ -536,7 +529,8 @@ export class DemoDriver {
     progress(
       `placed ${acceptedAt.size} orders in ${placedInMs} ms (of ${scenario.orders.length}: ${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')})` +
         (withMalformed ? ` and 1 malformed event (${scenario.malformed.defect})` : '') +
-        ' with PutEvents' +
+        ' (orders with POST /orders' +
+        (withMalformed ? ', the malformed event with PutEvents)' : ')') +
         (feeder.remaining > 0 ? `; the rest as the queues drain below ${options.maxBacklog} messages` : ''),
     );
     // The first receive fails, and so does every redelivery one visibility timeout later; the receive after
@@ -613,6 +607,7 @@ export class DemoDriver {
       settled,
       placedInMs,
       placedAt: acceptedAt,
+      orderIds: new Map(this.orderIds),
       placeStartedAt: placeStart,
       allFinalAfterMs,
       settledAfterMs,
