@@ -15,7 +15,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
 import { ConfigError, loadStageConfig } from '../lib/config';
 import { DEFAULT_STAGE } from '../local/demo/cli';
-import { DemoDriver, demoTargets, orderApiUrl } from '../local/demo/drive';
+import { DemoDriver, demoTargets } from '../local/demo/drive';
 import { ProgressDisplay } from '../local/demo/progress';
 import { eventsOf } from '../local/demo/scenario';
 import { type Emulator, EmulatorError } from '../local/emulator';
@@ -120,11 +120,9 @@ async function measure(
   pipeline: LocalPipeline,
   emulator: Emulator,
 ): Promise<BenchResult> {
-  const driver = new DemoDriver(
-    emulator.clientConfig,
-    demoTargets(pipeline.deployment),
-    orderApiUrl(pipeline),
-  );
+  // On the bus, with the scenario's order ids: the random faults (lib/test-stages.ts) and the DLQ checks
+  // of bench/faults.ts pick the measured orders by those ids, which the API would replace with its own.
+  const driver = new DemoDriver(emulator.clientConfig, demoTargets(pipeline.deployment), 'bus');
   try {
     const ctx: PhaseContext = {
       analyticsSoFar: { totals: {}, products: {} },

@@ -301,11 +301,9 @@ async function main(): Promise<number> {
     );
     if (interruptCode !== undefined) return interruptCode;
 
-    driver = new DemoDriver(
-      pipeline.emulator.clientConfig,
-      demoTargets(pipeline.deployment),
-      orderApiUrl(pipeline),
-    );
+    driver = new DemoDriver(pipeline.emulator.clientConfig, demoTargets(pipeline.deployment), {
+      api: orderApiUrl(pipeline),
+    });
     const runner = pipeline.runner;
     let result: RunResult;
     try {

@@ -11,13 +11,13 @@ import {
 import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { stockKey } from '../../lambda/adapters/inventory-repository';
 import { CLIENT_SOURCE } from '../../lambda/contracts';
-import type { OrderStatusView } from '../../lambda/contracts/order-api';
 import { isFinalOrderStatus } from '../../lambda/domain/order';
 import { type Deployment, stackOutput } from '../deploy';
 import type { EmulatorClientConfig } from '../emulator';
 import type { LocalPipeline } from '../local-pipeline';
 import { formatDuration } from './format';
 import { OrderApiClient } from './order-api';
+import { ApiOrderDoor, BusOrderDoor, type HistoryPoint, type OrderDoor, type OrderView } from './order-doors';
 import {
   type DeadLetterCheck,
   evaluate,
@@ -49,9 +49,6 @@ const ORDER_READ_MS_PER_PENDING_ORDER = 25;
 
 /** While a DLQ is read page by page, each page stays hidden this long (then it is back for anyone). */
 const DLQ_PAGE_HIDDEN_SECONDS = 20;
-
-/** API requests in flight while placing or reading orders: keeps the API busy without flooding the emulator. */
-const API_CONCURRENCY = 4;
 
 /** The SDK app id (User-Agent `app/<id>`) of the driver's requests, so the emulator can tell them apart. */
 export const DRIVER_APP_ID = 'demo-driver';
@@ -94,12 +91,7 @@ export function orderApiUrl(pipeline: Pick<LocalPipeline, 'httpApis'>): string {
   return url;
 }
 
-/** One entry of an order's history. */
-export interface HistoryPoint {
-  readonly status: string;
-  /** Epoch ms. */
-  readonly at: number;
-}
+export type { HistoryPoint } from './order-doors';
 
 /**
  * An order placed puts one message on each queue whose rule takes OrderPlaced (validate-order and
@@ -228,46 +220,33 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** `work` over `items`, `concurrency` at a time, results in the items' order. */
-async function mapConcurrently<T, R>(
-  items: readonly T[],
-  concurrency: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < items.length; i = next++) results[i] = await work(items[i] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-  return results;
-}
-
 export class DemoDriver {
   private readonly ddb: DynamoDBDocumentClient;
   private readonly events: EventBridgeClient;
   private readonly sqs: SQSClient;
-  private readonly api: Pick<OrderApiClient, 'place' | 'read'>;
-  /** Scenario order id -> the API's order id, once placed. */
+  private readonly door: OrderDoor;
+  /** Scenario order id -> the id the pipeline knows it by, once placed. */
   readonly orderIds = new Map<string, string>();
 
-  /** `api`: the HTTP API's URL (signed with the emulator's credentials), or a client (tests). */
+  /**
+   * `door`: `{ api: url }` places and reads through the HTTP API (signed with the emulator's
+   * credentials), `'bus'` with the producer and the orders table, or any OrderDoor (tests).
+   */
   constructor(
     clientConfig: EmulatorClientConfig,
     readonly targets: DemoTargets,
-    api: string | Pick<OrderApiClient, 'place' | 'read'>,
+    door: { readonly api: string } | 'bus' | OrderDoor,
   ) {
     const config = { ...clientConfig, userAgentAppId: DRIVER_APP_ID };
     this.ddb = DynamoDBDocumentClient.from(new DynamoDBClient(config));
     this.events = new EventBridgeClient(config);
     this.sqs = new SQSClient(config);
-    this.api =
-      typeof api === 'string'
-        ? new OrderApiClient({
-            url: api,
-            iam: { credentials: clientConfig.credentials, region: clientConfig.region },
-          })
-        : api;
+    if (door === 'bus') this.door = new BusOrderDoor({ events: this.events, ddb: this.ddb }, targets);
+    else if ('place' in door) this.door = door;
+    else {
+      const iam = { credentials: clientConfig.credentials, region: clientConfig.region };
+      this.door = new ApiOrderDoor(new OrderApiClient({ url: door.api, iam }));
+    }
   }
 
   destroy(): void {
@@ -290,19 +269,21 @@ export class DemoDriver {
   }
 
   /**
-   * `POST /orders` for each order, a few in flight, each with its scenario id as the Idempotency-Key
-   * (retried with that key on 409, 429 and 5xx). Returns when each POST was sent (epoch ms), where its
-   * end-to-end latency starts; `orderIds` learns the id the API gave each order.
+   * Through the door (`POST /orders`, or the producer's PutEvents). Returns when each order was sent
+   * (epoch ms), where its end-to-end latency starts; `orderIds` learns the id the pipeline gave it.
    */
   async placeOrders(scenario: Scenario): Promise<Map<string, number>> {
     const placedAt = new Map<string, number>();
-    await mapConcurrently(scenario.orders, API_CONCURRENCY, async (o) => {
-      const sentAt = Date.now();
-      const accepted = await this.api.place(o.order);
-      this.orderIds.set(o.order.orderId, accepted.orderId);
-      placedAt.set(o.order.orderId, sentAt);
-    });
+    for (const [id, placed] of await this.door.place(scenario.orders.map((o) => o.order))) {
+      this.orderIds.set(id, placed.orderId);
+      placedAt.set(id, placed.at);
+    }
     return placedAt;
+  }
+
+  /** How the orders are placed (`with POST /orders`). */
+  get placedWith(): string {
+    return this.door.description;
   }
 
   /** Straight onto the bus with PutEvents, past the producer's validation, as a buggy client would. */
@@ -343,25 +324,22 @@ export class DemoDriver {
     };
   }
 
-  /**
-   * The given orders (by scenario id) as `GET /orders/{orderId}` shows them, a few requests in flight;
-   * an order not placed yet, or unknown to the API (404), is absent.
-   */
-  async readViews(orderIds: readonly string[]): Promise<Map<string, OrderStatusView>> {
+  /** The given orders (by scenario id) as the door reads them; an order not placed yet, or unknown, is absent. */
+  async readViews(orderIds: readonly string[]): Promise<Map<string, OrderView>> {
     const placed = orderIds.flatMap((id) => {
-      const apiId = this.orderIds.get(id);
-      return apiId ? [[id, apiId] as const] : [];
+      const pipelineId = this.orderIds.get(id);
+      return pipelineId ? [[id, pipelineId] as const] : [];
     });
-    const views = await mapConcurrently(placed, API_CONCURRENCY, ([, apiId]) => this.api.read(apiId));
-    const found = new Map<string, OrderStatusView>();
-    for (const [i, [id]] of placed.entries()) {
-      const view = views[i];
+    const views = await this.door.read(placed.map(([, pipelineId]) => pipelineId));
+    const found = new Map<string, OrderView>();
+    for (const [id, pipelineId] of placed) {
+      const view = views.get(pipelineId);
       if (view) found.set(id, view);
     }
     return found;
   }
 
-  /** The status and reason of the given orders (by scenario id), through the API. */
+  /** The status and reason of the given orders (by scenario id). */
   async readOrders(orderIds: readonly string[]): Promise<Map<string, ObservedOrder>> {
     const found = new Map<string, ObservedOrder>();
     for (const [id, view] of await this.readViews(orderIds)) {
@@ -373,12 +351,7 @@ export class DemoDriver {
   /** Each order's history (by scenario id): the statuses it went through and when (epoch ms), oldest first. */
   async readHistories(orderIds: readonly string[]): Promise<Map<string, HistoryPoint[]>> {
     const histories = new Map<string, HistoryPoint[]>();
-    for (const [id, view] of await this.readViews(orderIds)) {
-      histories.set(
-        id,
-        view.history.map((e) => ({ status: e.status, at: Date.parse(e.at) })),
-      );
-    }
+    for (const [id, view] of await this.readViews(orderIds)) histories.set(id, [...view.history]);
     return histories;
   }
 
@@ -529,7 +502,7 @@ export class DemoDriver {
     progress(
       `placed ${acceptedAt.size} orders in ${placedInMs} ms (of ${scenario.orders.length}: ${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')})` +
         (withMalformed ? ` and 1 malformed event (${scenario.malformed.defect})` : '') +
-        ' (orders with POST /orders' +
+        ` (orders ${this.door.description}` +
         (withMalformed ? ', the malformed event with PutEvents)' : ')') +
         (feeder.remaining > 0 ? `; the rest as the queues drain below ${options.maxBacklog} messages` : ''),
     );

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { OrderStatusView } from '../../../lambda/contracts/order-api';
 import { loadStageConfig } from '../../../lib/config';
 import { DemoDriver, demoTargets, malformedCheck, OrderFeeder } from '../../../local/demo/drive';
+import { ApiOrderDoor } from '../../../local/demo/order-doors';
 import { buildScenario, type MalformedEvent, type Scenario } from '../../../local/demo/scenario';
 import type { Deployment } from '../../../local/deploy';
 
@@ -189,7 +190,7 @@ describe('DemoDriver through the order API', () => {
 
   it('GIVEN a scenario WHEN its orders are placed THEN each is POSTed once, keyed by its scenario id, and its API id is kept', async () => {
     const api = fakeApi();
-    const driver = new DemoDriver(CONFIG, TARGETS, api);
+    const driver = new DemoDriver(CONFIG, TARGETS, new ApiOrderDoor(api));
     try {
       const placedAt = await driver.placeOrders(scenario);
 
@@ -219,7 +220,7 @@ describe('DemoDriver through the order API', () => {
       ],
     ]);
     const api = fakeApi(views);
-    const driver = new DemoDriver(CONFIG, TARGETS, api);
+    const driver = new DemoDriver(CONFIG, TARGETS, new ApiOrderDoor(api));
     try {
       await driver.placeOrders({ ...scenario, orders: scenario.orders.slice(0, 2) });
 
