@@ -1,7 +1,7 @@
 import PRICES_2026_11_26 from './aws-prices-2026-11-26.json';
 
 /**
- * Cost per 1,000,000 orders on AWS list prices, from what one measured run counted: API calls,
+ * Cost per 1,000,000 orders on AWS list prices, from what one measured run counted: HTTP API requests, API calls,
  * configured Lambda memory with billed durations, PutEvents entries, DynamoDB capacity units and
  * logged bytes. Pure: the only input besides the arguments is the dated price table imported above.
  *
@@ -13,7 +13,15 @@ import PRICES_2026_11_26 from './aws-prices-2026-11-26.json';
 export type Architecture = 'arm64' | 'x86_64';
 
 /** The services of the per-order cost, in the order reports list them. */
-export const SERVICES = ['Lambda', 'SQS', 'EventBridge', 'DynamoDB', 'CloudWatch Logs', 'X-Ray'] as const;
+export const SERVICES = [
+  'API Gateway',
+  'Lambda',
+  'SQS',
+  'EventBridge',
+  'DynamoDB',
+  'CloudWatch Logs',
+  'X-Ray',
+] as const;
 export type Service = (typeof SERVICES)[number];
 
 /** AWS bills a GB as 2^30 bytes (Lambda memory likewise: MB / 1024). */
@@ -51,6 +59,10 @@ export interface PriceTable {
     readonly storagePerGbMonth: number;
     readonly pitrPerGbMonth: number;
   };
+  readonly apiGateway: {
+    readonly httpApiPerMillionRequests: number;
+    readonly httpApiRequestChunkBytes: number;
+  };
   readonly cloudWatchLogs: { readonly ingestionPerGb: number };
   readonly xRay: { readonly perMillionTracesRecorded: number };
   readonly cloudWatch: { readonly standardAlarmPerMonth: number; readonly dashboardPerMonth: number };
@@ -86,6 +98,11 @@ export interface CostInputs {
    * instead; calls of any other service are returned as `unpricedApiCalls`.
    */
   readonly apiCalls: Readonly<Record<string, number>>;
+  /**
+   * HTTP API requests (each <= 512 KB with its answer here), every route and answer counted, a client's
+   * retries included. @default - API Gateway not priced
+   */
+  readonly httpApiRequests?: number;
   /** PutEvents entries (each <= 64 KB here): what EventBridge bills, not the PutEvents call count. */
   readonly eventBridgeEntries: number;
   /** Bytes of events put on the bus, which archives every event. @default - archive not priced */
@@ -180,7 +197,16 @@ export function costPer1MOrders(inputs: CostInputs, options: CostOptions = {}): 
     });
   };
 
-  const { lambda, sqs, eventBridge, dynamoDb, cloudWatchLogs, xRay } = prices;
+  const { apiGateway, lambda, sqs, eventBridge, dynamoDb, cloudWatchLogs, xRay } = prices;
+  if (inputs.httpApiRequests !== undefined) {
+    add(
+      'API Gateway',
+      'HTTP API requests',
+      inputs.httpApiRequests,
+      'request',
+      perMillion(apiGateway.httpApiPerMillionRequests, 'requests'),
+    );
+  }
   for (const fn of inputs.functions) {
     const gbSeconds = (fn.memoryMb / 1024) * (fn.billedDurationMs / 1000);
     add(
@@ -373,6 +399,7 @@ function validateInputs(inputs: CostInputs): void {
     }
     requireQuantity(calls, `apiCalls["${key}"]`);
   }
+  if (inputs.httpApiRequests !== undefined) requireQuantity(inputs.httpApiRequests, 'httpApiRequests');
   requireQuantity(inputs.eventBridgeEntries, 'eventBridgeEntries');
   if (inputs.eventBridgeBytes !== undefined) requireQuantity(inputs.eventBridgeBytes, 'eventBridgeBytes');
   requireQuantity(inputs.dynamoDb.writeUnits, 'dynamoDb.writeUnits');
@@ -383,6 +410,7 @@ function validateInputs(inputs: CostInputs): void {
 
 /** Sections of the table that hold prices; the default table is the template of their fields. */
 const PRICED_SECTIONS = [
+  'apiGateway',
   'lambda',
   'sqs',
   'eventBridge',

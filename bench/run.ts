@@ -120,7 +120,9 @@ async function measure(
   pipeline: LocalPipeline,
   emulator: Emulator,
 ): Promise<BenchResult> {
-  const driver = new DemoDriver(emulator.clientConfig, demoTargets(pipeline.deployment));
+  // On the bus, with the scenario's order ids: the random faults (lib/test-stages.ts) and the DLQ checks
+  // of bench/faults.ts pick the measured orders by those ids, which the API would replace with its own.
+  const driver = new DemoDriver(emulator.clientConfig, demoTargets(pipeline.deployment), 'bus');
   try {
     const ctx: PhaseContext = {
       analyticsSoFar: { totals: {}, products: {} },

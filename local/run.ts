@@ -7,24 +7,32 @@
  *   demo/cli.ts       the command line             demo/scenario.ts  which orders, which expected states
  *   demo/drive.ts     seeds, places, polls         demo/outcome.ts   expected vs observed
  *   demo/progress.ts  the live status line         demo/report.ts    the outcome as text
+ *   demo/order-api.ts POST /orders, GET /orders/{orderId}, signed
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { PaymentSucceeded } from '../lambda/contracts';
+import { IDEMPOTENCY_KEY_HEADER, ORDER_PATH, ORDERS_PATH } from '../lambda/contracts/order-api';
 import { isFinalOrderStatus } from '../lambda/domain/order';
 import { ConfigError, loadStageConfig } from '../lib/config';
 import { type DemoCliOptions, EXIT, HELP, parseCli, USAGE } from './demo/cli';
-import { DemoDriver, demoTargets, type RunResult } from './demo/drive';
+import { DemoDriver, demoTargets, orderApiUrl, type RunResult } from './demo/drive';
 import { formatDuration } from './demo/format';
 import { formatStatus, ProgressDisplay } from './demo/progress';
 import { formatReport } from './demo/report';
-import { buildScenario, type Scenario, ScenarioError } from './demo/scenario';
+import { buildScenario, CATALOGUE, type Scenario, ScenarioError } from './demo/scenario';
 import { DeployError, StackExistsError } from './deploy';
 import { EmulatorError, LOCAL_CREDENTIALS, MOTO_INSTALL_HINT } from './emulator';
 import { mintTokenFromFile } from './http-api';
-import { curlExamples, endpointsOf, removeEndpoints, writeEndpoints } from './http-api/endpoints';
+import {
+  curlExamples,
+  endpointsOf,
+  type RouteExample,
+  removeEndpoints,
+  writeEndpoints,
+} from './http-api/endpoints';
 import type { InvocationReport } from './lambda-runner';
 import { LOCAL_DIR, type LocalPipeline, startLocalPipeline } from './local-pipeline';
 
@@ -113,11 +121,12 @@ function faultLines(err: unknown, options: DemoCliOptions): string[] {
   return [`npm run local: ${first}`, ...detail];
 }
 
-function keepInstructions(pipeline: LocalPipeline, scenario: Scenario): string[] {
+function keepInstructions(pipeline: LocalPipeline, scenario: Scenario, result: RunResult): string[] {
   const { endpoint, region } = pipeline.emulator;
   const targets = demoTargets(pipeline.deployment);
   const aws = `aws --endpoint-url ${endpoint}`;
-  const firstOrder = scenario.orders[0]?.order.orderId ?? `demo-${scenario.runId}-001-ok`;
+  const first = scenario.orders[0]?.order.orderId;
+  const firstOrder = (first && result.orderIds.get(first)) ?? '<orderId>';
   return [
     '',
     `The pipeline keeps running on ${endpoint} (${pipeline.emulator.owned ? 'moto started by this run' : 'attached'}); the runner still polls the queues.`,
@@ -138,19 +147,52 @@ function keepInstructions(pipeline: LocalPipeline, scenario: Scenario): string[]
   ];
 }
 
+/**
+ * Requests of the order API that work as pasted: a new order (paste it twice: the answer is replayed,
+ * the key is the same) and the first demo order's status.
+ */
+function orderApiExamples(scenario: Scenario, result: RunResult, jwt: boolean): Record<string, RouteExample> {
+  const product = CATALOGUE[0];
+  const currency = scenario.orders[0]?.order.currency ?? 'EUR';
+  const order = {
+    ...(jwt ? {} : { customerId: 'cus-curl' }),
+    currency,
+    lines: product ? [{ productId: product.productId, quantity: 1, unitPrice: product.unitPrice }] : [],
+    totalAmount: product?.unitPrice ?? 0,
+  };
+  const first = scenario.orders[0]?.order.orderId;
+  const firstId = first ? result.orderIds.get(first) : undefined;
+  return {
+    [`POST ${ORDERS_PATH}`]: {
+      headers: { [IDEMPOTENCY_KEY_HEADER]: `curl-${scenario.runId}-1` },
+      body: JSON.stringify(order),
+    },
+    // With JWT a caller sees only its own orders: the demo's are not the token subject's.
+    ...(firstId && !jwt ? { [`GET ${ORDER_PATH}`]: { path: ORDER_PATH.replace('{orderId}', firstId) } } : {}),
+  };
+}
+
 /** The HTTP APIs' URLs and a curl line per route; nothing when the app has no HTTP API. */
-async function apiInstructions(pipeline: LocalPipeline): Promise<string[]> {
+async function apiInstructions(
+  pipeline: LocalPipeline,
+  scenario: Scenario,
+  result: RunResult,
+): Promise<string[]> {
   const apis = pipeline.httpApis?.apis ?? [];
   if (apis.length === 0) return [];
   const hasJwt = apis.some((a) => a.definition.routes.some((r) => r.authorization.type === 'JWT'));
   const token = hasJwt ? await pipeline.httpApis?.mintToken('local-user') : undefined;
+  const examples = orderApiExamples(scenario, result, hasJwt);
   return [
     '',
     ...apis.map((a) => `HTTP API ${a.definition.name}: ${a.url} (requests are logged below)`),
     `Call each route (${ENDPOINTS_FILE} lists them for scripts):`,
-    ...curlExamples(apis, { region: pipeline.emulator.region, credentials: LOCAL_CREDENTIALS, token }).map(
-      (line) => `  ${line}`,
-    ),
+    ...curlExamples(apis, {
+      region: pipeline.emulator.region,
+      credentials: LOCAL_CREDENTIALS,
+      token,
+      examples,
+    }).map((line) => `  ${line}`),
     ...(hasJwt
       ? ['  (the token is for subject local-user, valid 1 h; another: npm run local -- --token <subject>)']
       : []),
@@ -259,7 +301,9 @@ async function main(): Promise<number> {
     );
     if (interruptCode !== undefined) return interruptCode;
 
-    driver = new DemoDriver(pipeline.emulator.clientConfig, demoTargets(pipeline.deployment));
+    driver = new DemoDriver(pipeline.emulator.clientConfig, demoTargets(pipeline.deployment), {
+      api: orderApiUrl(pipeline),
+    });
     const runner = pipeline.runner;
     let result: RunResult;
     try {
@@ -298,8 +342,8 @@ async function main(): Promise<number> {
     const code = result.outcome.passed ? EXIT.passed : EXIT.failed;
 
     if (options.keep) {
-      for (const line of keepInstructions(pipeline, scenario)) console.log(line);
-      for (const line of await apiInstructions(pipeline)) console.log(line);
+      for (const line of keepInstructions(pipeline, scenario, result)) console.log(line);
+      for (const line of await apiInstructions(pipeline, scenario, result)) console.log(line);
       writeEndpoints(
         ENDPOINTS_FILE,
         endpointsOf({

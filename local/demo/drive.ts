@@ -8,21 +8,16 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import {
-  BatchGetCommand,
-  type BatchGetCommandOutput,
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  ScanCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { stockKey } from '../../lambda/adapters/inventory-repository';
 import { CLIENT_SOURCE } from '../../lambda/contracts';
 import { isFinalOrderStatus } from '../../lambda/domain/order';
-import { orderPlacedEvent, placeOrders } from '../../ops/order-producer';
 import { type Deployment, stackOutput } from '../deploy';
 import type { EmulatorClientConfig } from '../emulator';
+import type { LocalPipeline } from '../local-pipeline';
 import { formatDuration } from './format';
+import { OrderApiClient } from './order-api';
+import { ApiOrderDoor, BusOrderDoor, type HistoryPoint, type OrderDoor, type OrderView } from './order-doors';
 import {
   type DeadLetterCheck,
   evaluate,
@@ -34,33 +29,26 @@ import {
 import type { DemoOrder, MalformedEvent, Scenario } from './scenario';
 
 /**
- * Drives a scenario against a deployed pipeline, through AWS APIs only (as the integration tests do):
- * seeds stock, places the orders with the producer, puts the malformed event on the bus, then polls the
- * orders table and the queues until everything has settled or the deadline passes, and reads the rest.
+ * Drives a scenario against a deployed pipeline as its clients would: seeds stock, places the orders
+ * through the HTTP API (`POST /orders`, signed), puts the malformed event on the bus (a buggy producer
+ * on the bus is what it shows), then polls the orders with `GET /orders/{orderId}` and the queues until
+ * everything has settled or the deadline passes, and reads stock, analytics and the DLQs with AWS APIs.
  */
 
 /** Polling the queues (cheap): often enough for a live progress line. */
 export const POLL_MS = 1_000;
 
 /**
- * Orders not yet final are re-read at most this often, and less often when many are in flight: moto
- * takes about 2 ms per order item read, under the lock every DynamoDB request shares (moto_server.py),
- * so the demo's reads must stay a small share of what the functions need.
+ * Orders not yet final are re-read at most this often, and less often when many are in flight: each
+ * `GET /orders/{orderId}` is a function invocation and an item read on moto, under the lock every
+ * DynamoDB request shares (moto_server.py), so the demo's reads must stay a small share of what the
+ * pipeline's functions need.
  */
 const ORDER_READ_MIN_INTERVAL_MS = 2_000;
 const ORDER_READ_MS_PER_PENDING_ORDER = 25;
 
-/** DynamoDB quota: BatchGetItem takes at most 100 keys. */
-const BATCH_GET_MAX_KEYS = 100;
-
 /** While a DLQ is read page by page, each page stays hidden this long (then it is back for anyone). */
 const DLQ_PAGE_HIDDEN_SECONDS = 20;
-
-/** EventBridge takes at most 10 entries per PutEvents call: the producer is called per 10 orders. */
-const ORDERS_PER_PUT = 10;
-
-/** PutEvents calls in flight while placing: keeps the bus busy without flooding the emulator. */
-const PLACE_CONCURRENCY = 4;
 
 /** The SDK app id (User-Agent `app/<id>`) of the driver's requests, so the emulator can tell them apart. */
 export const DRIVER_APP_ID = 'demo-driver';
@@ -96,12 +84,14 @@ export function demoTargets(deployment: Deployment): DemoTargets {
   };
 }
 
-/** One entry of an order's history. */
-export interface HistoryPoint {
-  readonly status: string;
-  /** Epoch ms. */
-  readonly at: number;
+/** The order API's URL: the first HTTP API the local gateway serves. */
+export function orderApiUrl(pipeline: Pick<LocalPipeline, 'httpApis'>): string {
+  const url = pipeline.httpApis?.apis[0]?.url;
+  if (!url) throw new Error('the app serves no HTTP API: the demo places its orders with POST /orders');
+  return url;
 }
+
+export type { HistoryPoint } from './order-doors';
 
 /**
  * An order placed puts one message on each queue whose rule takes OrderPlaced (validate-order and
@@ -117,7 +107,7 @@ function ordersFor(messages: number): number {
  * queues up to `maxBacklog` messages and more each time they drain (RunOptions.maxBacklog).
  */
 export class OrderFeeder {
-  /** Order id -> when the bus accepted it (epoch ms). */
+  /** Scenario order id -> when its `POST /orders` was sent (epoch ms). */
   readonly placedAt = new Map<string, number>();
   private readonly unplaced: DemoOrder[];
 
@@ -182,8 +172,10 @@ export interface RunResult {
   /** false when the deadline passed before every order was final and every queue empty. */
   readonly settled: boolean;
   readonly placedInMs: number;
-  /** Order id -> when PutEvents accepted it (epoch ms). */
+  /** Scenario order id -> when its `POST /orders` was sent (epoch ms). */
   readonly placedAt: ReadonlyMap<string, number>;
+  /** Scenario order id -> the order id the API gave it (derived from the caller and the key). */
+  readonly orderIds: ReadonlyMap<string, string>;
   /** When placing began (epoch ms). */
   readonly placeStartedAt: number;
   /** From placing the orders until the last one was in a final state. */
@@ -232,15 +224,29 @@ export class DemoDriver {
   private readonly ddb: DynamoDBDocumentClient;
   private readonly events: EventBridgeClient;
   private readonly sqs: SQSClient;
+  private readonly door: OrderDoor;
+  /** Scenario order id -> the id the pipeline knows it by, once placed. */
+  readonly orderIds = new Map<string, string>();
 
+  /**
+   * `door`: `{ api: url }` places and reads through the HTTP API (signed with the emulator's
+   * credentials), `'bus'` with the producer and the orders table, or any OrderDoor (tests).
+   */
   constructor(
     clientConfig: EmulatorClientConfig,
     readonly targets: DemoTargets,
+    door: { readonly api: string } | 'bus' | OrderDoor,
   ) {
     const config = { ...clientConfig, userAgentAppId: DRIVER_APP_ID };
     this.ddb = DynamoDBDocumentClient.from(new DynamoDBClient(config));
     this.events = new EventBridgeClient(config);
     this.sqs = new SQSClient(config);
+    if (door === 'bus') this.door = new BusOrderDoor({ events: this.events, ddb: this.ddb }, targets);
+    else if ('place' in door) this.door = door;
+    else {
+      const iam = { credentials: clientConfig.credentials, region: clientConfig.region };
+      this.door = new ApiOrderDoor(new OrderApiClient({ url: door.api, iam }));
+    }
   }
 
   destroy(): void {
@@ -263,30 +269,21 @@ export class DemoDriver {
   }
 
   /**
-   * Through the producer: every order contract-checked first (nothing is sent if one is invalid), then
-   * 10 per PutEvents call, a few calls in flight, refused entries retried. Returns when each order was
-   * accepted by the bus (epoch ms), where its end-to-end latency starts.
+   * Through the door (`POST /orders`, or the producer's PutEvents). Returns when each order was sent
+   * (epoch ms), where its end-to-end latency starts; `orderIds` learns the id the pipeline gave it.
    */
   async placeOrders(scenario: Scenario): Promise<Map<string, number>> {
-    for (const o of scenario.orders) orderPlacedEvent(o.order);
     const placedAt = new Map<string, number>();
-    const chunks: Scenario['orders'][] = [];
-    for (let i = 0; i < scenario.orders.length; i += ORDERS_PER_PUT) {
-      chunks.push(scenario.orders.slice(i, i + ORDERS_PER_PUT));
+    for (const [id, placed] of await this.door.place(scenario.orders.map((o) => o.order))) {
+      this.orderIds.set(id, placed.orderId);
+      placedAt.set(id, placed.at);
     }
-    let next = 0;
-    const placer = async () => {
-      for (let chunk = chunks[next++]; chunk; chunk = chunks[next++]) {
-        await placeOrders(
-          chunk.map((o) => o.order),
-          { eventBusName: this.targets.eventBusName, client: this.events },
-        );
-        const at = Date.now();
-        for (const o of chunk) placedAt.set(o.order.orderId, at);
-      }
-    };
-    await Promise.all(Array.from({ length: PLACE_CONCURRENCY }, placer));
     return placedAt;
+  }
+
+  /** How the orders are placed (`with POST /orders`). */
+  get placedWith(): string {
+    return this.door.description;
   }
 
   /** Straight onto the bus with PutEvents, past the producer's validation, as a buggy client would. */
@@ -327,66 +324,35 @@ export class DemoDriver {
     };
   }
 
-  /**
-   * The items of the given orders (status and reason only), 100 keys per BatchGetItem. Not a scan: an
-   * order item carries its history and outbox, and moto serializes the whole item to project it.
-   */
-  async readOrders(orderIds: readonly string[]): Promise<Map<string, ObservedOrder>> {
-    const found = new Map<string, ObservedOrder>();
-    for (const item of await this.readOrderAttributes(orderIds, ['status', 'reason'])) {
-      found.set(String(item.orderId), {
-        status: typeof item.status === 'string' ? item.status : undefined,
-        reason: typeof item.reason === 'string' ? item.reason : undefined,
-      });
+  /** The given orders (by scenario id) as the door reads them; an order not placed yet, or unknown, is absent. */
+  async readViews(orderIds: readonly string[]): Promise<Map<string, OrderView>> {
+    const placed = orderIds.flatMap((id) => {
+      const pipelineId = this.orderIds.get(id);
+      return pipelineId ? [[id, pipelineId] as const] : [];
+    });
+    const views = await this.door.read(placed.map(([, pipelineId]) => pipelineId));
+    const found = new Map<string, OrderView>();
+    for (const [id, pipelineId] of placed) {
+      const view = views.get(pipelineId);
+      if (view) found.set(id, view);
     }
     return found;
   }
 
-  /** Each order's history: the statuses it went through and when (epoch ms), oldest first. */
-  async readHistories(orderIds: readonly string[]): Promise<Map<string, HistoryPoint[]>> {
-    const histories = new Map<string, HistoryPoint[]>();
-    for (const item of await this.readOrderAttributes(orderIds, ['history'])) {
-      const entries = Array.isArray(item.history)
-        ? (item.history as { status?: unknown; at?: unknown }[])
-        : [];
-      histories.set(
-        String(item.orderId),
-        entries.map((e) => ({ status: String(e.status), at: Date.parse(String(e.at)) })),
-      );
+  /** The status and reason of the given orders (by scenario id). */
+  async readOrders(orderIds: readonly string[]): Promise<Map<string, ObservedOrder>> {
+    const found = new Map<string, ObservedOrder>();
+    for (const [id, view] of await this.readViews(orderIds)) {
+      found.set(id, { status: view.status, reason: view.reason });
     }
-    return histories;
+    return found;
   }
 
-  /** The given attributes of order items, 100 keys per consistent BatchGetItem. */
-  private async readOrderAttributes(
-    orderIds: readonly string[],
-    attributes: readonly string[],
-  ): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    const table = this.targets.ordersTable;
-    const names = Object.fromEntries(['orderId', ...attributes].map((a, i) => [`#a${i}`, a]));
-    for (let i = 0; i < orderIds.length; i += BATCH_GET_MAX_KEYS) {
-      let keys: Record<string, unknown>[] | undefined = orderIds
-        .slice(i, i + BATCH_GET_MAX_KEYS)
-        .map((orderId) => ({ orderId }));
-      while (keys && keys.length > 0) {
-        const res: BatchGetCommandOutput = await this.ddb.send(
-          new BatchGetCommand({
-            RequestItems: {
-              [table]: {
-                Keys: keys,
-                ProjectionExpression: Object.keys(names).join(', '),
-                ExpressionAttributeNames: names,
-                ConsistentRead: true,
-              },
-            },
-          }),
-        );
-        items.push(...(res.Responses?.[table] ?? []));
-        keys = res.UnprocessedKeys?.[table]?.Keys;
-      }
-    }
-    return items;
+  /** Each order's history (by scenario id): the statuses it went through and when (epoch ms), oldest first. */
+  async readHistories(orderIds: readonly string[]): Promise<Map<string, HistoryPoint[]>> {
+    const histories = new Map<string, HistoryPoint[]>();
+    for (const [id, view] of await this.readViews(orderIds)) histories.set(id, [...view.history]);
+    return histories;
   }
 
   /** Visible plus in-flight messages of each queue. */
@@ -536,7 +502,8 @@ export class DemoDriver {
     progress(
       `placed ${acceptedAt.size} orders in ${placedInMs} ms (of ${scenario.orders.length}: ${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')})` +
         (withMalformed ? ` and 1 malformed event (${scenario.malformed.defect})` : '') +
-        ' with PutEvents' +
+        ` (orders ${this.door.description}` +
+        (withMalformed ? ', the malformed event with PutEvents)' : ')') +
         (feeder.remaining > 0 ? `; the rest as the queues drain below ${options.maxBacklog} messages` : ''),
     );
     // The first receive fails, and so does every redelivery one visibility timeout later; the receive after
@@ -613,6 +580,7 @@ export class DemoDriver {
       settled,
       placedInMs,
       placedAt: acceptedAt,
+      orderIds: new Map(this.orderIds),
       placeStartedAt: placeStart,
       allFinalAfterMs,
       settledAfterMs,

@@ -74,9 +74,24 @@ function examplePath(routeKey: string): string {
   return path.replace(/\{([^}+]+)\+?\}/g, (_whole, name: string) => `example-${name}`);
 }
 
+/** What a route's curl line sends, where the app knows a meaningful request (a valid body, its headers). */
+export interface RouteExample {
+  /** The path with its parameters filled in. @default - each `{name}` becomes `example-name` */
+  readonly path?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** JSON text. @default - `{}` for POST, PUT and PATCH */
+  readonly body?: string;
+}
+
+/** Quotes a value for a POSIX shell. */
+function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
 /**
  * One curl line per route: IAM routes signed by curl itself (`--aws-sigv4`) with the local credentials,
- * JWT routes with `token` (a minted one), open routes bare.
+ * JWT routes with `token` (a minted one), open routes bare. `examples` (by route key, e.g. `POST /orders`)
+ * make a line send a request the app accepts.
  */
 export function curlExamples(
   apis: readonly ServedApi[],
@@ -84,23 +99,28 @@ export function curlExamples(
     readonly region: string;
     readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
     readonly token?: string;
+    readonly examples?: Readonly<Record<string, RouteExample>>;
   },
 ): string[] {
   return apis.flatMap((api) =>
     api.definition.routes.map((route) => {
       const key = route.key;
+      const example = options.examples?.[key.text];
       const method = key.kind === 'route' && key.method !== 'ANY' ? key.method : 'GET';
-      const path = key.kind === 'route' ? examplePath(key.text) : '/';
-      const body = ['POST', 'PUT', 'PATCH'].includes(method)
-        ? ` -H 'content-type: application/json' -d '{}'`
-        : '';
+      const path = example?.path ?? (key.kind === 'route' ? examplePath(key.text) : '/');
+      const headers = Object.entries(example?.headers ?? {})
+        .map(([name, value]) => ` -H ${shellQuote(`${name}: ${value}`)}`)
+        .join('');
+      const bodyText = example?.body ?? (['POST', 'PUT', 'PATCH'].includes(method) ? '{}' : undefined);
+      const body =
+        bodyText === undefined ? '' : ` -H 'content-type: application/json' -d ${shellQuote(bodyText)}`;
       const auth =
         route.authorization.type === 'AWS_IAM'
           ? ` --aws-sigv4 'aws:amz:${options.region}:execute-api' --user '${options.credentials.accessKeyId}:${options.credentials.secretAccessKey}'`
           : route.authorization.type === 'JWT'
             ? ` -H "authorization: Bearer ${options.token ?? '<token: npm run local -- --token <subject>>'}"`
             : '';
-      return `curl -i -X ${method} '${api.url}${path}'${auth}${body}`;
+      return `curl -i -X ${method} '${api.url}${path}'${auth}${headers}${body}`;
     }),
   );
 }

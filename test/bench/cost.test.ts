@@ -60,7 +60,7 @@ describe('the price table', () => {
   it('names an AWS pricing page for every priced service and for the fixed CloudWatch costs', () => {
     for (const service of [...SERVICES, 'CloudWatch']) {
       withMessage(service, () =>
-        expect(P.sources[service]).toMatch(/^https:\/\/aws\.amazon\.com\/[a-z]+\/pricing\//),
+        expect(P.sources[service]).toMatch(/^https:\/\/aws\.amazon\.com\/[a-z-]+\/pricing\//),
       );
     }
   });
@@ -175,6 +175,27 @@ describe('costPer1MOrders', () => {
     expect(costPer1MOrders(NOTHING).byService['X-Ray']).toBe(0);
   });
 
+  it('GIVEN HTTP API requests WHEN costed THEN API Gateway is priced per request; without them it is not priced', () => {
+    const breakdown = costPer1MOrders(usage({ httpApiRequests: 250 }));
+
+    expect(breakdown.byService['API Gateway']).toBeCloseTo(
+      ((250 * 10_000) / 1e6) * P.apiGateway.httpApiPerMillionRequests,
+      9,
+    );
+    expect(line(usage({ httpApiRequests: 250 }), 'API Gateway', 'HTTP API requests').listPrice).toEqual({
+      usd: P.apiGateway.httpApiPerMillionRequests,
+      per: '1M requests',
+    });
+    expect(costPer1MOrders(NOTHING).lines.some((l) => l.service === 'API Gateway')).toBe(false);
+  });
+
+  it('fails for a negative or non-finite number of HTTP API requests', () => {
+    expect(() => costPer1MOrders(usage({ httpApiRequests: -1 }))).toThrow(
+      /httpApiRequests must be a finite number >= 0, got -1/,
+    );
+    expect(() => costPer1MOrders(usage({ httpApiRequests: Number.NaN }))).toThrow(/httpApiRequests/);
+  });
+
   it('GIVEN calls of a service the table does not price WHEN costed THEN they are reported per 1M orders, not dropped', () => {
     const breakdown = costPer1MOrders(usage({ apiCalls: { 'CloudWatchLogs.PutLogEvents': 7 } }));
 
@@ -199,9 +220,11 @@ describe('costPer1MOrders', () => {
       dynamoDb: { writeUnits: 9_000, readUnits: 300 },
       logBytes: 3_000_000,
       tracedInvocations: 100,
+      httpApiRequests: 500,
     });
 
     expect(Object.keys(breakdown.byService)).toEqual([...SERVICES]);
+    expect(breakdown.byService['API Gateway']).toBeGreaterThan(0);
     const byService = Object.values(breakdown.byService).reduce((a, b) => a + b, 0);
     const byLine = breakdown.lines.reduce((a, l) => a + l.usd, 0);
     expect(byService).toBeCloseTo(breakdown.totalUsd, 9);
@@ -345,6 +368,10 @@ describe('costPer1MOrders', () => {
     };
     expect(() => costPer1MOrders(NOTHING, { prices: negative })).toThrow(
       /prices\.lambda\.perGbSecond\.arm64 must be a finite price >= 0, got -1/,
+    );
+    const { apiGateway: _api, ...withoutApi } = P;
+    expect(() => costPer1MOrders(NOTHING, { prices: withoutApi as PriceTable })).toThrow(
+      /prices\.apiGateway\.httpApiPerMillionRequests must be a finite price >= 0, got undefined/,
     );
   });
 });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
+import type { OrderStatusView } from '../../../lambda/contracts/order-api';
 import { loadStageConfig } from '../../../lib/config';
-import { demoTargets, malformedCheck, OrderFeeder } from '../../../local/demo/drive';
+import { DemoDriver, demoTargets, malformedCheck, OrderFeeder } from '../../../local/demo/drive';
+import { ApiOrderDoor } from '../../../local/demo/order-doors';
 import { buildScenario, type MalformedEvent, type Scenario } from '../../../local/demo/scenario';
 import type { Deployment } from '../../../local/deploy';
 
@@ -142,5 +144,97 @@ describe('OrderFeeder', () => {
 
     expect(driver.portions).toEqual([10, 4, 10]);
     expect(feeder.remaining).toBe(1);
+  });
+});
+
+describe('DemoDriver through the order API', () => {
+  const scenario = buildScenario({
+    runId: 'api1',
+    orders: 5,
+    policy: loadStageConfig('local'),
+    now: new Date('2026-11-26T10:00:00Z'),
+    eventId: '7d0c9a52-3b1f-4a53-9a8e-9d7f3c2e1b10',
+  });
+  const CONFIG = {
+    endpoint: 'http://127.0.0.1:1',
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    forcePathStyle: true as const,
+  };
+  const TARGETS = {
+    eventBusName: 'bus',
+    ordersTable: 'orders',
+    inventoryTable: 'inventory',
+    analyticsTable: 'analytics',
+    queues: {},
+    deadLetterQueues: {},
+  };
+
+  /** An API that names each order `api-<key>` and answers GET with what `views` holds. */
+  function fakeApi(views: Map<string, OrderStatusView> = new Map()) {
+    const keys: string[] = [];
+    const reads: string[] = [];
+    return {
+      keys,
+      reads,
+      place: async (order: { orderId: string }) => {
+        keys.push(order.orderId);
+        return { orderId: `api-${order.orderId}`, status: 'ACCEPTED' as const };
+      },
+      read: async (orderId: string) => {
+        reads.push(orderId);
+        return views.get(orderId);
+      },
+    };
+  }
+
+  it('GIVEN a scenario WHEN its orders are placed THEN each is POSTed once, keyed by its scenario id, and its API id is kept', async () => {
+    const api = fakeApi();
+    const driver = new DemoDriver(CONFIG, TARGETS, new ApiOrderDoor(api));
+    try {
+      const placedAt = await driver.placeOrders(scenario);
+
+      const ids = scenario.orders.map((o) => o.order.orderId);
+      expect([...api.keys].sort()).toEqual([...ids].sort());
+      expect([...placedAt.keys()].sort()).toEqual([...ids].sort());
+      expect(driver.orderIds.get(ids[0] ?? '')).toBe(`api-${ids[0]}`);
+    } finally {
+      driver.destroy();
+    }
+  });
+
+  it('GIVEN placed orders WHEN read THEN GET asks for the API ids and answers by scenario id; a 404 and an unplaced order are absent', async () => {
+    const [first, second, third] = scenario.orders.map((o) => o.order.orderId);
+    const views = new Map<string, OrderStatusView>([
+      [
+        `api-${first}`,
+        {
+          orderId: `api-${first}`,
+          status: 'CANCELLED',
+          reason: 'OUT_OF_STOCK',
+          history: [
+            { status: 'ACCEPTED', at: '2026-11-26T10:00:00.000Z' },
+            { status: 'CANCELLED', at: '2026-11-26T10:00:02.500Z' },
+          ],
+        },
+      ],
+    ]);
+    const api = fakeApi(views);
+    const driver = new DemoDriver(CONFIG, TARGETS, new ApiOrderDoor(api));
+    try {
+      await driver.placeOrders({ ...scenario, orders: scenario.orders.slice(0, 2) });
+
+      const orders = await driver.readOrders([first ?? '', second ?? '', third ?? '']);
+      const histories = await driver.readHistories([first ?? '']);
+
+      expect(api.reads).toEqual([`api-${first}`, `api-${second}`, `api-${first}`]);
+      expect([...orders]).toEqual([[first, { status: 'CANCELLED', reason: 'OUT_OF_STOCK' }]]);
+      expect(histories.get(first ?? '')).toEqual([
+        { status: 'ACCEPTED', at: Date.parse('2026-11-26T10:00:00.000Z') },
+        { status: 'CANCELLED', at: Date.parse('2026-11-26T10:00:02.500Z') },
+      ]);
+    } finally {
+      driver.destroy();
+    }
   });
 });

@@ -31,6 +31,7 @@ function result(obs: Observation, settled = true): RunResult {
     settled,
     placedInMs: 300,
     placedAt: new Map(),
+    orderIds: new Map(),
     placeStartedAt: 0,
     allFinalAfterMs: 17_000,
     settledAfterMs: 160_000,
