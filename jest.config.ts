@@ -10,10 +10,9 @@ import type { Config } from 'jest';
  * - integration: order-pipeline.test.ts and order-api.test.ts, the reliability scenarios and the HTTP
  *   API against the target INTEGRATION_TARGET names (local by default: moto, the real app, the local
  *   Lambda runner; or localstack, or aws). Its global setup starts the target once and stops it at the
- *   end (test/integration/support/target.ts). On the local target also order-api-jwt.test.ts, against
- *   the same deployment served as a JWT stage would serve it.
- *   On the local target also the mechanics tests of the local tooling (emulator, deployer, runner) and
- *   the ops CLI end to end; each starts its own moto.
+ *   end (test/integration/support/target.ts). On the local target also order-api-jwt.test.ts (the same
+ *   deployment served as a JWT stage would serve it), the mechanics tests of the local tooling
+ *   (emulator, deployer, runner) and the ops CLI end to end; each mechanics file starts its own moto.
  */
 
 // TypeScript is transpiled by SWC: the same files took longer through ts-jest (README, "Tests").

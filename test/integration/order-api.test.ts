@@ -92,6 +92,23 @@ async function expectPlacedOnce(order: OrderRecord, productId: string, seeded: n
   expect(units).toBe(quantity);
 }
 
+/**
+ * The idempotency records whose stored answer names `orderId`. A record's id hashes the caller's identity,
+ * which only the authorizer knows, so the records are found by their answer.
+ */
+async function idempotencyRecordsOf(orderId: string): Promise<Record<string, unknown>[]> {
+  return eventually(`the idempotency record of ${orderId}`, async () => {
+    const found: Record<string, unknown>[] = [];
+    for await (const page of paginateScan(
+      { client: pipeline.ddb },
+      { TableName: pipeline.output('IdempotencyTableName'), ConsistentRead: true },
+    )) {
+      found.push(...(page.Items ?? []).filter((item) => JSON.stringify(item).includes(orderId)));
+    }
+    return found.length > 0 ? found : undefined;
+  });
+}
+
 describe(`the orders API on ${target.kind} (stage ${target.stage})`, () => {
   it.concurrent(
     'GIVEN a valid order WHEN it is POSTed THEN it is accepted with its Location, and GET follows it to FULFILLED with its history',
@@ -215,24 +232,17 @@ describe(`the orders API on ${target.kind} (stage ${target.stage})`, () => {
       const orderId = orderIdOf(await api.post(body, { key: key('crash') }));
       // GIVEN the key's record removed from the idempotency table, as if the function had died after
       // publishing and before it stored its answer
-      const table = pipeline.output('IdempotencyTableName');
-      const records = await eventually(`the idempotency record of ${orderId}`, async () => {
-        // The record's id hashes the caller's identity, which only the authorizer knows: found by its answer.
-        const found: Record<string, unknown>[] = [];
-        for await (const page of paginateScan(
-          { client: pipeline.ddb },
-          { TableName: table, ConsistentRead: true },
-        )) {
-          found.push(...(page.Items ?? []).filter((item) => JSON.stringify(item).includes(orderId)));
-        }
-        return found.length > 0 ? found : undefined;
-      });
-      expect(records).toHaveLength(1);
-      await pipeline.ddb.send(new DeleteCommand({ TableName: table, Key: { id: records[0]?.id } }));
+      const [record, ...others] = await idempotencyRecordsOf(orderId);
+      expect(others).toEqual([]);
+      await pipeline.ddb.send(
+        new DeleteCommand({ TableName: pipeline.output('IdempotencyTableName'), Key: { id: record?.id } }),
+      );
       // WHEN the client retries
       const retried = await api.post(body, { key: key('crash') });
-      // THEN the retry runs again, derives the same order id, and places nothing new
+      // THEN the retry ran the function again (a new record for the key) and derived the same order id
       expect(orderIdOf(retried)).toBe(orderId);
+      expect((await idempotencyRecordsOf(orderId)).map((r) => r.id)).toEqual([record?.id]);
+      // AND the order was placed once: one OrderPlaced effect
       const { order } = await fulfilledThroughApi(orderId);
       await expectPlacedOnce(order, product, 10, 2);
     },
