@@ -7,11 +7,12 @@ import type { Config } from 'jest';
  *
  * - unit: domain, handlers, contracts, templates, snapshots, cdk-nag, scripts, bench and the local
  *   tooling's pure parts. No emulator, no network.
- * - integration: order-pipeline.test.ts, the reliability scenarios against the target INTEGRATION_TARGET
- *   names (local by default: moto, the real app, the local Lambda runner; or localstack, or aws). Its
- *   global setup starts the target once and stops it at the end (test/integration/support/target.ts).
- *   On the local target also the mechanics tests of the local tooling (emulator, deployer, runner) and
- *   the ops CLI end to end; each starts its own moto.
+ * - integration: order-pipeline.test.ts and order-api.test.ts, the reliability scenarios and the HTTP
+ *   API against the target INTEGRATION_TARGET names (local by default: moto, the real app, the local
+ *   Lambda runner; or localstack, or aws). Its global setup starts the target once and stops it at the
+ *   end (test/integration/support/target.ts). On the local target also order-api-jwt.test.ts (the same
+ *   deployment served as a JWT stage would serve it), the mechanics tests of the local tooling
+ *   (emulator, deployer, runner) and the ops CLI end to end; each mechanics file starts its own moto.
  */
 
 // TypeScript is transpiled by SWC: the same files took longer through ts-jest (README, "Tests").
@@ -29,6 +30,8 @@ const transform: Config['transform'] = {
 };
 const transformIgnorePatterns = ['/node_modules/(?!jose/)'];
 
+/** Scenarios only the local target can set up: a JWT variant of the deployed API, served locally. */
+const LOCAL_ONLY = ['order-api-jwt.test.ts'];
 const MECHANICS = [
   'deploy.test.ts',
   'lambda-runner.test.ts',
@@ -75,7 +78,10 @@ const config: Config = {
       roots: ['<rootDir>/test/integration'],
       testMatch: [
         '<rootDir>/test/integration/order-pipeline.test.ts',
-        ...(target === 'local' ? MECHANICS.map((f) => `<rootDir>/test/integration/${f}`) : []),
+        '<rootDir>/test/integration/order-api.test.ts',
+        ...(target === 'local'
+          ? [...LOCAL_ONLY, ...MECHANICS].map((f) => `<rootDir>/test/integration/${f}`)
+          : []),
       ],
       globalSetup: '<rootDir>/test/integration/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/integration/support/global-teardown.ts',

@@ -15,9 +15,11 @@ import { ConfigError, loadStageConfig } from '../../../lib/config';
 import { stackNames } from '../../../lib/order-pipeline';
 import { deployApp, synthesize } from '../../../local/deploy';
 import { type Emulator, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, startEmulator } from '../../../local/emulator';
+import { startLocalHttpApis } from '../../../local/http-api';
 import { discoverSqsMappings, LocalLambdaRunner } from '../../../local/lambda-runner';
 import { ensureMoto } from '../../../local/moto-setup';
 import { startFaultProxy } from './fault-proxy';
+import { startJwtApi } from './jwt-api';
 
 /**
  * Where the integration suite runs, chosen by INTEGRATION_TARGET. The global setup starts (or finds) the
@@ -59,6 +61,16 @@ export interface TargetDescription {
   readonly endpoint?: string;
   /** Outputs of the stage's Data and Pipeline stacks. */
   readonly outputs: Readonly<Record<string, string>>;
+  /**
+   * Base URL of the stage's orders API, without a trailing slash: the local HTTP API gateway
+   * (local/http-api/) on the local target, the `ApiUrl` stack output elsewhere.
+   */
+  readonly apiUrl: string;
+  /**
+   * local: the same API and functions as a JWT stage serves them (test/integration/support/jwt-api.ts),
+   * and the issuer file to mint its tokens with (mintTokenFromFile).
+   */
+  readonly jwtApi?: { readonly url: string; readonly issuerFile: string };
   /** Visibility timeout and redrive policy of each consumer's queue, read from the target. */
   readonly queues: Readonly<Record<ConsumerId, QueueSettings>>;
   /** Where the functions' log lines can be read: a file (local) or CloudWatch Logs log groups. */
@@ -347,6 +359,16 @@ async function startLocal(progress: (line: string) => void): Promise<RunningTarg
     });
     progress(`Lambda runner: ${mappings.length} queues, ${LOCAL_POLLERS_PER_QUEUE} pollers each`);
 
+    // The API's functions run in the runner's execution environments, behind the fault proxy like the rest.
+    const httpApis = await startLocalHttpApis({ deployment, emulator, runner });
+    stops.push(() => httpApis.stop());
+    const [api] = httpApis.apis;
+    if (!api) throw new TargetError(`the stage ${stage} deployed no HTTP API`);
+    const jwtIssuerFile = join(dir, 'jwt-issuer.json');
+    const jwtApi = await startJwtApi({ deployment, emulator, runner, issuerFile: jwtIssuerFile });
+    stops.push(() => jwtApi.stop());
+    progress(`HTTP API ${api.definition.name} on ${api.url}, in JWT mode on ${jwtApi.url}`);
+
     const outputs = Object.assign({}, ...deployment.stacks.map((s) => s.outputs)) as Record<string, string>;
     const base = { kind: 'local' as const, endpoint: emulator.endpoint, region: emulator.region };
     const description: TargetDescription = {
@@ -354,6 +376,8 @@ async function startLocal(progress: (line: string) => void): Promise<RunningTarg
       stage,
       account: LOCAL_ACCOUNT_ID,
       outputs,
+      apiUrl: api.url,
+      jwtApi: { url: jwtApi.url, issuerFile: jwtIssuerFile },
       queues: await readQueueSettings(outputs, targetClientConfig(base)),
       logs: { kind: 'file', path: logFile },
       invocationsFile,
@@ -482,6 +506,7 @@ async function deployedTarget(
     stage,
     account,
     outputs,
+    apiUrl: requireOutput(outputs, 'ApiUrl').replace(/\/$/, ''),
     queues: await readQueueSettings(outputs, config),
     logs: { kind: 'cloudwatch', logGroups: await cloudLogGroups(outputs, config) },
     startedAt,
