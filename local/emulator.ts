@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { Writable } from 'node:stream';
+import { onOutputLines } from './child-output';
 import { ensureMoto, type MotoCommand } from './moto-setup';
 
 /**
@@ -376,24 +376,6 @@ function childEnvFor(endpoint: string): Record<string, string> {
   };
 }
 
-/** A chunk can end mid-line: hand on whole lines only. */
-class LineSplitter extends Writable {
-  private rest = '';
-  constructor(private readonly onLine: (line: string) => void) {
-    super();
-  }
-  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
-    const lines = (this.rest + chunk.toString('utf8')).split('\n');
-    this.rest = lines.pop() ?? '';
-    for (const line of lines) this.onLine(line);
-    done();
-  }
-  override _final(done: () => void): void {
-    if (this.rest) this.onLine(this.rest);
-    done();
-  }
-}
-
 /** Children started by this process; killed synchronously if the process exits without stop(). */
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
@@ -468,15 +450,13 @@ async function launch(moto: MotoCommand, port: number, options: StartEmulatorOpt
   installExitHook();
 
   const onLine = (line: string) => {
-    if (!line.trim()) return;
     if (options.onLog) options.onLog(line);
     // The access log would push the tracebacks out of the tail.
     if (ACCESS_LOG_LINE.test(line)) return;
     tail.push(line);
     if (tail.length > LOG_TAIL_LINES) tail.shift();
   };
-  child.stdout?.pipe(new LineSplitter(onLine));
-  child.stderr?.pipe(new LineSplitter(onLine));
+  onOutputLines(child, onLine);
 
   let exited = false;
   const exitedPromise = new Promise<void>((resolve) => {
