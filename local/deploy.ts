@@ -1,21 +1,18 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import {
-  CloudFormationClient,
-  CreateStackCommand,
-  DeleteStackCommand,
-  DescribeStackEventsCommand,
-  DescribeStackResourcesCommand,
-  DescribeStacksCommand,
-  type Stack,
-} from '@aws-sdk/client-cloudformation';
-import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CloudFormationClient, DescribeStackResourcesCommand } from '@aws-sdk/client-cloudformation';
+import { S3Client } from '@aws-sdk/client-s3';
+import { BOOTSTRAP_STACK_NAME, bootstrapTemplate, ensureBucket, uploadAssets } from './bootstrap';
 import { type BusPolicyResolution, resolveBusPolicies } from './bus-policy';
-import { type CfnTemplate, type CloudAssembly, type FileAsset, readCloudAssembly } from './cloud-assembly';
+import { onOutputLines } from './child-output';
+import { type CfnTemplate, readCloudAssembly } from './cloud-assembly';
+import { DeployError, StackExistsError } from './deploy-error';
 import { type Emulator, LOCAL_ACCOUNT_ID } from './emulator';
 import { type AppliedShim, applyMotoShims } from './shims';
-import { zipDirectory } from './zip';
+import { createStack, deleteStack, describeStack } from './stack-operations';
+
+/** What deployApp and synthesize throw. */
+export { DeployError, StackExistsError } from './deploy-error';
 
 /**
  * Deploys the synthesized app to the emulator the way `cdk deploy` would, without the CDK toolkit
@@ -24,30 +21,6 @@ import { zipDirectory } from './zip';
  */
 
 const PROJECT_ROOT = resolve(__dirname, '..');
-
-/** moto creates a stack synchronously; LocalStack takes seconds. Five minutes means something is stuck. */
-const STACK_TIMEOUT_MS = 5 * 60_000;
-const POLL_MS = 250;
-
-/** The stack `cdk bootstrap` would create; locally it holds only what the templates read. */
-export const BOOTSTRAP_STACK_NAME = 'CDKToolkit';
-/** Any version the templates' CheckBootstrapVersion rule accepts (they require >= 6). */
-const LOCAL_BOOTSTRAP_VERSION = '30';
-
-export class DeployError extends Error {
-  override readonly name = 'DeployError';
-}
-
-/** A stack of the same name is already on the emulator (left by an earlier run) and `ifExists` is 'fail'. */
-export class StackExistsError extends DeployError {
-  constructor(
-    message: string,
-    readonly stackName: string,
-    readonly stackStatus: string | undefined,
-  ) {
-    super(message);
-  }
-}
 
 export interface DeployedStack {
   readonly stackName: string;
@@ -125,15 +98,10 @@ export async function synthesize(options: SynthOptions): Promise<string> {
         CDK_DISABLE_VERSION_CHECK: 'true',
       },
     });
-    const collect = (chunk: Buffer) => {
-      for (const line of chunk.toString('utf8').split('\n')) {
-        if (!line.trim()) continue;
-        output.push(line);
-        options.onLog?.(line);
-      }
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
+    onOutputLines(child, (line) => {
+      output.push(line);
+      options.onLog?.(line);
+    });
     const abort = () => {
       try {
         if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
@@ -176,180 +144,6 @@ export interface DeployOptions {
 }
 
 /**
- * One line for an SDK error. moto's CloudFormation passes an inner service's JSON error through as the
- * CreateStack answer, which the SDK cannot parse as XML: the reason is then only in the raw body.
- */
-export function errorText(err: unknown): string {
-  const e = err as { name?: string; message?: string; $response?: { body?: unknown } };
-  const body = e.$response?.body;
-  if (typeof body === 'string' && body.trim().startsWith('{')) {
-    try {
-      const parsed = JSON.parse(body) as { __type?: string; message?: string; Message?: string };
-      const message = (parsed.message ?? parsed.Message ?? body).trim();
-      return `${parsed.__type ?? 'Error'}: ${message}`;
-    } catch {
-      return body.trim();
-    }
-  }
-  if (typeof body === 'string') {
-    // werkzeug's error page (moto crashed): its <title> is the Python exception.
-    const title = /<title>([^<]*)<\/title>/i.exec(body)?.[1];
-    if (title)
-      return `emulator error: ${title
-        .replace(/&#x27;|&#39;/g, "'")
-        .replace(/&quot;/g, '"')
-        .trim()}`;
-  }
-  return `${e.name ?? 'Error'}: ${e.message ?? String(err)}`;
-}
-
-/** The Python exception line closest to the end of moto's log: it names what moto choked on. */
-function motoCause(emulator: Emulator): string | undefined {
-  const lines = emulator.recentLog();
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const line = lines[i]?.trim() ?? '';
-    if (/^[A-Za-z_.]+(Error|Exception)\b/.test(line)) return line;
-  }
-  return undefined;
-}
-
-async function stackStatus(cfn: CloudFormationClient, stackName: string): Promise<Stack | undefined> {
-  try {
-    const res = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
-    return res.Stacks?.[0];
-  } catch (err) {
-    if (/does not exist/i.test((err as Error).message)) return undefined;
-    throw err;
-  }
-}
-
-async function waitForStack(cfn: CloudFormationClient, stackName: string): Promise<Stack | undefined> {
-  const deadline = Date.now() + STACK_TIMEOUT_MS;
-  for (;;) {
-    const stack = await stackStatus(cfn, stackName);
-    if (!stack?.StackStatus?.endsWith('_IN_PROGRESS')) return stack;
-    if (Date.now() > deadline) {
-      throw new DeployError(
-        `stack ${stackName} still ${stack.StackStatus} after ${STACK_TIMEOUT_MS / 1000} s`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
-}
-
-async function failureReasons(cfn: CloudFormationClient, stackName: string): Promise<string[]> {
-  try {
-    const events = await cfn.send(new DescribeStackEventsCommand({ StackName: stackName }));
-    return (events.StackEvents ?? [])
-      .filter((e) => e.ResourceStatus?.endsWith('_FAILED'))
-      .map(
-        (e) => `${e.LogicalResourceId} (${e.ResourceType}): ${e.ResourceStatusReason ?? e.ResourceStatus}`,
-      );
-  } catch {
-    return [];
-  }
-}
-
-/**
- * What `cdk bootstrap` provides that the templates use: the assets bucket and the bootstrap version
- * parameter read by every template's `BootstrapVersion` parameter (moto resolves SSM parameter types).
- */
-export function bootstrapTemplate(assembly: CloudAssembly): CfnTemplate {
-  const buckets = [...new Set(assembly.stacks.flatMap((s) => s.assets.map((a) => a.bucketName)))].sort();
-  const parameters = [
-    ...new Set(
-      assembly.stacks.flatMap((s) =>
-        Object.values(s.template.Parameters ?? {})
-          .filter((p) => p.Type.startsWith('AWS::SSM::Parameter::Value') && typeof p.Default === 'string')
-          .map((p) => p.Default as string),
-      ),
-    ),
-  ].sort();
-  const resources: NonNullable<CfnTemplate['Resources']> = {};
-  buckets.forEach((name, i) => {
-    resources[`AssetsBucket${i}`] = { Type: 'AWS::S3::Bucket', Properties: { BucketName: name } };
-  });
-  parameters.forEach((name, i) => {
-    resources[`BootstrapVersion${i}`] = {
-      Type: 'AWS::SSM::Parameter',
-      Properties: { Name: name, Type: 'String', Value: LOCAL_BOOTSTRAP_VERSION },
-    };
-  });
-  if (Object.keys(resources).length === 0) {
-    // CloudFormation refuses a template without resources.
-    resources.Nothing = { Type: 'AWS::CloudFormation::WaitConditionHandle' };
-  }
-  return {
-    Description: 'Local stand-in for the CDK bootstrap stack (local/deploy.ts)',
-    Resources: resources,
-  };
-}
-
-async function createStack(
-  cfn: CloudFormationClient,
-  emulator: Emulator,
-  stackName: string,
-  template: CfnTemplate,
-  tags: Readonly<Record<string, string>>,
-): Promise<Stack> {
-  try {
-    await cfn.send(
-      new CreateStackCommand({
-        StackName: stackName,
-        TemplateBody: JSON.stringify(template),
-        Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'],
-        Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
-        OnFailure: 'DELETE',
-      }),
-    );
-  } catch (err) {
-    // moto prints the traceback of a 500 on stderr, which can arrive after the response.
-    if (emulator.isMoto) await new Promise((r) => setTimeout(r, 300));
-    const cause = emulator.isMoto ? motoCause(emulator) : undefined;
-    throw new DeployError(
-      `CreateStack ${stackName} failed: ${errorText(err)}${cause ? ` (moto: ${cause})` : ''}`,
-    );
-  }
-  const stack = await waitForStack(cfn, stackName);
-  if (stack?.StackStatus !== 'CREATE_COMPLETE') {
-    const reasons = await failureReasons(cfn, stackName);
-    throw new DeployError(
-      `stack ${stackName} ended ${stack?.StackStatus ?? 'deleted'}${stack?.StackStatusReason ? `: ${stack.StackStatusReason}` : ''}` +
-        (reasons.length > 0 ? `\n  ${reasons.join('\n  ')}` : ''),
-    );
-  }
-  return stack;
-}
-
-async function uploadAssets(s3: S3Client, assets: readonly FileAsset[]): Promise<void> {
-  const done = new Set<string>();
-  for (const asset of assets) {
-    const key = `${asset.bucketName}/${asset.objectKey}`;
-    if (done.has(key)) continue;
-    done.add(key);
-    // Keys are content hashes: an object already there (attached emulator, second run) is this asset.
-    try {
-      await s3.send(new HeadObjectCommand({ Bucket: asset.bucketName, Key: asset.objectKey }));
-      continue;
-    } catch {
-      // not there yet
-    }
-    const isDir = statSync(asset.sourcePath).isDirectory();
-    const body =
-      asset.packaging === 'zip' && isDir ? zipDirectory(asset.sourcePath) : readFileSync(asset.sourcePath);
-    await s3.send(new PutObjectCommand({ Bucket: asset.bucketName, Key: asset.objectKey, Body: body }));
-  }
-}
-
-async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
-  try {
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  } catch (err) {
-    if (!/BucketAlready(OwnedByYou|Exists)/.test((err as Error).name)) throw err;
-  }
-}
-
-/**
  * Deploys the assembly's stacks to the emulator and returns their outputs and resources.
  * Throws a DeployError with one clear message; stacks created before the failure are left for the
  * caller to discard with the emulator (a fresh moto per run makes that free).
@@ -379,7 +173,7 @@ export async function deployApp(options: DeployOptions): Promise<Deployment> {
   try {
     // Dependents first: a stack whose exports another stack imports cannot be deleted before it.
     for (const stack of [...stacks].reverse()) {
-      const existing = await stackStatus(cfn, stack.stackName);
+      const existing = await describeStack(cfn, stack.stackName);
       if (!existing || existing.StackStatus === 'DELETE_COMPLETE') continue;
       if (options.ifExists !== 'replace') {
         throw new StackExistsError(
@@ -390,12 +184,11 @@ export async function deployApp(options: DeployOptions): Promise<Deployment> {
         );
       }
       progress(`deleting ${stack.stackName} left by an earlier run`);
-      await cfn.send(new DeleteStackCommand({ StackName: stack.stackName }));
-      await waitForStack(cfn, stack.stackName);
+      await deleteStack(cfn, stack.stackName);
     }
 
     const uploadStart = Date.now();
-    if (!(await stackStatus(cfn, BOOTSTRAP_STACK_NAME))) {
+    if (!(await describeStack(cfn, BOOTSTRAP_STACK_NAME))) {
       progress('bootstrapping (assets bucket, bootstrap version parameter)');
       await createStack(cfn, emulator, BOOTSTRAP_STACK_NAME, bootstrapTemplate(assembly), {});
     }

@@ -3,8 +3,8 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { buildSync } from 'esbuild';
+import { onOutputLines } from './child-output';
 import { lambdaNodeFor } from './lambda-node';
 import type { InvokeContext, ParentMessage, WorkerError, WorkerMessage } from './lambda-protocol';
 import { parseHandler } from './lambda-template';
@@ -123,24 +123,6 @@ export function lambdaEnvironment(
   return env;
 }
 
-/** A chunk can end mid-line: hand on whole lines only. */
-class LineSplitter extends Writable {
-  private rest = '';
-  constructor(private readonly onLine: (line: string) => void) {
-    super();
-  }
-  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
-    const lines = (this.rest + chunk.toString('utf8')).split('\n');
-    this.rest = lines.pop() ?? '';
-    for (const line of lines) if (line.trim()) this.onLine(line);
-    done();
-  }
-  override _final(done: () => void): void {
-    if (this.rest.trim()) this.onLine(this.rest);
-    done();
-  }
-}
-
 export class ExecutionEnvironment {
   readonly id = randomUUID().slice(0, 8);
   private readonly child: ChildProcess;
@@ -167,8 +149,7 @@ export class ExecutionEnvironment {
       env: lambdaEnvironment(fn, emulatorEnv, this.streamName),
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
-    this.child.stdout?.pipe(new LineSplitter(onLog));
-    this.child.stderr?.pipe(new LineSplitter(onLog));
+    onOutputLines(this.child, onLog);
     this.child.on('message', (m: WorkerMessage) => {
       if (m.type === 'crash') this.lastCrash = m.error;
       for (const l of this.messageListeners) l(m);

@@ -30,7 +30,6 @@ import {
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { errorText } from '../../local/deploy';
 import {
   diffRequestCounts,
   type Emulator,
@@ -38,6 +37,7 @@ import {
   startEmulator,
 } from '../../local/emulator';
 import { applyMotoShims } from '../../local/shims';
+import { errorText } from '../../local/stack-operations';
 import { MINI_ASSET, MINI_BUCKET, miniTemplate } from './support/mini-app';
 import { eventually } from './support/poll';
 
