@@ -310,11 +310,13 @@ describe(`the order pipeline on ${target.kind} (stage ${target.stage})`, () => {
             ),
           pipeline.flowMs(1),
         );
-        // THEN one copy won, and the order went through once
+        // THEN one copy won, and the order went through once: its history holds one of each status. At
+        // most one copy logs the transition; none does when the winner's invocation timed out after its
+        // write (the function timeout of stage test is 3 s), and then its redelivery republishes.
         const winners = outcomes.filter(
           (l) => by('validate-order', TRANSITIONED)(l) && copies.includes(String(l.messageId)),
         );
-        expect(winners).toHaveLength(1);
+        expect(winners.length).toBeLessThanOrEqual(1);
         expectFulfilledOnce(final);
         expect(await pipeline.stock(product)).toBe(8);
         expect(await fulfilledUnits(product, [final], 2)).toBe(2);
