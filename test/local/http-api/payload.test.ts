@@ -51,7 +51,7 @@ describe('buildEvent', () => {
       { ...context, authorizer: { jwt: { claims: { sub: 'alice' }, scopes: null } } },
     );
     // THEN it has API Gateway's fields and shapes
-    expect(APIGatewayProxyEventV2Schema.parse(event)).toBeTruthy();
+    expect(APIGatewayProxyEventV2Schema.safeParse(event).error).toBeUndefined();
     expect(event).toMatchObject({
       version: '2.0',
       routeKey: 'POST /orders',
