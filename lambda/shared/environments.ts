@@ -93,7 +93,10 @@ const API_ENV = {
   AUTHORIZATION_TYPE: z.enum(API_AUTHORIZATION_TYPES),
 };
 
-/** The HTTP API's functions (lib/constructs/order-api.ts sets these variables, the handlers read them). */
+/**
+ * The HTTP API's functions (lib/constructs/order-api.ts sets these variables and checks them at synth,
+ * the handlers read them).
+ */
 export const API_FUNCTION_ENVIRONMENTS = {
   'place-order': { ...API_ENV, IDEMPOTENCY_TABLE: envVar.string, EVENT_BUS_NAME: envVar.string },
   'get-order': API_ENV,

@@ -17,7 +17,9 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ORDER_PATH, ORDERS_PATH } from '../../lambda/contracts/order-api';
+import { API_FUNCTION_ENVIRONMENTS } from '../../lambda/shared/environments';
 import { API_FUNCTION_TIMEOUT, FUNCTION_MEMORY_MB } from '../defaults';
+import { checkEnvironment } from '../function-environment';
 import { CONSUMER_RUNTIME, functionBundling } from './event-consumer';
 
 /** How callers authenticate; lib/config.ts validates it per stage. */
@@ -39,8 +41,11 @@ export interface OrderApiProps {
   /** Stage throttling: steady requests per second and burst. */
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
   /**
-   * Environment both functions share (stage, Powertools settings).
-   * @default - none besides what the construct sets
+   * Environment both functions share (stage, Powertools settings). With the construct's own variables,
+   * it must give each function every variable of its map in `API_FUNCTION_ENVIRONMENTS`
+   * (lambda/shared/environments.ts), `STAGE` among them, as its handler parses it: synth fails naming
+   * the function and the variable otherwise.
+   * @default - none besides what the construct sets, so synth fails for the missing `STAGE`
    */
   readonly environment?: Readonly<Record<string, string>>;
   /** @default API_FUNCTION_TIMEOUT (lib/defaults.ts) */
@@ -54,6 +59,9 @@ export interface OrderApiProps {
   /** @default - the nearest lock file above the working directory */
   readonly depsLockFilePath?: string;
 }
+
+/** The API's functions: their service names and the keys of API_FUNCTION_ENVIRONMENTS. */
+type ApiFunctionName = keyof typeof API_FUNCTION_ENVIRONMENTS;
 
 /** An HTTP API's integration timeout (30 s): a function that runs longer answers 503 anyway. */
 const MAX_INTEGRATION_TIMEOUT = Duration.seconds(30);
@@ -122,9 +130,9 @@ export class OrderApi extends Construct {
 
     const common = { ...props, removalPolicy, logRetention };
     const place = this.apiFunction('PlaceOrder', props.placeOrderEntry, common, {
+      name: 'place-order',
       description: 'POST /orders: accepts an order once per Idempotency-Key and publishes OrderPlaced.',
       environment: {
-        POWERTOOLS_SERVICE_NAME: 'place-order',
         ORDERS_TABLE: props.ordersTable.tableName,
         IDEMPOTENCY_TABLE: props.idempotencyTable.tableName,
         EVENT_BUS_NAME: props.eventBusName,
@@ -133,8 +141,9 @@ export class OrderApi extends Construct {
     this.placeOrder = place.fn;
     this.placeOrderRole = place.role;
     const get = this.apiFunction('GetOrder', props.getOrderEntry, common, {
+      name: 'get-order',
       description: 'GET /orders/{orderId}: the status, history and reason of an order.',
-      environment: { POWERTOOLS_SERVICE_NAME: 'get-order', ORDERS_TABLE: props.ordersTable.tableName },
+      environment: { ORDERS_TABLE: props.ordersTable.tableName },
     });
     this.getOrder = get.fn;
     this.getOrderRole = get.role;
@@ -194,8 +203,16 @@ export class OrderApi extends Construct {
     id: string,
     entry: string,
     props: OrderApiProps & { removalPolicy: RemovalPolicy; logRetention: RetentionDays },
-    spec: { description: string; environment: Record<string, string> },
+    spec: { name: ApiFunctionName; description: string; environment: Record<string, string> },
   ): { fn: NodejsFunction; role: Role } {
+    const environment = {
+      ...props.environment,
+      POWERTOOLS_SERVICE_NAME: spec.name,
+      ...spec.environment,
+      AUTHORIZATION_TYPE: props.authorization.type,
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+    checkEnvironment(spec.name, API_FUNCTION_ENVIRONMENTS[spec.name], environment, this.fail);
     const logGroup = new LogGroup(this, `${id}LogGroup`, {
       retention: props.logRetention,
       removalPolicy: props.removalPolicy,
@@ -219,21 +236,14 @@ export class OrderApi extends Construct {
       applicationLogLevelV2: props.logLevel ?? ApplicationLogLevel.INFO,
       logGroup,
       depsLockFilePath: props.depsLockFilePath,
-      environment: {
-        ...props.environment,
-        ...spec.environment,
-        AUTHORIZATION_TYPE: props.authorization.type,
-        NODE_OPTIONS: '--enable-source-maps',
-      },
+      environment,
       bundling: functionBundling(true),
     });
     return { fn, role };
   }
 
   private checkInvariants(props: OrderApiProps): void {
-    const fail = (message: string): never => {
-      throw new Error(`OrderApi ${this.node.path}: ${message}`);
-    };
+    const fail = this.fail;
     const timeout = (props.timeout ?? API_FUNCTION_TIMEOUT).toSeconds();
     if (timeout > MAX_INTEGRATION_TIMEOUT.toSeconds()) {
       fail(
@@ -256,4 +266,8 @@ export class OrderApi extends Construct {
       }
     }
   }
+
+  private readonly fail = (message: string): never => {
+    throw new Error(`OrderApi ${this.node.path}: ${message}`);
+  };
 }

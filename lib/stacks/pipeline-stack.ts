@@ -7,7 +7,6 @@ import {
   RemovalPolicy,
   Stack,
   type StackProps,
-  Token,
 } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type Archive, type CfnArchive, type CfnEventBus, EventBus } from 'aws-cdk-lib/aws-events';
@@ -37,18 +36,14 @@ import {
   StockReserved,
   sourceOf,
 } from '../../lambda/contracts';
-import {
-  type EnvSpec,
-  type EnvValues,
-  FUNCTION_ENVIRONMENTS,
-  type FunctionName,
-} from '../../lambda/shared/environments';
+import { type EnvValues, FUNCTION_ENVIRONMENTS, type FunctionName } from '../../lambda/shared/environments';
 import { ANALYTICS_SHARDS } from '../../lambda/shared/limits';
 import type { StageConfig } from '../config';
 import { EventConsumer } from '../constructs/event-consumer';
 import { OrderApi } from '../constructs/order-api';
 import { monitoredStepOf, PipelineMonitoring } from '../constructs/pipeline-monitoring';
 import { API_FUNCTION_TIMEOUT, seenMarkerTtlDays } from '../defaults';
+import { functionEnvironment } from '../function-environment';
 import { resourceNames } from '../names';
 import { randomFaultRules } from '../test-stages';
 
@@ -237,7 +232,7 @@ export class PipelineStack extends Stack {
     for (const [name, spec] of Object.entries(specs) as [ConsumerName, ConsumerSpec][]) {
       const publishes = name === 'analytics' ? [] : detailTypesOf(name);
       const tableNames = Object.keys(spec.tables) as TableName[];
-      const environment = this.functionEnvironment(name, FUNCTION_ENVIRONMENTS[name], spec.environment);
+      const environment = functionEnvironment(name, FUNCTION_ENVIRONMENTS[name], spec.environment, this.fail);
       const ungranted = Object.keys(environment).filter((v) =>
         Object.entries(TABLE_ENV).some(([t, env]) => env === v && !tableNames.includes(t as TableName)),
       );
@@ -324,30 +319,9 @@ export class PipelineStack extends Stack {
     new CfnOutput(this, 'EventArchiveName', { value: this.archive.archiveName });
   }
 
-  /**
-   * The variables of a function, exactly those its spec names, each set value checked against its
-   * schema at synth (values known only at deploy, such as table names, are tokens and pass). An unset
-   * one is left out: the function applies its default or says what is missing.
-   */
-  private functionEnvironment(
-    name: ConsumerName,
-    spec: EnvSpec,
-    values: Readonly<Record<string, string | undefined>>,
-  ): Record<string, string> {
-    const environment: Record<string, string> = {};
-    for (const [variable, schema] of Object.entries(spec)) {
-      const value = values[variable];
-      if (value === undefined) continue;
-      const parsed = Token.isUnresolved(value) ? undefined : schema.safeParse(value);
-      if (parsed?.success === false) {
-        throw new Error(
-          `PipelineStack ${this.node.path}: ${name}'s ${variable} is invalid: ${parsed.error.issues.map((i) => i.message).join('; ')}.`,
-        );
-      }
-      environment[variable] = value;
-    }
-    return environment;
-  }
+  private readonly fail = (message: string): never => {
+    throw new Error(`PipelineStack ${this.node.path}: ${message}`);
+  };
 
   /**
    * Lets `grantee` place orders: PutEvents on this bus of OrderPlaced with the client source, nothing
