@@ -11,6 +11,11 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type OrderToPlace,
+  orderPlacedEvent,
+  placeOrders,
+} from '@order-pipeline/pipeline-client/order-producer';
 import { analyticsKey, seenMarkerKey } from '../../../lambda/adapters/analytics-repository';
 import { reservationKey, stockKey } from '../../../lambda/adapters/inventory-repository';
 import {
@@ -24,7 +29,6 @@ import { buildEvent, type OutgoingEvent } from '../../../lambda/domain/events';
 import type { OrderRecord } from '../../../lambda/domain/order';
 import { isFinalOrderStatus } from '../../../lambda/domain/order';
 import { ANALYTICS_SHARDS } from '../../../lambda/shared/limits';
-import { type OrderToPlace, orderPlacedEvent, placeOrders } from '../../../ops/order-producer';
 import { OutageControl } from './fault-proxy';
 import { type FunctionLogs, functionLogs } from './function-logs';
 import { eventually } from './poll';

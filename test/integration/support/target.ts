@@ -11,13 +11,18 @@ import {
 import { join, resolve } from 'node:path';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { deployApp, synthesize } from '@order-pipeline/local-cloud/deploy';
+import {
+  type Emulator,
+  LOCAL_ACCOUNT_ID,
+  LOCAL_CREDENTIALS,
+  startEmulator,
+} from '@order-pipeline/local-cloud/emulator';
+import { startLocalHttpApis } from '@order-pipeline/local-cloud/http-api';
+import { discoverSqsMappings, LocalLambdaRunner } from '@order-pipeline/local-cloud/lambda-runner';
+import { ensureMoto } from '@order-pipeline/local-cloud/moto-setup';
 import { ConfigError, loadStageConfig } from '../../../lib/config';
 import { stackNames } from '../../../lib/order-pipeline';
-import { deployApp, synthesize } from '../../../local/deploy';
-import { type Emulator, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, startEmulator } from '../../../local/emulator';
-import { startLocalHttpApis } from '../../../local/http-api';
-import { discoverSqsMappings, LocalLambdaRunner } from '../../../local/lambda-runner';
-import { ensureMoto } from '../../../local/moto-setup';
 import { startFaultProxy } from './fault-proxy';
 import { startJwtApi } from './jwt-api';
 

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { CloudFormationClient, DescribeStackResourcesCommand } from '@aws-sdk/client-cloudformation';
 import { S3Client } from '@aws-sdk/client-s3';
+import { APP_DIRECTORY } from './app-directory';
 import { BOOTSTRAP_STACK_NAME, bootstrapTemplate, ensureBucket, uploadAssets } from './bootstrap';
 import { type BusPolicyResolution, resolveBusPolicies } from './bus-policy';
 import { onOutputLines } from './child-output';
@@ -19,8 +20,6 @@ export { DeployError, StackExistsError } from './deploy-error';
  * (which needs the bootstrap stack's roles and a change-set flow moto does not implement): a local
  * bootstrap stack, the file assets in S3, then CreateStack per stack in dependency order.
  */
-
-const PROJECT_ROOT = resolve(__dirname, '..');
 
 export interface DeployedStack {
   readonly stackName: string;
@@ -75,7 +74,7 @@ export interface SynthOptions {
  */
 export async function synthesize(options: SynthOptions): Promise<string> {
   const outDir = resolve(options.outDir);
-  const cli = require.resolve('aws-cdk/bin/cdk', { paths: [PROJECT_ROOT] });
+  const cli = require.resolve('aws-cdk/bin/cdk', { paths: [APP_DIRECTORY] });
   const context = Object.entries({ ...options.context, stage: options.stage ?? 'dev' }).flatMap(
     ([key, value]) => ['-c', `${key}=${value}`],
   );
@@ -85,7 +84,7 @@ export async function synthesize(options: SynthOptions): Promise<string> {
   signal?.throwIfAborted();
   const code = await new Promise<number | null>((done, fail) => {
     const child = spawn(process.execPath, args, {
-      cwd: PROJECT_ROOT,
+      cwd: APP_DIRECTORY,
       stdio: ['ignore', 'pipe', 'pipe'],
       // With a signal: its own process group, so an abort stops the CLI and the app it runs (npx, tsx,
       // esbuild) together. Without one it stays in ours and gets the terminal's Ctrl-C, as before.

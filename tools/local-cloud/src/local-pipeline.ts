@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { LOCAL_DIR } from './app-directory';
 import { type Deployment, deployApp, synthesize } from './deploy';
 import { type Emulator, type StartEmulatorOptions, startEmulator } from './emulator';
 import { type LocalHttpApis, type LocalHttpApisOptions, startLocalHttpApis } from './http-api';
@@ -11,10 +12,7 @@ import { LocalLambdaRunner, type LocalLambdaRunnerOptions } from './lambda-runne
  * the integration tests and the benchmarks; `stop()` ends everything it started, in reverse order.
  */
 
-const PROJECT_ROOT = resolve(__dirname, '..');
-
-/** Gitignored working directory of local runs. */
-export const LOCAL_DIR = join(PROJECT_ROOT, '.local');
+export { LOCAL_DIR };
 export const DEFAULT_ASSEMBLY_DIR = join(LOCAL_DIR, 'cdk.out');
 
 export interface LocalPipelineOptions {

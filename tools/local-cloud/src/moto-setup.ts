@@ -1,7 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
-import { delimiter, join, relative, resolve } from 'node:path';
+import { delimiter, join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
+import { LOCAL_DIR } from './app-directory';
 
 /**
  * Finds a usable moto on this machine, or installs the pinned one into a virtual environment inside the
@@ -16,7 +17,7 @@ export const MOTO_REQUIREMENT = `moto[server]==${MOTO_VERSION}`;
 export const MOTO_INSTALL_HINT = `pip install '${MOTO_REQUIREMENT}'`;
 
 /** Where the pinned moto is installed when the machine has none (gitignored with the rest of .local/). */
-export const MOTO_VENV = resolve(__dirname, '..', '.local', 'venv');
+export const MOTO_VENV = join(LOCAL_DIR, 'venv');
 
 /**
  * The launcher that applies moto bug fixes and exits with its parent (see its docstring). A file, not

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { arnMatches, type PolicyStack, resolveBusPolicies } from '../../local/bus-policy';
-import type { CfnTemplate } from '../../local/cloud-assembly';
-import { principalAccessKeyId, principalEnvironment } from '../../local/principals';
+import { arnMatches, type PolicyStack, resolveBusPolicies } from '../src/bus-policy';
+import type { CfnTemplate } from '../src/cloud-assembly';
+import { principalAccessKeyId, principalEnvironment } from '../src/principals';
 
 const ENV = { region: 'us-east-1', account: '123456789012' };
 const BUS_ARN = 'arn:aws:events:us-east-1:123456789012:event-bus/orders';

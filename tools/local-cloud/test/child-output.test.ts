@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, expect, it } from '@jest/globals';
-import { onOutputLines } from '../../local/child-output';
+import { onOutputLines } from '../src/child-output';
 
 /** Runs `script` in a child Node and collects the lines handed on, in order, until both streams close. */
 async function linesOf(script: string): Promise<string[]> {

@@ -2,13 +2,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { bootstrapTemplate } from '../../local/bootstrap';
+import { bootstrapTemplate } from '../src/bootstrap';
 import {
   AssemblyError,
   readCloudAssembly,
   resolvePlaceholders,
   sortByDependencies,
-} from '../../local/cloud-assembly';
+} from '../src/cloud-assembly';
 
 const ENV = { account: '123456789012', region: 'us-east-1' };
 const dirs: string[] = [];

@@ -7,7 +7,7 @@ import {
   type EmulatorRequestCounts,
   REQUEST_COUNTS_PATH,
   startEmulator,
-} from '../../local/emulator';
+} from '../src/emulator';
 
 const BEFORE: EmulatorRequestCounts = {
   requests: [

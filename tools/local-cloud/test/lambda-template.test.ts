@@ -1,11 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import type { CfnTemplate } from '../../local/cloud-assembly';
+import type { CfnTemplate } from '../src/cloud-assembly';
 import {
   parseHandler,
   readTemplateFunctions,
   readTemplateSqsMappings,
   TemplateReadError,
-} from '../../local/lambda-template';
+} from '../src/lambda-template';
 
 function template(mappingProps: Record<string, unknown> = {}): CfnTemplate {
   return {

@@ -7,7 +7,7 @@ import {
   type MotoCommand,
   type MotoHost,
   venvPython,
-} from '../../local/moto-setup';
+} from '../src/moto-setup';
 
 const VENV = '/project/.local/venv';
 const VENV_PYTHON = venvPython(VENV);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import type { CfnTemplate } from '../../local/cloud-assembly';
-import { applyMotoShims } from '../../local/shims';
+import type { CfnTemplate } from '../src/cloud-assembly';
+import { applyMotoShims } from '../src/shims';
 
 /** An archive as lib/stacks/pipeline-stack.ts synthesizes it: named after the stage. */
 function namedArchiveTemplate(): CfnTemplate {

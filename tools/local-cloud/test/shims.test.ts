@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import type { CfnTemplate } from '../../local/cloud-assembly';
-import { applyMotoShims, isSqsEventSource, localArchiveName } from '../../local/shims';
+import type { CfnTemplate } from '../src/cloud-assembly';
+import { applyMotoShims, isSqsEventSource, localArchiveName } from '../src/shims';
 
 const STACK = 'OrderPipeline-dev-Pipeline';
 

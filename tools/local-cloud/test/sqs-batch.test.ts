@@ -5,7 +5,7 @@ import {
   MalformedMessageError,
   messagesToDelete,
   toSqsRecord,
-} from '../../local/sqs-batch';
+} from '../src/sqs-batch';
 
 const QUEUE_ARN = 'arn:aws:sqs:us-east-1:123456789012:orders-validate';
 const IDS = ['m-1', 'm-2', 'm-3'];

@@ -6,9 +6,9 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DeployError } from '../../local/deploy-error';
-import type { Emulator } from '../../local/emulator';
-import { createStack } from '../../local/stack-operations';
+import { DeployError } from '../src/deploy-error';
+import type { Emulator } from '../src/emulator';
+import { createStack } from '../src/stack-operations';
 
 const cfnMock = mockClient(CloudFormationClient);
 const emulator = { isMoto: false, recentLog: () => [] } as unknown as Emulator;

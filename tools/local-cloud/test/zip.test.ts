@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32, inflateRawSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { zipDirectory } from '../../local/zip';
+import { zipDirectory } from '../src/zip';
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -1,22 +1,14 @@
 import { type CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { DeadLetterQueue, PipelineResources } from './discovery';
-import { type MessageSummary, summariseMessage } from './messages';
-import type { Progress } from './progress';
-import { peek, queueDepth, SQS_BATCH } from './sqs';
+import type { DeadLetterQueue, PipelineResources } from '@order-pipeline/pipeline-client/discovery';
+import { type MessageSummary, summariseMessage } from '@order-pipeline/pipeline-client/messages';
+import type { RedriveContext } from '@order-pipeline/pipeline-client/redrive';
+import { peek, queueDepth, SQS_BATCH } from '@order-pipeline/pipeline-client/sqs';
 
 /** What the DLQ commands need; the CLI builds it, unit tests pass mocks and fakes. */
-export interface DlqContext {
-  readonly sqs: SQSClient;
+export interface DlqContext extends RedriveContext {
   readonly cloudwatch: CloudWatchClient;
   readonly resources: PipelineResources;
-  /** An endpoint is set (LocalStack, moto): no CloudWatch metrics, maybe no move tasks. */
-  readonly isEmulator: boolean;
-  readonly now: () => Date;
-  readonly sleep: (ms: number) => Promise<void>;
-  readonly progress: Progress;
-  /** Notes for the operator while working (method chosen, fallbacks). */
-  readonly note: (line: string) => void;
 }
 
 // ---------------------------------------------------------------------------------------------- list

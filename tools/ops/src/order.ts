@@ -1,10 +1,10 @@
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { stockKey } from '../lambda/adapters/inventory-repository';
-import { isFinalOrderStatus } from '../lambda/domain/order';
-import type { PipelineResources } from './discovery';
+import type { PipelineResources } from '@order-pipeline/pipeline-client/discovery';
+import { placeOrders } from '@order-pipeline/pipeline-client/order-producer';
+import { stockKey } from '../../../lambda/adapters/inventory-repository';
+import { isFinalOrderStatus } from '../../../lambda/domain/order';
 import { OpsError } from './errors';
-import { placeOrders } from './order-producer';
 
 /**
  * `npm run ops -- order`: one order placed on a deployed stage as a client would, followed through

@@ -1,11 +1,8 @@
+import type { Progress } from '@order-pipeline/pipeline-client/redrive';
 import { Presets, SingleBar } from 'cli-progress';
 
 /** Progress of long work (redrives, replays). Shown only on a terminal; logs and pipes get the summary only. */
-export interface Progress {
-  start(total: number, label: string): void;
-  update(value: number): void;
-  stop(): void;
-}
+export type { Progress };
 
 export interface ProgressStream {
   readonly isTTY?: boolean;

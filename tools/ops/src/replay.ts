@@ -7,8 +7,8 @@ import {
   type Rule,
   StartReplayCommand,
 } from '@aws-sdk/client-eventbridge';
-import { DETAIL_TYPES } from '../lambda/contracts';
-import type { PipelineResources } from './discovery';
+import type { PipelineResources } from '@order-pipeline/pipeline-client/discovery';
+import { DETAIL_TYPES } from '../../../lambda/contracts';
 import { OpsError, UsageError } from './errors';
 import type { Progress } from './progress';
 

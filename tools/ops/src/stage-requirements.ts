@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { loadStageConfig } from '../lib/config';
-import { stackNames } from '../lib/names';
-import { addOrderPipeline } from '../lib/order-pipeline';
+import { loadStageConfig } from '../../../lib/config';
+import { stackNames } from '../../../lib/names';
+import { addOrderPipeline } from '../../../lib/order-pipeline';
 import { UsageError } from './errors';
 
 /**
@@ -33,7 +33,7 @@ export interface StageRequirements {
   readonly namedResources: readonly NamedResource[];
 }
 
-const PROJECT_ROOT = resolve(__dirname, '..');
+const PROJECT_ROOT = resolve(__dirname, '..', '..', '..');
 
 /** Where the CDK CLI looks when no parameter is named: the default qualifier's. */
 const DEFAULT_BOOTSTRAP_PARAMETER = '/cdk-bootstrap/hnb659fds/version';

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { isMotoEndpoint } from '../../ops/endpoint';
+import { isMotoEndpoint } from '../src/endpoint';
 
 let server: Server | undefined;
 

@@ -1,8 +1,8 @@
 import { PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from '@jest/globals';
-import { runOps } from '../../ops/program';
-import { withMessage } from '../support/with-message';
+import { withMessage } from '../../../test/support/with-message';
+import { runOps } from '../src/program';
 import { capture, ddbMock, eventsMock, mockedClients, mockStacks, resetMocks } from './support/fake-aws';
 
 const START = Date.parse('2026-11-26T12:00:00Z');

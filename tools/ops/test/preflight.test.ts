@@ -9,14 +9,14 @@ import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { App } from 'aws-cdk-lib';
-import { loadStageConfig } from '../../lib/config';
-import { addOrderPipeline } from '../../lib/order-pipeline';
-import { runPreflight } from '../../ops/preflight';
-import { type OpsClients, runOps } from '../../ops/program';
-import { readStageRequirements } from '../../ops/stage-requirements';
-import { restoreEnv, stubEnv } from '../lambda/support/env';
-import { cdkJsonContext } from '../lib/support/app';
-import { withMessage } from '../support/with-message';
+import { loadStageConfig } from '../../../lib/config';
+import { addOrderPipeline } from '../../../lib/order-pipeline';
+import { restoreEnv, stubEnv } from '../../../test/lambda/support/env';
+import { cdkJsonContext } from '../../../test/lib/support/app';
+import { withMessage } from '../../../test/support/with-message';
+import { runPreflight } from '../src/preflight';
+import { type OpsClients, runOps } from '../src/program';
+import { readStageRequirements } from '../src/stage-requirements';
 import {
   capture,
   cfnMock,

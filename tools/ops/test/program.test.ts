@@ -13,7 +13,7 @@ import {
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import { beforeEach, describe, expect, it } from '@jest/globals';
-import { defaultClients, runOps } from '../../ops/program';
+import { defaultClients, runOps } from '../src/program';
 import {
   capture,
   cloudwatchMock,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { createProgress } from '../../ops/progress';
+import { createProgress } from '../src/progress';
 import { capture } from './support/fake-aws';
 
 describe('createProgress', () => {

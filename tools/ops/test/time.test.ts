@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { InvalidTimeError } from '../../ops/errors';
-import { parseTime, parseWindow } from '../../ops/time';
+import { InvalidTimeError } from '../src/errors';
+import { parseTime, parseWindow } from '../src/time';
 
 const NOW = new Date('2026-11-26T12:00:00.000Z');
 

@@ -1,6 +1,6 @@
 import { type CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { stackNames } from '../lib/names';
-import { OpsError, UnknownQueueError } from './errors';
+import { stackNames } from '../../../lib/names';
+import { PipelineClientError, UnknownQueueError } from './errors';
 
 /**
  * What the CLI works on, read from the outputs of the stage's two stacks (lib/stacks/*): the same
@@ -65,13 +65,13 @@ async function outputsOf(
   try {
     const res = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
     const stack = res.Stacks?.[0];
-    if (!stack) throw new OpsError(`stack ${stackName} not found`);
+    if (!stack) throw new PipelineClientError(`stack ${stackName} not found`);
     return Object.fromEntries(
       (stack.Outputs ?? []).flatMap((o) => (o.OutputKey ? [[o.OutputKey, o.OutputValue ?? '']] : [])),
     );
   } catch (err) {
     if (/does not exist|not found/i.test((err as Error).message)) {
-      throw new OpsError(
+      throw new PipelineClientError(
         `stack ${stackName} does not exist in this account and region${process.env.AWS_ENDPOINT_URL ? ` (endpoint ${process.env.AWS_ENDPOINT_URL})` : ''}: deploy stage ${stage} first, or pass the --stage it was deployed as.`,
       );
     }
@@ -82,7 +82,7 @@ async function outputsOf(
 function required(outputs: Readonly<Record<string, string>>, key: string, stackName: string): string {
   const value = outputs[key];
   if (!value) {
-    throw new OpsError(
+    throw new PipelineClientError(
       `stack ${stackName} has no output ${key}: it was deployed from an older version of lib/; redeploy the stage.`,
     );
   }
@@ -95,7 +95,7 @@ export async function discoverPipeline(cfn: CloudFormationClient, stage: string)
   const data = await outputsOf(cfn, stacks.data, stage);
   const dlqs = deadLetterQueuesFrom(pipeline);
   if (dlqs.length === 0) {
-    throw new OpsError(`stack ${stacks.pipeline} has no *DlqUrl outputs: redeploy the stage.`);
+    throw new PipelineClientError(`stack ${stacks.pipeline} has no *DlqUrl outputs: redeploy the stage.`);
   }
   return {
     stage,

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { EventBridgePublisher, type EventBridgePublisherOptions } from '../lambda/adapters/event-publisher';
-import { type OrderLine, OrderPlaced, type OrderPlacedDetail } from '../lambda/contracts';
-import { buildEvent, type OutgoingEvent } from '../lambda/domain/events';
-import type { Clock, IdGenerator } from '../lambda/domain/ports';
+import {
+  EventBridgePublisher,
+  type EventBridgePublisherOptions,
+} from '../../../lambda/adapters/event-publisher';
+import { type OrderLine, OrderPlaced, type OrderPlacedDetail } from '../../../lambda/contracts';
+import { buildEvent, type OutgoingEvent } from '../../../lambda/domain/events';
+import type { Clock, IdGenerator } from '../../../lambda/domain/ports';
 
 /**
  * A client of the pipeline: places orders on a deployed stage's bus as a storefront would. No function

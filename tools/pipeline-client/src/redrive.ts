@@ -3,15 +3,34 @@ import {
   type Message,
   type MessageAttributeValue,
   SendMessageBatchCommand,
+  type SQSClient,
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import type { DeadLetterQueue } from './discovery';
-import type { DlqContext } from './dlq';
-import { describeError, OpsError, UsageError } from './errors';
+import { describeError, PipelineClientError, UsageError } from './errors';
 import { type MessageSummary, parseEventBody, summariseMessage } from './messages';
 import { deleteMessages, peek, queueDepth, receive, release, SQS_BATCH } from './sqs';
 
 /** Redrive of a dead-letter queue: SQS move task, or receive / re-send / delete by the CLI. */
+
+/** Progress of long work; a command line shows a bar, tests and scripts pass a silent one. */
+export interface Progress {
+  start(total: number, label: string): void;
+  update(value: number): void;
+  stop(): void;
+}
+
+/** What a redrive needs; a command line builds it, unit tests pass mocks and fakes. */
+export interface RedriveContext {
+  readonly sqs: SQSClient;
+  /** An endpoint is set (LocalStack, moto): maybe no move tasks. */
+  readonly isEmulator: boolean;
+  readonly now: () => Date;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly progress: Progress;
+  /** Notes for the operator while working (method chosen, fallbacks). */
+  readonly note: (line: string) => void;
+}
 
 export type RedriveMethod = 'auto' | 'move-task' | 'resend';
 
@@ -84,7 +103,7 @@ class Pacer {
   private readonly startedAt: number;
   private done = 0;
   constructor(
-    private readonly ctx: Pick<DlqContext, 'now' | 'sleep'>,
+    private readonly ctx: Pick<RedriveContext, 'now' | 'sleep'>,
     private readonly rate: number | undefined,
   ) {
     this.startedAt = ctx.now().getTime();
@@ -106,7 +125,7 @@ class Pacer {
 const REDRIVE_VISIBILITY_SECONDS = 60;
 
 async function drain(
-  ctx: DlqContext,
+  ctx: RedriveContext,
   dlq: DeadLetterQueue,
   found: number,
   rate: number | undefined,
@@ -185,9 +204,10 @@ function attributesToSend(m: Message): Record<string, MessageAttributeValue> | u
  * refuses the pipeline's sources to anyone but their functions, and the bus would fan the event out to
  * every rule again. A target-DLQ message that is not an event stays where it is, with the reason.
  */
-async function resendToSource(ctx: DlqContext, dlq: DeadLetterQueue, found: number, rate?: number) {
+async function resendToSource(ctx: RedriveContext, dlq: DeadLetterQueue, found: number, rate?: number) {
   const target = dlq.sourceQueueUrl;
-  if (!target) throw new OpsError(`${dlq.name}: no source queue output (<Step>QueueUrl) to redrive to.`);
+  if (!target)
+    throw new PipelineClientError(`${dlq.name}: no source queue output (<Step>QueueUrl) to redrive to.`);
   return drain(ctx, dlq, found, rate, async (received) => {
     const failed: FailedMessage[] = [];
     const messages = received.filter((m) => {
@@ -234,9 +254,15 @@ async function resendToSource(ctx: DlqContext, dlq: DeadLetterQueue, found: numb
 const MOVE_TASK_POLL_MS = 2_000;
 const MOVE_TASK_DONE = new Set(['COMPLETED', 'CANCELLED', 'FAILED']);
 
-async function moveTask(ctx: DlqContext, dlq: DeadLetterQueue, dlqArn: string, found: number, rate?: number) {
+async function moveTask(
+  ctx: RedriveContext,
+  dlq: DeadLetterQueue,
+  dlqArn: string,
+  found: number,
+  rate?: number,
+) {
   if (!dlq.sourceQueueUrl)
-    throw new OpsError(`${dlq.name}: no source queue output (<Step>QueueUrl) to redrive to.`);
+    throw new PipelineClientError(`${dlq.name}: no source queue output (<Step>QueueUrl) to redrive to.`);
   const destination = await queueDepth(ctx.sqs, dlq.sourceQueueUrl);
   const started = await ctx.sqs.send(
     new StartMessageMoveTaskCommand({
@@ -272,7 +298,7 @@ async function moveTask(ctx: DlqContext, dlq: DeadLetterQueue, dlqArn: string, f
 }
 
 export async function redriveDlq(
-  ctx: DlqContext,
+  ctx: RedriveContext,
   dlq: DeadLetterQueue,
   options: RedriveOptions,
 ): Promise<RedriveOutcome> {
@@ -310,7 +336,7 @@ export async function redriveDlq(
       };
     } catch (err) {
       if (!(options.method === 'auto' && ctx.isEmulator && isNotImplemented(err))) {
-        throw new OpsError(
+        throw new PipelineClientError(
           `StartMessageMoveTask failed for ${dlq.name}: ${describeError(err)}` +
             (options.method === 'move-task' || !ctx.isEmulator
               ? ' (retry with --method resend to re-send the messages from this machine)'

@@ -1,10 +1,10 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
-import { OrderPlaced } from '../../lambda/contracts';
-import { InvalidEventError } from '../../lambda/domain/errors';
-import { orderPlacedEvent, placeOrders } from '../../ops/order-producer';
-import { FixedClock, SequentialIds } from '../lambda/fakes/step-deps';
+import { OrderPlaced } from '../../../lambda/contracts';
+import { InvalidEventError } from '../../../lambda/domain/errors';
+import { FixedClock, SequentialIds } from '../../../test/lambda/fakes/step-deps';
+import { orderPlacedEvent, placeOrders } from '../src/order-producer';
 
 const eventBridge = mockClient(EventBridgeClient);
 

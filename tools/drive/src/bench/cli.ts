@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import { STAGE_NAMES } from '../lib/config';
-import { DEFAULT_STAGE, wholeNumber } from '../local/demo/cli';
-import { MAX_SCENARIO_ORDERS } from '../local/demo/scenario';
+import { STAGE_NAMES } from '../../../../lib/config';
+import { DEFAULT_STAGE, wholeNumber } from '../demo/cli';
+import { MAX_SCENARIO_ORDERS } from '../demo/scenario';
 
 /** The command line of `npm run bench` (bench/run.ts), parsed and checked without side effects. */
 

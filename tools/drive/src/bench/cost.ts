@@ -72,7 +72,7 @@ export interface PriceTable {
 
 export const DEFAULT_PRICES: PriceTable = PRICES_2026_11_26;
 /** Path of DEFAULT_PRICES from the project root, for reports. */
-export const DEFAULT_PRICE_TABLE_FILE = 'bench/aws-prices-2026-11-26.json';
+export const DEFAULT_PRICE_TABLE_FILE = 'tools/drive/src/bench/aws-prices-2026-11-26.json';
 
 export interface FunctionUsage {
   readonly name: string;

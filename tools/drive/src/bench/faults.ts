@@ -1,7 +1,7 @@
-import { isFinalOrderStatus } from '../lambda/domain/order';
-import { type HistoryPoint, malformedCheck } from '../local/demo/drive';
-import type { Outcome } from '../local/demo/outcome';
-import type { MalformedEvent, Scenario } from '../local/demo/scenario';
+import { isFinalOrderStatus } from '../../../../lambda/domain/order';
+import { type HistoryPoint, malformedCheck } from '../demo/drive';
+import type { Outcome } from '../demo/outcome';
+import type { MalformedEvent, Scenario } from '../demo/scenario';
 import { orderIdOf } from './measure';
 
 /**

@@ -1,4 +1,4 @@
-import type { InvocationReport } from '../local/lambda-runner';
+import type { InvocationReport } from '@order-pipeline/local-cloud/lambda-runner';
 
 /**
  * What one phase of the benchmark measured from the local Lambda runner: invocations, billed time and

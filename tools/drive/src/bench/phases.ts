@@ -1,13 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import type { StageConfig } from '../lib/config';
-import { TEST_ORDER_PREFIX } from '../lib/test-stages';
+import { diffRequestCounts, type EmulatorRequestCounts } from '@order-pipeline/local-cloud/emulator';
+import {
+  LocalLambdaRunner,
+  type LocalSqsMapping,
+  RUNNER_APP_ID,
+} from '@order-pipeline/local-cloud/lambda-runner';
+import type { LocalPipeline } from '@order-pipeline/local-cloud/local-pipeline';
+import type { StageConfig } from '../../../../lib/config';
+import { TEST_ORDER_PREFIX } from '../../../../lib/test-stages';
 import {
   type DemoDriver,
   DRIVER_APP_ID,
   type HistoryPoint,
   OrderFeeder,
   type RunResult,
-} from '../local/demo/drive';
+} from '../demo/drive';
 import {
   type AnalyticsSummary,
   addAnalytics,
@@ -15,10 +22,7 @@ import {
   type MalformedEvent,
   malformedEvent,
   type Scenario,
-} from '../local/demo/scenario';
-import { diffRequestCounts, type EmulatorRequestCounts } from '../local/emulator';
-import { LocalLambdaRunner, type LocalSqsMapping, RUNNER_APP_ID } from '../local/lambda-runner';
-import type { LocalPipeline } from '../local/local-pipeline';
+} from '../demo/scenario';
 import { addCallCounts, type CallCategory, type CallCounts, PhaseLedger } from './measure';
 
 /**

@@ -12,14 +12,18 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
+import { type Emulator, EmulatorError } from '@order-pipeline/local-cloud/emulator';
+import {
+  LOCAL_DIR,
+  type LocalPipeline,
+  startLocalPipeline,
+} from '@order-pipeline/local-cloud/local-pipeline';
 import { buildSync } from 'esbuild';
-import { ConfigError, loadStageConfig } from '../lib/config';
-import { DEFAULT_STAGE } from '../local/demo/cli';
-import { DemoDriver, demoTargets } from '../local/demo/drive';
-import { ProgressDisplay } from '../local/demo/progress';
-import { eventsOf } from '../local/demo/scenario';
-import { type Emulator, EmulatorError } from '../local/emulator';
-import { LOCAL_DIR, type LocalPipeline, startLocalPipeline } from '../local/local-pipeline';
+import { ConfigError, loadStageConfig } from '../../../../lib/config';
+import { DEFAULT_STAGE } from '../demo/cli';
+import { DemoDriver, demoTargets } from '../demo/drive';
+import { ProgressDisplay } from '../demo/progress';
+import { eventsOf } from '../demo/scenario';
 import { renderChart } from './chart';
 import { type BenchOptions, HELP, parseBenchCli, SCALING_FACTOR, USAGE } from './cli';
 import { faultReport } from './faults';
@@ -28,7 +32,7 @@ import { callerOf, type PhaseContext, runFloorPhase, runPipelinePhase } from './
 import { chartInput, formatSummary, markdownFigures, replaceBlock } from './report';
 import { type BenchResult, buildResult, requiredResultKeys } from './result';
 
-const PROJECT_ROOT = resolve(__dirname, '..');
+const PROJECT_ROOT = resolve(__dirname, '..', '..', '..', '..');
 
 /** Exit codes of `npm run bench`. */
 const EXIT = { passed: 0, failed: 1, usage: 2, fault: 3 } as const;
@@ -59,7 +63,7 @@ function machine(): string {
 function buildFloor(): string {
   const dir = join(LOCAL_DIR, 'bench', 'floor');
   buildSync({
-    entryPoints: [join(PROJECT_ROOT, 'bench', 'floor', 'handler.ts')],
+    entryPoints: [join(__dirname, 'floor', 'handler.ts')],
     outfile: join(dir, 'index.js'),
     bundle: true,
     platform: 'node',

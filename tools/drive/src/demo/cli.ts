@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { STAGE_NAMES } from '../../lib/config';
+import { STAGE_NAMES } from '../../../../lib/config';
 import { MAX_DEMO_ORDERS } from './scenario';
 
 /** The command line of `npm run local` (local/run.ts), parsed and checked without side effects. */

@@ -9,12 +9,12 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { stockKey } from '../../lambda/adapters/inventory-repository';
-import { CLIENT_SOURCE } from '../../lambda/contracts';
-import { isFinalOrderStatus } from '../../lambda/domain/order';
-import { type Deployment, stackOutput } from '../deploy';
-import type { EmulatorClientConfig } from '../emulator';
-import type { LocalPipeline } from '../local-pipeline';
+import { type Deployment, stackOutput } from '@order-pipeline/local-cloud/deploy';
+import type { EmulatorClientConfig } from '@order-pipeline/local-cloud/emulator';
+import type { LocalPipeline } from '@order-pipeline/local-cloud/local-pipeline';
+import { stockKey } from '../../../../lambda/adapters/inventory-repository';
+import { CLIENT_SOURCE } from '../../../../lambda/contracts';
+import { isFinalOrderStatus } from '../../../../lambda/domain/order';
 import { formatDuration } from './format';
 import { OrderApiClient } from './order-api';
 import { ApiOrderDoor, BusOrderDoor, type HistoryPoint, type OrderDoor, type OrderView } from './order-doors';

@@ -1,3 +1,4 @@
+import { type ApiCall, callApi } from '@order-pipeline/local-cloud/http-api/client';
 import {
   IDEMPOTENCY_KEY_HEADER,
   ORDER_PATH,
@@ -6,8 +7,7 @@ import {
   type OrderStatusView,
   orderAccepted,
   orderStatusView,
-} from '../../lambda/contracts/order-api';
-import { type ApiCall, callApi } from '../http-api/client';
+} from '../../../../lambda/contracts/order-api';
 import type { DemoOrder } from './scenario';
 
 /**

@@ -4,7 +4,7 @@ import {
   type BatchGetCommandOutput,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { orderPlacedEvent, placeOrders } from '../../ops/order-producer';
+import { orderPlacedEvent, placeOrders } from '@order-pipeline/pipeline-client/order-producer';
 import type { OrderApiClient } from './order-api';
 import type { DemoOrder } from './scenario';
 

@@ -1,4 +1,4 @@
-import { isFinalOrderStatus } from '../../lambda/domain/order';
+import { isFinalOrderStatus } from '../../../../lambda/domain/order';
 import {
   type AnalyticsSummary,
   describeOutcome,

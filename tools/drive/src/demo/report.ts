@@ -1,4 +1,4 @@
-import { countAttribute } from '../../lambda/domain/analytics';
+import { countAttribute } from '../../../../lambda/domain/analytics';
 import type { RunResult } from './drive';
 import { formatDuration, table } from './format';
 import { describeMismatch, type Outcome } from './outcome';

@@ -13,28 +13,32 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { PaymentSucceeded } from '../lambda/contracts';
-import { IDEMPOTENCY_KEY_HEADER, ORDER_PATH, ORDERS_PATH } from '../lambda/contracts/order-api';
-import { isFinalOrderStatus } from '../lambda/domain/order';
-import { ConfigError, loadStageConfig } from '../lib/config';
-import { type DemoCliOptions, EXIT, HELP, parseCli, USAGE } from './demo/cli';
-import { DemoDriver, demoTargets, orderApiUrl, type RunResult } from './demo/drive';
-import { formatDuration } from './demo/format';
-import { formatStatus, ProgressDisplay } from './demo/progress';
-import { formatReport } from './demo/report';
-import { buildScenario, CATALOGUE, type Scenario, ScenarioError } from './demo/scenario';
-import { DeployError, StackExistsError } from './deploy';
-import { EmulatorError, LOCAL_CREDENTIALS, MOTO_INSTALL_HINT } from './emulator';
-import { mintTokenFromFile } from './http-api';
+import { DeployError, StackExistsError } from '@order-pipeline/local-cloud/deploy';
+import { EmulatorError, LOCAL_CREDENTIALS, MOTO_INSTALL_HINT } from '@order-pipeline/local-cloud/emulator';
+import { mintTokenFromFile } from '@order-pipeline/local-cloud/http-api';
 import {
   curlExamples,
   endpointsOf,
   type RouteExample,
   removeEndpoints,
   writeEndpoints,
-} from './http-api/endpoints';
-import type { InvocationReport } from './lambda-runner';
-import { LOCAL_DIR, type LocalPipeline, startLocalPipeline } from './local-pipeline';
+} from '@order-pipeline/local-cloud/http-api/endpoints';
+import type { InvocationReport } from '@order-pipeline/local-cloud/lambda-runner';
+import {
+  LOCAL_DIR,
+  type LocalPipeline,
+  startLocalPipeline,
+} from '@order-pipeline/local-cloud/local-pipeline';
+import { PaymentSucceeded } from '../../../../lambda/contracts';
+import { IDEMPOTENCY_KEY_HEADER, ORDER_PATH, ORDERS_PATH } from '../../../../lambda/contracts/order-api';
+import { isFinalOrderStatus } from '../../../../lambda/domain/order';
+import { ConfigError, loadStageConfig } from '../../../../lib/config';
+import { type DemoCliOptions, EXIT, HELP, parseCli, USAGE } from './cli';
+import { DemoDriver, demoTargets, orderApiUrl, type RunResult } from './drive';
+import { formatDuration } from './format';
+import { formatStatus, ProgressDisplay } from './progress';
+import { formatReport } from './report';
+import { buildScenario, CATALOGUE, type Scenario, ScenarioError } from './scenario';
 
 const started = Date.now();
 /** What `--keep` serves, for other processes (local/http-api/endpoints.ts). */

@@ -1,3 +1,4 @@
+import type { OrderToPlace } from '@order-pipeline/pipeline-client/order-producer';
 import {
   idempotencyKeyFor,
   ORDER_CANCELLED,
@@ -11,13 +12,12 @@ import {
   PAYMENT_FAILED,
   PAYMENT_SUCCEEDED,
   STOCK_RESERVED,
-} from '../../lambda/contracts';
-import { countAttribute, revenueAttribute, UNITS_ATTRIBUTE } from '../../lambda/domain/analytics';
-import { type OrderPolicy, orderRuleViolations } from '../../lambda/domain/business-rules';
-import type { CancellationReason, FinalOrderStatus } from '../../lambda/domain/order';
-import { matchesDeclineRule } from '../../lambda/domain/payment-provider';
-import type { StageConfig } from '../../lib/config';
-import type { OrderToPlace } from '../../ops/order-producer';
+} from '../../../../lambda/contracts';
+import { countAttribute, revenueAttribute, UNITS_ATTRIBUTE } from '../../../../lambda/domain/analytics';
+import { type OrderPolicy, orderRuleViolations } from '../../../../lambda/domain/business-rules';
+import type { CancellationReason, FinalOrderStatus } from '../../../../lambda/domain/order';
+import { matchesDeclineRule } from '../../../../lambda/domain/payment-provider';
+import type { StageConfig } from '../../../../lib/config';
 
 /**
  * The demo of `npm run local`, as data: which products are stocked, which orders are placed and the

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { withMessage } from '../../../../test/support/with-message';
 import {
   axisScale,
   CHART_HEIGHT,
@@ -10,8 +11,7 @@ import {
   PLOT_BOTTOM,
   PLOT_TOP,
   renderChart,
-} from '../../bench/chart';
-import { withMessage } from '../support/with-message';
+} from '../../src/bench/chart';
 
 const PIPELINE = {
   label: 'pipeline',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { DEFAULT_ORDERS, parseBenchCli } from '../../bench/cli';
+import { DEFAULT_ORDERS, parseBenchCli } from '../../src/bench/cli';
 
 describe('parseBenchCli', () => {
   it('GIVEN no flags THEN the defaults: 1,000 orders, floor and scaling on, no faults', () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+import { withMessage } from '../../../../test/support/with-message';
 import {
   BYTES_PER_GB,
   CostInputError,
@@ -13,12 +14,11 @@ import {
   type PriceTable,
   roundUsd,
   SERVICES,
-} from '../../bench/cost';
-import { withMessage } from '../support/with-message';
+} from '../../src/bench/cost';
 
 // Expectations are computed from the price table's own values, so a new dated table changes no test.
 const P = DEFAULT_PRICES;
-const PROJECT_ROOT = join(__dirname, '..', '..');
+const PROJECT_ROOT = join(__dirname, '..', '..', '..', '..');
 
 const NOTHING: CostInputs = {
   orders: 100,
@@ -50,7 +50,7 @@ function line(inputs: CostInputs, service: string, item: string) {
 describe('the price table', () => {
   it('is dated, regional and in USD, with the date in its file name', () => {
     expect(P.asOf).toBe('2026-11-26');
-    expect(DEFAULT_PRICE_TABLE_FILE).toBe(`bench/aws-prices-${P.asOf}.json`);
+    expect(DEFAULT_PRICE_TABLE_FILE).toBe(`tools/drive/src/bench/aws-prices-${P.asOf}.json`);
     expect(P.region).toBe('us-east-1');
     expect(P.currency).toBe('USD');
     const onDisk = JSON.parse(readFileSync(join(PROJECT_ROOT, DEFAULT_PRICE_TABLE_FILE), 'utf8'));

@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { faultReport } from '../../bench/faults';
-import { loadStageConfig } from '../../lib/config';
-import { evaluate, type Observation } from '../../local/demo/outcome';
-import { buildScenario, malformedEvent } from '../../local/demo/scenario';
+import { loadStageConfig } from '../../../../lib/config';
+import { faultReport } from '../../src/bench/faults';
+import { evaluate, type Observation } from '../../src/demo/outcome';
+import { buildScenario, malformedEvent } from '../../src/demo/scenario';
 
 const NOW = new Date('2026-11-26T10:00:00Z');
 const scenario = buildScenario({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { latencySummary, orderIdOf, PhaseLedger, percentile, perOrder } from '../../bench/measure';
-import type { InvocationReport } from '../../local/lambda-runner';
+import type { InvocationReport } from '@order-pipeline/local-cloud/lambda-runner';
+import { latencySummary, orderIdOf, PhaseLedger, percentile, perOrder } from '../../src/bench/measure';
 
 const body = (orderId: string) =>
   JSON.stringify({ detail: { data: { orderId }, metadata: { correlationId: orderId } } });

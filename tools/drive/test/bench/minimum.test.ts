@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { minimumCallsPerOrder, ruleRoutes, STATE_WRITE } from '../../bench/minimum';
+import { minimumCallsPerOrder, ruleRoutes, STATE_WRITE } from '../../src/bench/minimum';
 
 const template = {
   Resources: {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { callerOf, callsByCaller } from '../../bench/phases';
+import { callerOf, callsByCaller } from '../../src/bench/phases';
 
 const counts = (requests: { caller: string; service: string; operation: string; count: number }[]) => ({
   requests: requests.map((r) => ({ ...r, errors: 0 })),

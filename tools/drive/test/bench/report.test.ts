@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { replaceBlock } from '../../bench/report';
+import { replaceBlock } from '../../src/bench/report';
 
 describe('replaceBlock', () => {
   it('GIVEN a document with the markers THEN only what is between them is replaced', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { DEFAULT_ORDERS, parseCli } from '../../../local/demo/cli';
+import { DEFAULT_ORDERS, parseCli } from '../../src/demo/cli';
 
 describe('parseCli', () => {
   it('runs the default demo without arguments', () => {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import type { OrderStatusView } from '../../../lambda/contracts/order-api';
-import { loadStageConfig } from '../../../lib/config';
-import { DemoDriver, demoTargets, malformedCheck, OrderFeeder } from '../../../local/demo/drive';
-import { ApiOrderDoor } from '../../../local/demo/order-doors';
-import { buildScenario, type MalformedEvent, type Scenario } from '../../../local/demo/scenario';
-import type { Deployment } from '../../../local/deploy';
+import type { Deployment } from '@order-pipeline/local-cloud/deploy';
+import type { OrderStatusView } from '../../../../lambda/contracts/order-api';
+import { loadStageConfig } from '../../../../lib/config';
+import { DemoDriver, demoTargets, malformedCheck, OrderFeeder } from '../../src/demo/drive';
+import { ApiOrderDoor } from '../../src/demo/order-doors';
+import { buildScenario, type MalformedEvent, type Scenario } from '../../src/demo/scenario';
 
 const MALFORMED: MalformedEvent = {
   id: 'demo-ab12-malformed',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { formatDuration, table } from '../../../local/demo/format';
+import { formatDuration, table } from '../../src/demo/format';
 
 describe('formatDuration', () => {
   it('uses ms below a second, seconds below a minute, then minutes and seconds', () => {

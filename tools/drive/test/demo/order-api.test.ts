@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { OrderApiClient, OrderApiError } from '../../../local/demo/order-api';
-import type { ApiCall } from '../../../local/http-api/client';
+import type { ApiCall } from '@order-pipeline/local-cloud/http-api/client';
+import { OrderApiClient, OrderApiError } from '../../src/demo/order-api';
 
 const ORDER = {
   orderId: 'demo-ab12-001-ok',

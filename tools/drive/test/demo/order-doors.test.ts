@@ -3,9 +3,9 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
-import { loadStageConfig } from '../../../lib/config';
-import { BusOrderDoor, mapConcurrently } from '../../../local/demo/order-doors';
-import { buildScenario } from '../../../local/demo/scenario';
+import { loadStageConfig } from '../../../../lib/config';
+import { BusOrderDoor, mapConcurrently } from '../../src/demo/order-doors';
+import { buildScenario } from '../../src/demo/scenario';
 
 const events = new EventBridgeClient({ region: 'us-east-1' });
 const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));

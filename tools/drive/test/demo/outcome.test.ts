@@ -1,14 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
-import { analyticsKey, seenMarkerKey } from '../../../lambda/adapters/analytics-repository';
-import { loadStageConfig } from '../../../lib/config';
+import { analyticsKey, seenMarkerKey } from '../../../../lambda/adapters/analytics-repository';
+import { loadStageConfig } from '../../../../lib/config';
 import {
   evaluate,
   type Observation,
   type ObservedOrder,
   stateLabel,
   summariseAnalytics,
-} from '../../../local/demo/outcome';
-import { buildScenario, type Scenario } from '../../../local/demo/scenario';
+} from '../../src/demo/outcome';
+import { buildScenario, type Scenario } from '../../src/demo/scenario';
 
 const SCENARIO: Scenario = buildScenario({
   runId: 'ef34',

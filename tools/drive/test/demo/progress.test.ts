@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { formatStatus, ProgressDisplay, type ProgressOutput } from '../../../local/demo/progress';
+import { formatStatus, ProgressDisplay, type ProgressOutput } from '../../src/demo/progress';
 
 function output(isTTY: boolean, columns?: number): ProgressOutput & { text: () => string } {
   const chunks: string[] = [];

@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
-import { loadStageConfig } from '../../../lib/config';
-import type { RunResult } from '../../../local/demo/drive';
-import { evaluate, type Observation } from '../../../local/demo/outcome';
-import { formatReport, verdict } from '../../../local/demo/report';
-import { buildScenario } from '../../../local/demo/scenario';
+import { loadStageConfig } from '../../../../lib/config';
+import type { RunResult } from '../../src/demo/drive';
+import { evaluate, type Observation } from '../../src/demo/outcome';
+import { formatReport, verdict } from '../../src/demo/report';
+import { buildScenario } from '../../src/demo/scenario';
 
 const SCENARIO = buildScenario({
   runId: 'cd56',

@@ -1,8 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
-import { OrderPlaced } from '../../../lambda/contracts';
-import { REJECTION_REASONS } from '../../../lambda/domain/business-rules';
-import { loadStageConfig } from '../../../lib/config';
-import { TEST_ORDER_PREFIX } from '../../../lib/test-stages';
+import { orderPlacedEvent } from '@order-pipeline/pipeline-client/order-producer';
+import { OrderPlaced } from '../../../../lambda/contracts';
+import { REJECTION_REASONS } from '../../../../lambda/domain/business-rules';
+import { loadStageConfig } from '../../../../lib/config';
+import { TEST_ORDER_PREFIX } from '../../../../lib/test-stages';
 import {
   buildScenario,
   type DemoPolicy,
@@ -12,8 +13,7 @@ import {
   type Scenario,
   ScenarioError,
   type ScenarioInput,
-} from '../../../local/demo/scenario';
-import { orderPlacedEvent } from '../../../ops/order-producer';
+} from '../../src/demo/scenario';
 
 const LOCAL = loadStageConfig('local');
 const NOW = new Date('2026-11-26T12:00:00.000Z');

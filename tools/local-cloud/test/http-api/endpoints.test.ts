@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from '@jest/globals';
-import { curlExamples } from '../../../local/http-api/endpoints';
-import type { ServedApi } from '../../../local/http-api/gateway';
-import { parseRouteKey } from '../../../local/http-api/routing';
+import { curlExamples } from '../../src/http-api/endpoints';
+import type { ServedApi } from '../../src/http-api/gateway';
+import { parseRouteKey } from '../../src/http-api/routing';
 
 const API: ServedApi = {
   url: 'http://127.0.0.1:4000',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { authorizedHeaders } from '../../../local/http-api/client';
-import { checkIamRequest, iamIdentity, parseSigV4Authorization } from '../../../local/http-api/iam';
-import { principalAccessKeyId } from '../../../local/principals';
+import { authorizedHeaders } from '../../src/http-api/client';
+import { checkIamRequest, iamIdentity, parseSigV4Authorization } from '../../src/http-api/iam';
+import { principalAccessKeyId } from '../../src/principals';
 
 const NOW = new Date('2024-06-17T15:39:41Z');
 const SIGNATURE = 'a'.repeat(64);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { generateKeyPair, SignJWT } from 'jose';
-import { LocalJwtIssuer, mintTokenFromFile } from '../../../local/http-api/jwt';
+import { LocalJwtIssuer, mintTokenFromFile } from '../../src/http-api/jwt';
 
 const ISSUER = 'https://issuer.example.com/pool';
 const CONFIG = { issuer: ISSUER, audience: ['orders-api'], scopes: [] as string[] };

@@ -7,7 +7,7 @@ import {
   isTextContentType,
   mapResult,
   requestTime,
-} from '../../../local/http-api/payload';
+} from '../../src/http-api/payload';
 
 const NOW = new Date('2024-06-17T15:39:41.472Z');
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { matchRoute, parseRouteKey, RouteKeyError, selectStage } from '../../../local/http-api/routing';
+import { matchRoute, parseRouteKey, RouteKeyError, selectStage } from '../../src/http-api/routing';
 
 const routes = [
   'GET /orders',

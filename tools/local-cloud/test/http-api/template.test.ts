@@ -1,13 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
-import type { CfnTemplate } from '../../../local/cloud-assembly';
-import { localApiGatewayId } from '../../../local/http-api/ids';
-import { HttpApiTemplateError, readHttpApis } from '../../../local/http-api/template';
-import { applyMotoShims } from '../../../local/shims';
+import type { CfnTemplate } from '../../src/cloud-assembly';
+import { localApiGatewayId } from '../../src/http-api/ids';
+import { HttpApiTemplateError, readHttpApis } from '../../src/http-api/template';
+import { applyMotoShims } from '../../src/shims';
 import {
   MINI_API_AUDIENCE,
   MINI_API_ISSUER,
   miniHttpApiTemplate,
-} from '../../integration/support/mini-http-api';
+} from '../integration/support/mini-http-api';
 
 const ENV = { region: 'us-east-1', account: '123456789012' };
 const STACK = 'LocalMini';

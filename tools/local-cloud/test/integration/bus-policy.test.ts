@@ -22,8 +22,8 @@ import {
   type Emulator,
   EmulatorError,
   startEmulator,
-} from '../../local/emulator';
-import { principalCredentials } from '../../local/principals';
+} from '../../src/emulator';
+import { principalCredentials } from '../../src/principals';
 
 /**
  * local/moto_server.py's bus policies on PutEvents (the statements local/bus-policy.ts resolves from a

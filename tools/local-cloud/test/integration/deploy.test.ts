@@ -7,9 +7,9 @@ import {
 } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DeployError, deployApp } from '../../local/deploy';
-import { type Emulator, startEmulator } from '../../local/emulator';
-import { discoverSqsMappings } from '../../local/lambda-runner';
+import { DeployError, deployApp } from '../../src/deploy';
+import { type Emulator, startEmulator } from '../../src/emulator';
+import { discoverSqsMappings } from '../../src/lambda-runner';
 import { MINI_ASSET, MINI_BUCKET, MINI_STACK, writeMiniAssembly } from './support/mini-app';
 
 /** The deployer against moto: assets, stacks, shims, and its answers when something is in the way. */

@@ -1,12 +1,12 @@
 import { rmSync } from 'node:fs';
 import { APIGatewayProxyEventV2Schema } from '@aws-lambda-powertools/parser/schemas';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type Deployment, deployApp, stackOutput } from '../../local/deploy';
-import { type Emulator, LOCAL_CREDENTIALS, startEmulator } from '../../local/emulator';
-import { type LocalHttpApis, startLocalHttpApis } from '../../local/http-api';
-import { callApi } from '../../local/http-api/client';
-import { LocalLambdaRunner } from '../../local/lambda-runner';
-import { principalCredentials } from '../../local/principals';
+import { type Deployment, deployApp, stackOutput } from '../../src/deploy';
+import { type Emulator, LOCAL_CREDENTIALS, startEmulator } from '../../src/emulator';
+import { type LocalHttpApis, startLocalHttpApis } from '../../src/http-api';
+import { callApi } from '../../src/http-api/client';
+import { LocalLambdaRunner } from '../../src/lambda-runner';
+import { principalCredentials } from '../../src/principals';
 import { MINI_API_AUDIENCE, MINI_API_ISSUER, writeMiniHttpApiAssembly } from './support/mini-http-api';
 
 /**

@@ -8,16 +8,16 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { type Deployment, deployApp, stackOutput } from '../../local/deploy';
-import { type Emulator, startEmulator } from '../../local/emulator';
+import { eventually } from '../../../../test/integration/support/poll';
+import { type Deployment, deployApp, stackOutput } from '../../src/deploy';
+import { type Emulator, startEmulator } from '../../src/emulator';
 import {
   discoverSqsMappings,
   type InvocationReport,
   LocalLambdaRunner,
   type LocalSqsMapping,
-} from '../../local/lambda-runner';
+} from '../../src/lambda-runner';
 import { writeMiniAssembly } from './support/mini-app';
-import { eventually } from './support/poll';
 
 /**
  * The Lambda runner against moto: what it deletes, what comes back after the visibility timeout, what

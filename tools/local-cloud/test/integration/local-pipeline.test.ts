@@ -4,25 +4,29 @@ import { EventBridgeClient, PutEventsCommand, type PutEventsResultEntry } from '
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { stockKey } from '../../lambda/adapters/inventory-repository';
+import {
+  type OrderToPlace,
+  orderPlacedEvent,
+  placeOrders,
+} from '@order-pipeline/pipeline-client/order-producer';
+import { stockKey } from '../../../../lambda/adapters/inventory-repository';
 import {
   CLIENT_SOURCE,
   type OrderSummary,
   PaymentSucceeded,
   PRODUCERS,
   StockReserved,
-} from '../../lambda/contracts';
-import { buildEvent, type OutgoingEvent } from '../../lambda/domain/events';
-import { isFinalOrderStatus } from '../../lambda/domain/order';
-import { TEST_ORDER_PREFIX } from '../../lib/test-stages';
-import { stackOutput } from '../../local/deploy';
-import type { InvocationReport } from '../../local/lambda-runner';
-import type { LocalPipeline } from '../../local/local-pipeline';
-import { principalCredentials } from '../../local/principals';
-import { type OrderToPlace, orderPlacedEvent, placeOrders } from '../../ops/order-producer';
-import { startLocalPipelineWithTimeout } from './support/own-timeout';
-import { eventually } from './support/poll';
-import { describedTarget } from './support/target';
+} from '../../../../lambda/contracts';
+import { buildEvent, type OutgoingEvent } from '../../../../lambda/domain/events';
+import { isFinalOrderStatus } from '../../../../lambda/domain/order';
+import { TEST_ORDER_PREFIX } from '../../../../lib/test-stages';
+import { startLocalPipelineWithTimeout } from '../../../../test/integration/support/own-timeout';
+import { eventually } from '../../../../test/integration/support/poll';
+import { describedTarget } from '../../../../test/integration/support/target';
+import { stackOutput } from '../../src/deploy';
+import type { InvocationReport } from '../../src/lambda-runner';
+import type { LocalPipeline } from '../../src/local-pipeline';
+import { principalCredentials } from '../../src/principals';
 
 /**
  * startLocalPipeline (what `npm run local` uses): the real app deployed to a moto of its own, its bundles

@@ -30,16 +30,16 @@ import {
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { eventually } from '../../../../test/integration/support/poll';
 import {
   diffRequestCounts,
   type Emulator,
   type EmulatorRequestCounts,
   startEmulator,
-} from '../../local/emulator';
-import { applyMotoShims } from '../../local/shims';
-import { errorText } from '../../local/stack-operations';
+} from '../../src/emulator';
+import { applyMotoShims } from '../../src/shims';
+import { errorText } from '../../src/stack-operations';
 import { MINI_ASSET, MINI_BUCKET, miniTemplate } from './support/mini-app';
-import { eventually } from './support/poll';
 
 /**
  * The moto behaviour the local run relies on, and the limitations its shims work around. If a moto

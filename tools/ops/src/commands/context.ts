@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { discoverPipeline, type PipelineResources } from '@order-pipeline/pipeline-client/discovery';
 import type { Command } from 'commander';
-import { discoverPipeline, type PipelineResources } from '../discovery';
 import type { DlqContext } from '../dlq';
 import { UsageError } from '../errors';
 import type { OpsClients, OpsDeps } from '../program';

@@ -1,9 +1,14 @@
+import { findDlq, type PipelineResources } from '@order-pipeline/pipeline-client/discovery';
+import type { MessageSummary } from '@order-pipeline/pipeline-client/messages';
+import {
+  type RedriveMethod,
+  type RedriveOutcome,
+  redriveDlq,
+  redriveSucceeded,
+} from '@order-pipeline/pipeline-client/redrive';
 import { type Command, Option } from 'commander';
-import { findDlq, type PipelineResources } from '../discovery';
 import { type DlqStatus, listDlqs, type PeekOutcome, peekDlq } from '../dlq';
 import { formatDuration, plural, table } from '../format';
-import type { MessageSummary } from '../messages';
-import { type RedriveMethod, type RedriveOutcome, redriveDlq, redriveSucceeded } from '../redrive';
 import type { OpsContext } from './context';
 import { positiveInt, positiveNumber } from './options';
 

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { isStageName, STAGE_CHOICES } from '../../lib/config';
+import { isStageName, STAGE_CHOICES } from '../../../../lib/config';
 
 /** Argument parsers for commander: a bad value ends as a usage error (exit code 2) naming the option. */
 

@@ -1,6 +1,6 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Command } from 'commander';
-import { loadStageConfig } from '../../lib/config';
+import { loadStageConfig } from '../../../../lib/config';
 import { formatDuration } from '../format';
 import { type OrderCheckOutcome, placeCheckOrder } from '../order';
 import type { OpsContext } from './context';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DETAIL_TYPES } from '../../lambda/contracts';
+import { DETAIL_TYPES } from '../../../../lambda/contracts';
 import { isMotoEndpoint } from '../endpoint';
 import { formatDuration } from '../format';
 import { createProgress } from '../progress';

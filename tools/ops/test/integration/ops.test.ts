@@ -12,20 +12,24 @@ import { DescribeArchiveCommand, EventBridgeClient } from '@aws-sdk/client-event
 import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { reservationKey, stockKey } from '../../lambda/adapters/inventory-repository';
-import { CLIENT_SOURCE } from '../../lambda/contracts';
-import { isFinalOrderStatus } from '../../lambda/domain/order';
-import { PAYMENT_PROVIDER_CALLED } from '../../lambda/domain/payment-provider';
-import { stackOutput } from '../../local/deploy';
-import { LOCAL_ACCOUNT_ID } from '../../local/emulator';
-import type { InvocationReport } from '../../local/lambda-runner';
-import { LOCAL_DIR, type LocalPipeline } from '../../local/local-pipeline';
-import type { DlqStatus } from '../../ops/dlq';
-import { type OrderToPlace, orderPlacedEvent, placeOrders } from '../../ops/order-producer';
-import { withMessage } from '../support/with-message';
-import { startLocalPipelineWithTimeout } from './support/own-timeout';
-import { eventually } from './support/poll';
-import { describedTarget } from './support/target';
+import { stackOutput } from '@order-pipeline/local-cloud/deploy';
+import { LOCAL_ACCOUNT_ID } from '@order-pipeline/local-cloud/emulator';
+import type { InvocationReport } from '@order-pipeline/local-cloud/lambda-runner';
+import { LOCAL_DIR, type LocalPipeline } from '@order-pipeline/local-cloud/local-pipeline';
+import {
+  type OrderToPlace,
+  orderPlacedEvent,
+  placeOrders,
+} from '@order-pipeline/pipeline-client/order-producer';
+import { reservationKey, stockKey } from '../../../../lambda/adapters/inventory-repository';
+import { CLIENT_SOURCE } from '../../../../lambda/contracts';
+import { isFinalOrderStatus } from '../../../../lambda/domain/order';
+import { PAYMENT_PROVIDER_CALLED } from '../../../../lambda/domain/payment-provider';
+import { startLocalPipelineWithTimeout } from '../../../../test/integration/support/own-timeout';
+import { eventually } from '../../../../test/integration/support/poll';
+import { describedTarget } from '../../../../test/integration/support/target';
+import { withMessage } from '../../../../test/support/with-message';
+import type { DlqStatus } from '../../src/dlq';
 
 /**
  * The ops CLI end to end, as an operator runs it (`npm run ops -- ... --stage test`, a child process
@@ -41,7 +45,7 @@ import { describedTarget } from './support/target';
  * 4. `replay` of the archive, every event of which was processed, changes no table.
  */
 
-const PROJECT_ROOT = resolve(__dirname, '..', '..');
+const PROJECT_ROOT = resolve(__dirname, '..', '..', '..', '..');
 const TSX = join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
 const STAGE = 'test';
 /** Function timeout of this file's pipeline: see beforeAll. */
@@ -106,7 +110,7 @@ interface OpsRun {
 
 /** `npm run ops -- <args> --stage test`, pointed at the emulator the way an operator would. */
 async function ops(...args: string[]): Promise<OpsRun> {
-  const child = spawn(TSX, ['ops/cli.ts', ...args, '--stage', STAGE], {
+  const child = spawn(TSX, ['tools/ops/src/cli.ts', ...args, '--stage', STAGE], {
     cwd: PROJECT_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...pipeline.emulator.childEnv() },

@@ -22,7 +22,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { OpsClients } from '../../../ops/program';
+import type { OpsClients } from '../../src/program';
 
 /** Mocks of every client the ops CLI uses (aws-sdk-client-mock replaces `send` of every instance). */
 export const sqsMock = mockClient(SQSClient);

@@ -1,8 +1,8 @@
 import { PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { dynamoDbDocumentClient } from '../../lambda/adapters/aws-clients';
-import { eventBridgeClient } from '../../lambda/adapters/eventbridge-client';
+import { dynamoDbDocumentClient } from '../../../../../lambda/adapters/aws-clients';
+import { eventBridgeClient } from '../../../../../lambda/adapters/eventbridge-client';
 import {
   type DetailType,
   ORDER_FULFILLED,
@@ -11,7 +11,7 @@ import {
   PAYMENT_SUCCEEDED,
   STOCK_RESERVED,
   sourceFor,
-} from '../../lambda/contracts';
+} from '../../../../../lambda/contracts';
 
 /**
  * The benchmark's floor: a consumer that does no business work, only what a hop cannot avoid. Per

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CfnTemplate } from '../../../local/cloud-assembly';
+import type { CfnTemplate } from '../../../src/cloud-assembly';
 
 /**
  * A hand-written cloud assembly with the resource types the pipeline uses, small and fast enough to

@@ -1,4 +1,4 @@
-import type { CfnTemplate } from '../../../local/cloud-assembly';
+import type { CfnTemplate } from '../../../src/cloud-assembly';
 import { MINI_ASSET, MINI_BUCKET, writeAssembly } from './mini-app';
 
 /**
