@@ -32,7 +32,7 @@ import { startJwtApi } from './jwt-api';
  * AWS APIs (test/integration/support/pipeline.ts).
  *
  * - local (default, CI): moto on loopback, the real app (`cdk synth -c stage=test`) deployed by
- *   local/deploy.ts, its bundles run by the local Lambda runner behind a fault proxy.
+ *   tools/local-cloud/src/deploy.ts, its bundles run by the local Lambda runner behind a fault proxy.
  * - localstack: LocalStack from docker-compose.yml runs the functions; `cdklocal deploy` deploys.
  * - aws: a deployed non-production stage, described by `cdk deploy --outputs-file`.
  */
@@ -68,7 +68,7 @@ export interface TargetDescription {
   readonly outputs: Readonly<Record<string, string>>;
   /**
    * Base URL of the stage's orders API, without a trailing slash: the local HTTP API gateway
-   * (local/http-api/) on the local target, the `ApiUrl` stack output elsewhere.
+   * (tools/local-cloud/src/http-api/) on the local target, the `ApiUrl` stack output elsewhere.
    */
   readonly apiUrl: string;
   /**

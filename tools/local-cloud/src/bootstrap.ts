@@ -40,7 +40,7 @@ export function bootstrapTemplate(assembly: CloudAssembly): CfnTemplate {
     resources.Nothing = { Type: 'AWS::CloudFormation::WaitConditionHandle' };
   }
   return {
-    Description: 'Local stand-in for the CDK bootstrap stack (local/deploy.ts)',
+    Description: 'Local stand-in for the CDK bootstrap stack (deploy.ts)',
     Resources: resources,
   };
 }

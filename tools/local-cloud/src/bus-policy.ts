@@ -14,15 +14,15 @@ import { principalAccessKeyId } from './principals';
  * Reads the event bus policies of deployed templates (an AWS::Events::EventBus `Policy`, any
  * AWS::Events::EventBusPolicy `Statement`) and resolves them against the deployment, so the emulator can
  * refuse per PutEvents entry what EventBridge refuses on AWS. moto stores neither and checks no
- * permission; local/moto_server.py evaluates what this module hands it.
+ * permission; moto_server.py evaluates what this module hands it.
  *
  * Enforced: Deny statements covering events:PutEvents, for everyone (`*`) or named principals, with
  * conditions from BUS_POLICY_OPERATORS on BUS_POLICY_KEYS. Roles are told apart by the access key id
- * their requests are signed with (local/principals.ts). Every other statement is reported in `notes`
+ * their requests are signed with (principals.ts). Every other statement is reported in `notes`
  * with the reason, never dropped in silence; an Allow only grants what the emulator allows anyway.
  */
 
-/** What a stack of local/deploy.ts offers for the resolution. */
+/** What a stack of deploy.ts offers for the resolution. */
 export interface PolicyStack {
   readonly stackName: string;
   readonly template: CfnTemplate;

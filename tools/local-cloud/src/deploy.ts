@@ -34,9 +34,9 @@ export interface DeployedStack {
   readonly createMs: number;
 }
 
-/** The bus policies of the deployed templates, as the emulator enforces them (local/bus-policy.ts). */
+/** The bus policies of the deployed templates, as the emulator enforces them (bus-policy.ts). */
 export interface DeployedBusPolicies extends BusPolicyResolution {
-  /** false when the emulator cannot enforce them (LocalStack, moto without local/moto_server.py). */
+  /** false when the emulator cannot enforce them (LocalStack, moto without moto_server.py). */
   readonly enforced: boolean;
 }
 

@@ -22,7 +22,7 @@ import { ensureMoto } from './moto-setup';
  * Lifecycle of the local AWS emulator: start moto on loopback (or attach to an endpoint the user
  * names), wait until it answers, and stop it with every child on exit, Ctrl-C or error.
  *
- * Usage accounting (moto run by local/moto_server.py only): `emulator.requestCounts()` reads how many
+ * Usage accounting (moto run by moto_server.py only): `emulator.requestCounts()` reads how many
  * API requests the emulator served per caller, service and operation, and the DynamoDB capacity units
  * they would consume on demand per caller and table, cumulative since the emulator started. A benchmark
  * takes a snapshot before and after a run: `diffRequestCounts(before, after)` is every call the run
@@ -71,7 +71,7 @@ export interface Emulator {
   readonly owned: boolean;
   /**
    * true for moto: it accepts Lambda functions but does not run them, and needs the template shims
-   * of local/shims.ts. false for an attached LocalStack (or any other emulator).
+   * of shims.ts. false for an attached LocalStack (or any other emulator).
    */
   readonly isMoto: boolean;
   /** Ways this emulator is known to differ from AWS beyond the documented ones (e.g. moto run unpatched). */
@@ -84,13 +84,13 @@ export interface Emulator {
   recentLog(): readonly string[];
   /**
    * The requests served and DynamoDB capacity consumed since the emulator started (see the module doc);
-   * undefined when the emulator does not count them: LocalStack, or moto without local/moto_server.py.
+   * undefined when the emulator does not count them: LocalStack, or moto without moto_server.py.
    * Throws an EmulatorError when the counting emulator does not answer.
    */
   requestCounts(): Promise<EmulatorRequestCounts | undefined>;
   /**
    * Has the emulator refuse, per PutEvents entry, what these Deny statements refuse on AWS. Resolves
-   * false when it cannot (LocalStack, moto without local/moto_server.py); throws an EmulatorError when
+   * false when it cannot (LocalStack, moto without moto_server.py); throws an EmulatorError when
    * the emulator refuses the statements.
    */
   setBusPolicies(policies: EmulatorBusPolicies): Promise<boolean>;
@@ -117,7 +117,7 @@ export interface StartEmulatorOptions {
    */
   readonly onLog?: (line: string) => void;
   /**
-   * Progress of a first run that installs moto into the project's .local/venv (local/moto-setup.ts);
+   * Progress of a first run that installs moto into the project's .local/venv (moto-setup.ts);
    * pip's own output goes to stdout and stderr.
    * @default - none
    */
@@ -142,16 +142,14 @@ async function attach(endpoint: string, readyTimeoutMs: number): Promise<Emulato
     owned: false,
     isMoto: moto,
     warnings: moto
-      ? [
-          'attached moto runs without the fixes of local/moto_server.py: events delivered to queues lack `account`',
-        ]
+      ? ['attached moto runs without the fixes of moto_server.py: events delivered to queues lack `account`']
       : [],
     clientConfig: clientConfigFor(base),
     childEnv: () => childEnvFor(base),
     recentLog: () => [],
     // Only moto may be ours; asking LocalStack would hit its S3 (a bucket named `_local`).
     requestCounts: async () => (moto ? fetchRequestCounts(base, true) : undefined),
-    // Only a moto that counts requests runs local/moto_server.py, which enforces the statements.
+    // Only a moto that counts requests runs moto_server.py, which enforces the statements.
     setBusPolicies: async (policies) =>
       moto && (await fetchRequestCounts(base, true)) !== undefined ? putBusPolicies(base, policies) : false,
     stop: async () => {},

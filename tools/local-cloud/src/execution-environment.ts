@@ -10,7 +10,7 @@ import type { InvokeContext, ParentMessage, WorkerError, WorkerMessage } from '.
 import { parseHandler } from './lambda-template';
 
 /**
- * A Lambda execution environment as a child process (local/lambda-worker.ts): spawned cold with the
+ * A Lambda execution environment as a child process (lambda-worker.ts): spawned cold with the
  * function's environment, initialised once, reused while warm, killed on timeout or crash, as the
  * Lambda service does.
  */
@@ -44,7 +44,7 @@ export type InvokeResult =
 
 let compiledWorker: string | undefined;
 
-/** local/lambda-worker.ts as plain JavaScript, compiled once per content (parallel runs share it). */
+/** lambda-worker.ts as plain JavaScript, compiled once per content (parallel runs share it). */
 export function workerScript(): string {
   if (compiledWorker && existsSync(compiledWorker)) return compiledWorker;
   const sources = ['lambda-worker.ts', 'lambda-protocol.ts'].map((f) => readFileSync(join(__dirname, f)));
@@ -142,7 +142,7 @@ export class ExecutionEnvironment {
   ) {
     // Lambda's Node.js runtime sizes the heap from the memory setting; so does this.
     const heapMb = Math.max(64, Math.floor(fn.memorySizeMb * 0.9));
-    // The Node major the function's runtime names (local/lambda-node.ts), as Lambda starts it.
+    // The Node major the function's runtime names (lambda-node.ts), as Lambda starts it.
     const node = lambdaNodeFor(fn.runtime).executable;
     this.child = spawn(node, [`--max-old-space-size=${heapMb}`, workerScript()], {
       cwd: fn.codeDirectory,

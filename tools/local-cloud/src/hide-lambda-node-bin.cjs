@@ -1,6 +1,6 @@
 /**
  * postinstall: removes the `node` that npm links into node_modules/.bin for the Node packages the local
- * Lambda runner starts functions on (optionalDependencies, see local/lambda-node.ts). Those packages
+ * Lambda runner starts functions on (optionalDependencies, see lambda-node.ts). Those packages
  * name their binary `node`, and npm scripts put node_modules/.bin first on PATH: left there, it would
  * run every script (tsx, jest, cdk) on the functions' Node instead of the one the developer installed.
  * npm cannot install a package without linking its bins, hence this script. It removes only links into

@@ -1,4 +1,4 @@
-/** Messages between the local Lambda runner and an execution environment (local/lambda-worker.ts). */
+/** Messages between the local Lambda runner and an execution environment (lambda-worker.ts). */
 
 /** The invocation context fields Lambda gives a Node.js handler (methods are added in the worker). */
 export interface InvokeContext {

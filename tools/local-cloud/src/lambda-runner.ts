@@ -29,7 +29,7 @@ import { type BatchOutcome, interpretBatchResponse, messagesToDelete, toSqsRecor
  * The Lambda service's SQS poller, run locally for an emulator that stores functions but does not run
  * them (moto without Docker). Per event source mapping: long-poll the queue, gather a batch up to the
  * batch size within the batching window, invoke the deployed bundle in an execution environment of its
- * own (local/execution-environment.ts), then delete only what succeeded. What is not deleted comes back
+ * own (execution-environment.ts), then delete only what succeeded. What is not deleted comes back
  * after the queue's visibility timeout, and the queue's redrive policy moves it to the DLQ; the emulator
  * does that part, as SQS does on AWS.
  */
@@ -69,7 +69,7 @@ export interface LocalFunction extends EnvironmentFunction {
   readonly shortName: string;
   /**
    * Its execution role. The function signs its requests with this role's access key id, so the emulator
-   * can tell it from every other principal (local/principals.ts).
+   * can tell it from every other principal (principals.ts).
    * @default - the shared local credentials
    */
   readonly roleArn?: string;

@@ -1,7 +1,7 @@
 /**
  * One Lambda execution environment: a child process that loads a function's bundle once (the init
  * phase) and then runs one invocation at a time, as the Node.js managed runtime does. Started by
- * local/lambda-runner.ts with the function's environment; talks to it over the IPC channel only, so
+ * lambda-runner.ts with the function's environment; talks to it over the IPC channel only, so
  * the handler's stdout/stderr stay its logs.
  *
  * Compiled to plain JavaScript by the runner (esbuild) so a cold start costs what node's does, not a

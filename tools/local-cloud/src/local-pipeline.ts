@@ -59,7 +59,7 @@ export interface LocalPipeline {
   /** Undefined on an attached emulator that runs Lambda itself (LocalStack). */
   readonly runner?: LocalLambdaRunner;
   /**
-   * The app's HTTP APIs on 127.0.0.1 (local/http-api/), run by the runner; `apis` is empty when the app
+   * The app's HTTP APIs on 127.0.0.1 (http-api/), run by the runner; `apis` is empty when the app
    * has none. Undefined with an emulator that runs Lambda itself.
    */
   readonly httpApis?: LocalHttpApis;

@@ -119,7 +119,7 @@ export async function launch(moto: MotoCommand, port: number, options: LaunchOpt
     isMoto: true,
     warnings: moto.patched
       ? []
-      : ['moto runs without the fixes of local/moto_server.py: events delivered to queues lack `account`'],
+      : ['moto runs without the fixes of moto_server.py: events delivered to queues lack `account`'],
     clientConfig: clientConfigFor(endpoint),
     childEnv: () => childEnvFor(endpoint),
     recentLog: () => [...tail],

@@ -1,6 +1,6 @@
 import { EmulatorError } from './emulator-endpoint';
 
-/** The routes local/moto_server.py serves in front of moto's own: request counts and bus policies. */
+/** The routes moto_server.py serves in front of moto's own: request counts and bus policies. */
 
 /** Requests the emulator served for one caller and operation, cumulative. */
 export interface EmulatorRequestCount {
@@ -32,19 +32,19 @@ export interface EmulatorTableCapacity {
   readonly readUnits: number;
 }
 
-/** What `GET /_local/requests` of local/moto_server.py answers. */
+/** What `GET /_local/requests` of moto_server.py answers. */
 export interface EmulatorRequestCounts {
   readonly requests: readonly EmulatorRequestCount[];
   readonly dynamodb: readonly EmulatorTableCapacity[];
 }
 
-/** Served by local/moto_server.py in front of moto's own routes. */
+/** Served by moto_server.py in front of moto's own routes. */
 export const REQUEST_COUNTS_PATH = '/_local/requests';
 
-/** Served by local/moto_server.py: `PUT` sets the bus policy statements it enforces on PutEvents. */
+/** Served by moto_server.py: `PUT` sets the bus policy statements it enforces on PutEvents. */
 export const BUS_POLICY_PATH = '/_local/bus-policy';
 
-/** The condition operators local/moto_server.py evaluates (ArnEquals matches wildcards as ArnLike does, as in IAM). */
+/** The condition operators moto_server.py evaluates (ArnEquals matches wildcards as ArnLike does, as in IAM). */
 export const BUS_POLICY_OPERATORS = [
   'StringEquals',
   'StringNotEquals',
@@ -94,7 +94,7 @@ function isRequestCounts(value: unknown): value is EmulatorRequestCounts {
 }
 
 /**
- * Reads the counts of local/moto_server.py. `optional`: an attached moto may run without it (404, or an
+ * Reads the counts of moto_server.py. `optional`: an attached moto may run without it (404, or an
  * S3 answer for a bucket named `_local`): undefined instead of an error.
  */
 export async function fetchRequestCounts(
@@ -115,7 +115,7 @@ export async function fetchRequestCounts(
   if (isRequestCounts(body)) return body;
   if (optional) return undefined;
   throw new EmulatorError(
-    `moto on ${endpoint} answered ${REQUEST_COUNTS_PATH} with something other than request counts: is it run by local/moto_server.py?`,
+    `moto on ${endpoint} answered ${REQUEST_COUNTS_PATH} with something other than request counts: is it run by moto_server.py?`,
   );
 }
 

@@ -29,7 +29,7 @@ export const MOTO_LAUNCHER = join(__dirname, 'moto_server.py');
 export interface MotoCommand {
   readonly command: string;
   readonly args: readonly string[];
-  /** Whether local/moto_server.py runs it (bug fixes, parent watchdog): only under a Python we can find. */
+  /** Whether moto_server.py runs it (bug fixes, parent watchdog): only under a Python we can find. */
   readonly patched: boolean;
 }
 
@@ -49,7 +49,7 @@ function onPath(name: string, pathVar = process.env.PATH ?? ''): string | undefi
 
 /**
  * Whether `python` imports moto's server (with flask, which the server extras bring) of major 5: the
- * fixes of local/moto_server.py are written against moto 5's internals.
+ * fixes of moto_server.py are written against moto 5's internals.
  */
 function canRunMoto(python: string): boolean {
   const probe = spawnSync(

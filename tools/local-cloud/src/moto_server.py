@@ -1,4 +1,4 @@
-"""Starts moto's server for local/emulator.ts, with three additions that `python -m moto.server` lacks.
+"""Starts moto's server for emulator.ts, with three additions that `python -m moto.server` lacks.
 
 1. Fixes of moto 5.2.1 bugs that would make the emulator differ from AWS, each a no-op once moto
    behaves:
@@ -41,7 +41,7 @@
      Item.size() counts a number's characters, base64 text and no list/map overhead). Rules and
      approximations: see _meter_* below.
 4. The Deny statements of event bus policies on PutEvents, which moto stores nowhere (it ignores a bus's
-   Policy and every IAM permission). `PUT /_local/bus-policy` (local/bus-policy.ts resolves them from the
+   Policy and every IAM permission). `PUT /_local/bus-policy` (bus-policy.ts resolves them from the
    deployed templates) sets, per bus, the statements to enforce and the principal ARN behind each access
    key id (moto accepts any key; the local Lambda runner signs each function's requests with its role's).
    A PutEvents entry a statement denies is refused at its position as EventBridge refuses it (HTTP 200,
@@ -49,7 +49,7 @@
    entries go to moto unchanged in one request, and the answers are merged in order. The call still
    counts as one request. `GET /_local/bus-policy` answers what is enforced.
 
-Usage: python3 local/moto_server.py -H 127.0.0.1 -p PORT   (the arguments of moto.server)
+Usage: python3 tools/local-cloud/src/moto_server.py -H 127.0.0.1 -p PORT   (the arguments of moto.server)
 """
 
 import copy

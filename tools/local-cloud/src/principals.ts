@@ -5,7 +5,7 @@ import { LOCAL_CREDENTIALS } from './emulator';
  * Local identities. moto accepts any access key and checks no signature, so the key id a request is
  * signed with is the only thing that can tell its principal apart: each role of a deployment gets a key
  * id derived from its ARN, the functions of the local Lambda runner sign with their role's, and the
- * emulator (local/moto_server.py) maps it back to the ARN when it evaluates a bus policy. Everything else
+ * emulator (moto_server.py) maps it back to the ARN when it evaluates a bus policy. Everything else
  * signs with LOCAL_CREDENTIALS and is some other principal.
  */
 

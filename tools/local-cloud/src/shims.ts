@@ -4,7 +4,7 @@ import { localApiGatewayId } from './http-api/ids';
 
 /**
  * Template changes applied ONLY when deploying to moto, each for a moto limitation verified against
- * moto 5.2.1 (see docs in local/README.md). The synthesized template on disk is never changed: the
+ * moto 5.2.1 (see docs in tools/local-cloud/README.md). The synthesized template on disk is never changed: the
  * shimmed copy is what moto receives, the original is what the Lambda runner reads.
  */
 
@@ -54,7 +54,7 @@ export const SHIM_REASONS: Record<ShimId, string> = {
   'api-gateway-v2-refs':
     'moto has no CloudFormation support for AWS::ApiGatewayV2::* and skips those resources, so a Ref or ' +
     "Fn::GetAtt to one (the API URL output, a Lambda permission's SourceArn) fails CreateStack. The shim puts " +
-    'the ids the local HTTP API serves them under (local/http-api/ids.ts) and the URL AWS would give in their place.',
+    'the ids the local HTTP API serves them under (http-api/ids.ts) and the URL AWS would give in their place.',
   'sqs-event-source-mapping-disabled':
     'moto cannot run Lambda code without Docker, yet an enabled SQS mapping makes it receive every message ' +
     'on arrival, fail the invoke and return it, which burns ApproximateReceiveCount and dead-letters ' +

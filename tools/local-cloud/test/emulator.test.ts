@@ -95,7 +95,7 @@ describe('Emulator.requestCounts of an attached endpoint', () => {
     server = undefined;
   });
 
-  it('returns the counts of a moto run by local/moto_server.py', async () => {
+  it('returns the counts of a moto run by moto_server.py', async () => {
     // GIVEN an attached moto that serves the counts
     const emulator = await startEmulator({
       endpoint: await serve({ '/moto-api/config': {}, [REQUEST_COUNTS_PATH]: BEFORE }),
@@ -105,7 +105,7 @@ describe('Emulator.requestCounts of an attached endpoint', () => {
     expect(await emulator.requestCounts()).toEqual(BEFORE);
   });
 
-  it('returns undefined for a moto run without local/moto_server.py', async () => {
+  it('returns undefined for a moto run without moto_server.py', async () => {
     // GIVEN an attached moto that answers 404 for the counts
     const emulator = await startEmulator({ endpoint: await serve({ '/moto-api/config': {} }) });
     expect(emulator.isMoto).toBe(true);

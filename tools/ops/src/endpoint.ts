@@ -1,7 +1,7 @@
 /**
  * Which emulator answers at AWS_ENDPOINT_URL. moto's replay differs from AWS (see replay.ts), so the CLI
  * says so. moto serves its own API under /moto-api/; `config` is a few bytes (`data.json`, which
- * local/emulator.ts probes at start-up, dumps every backend and takes seconds once the pipeline ran).
+ * tools/local-cloud/src/emulator.ts probes at start-up, dumps every backend and takes seconds once the pipeline ran).
  */
 export async function isMotoEndpoint(endpoint: string, timeoutMs = 5_000): Promise<boolean> {
   try {

@@ -1,8 +1,8 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { beforeEach, describe, expect, it } from '@jest/globals';
-import { mockStacks, PIPELINE_OUTPUTS, resetMocks, url } from '../../ops/test/support/fake-aws';
 import { deadLetterQueuesFrom, discoverPipeline, findDlq, kebabCase } from '../src/discovery';
 import { UnknownQueueError } from '../src/errors';
+import { cfnMock, mockStacks, PIPELINE_OUTPUTS, url } from './support/fake-stage';
 
 describe('deadLetterQueuesFrom', () => {
   it('GIVEN the pipeline stack outputs WHEN read THEN each step has a queue DLQ and a target DLQ, both redriving to the step’s queue', () => {
@@ -53,7 +53,7 @@ describe('discoverPipeline', () => {
     credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
   });
   beforeEach(() => {
-    resetMocks();
+    cfnMock.reset();
     mockStacks('dev');
   });
 

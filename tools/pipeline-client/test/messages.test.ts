@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { eventBody } from '../../ops/test/support/fake-aws';
 import { summariseMessage } from '../src/messages';
+import { eventBody } from './support/fake-stage';
 
 const SENT = Date.parse('2026-11-26T10:00:00Z');
 

@@ -3,7 +3,7 @@ import { STAGE_NAMES } from '../../../../lib/config';
 import { DEFAULT_STAGE, wholeNumber } from '../demo/cli';
 import { MAX_SCENARIO_ORDERS } from '../demo/scenario';
 
-/** The command line of `npm run bench` (bench/run.ts), parsed and checked without side effects. */
+/** The command line of `npm run bench` (tools/drive/src/bench/run.ts), parsed and checked without side effects. */
 
 export const DEFAULT_ORDERS = 1_000;
 /** The scaling check runs this many times fewer orders first. */

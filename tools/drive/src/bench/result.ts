@@ -5,8 +5,8 @@ import { type CallCategory, latencySummary, type PhaseLedger, perOrder } from '.
 import type { MinimumCalls } from './minimum';
 
 /**
- * The benchmark's JSON result, built from the measured phases. Pure: bench/run.ts measures, this
- * computes the figures, bench/report.ts prints them.
+ * The benchmark's JSON result, built from the measured phases. Pure: run.ts measures, this
+ * computes the figures, report.ts prints them.
  */
 
 export interface CallsPerOrder {

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { STAGE_NAMES } from '../../../../lib/config';
 import { MAX_DEMO_ORDERS } from './scenario';
 
-/** The command line of `npm run local` (local/run.ts), parsed and checked without side effects. */
+/** The command line of `npm run local` (tools/drive/src/demo/run.ts), parsed and checked without side effects. */
 
 export const DEFAULT_ORDERS = 20;
 export const DEFAULT_STAGE = 'local';

@@ -102,7 +102,7 @@ const PUT_CONCURRENCY = 4;
 /** DynamoDB quota: BatchGetItem takes at most 100 keys. */
 const BATCH_GET_MAX_KEYS = 100;
 
-/** The producer on the bus (`ops/order-producer.ts`) and the orders table: the scenario names each order. */
+/** The producer on the bus (`tools/pipeline-client/src/order-producer.ts`) and the orders table: the scenario names each order. */
 export class BusOrderDoor implements OrderDoor {
   readonly description = 'with PutEvents';
 

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
  * `Authorization` header scoped to `execute-api` in the API's region, with its `x-amz-date` inside
  * SigV4's 15 minutes. The signature itself is not verified (the local credentials are dummies and no IAM
  * policy is evaluated); docs/parity.md says so. The caller's identity comes from the access key id: the
- * deployment's roles sign with keys derived from their ARNs (local/principals.ts), anything else is an
+ * deployment's roles sign with keys derived from their ARNs (principals.ts), anything else is an
  * IAM user named after its key.
  */
 

@@ -13,7 +13,7 @@ export class HttpApiTemplateError extends Error {
   override readonly name = 'HttpApiTemplateError';
 }
 
-/** The stack facts the reader needs (a DeployedStack of local/deploy.ts has them). */
+/** The stack facts the reader needs (a DeployedStack of deploy.ts has them). */
 export interface TemplateStack {
   readonly stackName: string;
   readonly template: CfnTemplate;
@@ -59,7 +59,7 @@ export interface HttpApiStage {
 export interface HttpApiDefinition {
   readonly stackName: string;
   readonly logicalId: string;
-  /** The id the functions see in `requestContext.apiId` (local/http-api/ids.ts). */
+  /** The id the functions see in `requestContext.apiId` (http-api/ids.ts). */
   readonly apiId: string;
   readonly name: string;
   readonly stages: readonly HttpApiStage[];

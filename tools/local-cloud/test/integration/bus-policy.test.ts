@@ -26,7 +26,7 @@ import {
 import { principalCredentials } from '../../src/principals';
 
 /**
- * local/moto_server.py's bus policies on PutEvents (the statements local/bus-policy.ts resolves from a
+ * moto_server.py's bus policies on PutEvents (the statements bus-policy.ts resolves from a
  * deployment): a denied entry is refused at its position as EventBridge refuses it, the others reach
  * moto's bus unchanged, and the call is counted once. A bus, a rule and a queue of their own, on a moto
  * of their own; the deployed app's policy is proven in local-pipeline.test.ts.
@@ -156,8 +156,7 @@ describe('moto_server.py bus policies on PutEvents', () => {
     // AND only the accepted ones reached the bus's rule
     expect(await delivered(2)).toEqual([a, b].sort());
     // AND the call is one request of this caller, not an error (EventBridge answers 200)
-    if (!before || !after)
-      throw new Error('the emulator counts no requests: is moto run by local/moto_server.py?');
+    if (!before || !after) throw new Error('the emulator counts no requests: is moto run by moto_server.py?');
     const usage = diffRequestCounts(before, after).requests.filter((r) => r.caller === CALLER);
     expect(usage).toEqual([
       { caller: CALLER, service: 'EventBridge', operation: 'PutEvents', count: 1, errors: 0 },

@@ -322,7 +322,7 @@ describe('moto_server.py usage accounting', () => {
 
   async function snapshot(): Promise<EmulatorRequestCounts> {
     const counts = await emulator.requestCounts();
-    if (!counts) throw new Error('the emulator counts no requests: is moto run by local/moto_server.py?');
+    if (!counts) throw new Error('the emulator counts no requests: is moto run by moto_server.py?');
     return counts;
   }
 

@@ -1,4 +1,4 @@
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -22,12 +22,23 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import { cfnMock } from '../../../pipeline-client/test/support/fake-stage';
 import type { OpsClients } from '../../src/program';
+
+// The stage's stacks and dead letters as the pipeline client's tests fake them: one CloudFormation mock for all.
+export {
+  cfnMock,
+  DATA_OUTPUTS,
+  eventBody,
+  mockStacks,
+  PIPELINE_OUTPUTS,
+  QUEUE_BASE,
+  url,
+} from '../../../pipeline-client/test/support/fake-stage';
 
 /** Mocks of every client the ops CLI uses (aws-sdk-client-mock replaces `send` of every instance). */
 export const sqsMock = mockClient(SQSClient);
 export const eventsMock = mockClient(EventBridgeClient);
-export const cfnMock = mockClient(CloudFormationClient);
 export const cloudwatchMock = mockClient(CloudWatchClient);
 export const lambdaMock = mockClient(LambdaClient);
 export const ssmMock = mockClient(SSMClient);
@@ -46,62 +57,6 @@ export function mockedClients(): OpsClients {
     sts: new STSClient(config),
     dynamodb: new DynamoDBClient(config),
   };
-}
-
-export const QUEUE_BASE = 'https://sqs.eu-west-1.amazonaws.com/111111111111';
-export const url = (name: string) => `${QUEUE_BASE}/${name}`;
-
-/** The outputs of OrderPipeline-dev-Pipeline, reduced to two steps. */
-export const PIPELINE_OUTPUTS: Record<string, string> = {
-  EventBusName: 'orders-dev',
-  EventBusArn: 'arn:aws:events:eu-west-1:111111111111:event-bus/orders-dev',
-  EventArchiveName: 'orders-dev-archive',
-  ValidateOrderFunctionName: 'validate-fn',
-  ValidateOrderQueueUrl: url('validate-queue'),
-  ValidateOrderDlqUrl: url('validate-dlq'),
-  ValidateOrderTargetDlqUrl: url('validate-target-dlq'),
-  ReserveStockFunctionName: 'reserve-fn',
-  ReserveStockQueueUrl: url('reserve-queue'),
-  ReserveStockDlqUrl: url('reserve-dlq'),
-  ReserveStockTargetDlqUrl: url('reserve-target-dlq'),
-};
-export const DATA_OUTPUTS: Record<string, string> = {
-  OrdersTableName: 'orders-table',
-  InventoryTableName: 'inventory-table',
-};
-
-export function mockStacks(stage = 'dev'): void {
-  const asOutputs = (o: Record<string, string>) =>
-    Object.entries(o).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue }));
-  cfnMock.on(DescribeStacksCommand).callsFake((input: { StackName?: string }) => {
-    if (input.StackName === `OrderPipeline-${stage}-Pipeline`) {
-      return {
-        Stacks: [
-          {
-            StackName: input.StackName,
-            StackStatus: 'CREATE_COMPLETE',
-            CreationTime: new Date(),
-            Outputs: asOutputs(PIPELINE_OUTPUTS),
-          },
-        ],
-      };
-    }
-    if (input.StackName === `OrderPipeline-${stage}-Data`) {
-      return {
-        Stacks: [
-          {
-            StackName: input.StackName,
-            StackStatus: 'CREATE_COMPLETE',
-            CreationTime: new Date(),
-            Outputs: asOutputs(DATA_OUTPUTS),
-          },
-        ],
-      };
-    }
-    throw Object.assign(new Error(`Stack with id ${input.StackName} does not exist`), {
-      name: 'ValidationError',
-    });
-  });
 }
 
 interface StoredMessage {
@@ -240,33 +195,6 @@ export class FakeSqs {
 
 function short(queueUrl: string | undefined): string {
   return (queueUrl ?? '').split('/').pop() ?? '';
-}
-
-/** An EventBridge event as an SQS target receives it. */
-export function eventBody(detailType: string, orderId: string, extra: Record<string, unknown> = {}): string {
-  return JSON.stringify({
-    version: '0',
-    id: `eb-${orderId}`,
-    'detail-type': detailType,
-    source: 'orders.client',
-    account: '111111111111',
-    time: '2026-11-26T10:00:00Z',
-    region: 'eu-west-1',
-    resources: [],
-    detail: {
-      metadata: {
-        eventId: `evt-${orderId}`,
-        correlationId: orderId,
-        idempotencyKey: `${orderId}:${detailType}`,
-      },
-      data: {
-        orderId,
-        customerId: `customer-secret-${orderId}`,
-        lines: [{ productId: 'p', quantity: 1, unitPrice: 5 }],
-      },
-      ...extra,
-    },
-  });
 }
 
 /** A writable that records what it gets, as a terminal (isTTY) or a pipe. */
