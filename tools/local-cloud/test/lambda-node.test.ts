@@ -195,7 +195,7 @@ describe('the Node packages of package.json', () => {
   );
 
   it('runs hide-lambda-node-bin.cjs after every install', () => {
-    expect(rootManifest.scripts.postinstall).toBe('node hide-lambda-node-bin.cjs');
+    expect(rootManifest.scripts.postinstall).toBe('node tools/local-cloud/src/hide-lambda-node-bin.cjs');
   });
 });
 
