@@ -3,16 +3,19 @@ import type { Config } from 'jest';
 
 /**
  * Two projects: `npm run test:unit` runs `unit`, `npm run test:integration` runs `integration`, and a bare
- * `npx jest` runs both (unit first, on two workers; then integration).
+ * `npx jest` runs both (unit first, on two workers; then integration). They cover the app (test/) and the
+ * workspaces under tools/ (tools/<name>/test/); `npm test` in a workspace runs its own files through this
+ * configuration.
  *
- * - unit: domain, handlers, contracts, templates, snapshots, cdk-nag, scripts, bench and the local
- *   tooling's pure parts. No emulator, no network.
+ * - unit: domain, handlers, contracts, templates, snapshots, cdk-nag, scripts, and the pure parts of the
+ *   tools (local cloud, pipeline client, demo and benchmark, ops CLI). No emulator, no network.
  * - integration: order-pipeline.test.ts and order-api.test.ts, the reliability scenarios and the HTTP
  *   API against the target INTEGRATION_TARGET names (local by default: moto, the real app, the local
  *   Lambda runner; or localstack, or aws). Its global setup starts the target once and stops it at the
  *   end (test/integration/support/target.ts). On the local target also order-api-jwt.test.ts (the same
- *   deployment served as a JWT stage would serve it), the mechanics tests of the local tooling
- *   (emulator, deployer, runner) and the ops CLI end to end; each mechanics file starts its own moto.
+ *   deployment served as a JWT stage would serve it), the mechanics tests of the local cloud (emulator,
+ *   deployer, runner, HTTP API: tools/local-cloud/test/integration/) and the ops CLI end to end
+ *   (tools/ops/test/integration/); each of those files starts its own moto.
  */
 
 // TypeScript is transpiled by SWC: the same files took longer through ts-jest (README, "Tests").
@@ -31,15 +34,11 @@ const transform: Config['transform'] = {
 const transformIgnorePatterns = ['/node_modules/(?!jose/)'];
 
 /** Scenarios only the local target can set up: a JWT variant of the deployed API, served locally. */
-const LOCAL_ONLY = ['order-api-jwt.test.ts'];
+const LOCAL_ONLY = ['<rootDir>/test/integration/order-api-jwt.test.ts'];
+/** The workspaces' integration files: each starts its own moto, so only the local target runs them. */
 const MECHANICS = [
-  'deploy.test.ts',
-  'lambda-runner.test.ts',
-  'bus-policy.test.ts',
-  'local-pipeline.test.ts',
-  'moto-behaviour.test.ts',
-  'ops.test.ts',
-  'http-api.test.ts',
+  '<rootDir>/tools/local-cloud/test/integration/*.test.ts',
+  '<rootDir>/tools/ops/test/integration/*.test.ts',
 ];
 const target = process.env.INTEGRATION_TARGET || 'local';
 
@@ -59,9 +58,13 @@ const config: Config = {
       testEnvironment: 'node',
       transform,
       transformIgnorePatterns,
-      roots: ['<rootDir>/test'],
+      roots: ['<rootDir>/test', '<rootDir>/tools'],
       testMatch: ['**/*.test.ts'],
-      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/integration/'],
+      testPathIgnorePatterns: [
+        '/node_modules/',
+        '<rootDir>/test/integration/',
+        '<rootDir>/tools/[^/]+/test/integration/',
+      ],
       // Fails the run when a test file focuses or skips a test (test/support/focus-guard.ts).
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       setupFiles: [
@@ -75,13 +78,11 @@ const config: Config = {
       testEnvironment: 'node',
       transform,
       transformIgnorePatterns,
-      roots: ['<rootDir>/test/integration'],
+      roots: ['<rootDir>/test/integration', '<rootDir>/tools'],
       testMatch: [
         '<rootDir>/test/integration/order-pipeline.test.ts',
         '<rootDir>/test/integration/order-api.test.ts',
-        ...(target === 'local'
-          ? [...LOCAL_ONLY, ...MECHANICS].map((f) => `<rootDir>/test/integration/${f}`)
-          : []),
+        ...(target === 'local' ? [...LOCAL_ONLY, ...MECHANICS] : []),
       ],
       globalSetup: '<rootDir>/test/integration/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/integration/support/global-teardown.ts',

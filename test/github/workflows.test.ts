@@ -2,9 +2,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { validateAction, validateWorkflow } from '@action-validator/core';
 import { describe, expect, it } from '@jest/globals';
+import { MOTO_INSTALL_HINT } from '@order-pipeline/local-cloud/emulator';
 import { parse } from 'yaml';
 import { STAGE_NAMES } from '../../lib/config';
-import { MOTO_INSTALL_HINT } from '../../local/emulator';
 import { PROJECT_ROOT } from '../lib/support/app';
 import { withMessage } from '../support/with-message';
 

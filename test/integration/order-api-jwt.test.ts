@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
+import { mintTokenFromFile } from '@order-pipeline/local-cloud/http-api';
 import { PROBLEM_CONTENT_TYPE, problemType } from '../../lambda/contracts/order-api';
-import { mintTokenFromFile } from '../../local/http-api';
 import { OrderApiClient } from './support/order-api';
 import { PipelineUnderTest } from './support/pipeline';
 import { describedTarget } from './support/target';

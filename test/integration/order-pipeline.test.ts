@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from '@jest/globals';
+import type { InvocationReport } from '@order-pipeline/local-cloud/lambda-runner';
+import type { OrderToPlace } from '@order-pipeline/pipeline-client/order-producer';
 import { reservationKey } from '../../lambda/adapters/inventory-repository';
 import { CLIENT_SOURCE, EVENT_CONTRACTS, ORDER_PLACED, StockReserved } from '../../lambda/contracts';
 import { buildEvent } from '../../lambda/domain/events';
@@ -8,8 +10,6 @@ import { type OrderRecord, orderSummaryOf } from '../../lambda/domain/order';
 import { PAYMENT_PROVIDER_CALLED } from '../../lambda/domain/payment-provider';
 import { SDK_MAX_ATTEMPTS } from '../../lambda/shared/limits';
 import { TEST_ORDER_PREFIX } from '../../lib/test-stages';
-import type { InvocationReport } from '../../local/lambda-runner';
-import type { OrderToPlace } from '../../ops/order-producer';
 import type { LogLine } from './support/function-logs';
 import { daysOf, FULFILLED_PATH, md5, PipelineUnderTest, statusesOf } from './support/pipeline';
 import { eventually } from './support/poll';

@@ -40,6 +40,9 @@ describe('the guard against focused or skipped tests', () => {
     const files = testFiles();
     expect(files).toContain(__filename);
     expect(files.some((f) => f.includes(`${join('test', 'integration')}`))).toBe(true);
+    expect(files.some((f) => f.includes(`${join('tools', 'local-cloud', 'test', 'integration')}`))).toBe(
+      true,
+    );
     expect(() => checkNoFocusedOrSkippedTests(files)).not.toThrow();
   });
 });

@@ -8,7 +8,8 @@ import { join, relative, resolve } from 'node:path';
  * checkNoFocusedOrSkippedTests: the run fails before any test starts.
  */
 
-const TEST_ROOT = resolve(__dirname, '..');
+/** The app's tests and the workspaces' (tools/<name>/test). */
+const TEST_ROOTS = [resolve(__dirname, '..'), resolve(__dirname, '..', '..', 'tools')];
 
 const FOCUSED_OR_SKIPPED = [
   // only or skip on describe, it or test, also after concurrent, each or failing: `it` + `.skip(`, ...
@@ -33,11 +34,14 @@ export function findFocusedOrSkipped(file: string, source: string): FocusedOrSki
     );
 }
 
-/** The test files under `root` (test/ by default). */
-export function testFiles(root = TEST_ROOT): string[] {
-  return readdirSync(root, { recursive: true, encoding: 'utf8' })
-    .filter((name) => name.endsWith('.test.ts') && !name.split(/[\\/]/).includes('node_modules'))
-    .map((name) => join(root, name))
+/** The test files under `roots` (test/ and tools/ by default). */
+export function testFiles(roots: readonly string[] = TEST_ROOTS): string[] {
+  return roots
+    .flatMap((root) =>
+      readdirSync(root, { recursive: true, encoding: 'utf8' })
+        .filter((name) => name.endsWith('.test.ts') && !name.split(/[\\/]/).includes('node_modules'))
+        .map((name) => join(root, name)),
+    )
     .sort();
 }
 

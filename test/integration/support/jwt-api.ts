@@ -1,14 +1,14 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import type { Deployment } from '../../../local/deploy';
-import { type Emulator, LOCAL_ACCOUNT_ID } from '../../../local/emulator';
-import { HttpApiGateway, LocalJwtIssuer } from '../../../local/http-api';
-import { readHttpApis } from '../../../local/http-api/template';
+import type { Deployment } from '@order-pipeline/local-cloud/deploy';
+import { type Emulator, LOCAL_ACCOUNT_ID } from '@order-pipeline/local-cloud/emulator';
+import { HttpApiGateway, LocalJwtIssuer } from '@order-pipeline/local-cloud/http-api';
+import { readHttpApis } from '@order-pipeline/local-cloud/http-api/template';
 import {
   assetDirectories,
   describeLocalFunction,
   type LocalFunction,
   type LocalLambdaRunner,
-} from '../../../local/lambda-runner';
+} from '@order-pipeline/local-cloud/lambda-runner';
 
 /**
  * The stage's orders API as a stage with `api.authorization: { type: 'jwt' }` would serve it, on the

@@ -1,6 +1,6 @@
 import { STSClient } from '@aws-sdk/client-sts';
+import { callApi } from '@order-pipeline/local-cloud/http-api/client';
 import { IDEMPOTENCY_KEY_HEADER } from '../../../lambda/contracts/order-api';
-import { callApi } from '../../../local/http-api/client';
 import { type TargetDescription, targetClientConfig } from './target';
 
 /**

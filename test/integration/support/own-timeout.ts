@@ -1,10 +1,10 @@
 import { LambdaClient, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
-import { LocalLambdaRunner } from '../../../local/lambda-runner';
+import { LocalLambdaRunner } from '@order-pipeline/local-cloud/lambda-runner';
 import {
   type LocalPipeline,
   type LocalPipelineOptions,
   startLocalPipeline,
-} from '../../../local/local-pipeline';
+} from '@order-pipeline/local-cloud/local-pipeline';
 import { LOCAL_POLLERS_PER_QUEUE } from './target';
 
 /** Stage local's function timeout, for the tests below. */

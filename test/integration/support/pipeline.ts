@@ -1,16 +1,20 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import {
-  ChangeMessageVisibilityBatchCommand,
-  DeleteMessageBatchCommand,
-  type Message,
-  ReceiveMessageCommand,
-  SendMessageBatchCommand,
-  SendMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { type Message, SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type OrderToPlace,
+  orderPlacedEvent,
+  placeOrders,
+} from '@order-pipeline/pipeline-client/order-producer';
+import {
+  deleteMessages,
+  PEEK_VISIBILITY_SECONDS,
+  receive,
+  release,
+  SQS_BATCH,
+} from '@order-pipeline/pipeline-client/sqs';
 import { analyticsKey, seenMarkerKey } from '../../../lambda/adapters/analytics-repository';
 import { reservationKey, stockKey } from '../../../lambda/adapters/inventory-repository';
 import {
@@ -24,7 +28,6 @@ import { buildEvent, type OutgoingEvent } from '../../../lambda/domain/events';
 import type { OrderRecord } from '../../../lambda/domain/order';
 import { isFinalOrderStatus } from '../../../lambda/domain/order';
 import { ANALYTICS_SHARDS } from '../../../lambda/shared/limits';
-import { type OrderToPlace, orderPlacedEvent, placeOrders } from '../../../ops/order-producer';
 import { OutageControl } from './fault-proxy';
 import { type FunctionLogs, functionLogs } from './function-logs';
 import { eventually } from './poll';
@@ -401,9 +404,10 @@ export class PipelineUnderTest {
   }
 
   /**
-   * Pages through a queue: receives batches with a short visibility timeout until a receive comes back
-   * empty. Matching messages get `action` (then are deleted, unless it is 'release'); the others, and the
-   * matching ones on 'release', are made visible again at once for whoever else reads the queue.
+   * Pages through a queue with the pipeline client's peek semantics: receives batches hidden for a short
+   * visibility timeout until a receive brings nothing new. Matching messages get `action` (then are
+   * deleted, unless it is 'release'); the others, and the matching ones on 'release', are made visible
+   * again at once for whoever else reads the queue.
    */
   private async collect(
     queueUrl: string,
@@ -411,27 +415,19 @@ export class PipelineUnderTest {
     action: 'release' | 'delete' | ((m: Message) => Promise<void>),
   ): Promise<ReceivedMessage[]> {
     const matched: ReceivedMessage[] = [];
-    const release: Message[] = [];
-    const remove: Message[] = [];
+    const toRelease: string[] = [];
+    const toDelete: string[] = [];
     const seen = new Set<string>();
     for (let round = 0; round < 50; round++) {
-      const { Messages = [] } = await this.sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: queueUrl,
-          MaxNumberOfMessages: 10,
-          // Long polling asks every SQS server; a short one could miss a message.
-          WaitTimeSeconds: 1,
-          VisibilityTimeout: 20,
-          MessageSystemAttributeNames: ['ApproximateReceiveCount'],
-        }),
-      );
-      const fresh = Messages.filter((m) => m.MessageId && !seen.has(m.MessageId));
+      const messages = await receive(this.sqs, queueUrl, SQS_BATCH, PEEK_VISIBILITY_SECONDS);
+      const fresh = messages.filter((m) => m.MessageId && !seen.has(m.MessageId));
       if (fresh.length === 0) break;
       for (const m of fresh) {
         seen.add(m.MessageId ?? '');
         const body = m.Body ?? '';
+        const handle = m.ReceiptHandle ?? '';
         if (!match(body)) {
-          release.push(m);
+          toRelease.push(handle);
           continue;
         }
         matched.push({
@@ -440,31 +436,15 @@ export class PipelineUnderTest {
           md5OfBody: m.MD5OfBody,
           receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 0),
         });
-        if (action === 'release') release.push(m);
+        if (action === 'release') toRelease.push(handle);
         else {
           if (typeof action === 'function') await action(m);
-          remove.push(m);
+          toDelete.push(handle);
         }
       }
     }
-    for (let i = 0; i < remove.length; i += 10) {
-      await this.sqs.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: queueUrl,
-          Entries: remove.slice(i, i + 10).map((m, n) => ({ Id: String(n), ReceiptHandle: m.ReceiptHandle })),
-        }),
-      );
-    }
-    for (let i = 0; i < release.length; i += 10) {
-      await this.sqs.send(
-        new ChangeMessageVisibilityBatchCommand({
-          QueueUrl: queueUrl,
-          Entries: release
-            .slice(i, i + 10)
-            .map((m, n) => ({ Id: String(n), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 })),
-        }),
-      );
-    }
+    await deleteMessages(this.sqs, queueUrl, toDelete);
+    await release(this.sqs, queueUrl, toRelease);
     return matched;
   }
 }

@@ -11,13 +11,18 @@ import {
 import { join, resolve } from 'node:path';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { deployApp, synthesize } from '@order-pipeline/local-cloud/deploy';
+import {
+  type Emulator,
+  LOCAL_ACCOUNT_ID,
+  LOCAL_CREDENTIALS,
+  startEmulator,
+} from '@order-pipeline/local-cloud/emulator';
+import { startLocalHttpApis } from '@order-pipeline/local-cloud/http-api';
+import { discoverSqsMappings, LocalLambdaRunner } from '@order-pipeline/local-cloud/lambda-runner';
+import { ensureMoto } from '@order-pipeline/local-cloud/moto-setup';
 import { ConfigError, loadStageConfig } from '../../../lib/config';
 import { stackNames } from '../../../lib/order-pipeline';
-import { deployApp, synthesize } from '../../../local/deploy';
-import { type Emulator, LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, startEmulator } from '../../../local/emulator';
-import { startLocalHttpApis } from '../../../local/http-api';
-import { discoverSqsMappings, LocalLambdaRunner } from '../../../local/lambda-runner';
-import { ensureMoto } from '../../../local/moto-setup';
 import { startFaultProxy } from './fault-proxy';
 import { startJwtApi } from './jwt-api';
 
@@ -27,7 +32,7 @@ import { startJwtApi } from './jwt-api';
  * AWS APIs (test/integration/support/pipeline.ts).
  *
  * - local (default, CI): moto on loopback, the real app (`cdk synth -c stage=test`) deployed by
- *   local/deploy.ts, its bundles run by the local Lambda runner behind a fault proxy.
+ *   tools/local-cloud/src/deploy.ts, its bundles run by the local Lambda runner behind a fault proxy.
  * - localstack: LocalStack from docker-compose.yml runs the functions; `cdklocal deploy` deploys.
  * - aws: a deployed non-production stage, described by `cdk deploy --outputs-file`.
  */
@@ -63,7 +68,7 @@ export interface TargetDescription {
   readonly outputs: Readonly<Record<string, string>>;
   /**
    * Base URL of the stage's orders API, without a trailing slash: the local HTTP API gateway
-   * (local/http-api/) on the local target, the `ApiUrl` stack output elsewhere.
+   * (tools/local-cloud/src/http-api/) on the local target, the `ApiUrl` stack output elsewhere.
    */
   readonly apiUrl: string;
   /**

@@ -1,0 +1,236 @@
+import * as z from 'zod';
+import { type CostBreakdown, type FunctionUsage as CostFunction, costPer1MOrders } from './cost';
+import type { FaultReport } from './faults';
+import { type CallCategory, latencySummary, type PhaseLedger, perOrder } from './measure';
+import type { MinimumCalls } from './minimum';
+
+/**
+ * The benchmark's JSON result, built from the measured phases. Pure: run.ts measures, this
+ * computes the figures, report.ts prints them.
+ */
+
+export interface CallsPerOrder {
+  readonly total: number;
+  readonly byOperation: Readonly<Record<string, number>>;
+}
+
+export interface PhaseFigures {
+  readonly orders: number;
+  readonly wallMs: number;
+  readonly throughputOrdersPerSec: number;
+  readonly latencyMs: {
+    readonly p50: number;
+    readonly p95: number;
+    readonly p99: number;
+    readonly max: number;
+  };
+  readonly apiCallsPerOrder: CallsPerOrder;
+  readonly invocations: number;
+  readonly coldStarts: number;
+  /** ReceiveMessage requests that returned nothing: idle polling, not per order (see PhaseLedger). */
+  readonly emptyReceives: number;
+  /** Records per invocation, over all functions. */
+  readonly meanBatchSize: number;
+}
+
+export interface BenchResult {
+  readonly date: string;
+  readonly command: string;
+  readonly machine: string;
+  readonly orders: number;
+  readonly throughputOrdersPerSec: number;
+  readonly floorRatio: number | null;
+  readonly latencyMs: PhaseFigures['latencyMs'];
+  readonly apiCallsPerOrder: CallsPerOrder & {
+    readonly happyPath: CallsPerOrder & { readonly orders: number };
+    readonly failures: CallsPerOrder & { readonly orders: number };
+  };
+  readonly minimumCallsPerOrder: MinimumCalls;
+  readonly dynamoDbUnitsPerOrder: { readonly write: number; readonly read: number } | null;
+  readonly costPer1MOrdersUsd: {
+    readonly total: number;
+    readonly byService: Readonly<Record<string, number>>;
+    readonly fixedMonthlyUsd: number;
+    readonly priceTable: CostBreakdown['priceTable'];
+    readonly lines: CostBreakdown['lines'];
+  };
+  readonly scaling: {
+    readonly baseOrders: number;
+    readonly baseWallMs: number;
+    readonly orders: number;
+    readonly wallMs: number;
+    readonly ratio: number;
+  } | null;
+  readonly functions: readonly {
+    readonly name: string;
+    readonly invocations: number;
+    readonly coldStarts: number;
+    readonly recordsPerInvocation: number;
+    readonly failedRecords: number;
+    readonly meanDurationMs: number;
+  }[];
+  readonly pipeline: PhaseFigures;
+  readonly floor: PhaseFigures | null;
+  readonly outcomePassed: boolean;
+  readonly problems: readonly string[];
+  readonly faults?: FaultReport;
+}
+
+export interface PhaseMeasure {
+  readonly orders: number;
+  readonly wallMs: number;
+  readonly latenciesMs: readonly number[];
+  readonly ledger: PhaseLedger;
+}
+
+function allCalls(ledger: PhaseLedger): Record<string, number> {
+  const sum: Record<string, number> = {};
+  for (const category of ['happyPath', 'failures'] as CallCategory[]) {
+    for (const [op, n] of Object.entries(ledger.calls[category])) sum[op] = (sum[op] ?? 0) + n;
+  }
+  return sum;
+}
+
+export function phaseFigures(phase: PhaseMeasure): PhaseFigures {
+  const functions = [...phase.ledger.functions.values()];
+  const invocations = functions.reduce((n, f) => n + f.invocations, 0);
+  const records = functions.reduce((n, f) => n + f.records, 0);
+  return {
+    orders: phase.orders,
+    wallMs: phase.wallMs,
+    throughputOrdersPerSec: phase.orders / (phase.wallMs / 1000),
+    latencyMs: latencySummary(phase.latenciesMs),
+    apiCallsPerOrder: perOrder(allCalls(phase.ledger), phase.orders),
+    invocations,
+    coldStarts: functions.reduce((n, f) => n + f.coldStarts, 0),
+    emptyReceives: phase.ledger.emptyReceives,
+    meanBatchSize: records / Math.max(1, invocations),
+  };
+}
+
+export interface ResultInputs {
+  readonly date: Date;
+  readonly command: string;
+  readonly machine: string;
+  readonly main: PhaseMeasure & { readonly happyOrders: number; readonly failureOrders: number };
+  readonly floor?: PhaseMeasure;
+  readonly base?: PhaseMeasure;
+  readonly minimum: MinimumCalls;
+  /** Memory and architecture of each function, by short name. */
+  readonly functionConfig: ReadonlyMap<
+    string,
+    { readonly memoryMb: number; readonly architecture: 'arm64' | 'x86_64' }
+  >;
+  /** DynamoDB units the functions consumed, as the emulator billed them. */
+  readonly dynamoDb?: { readonly writeUnits: number; readonly readUnits: number };
+  readonly tracingSampleRate: number;
+  readonly alarms: number;
+  readonly dashboards: number;
+  readonly outcomePassed: boolean;
+  readonly problems: readonly string[];
+  readonly faults?: FaultReport;
+}
+
+export function buildResult(input: ResultInputs): BenchResult {
+  const { main } = input;
+  const pipeline = phaseFigures(main);
+  const floor = input.floor ? phaseFigures(input.floor) : null;
+  const functions: CostFunction[] = [...main.ledger.functions.values()].map((f) => {
+    const config = input.functionConfig.get(f.name);
+    if (!config) throw new Error(`no memory/architecture known for function ${f.name}`);
+    return {
+      name: f.name,
+      memoryMb: config.memoryMb,
+      architecture: config.architecture,
+      invocations: f.invocations,
+      billedDurationMs: f.billedDurationMs,
+    };
+  });
+  const calls = allCalls(main.ledger);
+  // A rule's delivery to a queue is billed as an SQS request: priced with the SQS calls.
+  const cost = costPer1MOrders(
+    {
+      orders: main.orders,
+      functions,
+      apiCalls: calls,
+      eventBridgeEntries: main.ledger.eventEntries,
+      eventBridgeBytes: main.ledger.eventBytes,
+      dynamoDb: input.dynamoDb ?? { writeUnits: 0, readUnits: 0 },
+      logBytes: main.ledger.logBytes,
+      tracedInvocations: main.ledger.invocations() * input.tracingSampleRate,
+    },
+    { alarms: input.alarms, dashboards: input.dashboards },
+  );
+  return {
+    date: input.date.toISOString(),
+    command: input.command,
+    machine: input.machine,
+    orders: main.orders,
+    throughputOrdersPerSec: pipeline.throughputOrdersPerSec,
+    floorRatio: floor ? pipeline.throughputOrdersPerSec / floor.throughputOrdersPerSec : null,
+    latencyMs: pipeline.latencyMs,
+    apiCallsPerOrder: {
+      ...pipeline.apiCallsPerOrder,
+      happyPath: { orders: main.happyOrders, ...perOrder(main.ledger.calls.happyPath, main.happyOrders) },
+      failures: { orders: main.failureOrders, ...perOrder(main.ledger.calls.failures, main.failureOrders) },
+    },
+    minimumCallsPerOrder: input.minimum,
+    dynamoDbUnitsPerOrder: input.dynamoDb
+      ? { write: input.dynamoDb.writeUnits / main.orders, read: input.dynamoDb.readUnits / main.orders }
+      : null,
+    costPer1MOrdersUsd: {
+      total: cost.totalUsd,
+      byService: cost.byService,
+      fixedMonthlyUsd: cost.fixedMonthlyUsd.totalUsd,
+      priceTable: cost.priceTable,
+      lines: cost.lines,
+    },
+    scaling: input.base
+      ? {
+          baseOrders: input.base.orders,
+          baseWallMs: input.base.wallMs,
+          orders: main.orders,
+          wallMs: main.wallMs,
+          ratio: main.wallMs / input.base.wallMs,
+        }
+      : null,
+    functions: [...main.ledger.functions.values()].map((f) => ({
+      name: f.name,
+      invocations: f.invocations,
+      coldStarts: f.coldStarts,
+      recordsPerInvocation: f.records / Math.max(1, f.invocations),
+      failedRecords: f.failedRecords,
+      meanDurationMs: f.totalDurationMs / Math.max(1, f.invocations),
+    })),
+    pipeline,
+    floor,
+    outcomePassed: input.outcomePassed,
+    problems: input.problems,
+    ...(input.faults ? { faults: input.faults } : {}),
+  };
+}
+
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+const callsPerOrder = z.object({ total: finite, byOperation: z.record(z.string(), finite) });
+const latency = z.object({ p50: finite, p95: finite, p99: finite });
+
+/**
+ * The keys every result must carry (what the README and docs/capacity.md are written from); run.ts
+ * checks each result against it before writing, so a run that could not measure something fails loudly.
+ */
+export const requiredResultKeys = z.object({
+  throughputOrdersPerSec: finite.positive(),
+  floorRatio: finite.positive().nullable(),
+  latencyMs: latency,
+  apiCallsPerOrder: callsPerOrder.extend({ happyPath: callsPerOrder, failures: callsPerOrder }),
+  minimumCallsPerOrder: callsPerOrder,
+  costPer1MOrdersUsd: z.object({ total: finite.positive(), byService: z.record(z.string(), finite) }),
+  faults: z
+    .object({
+      lost: z.number().int(),
+      duplicated: z.number().int(),
+      poisonSent: z.number().int(),
+      poisonInDlq: z.number().int(),
+    })
+    .optional(),
+});

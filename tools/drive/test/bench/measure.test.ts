@@ -1,0 +1,147 @@
+import { describe, expect, it } from '@jest/globals';
+import type { InvocationReport } from '@order-pipeline/local-cloud/lambda-runner';
+import { latencySummary, orderIdOf, PhaseLedger, percentile, perOrder } from '../../src/bench/measure';
+
+const body = (orderId: string) =>
+  JSON.stringify({ detail: { data: { orderId }, metadata: { correlationId: orderId } } });
+
+function report(overrides: Partial<InvocationReport>): InvocationReport {
+  return {
+    functionName: 'fn',
+    shortName: 'validate-order',
+    requestId: 'r',
+    messageIds: [],
+    receiveCounts: [],
+    bodies: [],
+    outcome: { kind: 'all-succeeded' },
+    coldStart: false,
+    durationMs: 10,
+    batchingMs: 0,
+    deleted: 0,
+    deleteFailures: 0,
+    ...overrides,
+  };
+}
+
+describe('PhaseLedger', () => {
+  const category = (orderId: string | undefined) => (orderId?.endsWith('-ok') ? 'happyPath' : 'failures');
+
+  it("GIVEN a batch of two happy records and one failure WHEN the emulator's count of the function is added THEN its calls are shared by record", () => {
+    const ledger = new PhaseLedger(category);
+    ledger.record(
+      report({ messageIds: ['m1', 'm2', 'm3'], bodies: [body('a-ok'), body('b-ok'), body('c-bad')] }),
+    );
+
+    ledger.addFunctionCalls('validate-order', { 'DynamoDB.UpdateItem': 3, 'EventBridge.PutEvents': 3 });
+
+    expect(ledger.calls.happyPath['DynamoDB.UpdateItem']).toBeCloseTo(2, 10);
+    expect(ledger.calls.failures['DynamoDB.UpdateItem']).toBeCloseTo(1, 10);
+    expect(ledger.calls.happyPath['SQS.SendMessage']).toBe(2);
+    expect(ledger.calls.failures['SQS.SendMessage']).toBe(1);
+  });
+
+  it('GIVEN a failing record delivered again THEN each delivery weighs in the share of its function', () => {
+    const ledger = new PhaseLedger(category);
+    ledger.record(report({ messageIds: ['m1', 'm2'], bodies: [body('a-ok'), body('b-bad')] }));
+    ledger.record(report({ messageIds: ['m2'], bodies: [body('b-bad')] }));
+    ledger.record(report({ shortName: 'analytics', messageIds: ['m3'], bodies: [body('c-ok')] }));
+
+    ledger.addFunctionCalls('validate-order', { 'DynamoDB.GetItem': 6 });
+
+    expect(ledger.calls.happyPath['DynamoDB.GetItem']).toBeCloseTo(2, 10);
+    expect(ledger.calls.failures['DynamoDB.GetItem']).toBeCloseTo(4, 10);
+  });
+
+  it('GIVEN a message delivered twice THEN it counts as one delivery by the rule', () => {
+    const ledger = new PhaseLedger(category);
+
+    ledger.record(report({ messageIds: ['m1'], bodies: [body('a-ok')] }));
+    ledger.record(report({ messageIds: ['m1'], bodies: [body('a-ok')] }));
+
+    expect(ledger.calls.happyPath['SQS.SendMessage']).toBe(1);
+    expect(ledger.functions.get('validate-order')?.invocations).toBe(2);
+  });
+
+  it('GIVEN a cold start THEN init and duration are billed, each rounded up to 1 ms', () => {
+    const ledger = new PhaseLedger(category);
+
+    ledger.record(report({ coldStart: true, initMs: 120.2, durationMs: 30.1 }));
+    ledger.record(report({ durationMs: 0.2 }));
+
+    expect(ledger.functions.get('validate-order')).toMatchObject({
+      coldStarts: 1,
+      billedDurationMs: 121 + 31 + 1,
+    });
+  });
+
+  it('GIVEN the function every event reaches THEN its distinct messages are the bus entries and their bytes', () => {
+    const ledger = new PhaseLedger(category);
+    const b = body('a-ok');
+
+    ledger.record(report({ shortName: 'analytics', messageIds: ['m1', 'm2'], bodies: [b, b] }));
+
+    expect(ledger.eventEntries).toBe(2);
+    expect(ledger.eventBytes).toBe(2 * Buffer.byteLength(b));
+  });
+
+  it('GIVEN poller calls THEN empty receives are kept apart and the rest shared by records', () => {
+    const ledger = new PhaseLedger(category);
+    ledger.record(
+      report({
+        messageIds: ['m1', 'm2', 'm3', 'm4'],
+        bodies: [body('a-ok'), body('b-ok'), body('c-ok'), body('d-bad')],
+      }),
+    );
+
+    ledger.addPollerCalls({ 'SQS.ReceiveMessage': 14, 'SQS.DeleteMessageBatch': 4 }, 10);
+
+    expect(ledger.emptyReceives).toBe(10);
+    expect(ledger.calls.happyPath['SQS.ReceiveMessage']).toBeCloseTo(3, 10);
+    expect(ledger.calls.failures['SQS.ReceiveMessage']).toBeCloseTo(1, 10);
+    expect(ledger.calls.happyPath['SQS.DeleteMessageBatch']).toBeCloseTo(3, 10);
+  });
+
+  it('GIVEN log lines THEN their bytes and the injected faults are counted', () => {
+    const ledger = new PhaseLedger(category);
+
+    ledger.log('{"level":"WARN","message":"fault injection","point":"after-write"}');
+    ledger.log('ok');
+
+    expect(ledger.injectedFaults).toBe(1);
+    expect(ledger.logBytes).toBe(
+      Buffer.byteLength('{"level":"WARN","message":"fault injection","point":"after-write"}') + 1 + 3,
+    );
+  });
+});
+
+describe('orderIdOf', () => {
+  it('GIVEN an EventBridge event THEN it reads data.orderId, else the correlation id', () => {
+    expect(orderIdOf(body('o-1'))).toBe('o-1');
+    expect(orderIdOf(JSON.stringify({ detail: { metadata: { correlationId: 'o-2' } } }))).toBe('o-2');
+  });
+
+  it('fails soft on a body that is not JSON: no order', () => {
+    expect(orderIdOf('{not json')).toBeUndefined();
+  });
+});
+
+describe('percentile', () => {
+  it('GIVEN 1..100 THEN nearest-rank percentiles are exact', () => {
+    const values = Array.from({ length: 100 }, (_, i) => 100 - i);
+
+    expect(percentile(values, 50)).toBe(50);
+    expect(percentile(values, 95)).toBe(95);
+    expect(percentile(values, 99)).toBe(99);
+    expect(latencySummary(values)).toEqual({ p50: 50, p95: 95, p99: 99, max: 100 });
+  });
+
+  it('GIVEN no values THEN NaN, not zero', () => {
+    expect(percentile([], 50)).toBeNaN();
+  });
+});
+
+describe('perOrder', () => {
+  it('GIVEN counts for 4 orders THEN each and the total are divided by 4', () => {
+    expect(perOrder({ b: 8, a: 2 }, 4)).toEqual({ total: 2.5, byOperation: { a: 0.5, b: 2 } });
+  });
+});
