@@ -44,6 +44,7 @@ import {
   type FunctionName,
 } from '../../lambda/shared/environments';
 import { ANALYTICS_SHARDS } from '../../lambda/shared/limits';
+import * as z from '../../lambda/shared/zod';
 import type { StageConfig } from '../config';
 import { EventConsumer } from '../constructs/event-consumer';
 import { OrderApi } from '../constructs/order-api';
@@ -338,7 +339,7 @@ export class PipelineStack extends Stack {
     for (const [variable, schema] of Object.entries(spec)) {
       const value = values[variable];
       if (value === undefined) continue;
-      const parsed = Token.isUnresolved(value) ? undefined : schema.safeParse(value);
+      const parsed = Token.isUnresolved(value) ? undefined : z.safeParse(schema, value);
       if (parsed?.success === false) {
         throw new Error(
           `PipelineStack ${this.node.path}: ${name}'s ${variable} is invalid: ${parsed.error.issues.map((i) => i.message).join('; ')}.`,
