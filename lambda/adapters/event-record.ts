@@ -1,8 +1,8 @@
 import type { SQSRecord } from 'aws-lambda';
-import * as z from '../shared/zod';
 import { type AnyContract, idempotencyKeyFor, MAX_EVENT_BYTES } from '../contracts';
 import { type SchemaIssue, schemaIssues } from '../domain/errors';
 import type { IncomingEvent } from '../domain/events';
+import * as z from '../shared/zod';
 
 /**
  * The record is not an event this function accepts. It fails on every delivery, so after

@@ -3,7 +3,6 @@ import type {
   APIGatewayProxyEventV2WithRequestContext,
   APIGatewayProxyStructuredResultV2,
 } from 'aws-lambda';
-import * as z from '../shared/zod';
 import { identifier } from '../contracts';
 import {
   type ApiAuthorizationType,
@@ -18,6 +17,7 @@ import {
 } from '../contracts/order-api';
 import { EventTooLargeError, InvalidEventError, type SchemaIssue, schemaIssues } from '../domain/errors';
 import type { Logger } from '../domain/ports';
+import * as z from '../shared/zod';
 
 /**
  * The HTTP side of the API's functions: API Gateway HTTP API events (payload format 2.0) in, problem

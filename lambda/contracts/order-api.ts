@@ -40,7 +40,11 @@ export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
  */
 export const idempotencyKey = z
   .string()
-  .check(z.minLength(1), z.maxLength(128), z.regex(/^[A-Za-z0-9_.:~-]+$/, 'letters, digits and _ . : ~ - only'))
+  .check(
+    z.minLength(1),
+    z.maxLength(128),
+    z.regex(/^[A-Za-z0-9_.:~-]+$/, 'letters, digits and _ . : ~ - only'),
+  )
   .register(z.globalRegistry, {
     description: 'A key the client generates once per order (a UUID); a retry sends the same key.',
     example: '4f9c2e1a-6b1d-4c55-9a3e-0d2f7e8b9c10',

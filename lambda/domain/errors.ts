@@ -6,7 +6,10 @@ export interface SchemaIssue {
   readonly code: string;
 }
 
-export function schemaIssues(error: { readonly issues: readonly core.$ZodIssue[] }, prefix = ''): SchemaIssue[] {
+export function schemaIssues(
+  error: { readonly issues: readonly core.$ZodIssue[] },
+  prefix = '',
+): SchemaIssue[] {
   return error.issues.map((issue) => ({
     path: [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || '(root)',
     code: issue.code,

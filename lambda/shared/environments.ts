@@ -1,7 +1,7 @@
-import * as z from './zod';
 import { currency } from '../contracts';
 import { API_AUTHORIZATION_TYPES } from '../contracts/order-api';
 import { declineRule, faultRule } from './settings';
+import * as z from './zod';
 
 /**
  * The environment of every function: one map per function from variable name to schema. The stack sets

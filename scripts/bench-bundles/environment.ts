@@ -22,6 +22,8 @@ export function lambdaLikeEnv(functionName: string, target: string): Record<stri
     AWS_LAMBDA_LOG_FORMAT: 'JSON',
     AWS_LAMBDA_LOG_LEVEL: 'INFO',
     AWS_EXECUTION_ENV: `AWS_Lambda_nodejs${target.replace(/^node/, '')}.x`,
+    // The X-Ray SDK starts in its Lambda mode (a facade segment at load) only where this is set.
+    LAMBDA_TASK_ROOT: '/var/task',
     _HANDLER: 'index.handler',
     EVENT_BUS_NAME: 'orders-bench',
     ORDERS_TABLE: 'orders-bench',
