@@ -1,5 +1,6 @@
 import { Token } from 'aws-cdk-lib';
 import type { EnvSpec } from '../lambda/shared/environments';
+import * as z from '../lambda/shared/zod';
 
 /**
  * Checks the variables a function's spec names (lambda/shared/environments.ts) at synth, with the
@@ -17,7 +18,7 @@ export function checkEnvironment(
   for (const [variable, schema] of Object.entries(spec)) {
     const value = values[variable];
     if (value !== undefined && Token.isUnresolved(value)) continue;
-    const parsed = schema.safeParse(value);
+    const parsed = z.safeParse(schema, value);
     if (parsed.success) continue;
     if (value === undefined) fail(`${name}'s ${variable} is not set: its handler reads it.`);
     fail(`${name}'s ${variable} is invalid: ${parsed.error.issues.map((i) => i.message).join('; ')}.`);

@@ -30,7 +30,7 @@ export type JsonSchema = z.core.JSONSchema.JSONSchema;
  * default objects strip them instead, and forward compatibility rests on exactly that.
  * `unrepresentable: 'throw'` (zod's default) makes a schema the catalogue cannot describe fail loudly.
  */
-export function jsonSchemaOf(schema: z.ZodType): JsonSchema {
+export function jsonSchemaOf(schema: z.core.$ZodType): JsonSchema {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'throw' });
   return rest;
 }

@@ -31,7 +31,7 @@ export const OPENAPI_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', 
 type JsonSchema = Record<string, unknown>;
 
 /** JSON Schema 2020-12 (OpenAPI 3.1's dialect) of what the API accepts (`input`) or answers (`output`). */
-function schemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+function schemaOf(schema: z.core.$ZodType, io: 'input' | 'output'): JsonSchema {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'throw' });
   return rest;
 }

@@ -1,4 +1,5 @@
 import type { EnvOf, EnvSpec } from '../shared/environments';
+import * as z from '../shared/zod';
 
 /** A function was deployed with missing or invalid environment variables: fix the stack, not the code. */
 export class ConfigurationError extends Error {
@@ -15,7 +16,7 @@ export function readEnv<S extends EnvSpec>(spec: S, env: NodeJS.ProcessEnv = pro
   const values: Record<string, unknown> = {};
   const problems: string[] = [];
   for (const [name, schema] of Object.entries(spec)) {
-    const result = schema.safeParse(env[name]);
+    const result = z.safeParse(schema, env[name]);
     if (result.success) {
       values[name] = result.data;
     } else if (env[name] === undefined) {

@@ -1,8 +1,8 @@
 import type { SQSRecord } from 'aws-lambda';
-import * as z from 'zod';
 import { type AnyContract, idempotencyKeyFor, MAX_EVENT_BYTES } from '../contracts';
 import { type SchemaIssue, schemaIssues } from '../domain/errors';
 import type { IncomingEvent } from '../domain/events';
+import * as z from '../shared/zod';
 
 /**
  * The record is not an event this function accepts. It fails on every delivery, so after
@@ -43,7 +43,7 @@ const envelope = z.object({
   resources: z.array(z.string()),
   'detail-type': z.string(),
   detail: z.unknown(),
-  'replay-name': z.string().optional(),
+  'replay-name': z.optional(z.string()),
 });
 
 /** An event's detail may be MAX_EVENT_BYTES; the envelope around it adds well under 4 KiB. */

@@ -3,7 +3,6 @@ import type {
   APIGatewayProxyEventV2WithRequestContext,
   APIGatewayProxyStructuredResultV2,
 } from 'aws-lambda';
-import * as z from 'zod';
 import { identifier } from '../contracts';
 import {
   type ApiAuthorizationType,
@@ -18,6 +17,7 @@ import {
 } from '../contracts/order-api';
 import { EventTooLargeError, InvalidEventError, type SchemaIssue, schemaIssues } from '../domain/errors';
 import type { Logger } from '../domain/ports';
+import * as z from '../shared/zod';
 
 /**
  * The HTTP side of the API's functions: API Gateway HTTP API events (payload format 2.0) in, problem
@@ -95,14 +95,14 @@ export interface Caller {
   readonly subject?: string;
 }
 
+const nonEmpty = z.string().check(z.minLength(1));
 const jwtContext = z.object({
-  jwt: z.object({ claims: z.object({ iss: z.string().min(1), sub: z.string().min(1) }).loose() }).loose(),
+  jwt: z.looseObject({ claims: z.looseObject({ iss: nonEmpty, sub: nonEmpty }) }),
 });
 const iamContext = z.object({
   iam: z
-    .object({ userArn: z.string().min(1).optional(), callerId: z.string().min(1).optional() })
-    .loose()
-    .refine((iam) => iam.userArn !== undefined || iam.callerId !== undefined),
+    .looseObject({ userArn: z.optional(nonEmpty), callerId: z.optional(nonEmpty) })
+    .check(z.refine((iam) => iam.userArn !== undefined || iam.callerId !== undefined)),
 });
 
 /**
@@ -179,7 +179,7 @@ const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json$/i;
  * The body parsed with `schema`: JSON (415 otherwise), at most MAX_ORDER_REQUEST_BYTES (413), and valid
  * (400, naming the paths and rules it broke, never the values).
  */
-export function jsonBodyOf<S extends z.ZodType>(event: HttpApiEvent, schema: S): z.output<S> {
+export function jsonBodyOf<S extends z.ZodMiniType>(event: HttpApiEvent, schema: S): z.output<S> {
   const mediaType = headerOf(event, 'Content-Type')?.split(';')[0]?.trim() ?? '';
   if (!JSON_MEDIA_TYPE.test(mediaType)) {
     throw new ProblemError('unsupported-media-type', 'send the order as Content-Type: application/json');
@@ -212,9 +212,9 @@ export function jsonBodyOf<S extends z.ZodType>(event: HttpApiEvent, schema: S):
 }
 
 /** Issues by field; an unknown field is named (a name is not a value), so a typo is easy to find. */
-function fieldIssues(error: z.ZodError): SchemaIssue[] {
+function fieldIssues(error: z.core.$ZodError): SchemaIssue[] {
   return error.issues.flatMap((issue) => {
-    const [generic] = schemaIssues(new z.ZodError([issue]));
+    const [generic] = schemaIssues({ issues: [issue] });
     if (issue.code !== 'unrecognized_keys') return generic === undefined ? [] : [generic];
     const at = issue.path.map(String);
     return issue.keys.map((key) => ({ path: [...at, key].join('.'), code: issue.code }));

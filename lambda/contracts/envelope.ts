@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../shared/zod';
 
 /**
  * Who states which fact. The client places orders; each step states the outcomes of its own work. Each
@@ -35,25 +35,29 @@ export const MAX_EVENT_BYTES = 256 * 1024;
 /** Identifiers are opaque, bounded, and safe to log. */
 export const identifier = z
   .string()
-  .min(1)
-  .max(64)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, 'letters, digits and _ . : - only');
+  .check(
+    z.minLength(1),
+    z.maxLength(64),
+    z.regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, 'letters, digits and _ . : - only'),
+  );
 
 /** Amounts are integers in minor units (cents): floats never carry money. */
-export const minorUnits = z.number().int().nonnegative().max(1_000_000_000_00).refine(Number.isSafeInteger);
+export const minorUnits = z
+  .int()
+  .check(z.nonnegative(), z.maximum(1_000_000_000_00), z.refine(Number.isSafeInteger));
 
-export const currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR');
+export const currency = z.string().check(z.regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR'));
 
 export const orderLine = z.object({
   productId: identifier,
-  quantity: z.number().int().min(1).max(1000),
+  quantity: z.int().check(z.minimum(1), z.maximum(1000)),
   unitPrice: minorUnits,
 });
 export type OrderLine = z.infer<typeof orderLine>;
 
 /** At most 25 lines: reserving stock is one DynamoDB transaction (100 items at most). */
 export const MAX_ORDER_LINES = 25;
-export const orderLines = z.array(orderLine).min(1).max(MAX_ORDER_LINES);
+export const orderLines = z.array(orderLine).check(z.minLength(1), z.maxLength(MAX_ORDER_LINES));
 
 export const metadata = z.object({
   /** Unique per published event; a producer retry of the same fact keeps it. */
@@ -61,20 +65,20 @@ export const metadata = z.object({
   /** The order id: follows the order through every step. */
   correlationId: identifier,
   /** The event id of the event this one answers, absent for OrderPlaced. */
-  causationId: z.uuid().optional(),
+  causationId: z.optional(z.uuid()),
   /** Business key consumers deduplicate on: `<orderId>:<detail-type>`. */
-  idempotencyKey: z.string().min(1).max(160),
-  schemaVersion: z.string().regex(/^\d+$/),
+  idempotencyKey: z.string().check(z.minLength(1), z.maxLength(160)),
+  schemaVersion: z.string().check(z.regex(/^\d+$/)),
   occurredAt: z.iso.datetime({ offset: true }),
 });
 export type EventMetadata = z.infer<typeof metadata>;
 
 /** Every detail is `{ metadata, data }`, so routing, tracing and deduplication read the same fields. */
-export function detailSchema<T extends z.ZodTypeAny>(data: T) {
+export function detailSchema<T extends z.ZodMiniType>(data: T) {
   return z.object({ metadata, data });
 }
 
-export interface EventContract<DT extends string = string, S extends z.ZodTypeAny = z.ZodTypeAny> {
+export interface EventContract<DT extends string = string, S extends z.ZodMiniType = z.ZodMiniType> {
   readonly detailType: DT;
   readonly schemaVersion: string;
   readonly description: string;
@@ -85,10 +89,10 @@ export interface EventContract<DT extends string = string, S extends z.ZodTypeAn
   /** Schema of the `data` part of the detail. */
   readonly data: S;
   /** Schema of the whole detail (`{ metadata, data }`). */
-  readonly detail: z.ZodObject<{ metadata: typeof metadata; data: S }>;
+  readonly detail: z.ZodMiniObject<{ metadata: typeof metadata; data: S }>;
 }
 
-export function defineEvent<DT extends string, S extends z.ZodTypeAny>(spec: {
+export function defineEvent<DT extends string, S extends z.ZodMiniType>(spec: {
   detailType: DT;
   schemaVersion: string;
   description: string;

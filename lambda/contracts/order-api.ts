@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import { identifier, MAX_ORDER_LINES } from './envelope';
 import { orderSummary } from './order-summary';
 
@@ -40,10 +40,12 @@ export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
  */
 export const idempotencyKey = z
   .string()
-  .min(1)
-  .max(128)
-  .regex(/^[A-Za-z0-9_.:~-]+$/, 'letters, digits and _ . : ~ - only')
-  .meta({
+  .check(
+    z.minLength(1),
+    z.maxLength(128),
+    z.regex(/^[A-Za-z0-9_.:~-]+$/, 'letters, digits and _ . : ~ - only'),
+  )
+  .register(z.globalRegistry, {
     description: 'A key the client generates once per order (a UUID); a retry sends the same key.',
     example: '4f9c2e1a-6b1d-4c55-9a3e-0d2f7e8b9c10',
   });
@@ -63,27 +65,29 @@ export const MAX_ORDER_REQUEST_BYTES = 16 * 1024;
 export const IDEMPOTENCY_KEY_TTL_SECONDS = 24 * 60 * 60;
 
 /** `POST /orders` with IAM authorization: a storefront backend names the customer it acts for. */
-export const placeOrderRequest = orderSummary
-  .omit({ orderId: true })
-  .strict()
-  .meta({ description: `An order of 1 to ${MAX_ORDER_LINES} lines; amounts in minor units.` });
+export const placeOrderRequest = z
+  .strictObject(z.omit(orderSummary, { orderId: true }).shape)
+  .register(z.globalRegistry, {
+    description: `An order of 1 to ${MAX_ORDER_LINES} lines; amounts in minor units.`,
+  });
 export type PlaceOrderRequest = z.infer<typeof placeOrderRequest>;
 
 /** `POST /orders` with JWT authorization: the customer is the token's subject, never a body field. */
-export const placeOwnOrderRequest = placeOrderRequest.omit({ customerId: true }).strict();
+export const placeOwnOrderRequest = z.strictObject(z.omit(placeOrderRequest, { customerId: true }).shape);
 export type PlaceOwnOrderRequest = z.infer<typeof placeOwnOrderRequest>;
 
 /** What the OpenAPI document shows: one body, `customerId` required with IAM and refused with JWT. */
-export const placeOrderRequestDocument = placeOrderRequest
-  .extend({
-    customerId: identifier.optional().meta({
-      description:
-        'The customer the order is for. Required with IAM authorization; must be absent with JWT ' +
-        'authorization, where the customer is the token subject (`sub`).',
-    }),
-  })
-  .strict()
-  .meta({ description: placeOrderRequest.meta()?.description });
+export const placeOrderRequestDocument = z
+  .strictObject(
+    z.extend(placeOrderRequest, {
+      customerId: z.optional(identifier).register(z.globalRegistry, {
+        description:
+          'The customer the order is for. Required with IAM authorization; must be absent with JWT ' +
+          'authorization, where the customer is the token subject (`sub`).',
+      }),
+    }).shape,
+  )
+  .register(z.globalRegistry, { description: z.globalRegistry.get(placeOrderRequest)?.description });
 
 /** `202` to `POST /orders`; `Location` names the order. */
 export const orderAccepted = z.object({ orderId: identifier, status: orderStatus });
@@ -94,9 +98,11 @@ export const orderStatusView = z.object({
   orderId: identifier,
   status: orderStatus,
   /** Every status the order went through, oldest first. */
-  history: z.array(z.object({ status: orderStatus, at: z.iso.datetime({ offset: true }) })).min(1),
+  history: z
+    .array(z.object({ status: orderStatus, at: z.iso.datetime({ offset: true }) }))
+    .check(z.minLength(1)),
   /** Why it was rejected or cancelled; only then. */
-  reason: z.string().optional(),
+  reason: z.optional(z.string()),
 });
 export type OrderStatusView = z.infer<typeof orderStatusView>;
 
@@ -137,10 +143,10 @@ export const fieldIssue = z.object({ path: z.string(), code: z.string() });
 export const problemDetails = z.object({
   type: z.url(),
   title: z.string(),
-  status: z.number().int().min(400).max(599),
+  status: z.int().check(z.minimum(400), z.maximum(599)),
   detail: z.string(),
   /** The invalid fields of a `invalid-body` problem. */
-  errors: z.array(fieldIssue).optional(),
+  errors: z.optional(z.array(fieldIssue)),
 });
 export type ProblemDetails = z.infer<typeof problemDetails>;
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import { type DetailOf, defineEvent, identifier, orderLines } from './envelope';
 
 export const ORDER_CANCELLED = 'OrderCancelled';
@@ -11,7 +11,7 @@ export const OrderCancelled = defineEvent({
   data: z.object({
     orderId: identifier,
     customerId: identifier,
-    reason: z.string().min(1).max(200),
+    reason: z.string().check(z.minLength(1), z.maxLength(200)),
     lines: orderLines,
   }),
 });

@@ -1,3 +1,4 @@
+import * as z from '../shared/zod';
 import { type DetailOf, defineEvent, identifier } from './envelope';
 import { orderSummary } from './order-summary';
 
@@ -8,7 +9,7 @@ export const OrderFulfilled = defineEvent({
   schemaVersion: '1',
   description: 'The paid order was handed to fulfilment and ends FULFILLED. Final.',
   producer: 'fulfil-order',
-  data: orderSummary.extend({ fulfilmentId: identifier }),
+  data: z.extend(orderSummary, { fulfilmentId: identifier }),
 });
 
 export type OrderFulfilledDetail = DetailOf<typeof OrderFulfilled>;

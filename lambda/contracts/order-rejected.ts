@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import { type DetailOf, defineEvent, identifier } from './envelope';
 
 export const ORDER_REJECTED = 'OrderRejected';
@@ -11,7 +11,7 @@ export const OrderRejected = defineEvent({
   data: z.object({
     orderId: identifier,
     customerId: identifier,
-    reasons: z.array(z.string().max(200)).min(1).max(20),
+    reasons: z.array(z.string().check(z.maxLength(200))).check(z.minLength(1), z.maxLength(20)),
   }),
 });
 

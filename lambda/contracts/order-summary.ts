@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import { currency, identifier, minorUnits, orderLines } from './envelope';
 
 /** The order as it travels through the flow: event-carried state, so no step reads another's table. */

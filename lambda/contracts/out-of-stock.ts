@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import { type DetailOf, defineEvent, identifier } from './envelope';
 
 export const OUT_OF_STOCK = 'OutOfStock';
@@ -16,11 +16,11 @@ export const OutOfStock = defineEvent({
       .array(
         z.object({
           productId: identifier,
-          requested: z.number().int().positive(),
-          available: z.number().int().nonnegative(),
+          requested: z.int().check(z.positive()),
+          available: z.int().check(z.nonnegative()),
         }),
       )
-      .min(1),
+      .check(z.minLength(1)),
   }),
 });
 

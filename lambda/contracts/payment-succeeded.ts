@@ -1,3 +1,4 @@
+import * as z from '../shared/zod';
 import { type DetailOf, defineEvent, identifier } from './envelope';
 import { orderSummary } from './order-summary';
 
@@ -8,7 +9,7 @@ export const PaymentSucceeded = defineEvent({
   schemaVersion: '1',
   description: 'The payment provider captured the order total (status PAID).',
   producer: 'take-payment',
-  data: orderSummary.extend({ paymentId: identifier }),
+  data: z.extend(orderSummary, { paymentId: identifier }),
 });
 
 export type PaymentSucceededDetail = DetailOf<typeof PaymentSucceeded>;

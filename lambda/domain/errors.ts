@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type { core } from 'zod/mini';
 
 /** Where a value broke its schema and which rule it broke: safe to log, never the value itself. */
 export interface SchemaIssue {
@@ -6,7 +6,10 @@ export interface SchemaIssue {
   readonly code: string;
 }
 
-export function schemaIssues(error: z.ZodError, prefix = ''): SchemaIssue[] {
+export function schemaIssues(
+  error: { readonly issues: readonly core.$ZodIssue[] },
+  prefix = '',
+): SchemaIssue[] {
   return error.issues.map((issue) => ({
     path: [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || '(root)',
     code: issue.code,

@@ -1,7 +1,7 @@
-import * as z from 'zod';
 import { currency } from '../contracts';
 import { API_AUTHORIZATION_TYPES } from '../contracts/order-api';
 import { declineRule, faultRule } from './settings';
+import * as z from './zod';
 
 /**
  * The environment of every function: one map per function from variable name to schema. The stack sets
@@ -10,42 +10,45 @@ import { declineRule, faultRule } from './settings';
  * Here, without CDK or the AWS SDK, because both lib/ and the bundles import it.
  */
 
-function json<T extends z.ZodType>(schema: T) {
-  return z
-    .string()
-    .transform((text, ctx) => {
+function json<T extends z.core.$ZodType>(schema: T) {
+  const parsed = z.pipe(
+    z.string(),
+    z.transform((text: string, ctx) => {
       try {
         return JSON.parse(text) as unknown;
       } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be valid JSON' });
+        ctx.issues.push({ code: 'custom', message: 'must be valid JSON', input: text });
         return z.NEVER;
       }
-    })
-    .pipe(schema);
+    }),
+  );
+  return z.pipe(parsed, schema);
 }
 
 /** Schemas for environment variables (always strings) and what they turn into. */
 export const envVar = {
-  string: z.string().trim().min(1, 'must not be empty'),
-  positiveInt: z
-    .string()
-    .regex(/^\d+$/, 'must be a positive integer')
-    .transform(Number)
-    .pipe(z.number().int().positive().max(Number.MAX_SAFE_INTEGER)),
+  string: z.string().check(z.trim(), z.minLength(1, 'must not be empty')),
+  positiveInt: z.pipe(
+    z.pipe(z.string().check(z.regex(/^\d+$/, 'must be a positive integer')), z.transform(Number)),
+    z.int().check(z.positive(), z.maximum(Number.MAX_SAFE_INTEGER)),
+  ),
   json,
   /** FAULT_RULES: set only outside production, so absent means "no faults". */
-  faultRules: json(z.array(faultRule)).default([]),
+  faultRules: z._default(json(z.array(faultRule)), []),
   /**
    * PRODUCTION: `true` or `false`, set by the stack from the stage's `isProduction` (lib/config.ts).
    * Absent counts as production, so fault rules need an explicit `false` to run.
    */
-  production: z
-    .enum(['true', 'false'], 'must be "true" or "false"')
-    .transform((value) => value === 'true')
-    .default(true),
+  production: z._default(
+    z.pipe(
+      z.enum(['true', 'false'], 'must be "true" or "false"'),
+      z.transform((value: 'true' | 'false') => value === 'true'),
+    ),
+    true,
+  ),
 };
 
-export type EnvSpec = Record<string, z.ZodType>;
+export type EnvSpec = Record<string, z.core.$ZodType>;
 /** What a function reads: each variable parsed by its schema. */
 export type EnvOf<S extends EnvSpec> = { readonly [K in keyof S]: z.output<S[K]> };
 /**
@@ -71,7 +74,7 @@ const ORDER_STEP_ENV = { ...STAGE_ENV, EVENT_BUS_NAME: envVar.string, ORDERS_TAB
 export const FUNCTION_ENVIRONMENTS = {
   'validate-order': {
     ...ORDER_STEP_ENV,
-    CURRENCIES: envVar.json(z.array(currency).min(1)),
+    CURRENCIES: envVar.json(z.array(currency).check(z.minLength(1))),
     MAX_ORDER_AMOUNT: envVar.positiveInt,
   },
   'reserve-stock': { ...ORDER_STEP_ENV, INVENTORY_TABLE: envVar.string },

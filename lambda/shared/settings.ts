@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './zod';
 
 /**
  * Shapes of the settings that travel from lib/config.ts to the functions as JSON environment variables.
@@ -7,10 +7,10 @@ import * as z from 'zod';
 
 export const declineRule = z.object({
   /** Decline when the order total (minor units) is at least this amount. */
-  minAmount: z.number().int().nonnegative().optional(),
+  minAmount: z.optional(z.int().check(z.nonnegative())),
   /** Decline when the customer id starts with this prefix. */
-  customerIdPrefix: z.string().min(1).optional(),
-  reason: z.string().min(1).max(200),
+  customerIdPrefix: z.optional(z.string().check(z.minLength(1))),
+  reason: z.string().check(z.minLength(1), z.maxLength(200)),
 });
 export type DeclineRule = z.infer<typeof declineRule>;
 
@@ -23,13 +23,13 @@ export type FaultPoint = z.infer<typeof faultPoint>;
  * at random (the benchmark's faults at load). Honoured only outside prod.
  */
 export const faultRule = z.object({
-  orderIdPrefix: z.string().min(3),
+  orderIdPrefix: z.string().check(z.minLength(3)),
   point: faultPoint,
-  action: z.enum(['crash', 'timeout']).default('crash'),
-  receives: z.number().int().min(1).max(10).default(1),
+  action: z._default(z.enum(['crash', 'timeout']), 'crash'),
+  receives: z._default(z.int().check(z.minimum(1), z.maximum(10)), 1),
   /** Restrict to one function (its short name, e.g. `take-payment`); all when absent. */
-  function: z.string().optional(),
+  function: z.optional(z.string()),
   /** Probability that the rule fires on a delivery it matches; always when absent. */
-  rate: z.number().gt(0).max(1).optional(),
+  rate: z.optional(z.number().check(z.gt(0), z.maximum(1))),
 });
 export type FaultRule = z.infer<typeof faultRule>;

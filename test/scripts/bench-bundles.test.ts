@@ -1,23 +1,25 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { type Metafile, transform } from 'esbuild';
-import { CONSUMER_ESBUILD_TARGET } from '../../lib/constructs/event-consumer';
+import { CONSUMER_ESBUILD_TARGET, functionBundling } from '../../lib/constructs/event-consumer';
+import {
+  DEFAULT_RUNS,
+  DEFAULT_TARGET,
+  deployedEsbuildOptions,
+  parseBenchArgs,
+} from '../../scripts/bench-bundles';
+import { esbuildOptionsFor } from '../../scripts/bench-bundles/bundling';
+import { handlerEntries, lambdaLikeEnv } from '../../scripts/bench-bundles/environment';
+import { median } from '../../scripts/bench-bundles/measure';
+import { formatTable, type VariantResult } from '../../scripts/bench-bundles/report';
 import {
   baselineSource,
   clientClassName,
-  DEFAULT_RUNS,
-  DEFAULT_TARGET,
-  formatTable,
-  handlerEntries,
-  lambdaLikeEnv,
-  median,
   packageName,
-  parseBenchArgs,
   sdkPackagesImportedBy,
-  type VariantResult,
-} from '../../scripts/bench-bundles';
+} from '../../scripts/bench-bundles/sdk-baseline';
 
 // Smoke tests of the benchmark's pure helpers. The benchmark's timings are never asserted.
 
@@ -33,12 +35,13 @@ describe('median', () => {
 });
 
 describe('parseBenchArgs', () => {
-  it('defaults to the deployed target, 7 runs, every handler and source maps on', () => {
+  it('defaults to the deployed target, 7 runs, every handler, source maps on and this Node', () => {
     expect(parseBenchArgs([])).toEqual({
       runs: DEFAULT_RUNS,
       target: DEFAULT_TARGET,
       handlers: [],
       enableSourceMaps: true,
+      node: process.execPath,
     });
   });
 
@@ -53,12 +56,15 @@ describe('parseBenchArgs', () => {
       '--handler',
       'fulfil-order',
       '--no-source-maps',
+      '--node',
+      '/opt/node24/bin/node',
     ]);
     expect(options).toEqual({
       runs: 3,
       target: 'node22',
       handlers: ['take-payment', 'analytics', 'fulfil-order'],
       enableSourceMaps: false,
+      node: '/opt/node24/bin/node',
     });
   });
 
@@ -75,6 +81,52 @@ describe('parseBenchArgs', () => {
 describe('the bench mirrors the deployed bundling', () => {
   it('targets the esbuild target of the EventConsumer construct', () => {
     expect(DEFAULT_TARGET).toBe(CONSUMER_ESBUILD_TARGET);
+  });
+
+  it('bundles with the options of functionBundling, the AWS SDK in the bundle or left to the runtime', () => {
+    // WHEN the benchmark derives its esbuild options from the deployed bundling
+    const bundled = deployedEsbuildOptions(DEFAULT_TARGET, true);
+    const sdkLeftOut = deployedEsbuildOptions(DEFAULT_TARGET, false);
+
+    // THEN they carry what CDK passes to esbuild for it
+    expect(bundled).toMatchObject({
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: CONSUMER_ESBUILD_TARGET,
+      minify: functionBundling(true).minify ?? false,
+      sourcemap: functionBundling(true).sourceMap ?? false,
+      sourcesContent: functionBundling(true).sourcesContent ?? true,
+      external: [],
+    });
+    expect(sdkLeftOut.external).toEqual(['@aws-sdk/*']);
+  });
+
+  it('maps the options CDK turns into esbuild flags', () => {
+    expect(
+      esbuildOptionsFor({
+        target: 'node22',
+        format: 'esm' as never,
+        mainFields: ['module', 'main'],
+        keepNames: true,
+        sourceMap: true,
+        sourceMapMode: 'external' as never,
+        banner: '// b',
+        externalModules: ['pg-native'],
+      }),
+    ).toMatchObject({
+      target: 'node22',
+      format: 'esm',
+      mainFields: ['module', 'main'],
+      keepNames: true,
+      sourcemap: 'external',
+      banner: { js: '// b' },
+      external: ['pg-native'],
+    });
+  });
+
+  it('fails for a bundling option it does not mirror, rather than measure another bundle', () => {
+    expect(() => esbuildOptionsFor({ minify: true, inject: ['./shim.js'] })).toThrow(/inject/);
   });
 
   it('sets every handler variable of docs/design.md, so init never stops at a missing one', () => {
@@ -111,6 +163,31 @@ describe('handlerEntries', () => {
       writeFileSync(join(dir, file), '');
     }
     expect(handlerEntries(dir).map((h) => h.name)).toEqual(['analytics', 'take-payment']);
+  });
+
+  it('finds the functions in subfolders too, as the HTTP API keeps its own in api/', () => {
+    dir = mkdtempSync(join(tmpdir(), 'handlers-'));
+    mkdirSync(join(dir, 'api'));
+    for (const file of ['analytics.ts', 'api/place-order.ts', 'api/get-order.ts', 'api/get-order.test.ts']) {
+      writeFileSync(join(dir, file), '');
+    }
+    expect(handlerEntries(dir)).toEqual([
+      { name: 'analytics', entry: join(dir, 'analytics.ts') },
+      { name: 'get-order', entry: join(dir, 'api', 'get-order.ts') },
+      { name: 'place-order', entry: join(dir, 'api', 'place-order.ts') },
+    ]);
+  });
+
+  it('fails for two handler files of the same name, which would share one bundle folder', () => {
+    dir = mkdtempSync(join(tmpdir(), 'handlers-'));
+    mkdirSync(join(dir, 'api'));
+    for (const file of ['get-order.ts', 'api/get-order.ts']) writeFileSync(join(dir, file), '');
+    expect(() => handlerEntries(dir as string)).toThrow(/two handler files named get-order/);
+  });
+
+  it('covers every function of the app, the HTTP API included', () => {
+    const names = handlerEntries(join(__dirname, '../../lambda/handlers')).map((h) => h.name);
+    expect(names).toEqual(expect.arrayContaining(['place-order', 'get-order', 'take-payment', 'analytics']));
   });
 
   it('finds no handlers in a folder that does not exist yet', () => {
@@ -212,13 +289,23 @@ describe('formatTable', () => {
       sourceMapBytes: 100,
       sdkPackages: ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb'],
       requireMsMedian: 12.34,
+      requireCpuMsMedian: 10,
       sinceStartMsMedian: 40.06,
       samples: [],
     };
-    const lines = formatTable([result], 7).split('\n');
-    expect(lines).toHaveLength(3);
+    const handler: VariantResult = {
+      ...result,
+      variant: 'handler',
+      requireMsMedian: 13.58,
+      requireCpuMsMedian: 12.5,
+    };
+    const lines = formatTable([handler, result], 7).split('\n');
+    expect(lines).toHaveLength(4);
     expect(lines[2]).toBe(
-      '| take-payment | baseline: SDK clients only | 2048 | 2.0 | 0.5 | 12.3 | 40.1 | client-dynamodb, lib-dynamodb |',
+      '| take-payment | handler (all bundled) | 2048 | 2.0 | 0.5 | 13.6 | 1.10x | 12.5 | 1.25x | 40.1 | client-dynamodb, lib-dynamodb |',
+    );
+    expect(lines[3]).toBe(
+      '| take-payment | baseline: SDK clients only | 2048 | 2.0 | 0.5 | 12.3 | - | 10.0 | - | 40.1 | client-dynamodb, lib-dynamodb |',
     );
   });
 });

@@ -11,6 +11,7 @@ import {
   problemDetails,
 } from '../../../../lambda/contracts/order-api';
 import { orderIdFor, placedEventIdFor } from '../../../../lambda/domain/ids';
+import * as z from '../../../../lambda/shared/zod';
 import { dynamo, eventBridge, healthyAws, publishedEntries } from '../../support/aws-mocks';
 import { lambdaContext, SECRET_CUSTOMER_ID } from '../../support/events';
 import { useHandlerHarness } from '../../support/handler-harness';
@@ -54,7 +55,7 @@ const place = (event: HttpApiEvent) => handler(event, lambdaContext);
 function expectProblem(response: HttpResponse, status: number, kind: string) {
   expect(response.statusCode).toBe(status);
   expect(response.headers?.['Content-Type']).toBe('application/problem+json');
-  const body = problemDetails.strict().parse(bodyOf(response));
+  const body = z.strictObject(problemDetails.shape).parse(bodyOf(response));
   expect(body).toMatchObject({ status, type: `${PROBLEM_TYPE_BASE}#${kind}` });
   return body;
 }
