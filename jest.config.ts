@@ -33,8 +33,14 @@ const transform: Config['transform'] = {
 };
 const transformIgnorePatterns = ['/node_modules/(?!jose/)'];
 
-/** Scenarios only the local target can set up: a JWT variant of the deployed API, served locally. */
-const LOCAL_ONLY = ['<rootDir>/test/integration/order-api-jwt.test.ts'];
+/**
+ * Scenarios only the local target can set up: a JWT variant of the deployed API, served locally, and the
+ * app on the local cloud (its own deployment, the local bus policy, the runner's reports).
+ */
+const LOCAL_ONLY = [
+  '<rootDir>/test/integration/order-api-jwt.test.ts',
+  '<rootDir>/test/integration/local-pipeline.test.ts',
+];
 /** The workspaces' integration files: each starts its own moto, so only the local target runs them. */
 const MECHANICS = [
   '<rootDir>/tools/local-cloud/test/integration/*.test.ts',

@@ -8,7 +8,6 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { eventually } from '../../../../test/integration/support/poll';
 import { type Deployment, deployApp, stackOutput } from '../../src/deploy';
 import { type Emulator, startEmulator } from '../../src/emulator';
 import {
@@ -17,6 +16,7 @@ import {
   LocalLambdaRunner,
   type LocalSqsMapping,
 } from '../../src/lambda-runner';
+import { eventually } from '../../src/poll';
 import { writeMiniAssembly } from './support/mini-app';
 
 /**

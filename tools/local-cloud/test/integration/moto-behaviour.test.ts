@@ -30,13 +30,13 @@ import {
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { eventually } from '../../../../test/integration/support/poll';
 import {
   diffRequestCounts,
   type Emulator,
   type EmulatorRequestCounts,
   startEmulator,
 } from '../../src/emulator';
+import { eventually } from '../../src/poll';
 import { applyMotoShims } from '../../src/shims';
 import { errorText } from '../../src/stack-operations';
 import { MINI_ASSET, MINI_BUCKET, miniTemplate } from './support/mini-app';

@@ -4,29 +4,29 @@ import { EventBridgeClient, PutEventsCommand, type PutEventsResultEntry } from '
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { stackOutput } from '@order-pipeline/local-cloud/deploy';
+import type { InvocationReport } from '@order-pipeline/local-cloud/lambda-runner';
+import type { LocalPipeline } from '@order-pipeline/local-cloud/local-pipeline';
+import { principalCredentials } from '@order-pipeline/local-cloud/principals';
 import {
   type OrderToPlace,
   orderPlacedEvent,
   placeOrders,
 } from '@order-pipeline/pipeline-client/order-producer';
-import { stockKey } from '../../../../lambda/adapters/inventory-repository';
+import { stockKey } from '../../lambda/adapters/inventory-repository';
 import {
   CLIENT_SOURCE,
   type OrderSummary,
   PaymentSucceeded,
   PRODUCERS,
   StockReserved,
-} from '../../../../lambda/contracts';
-import { buildEvent, type OutgoingEvent } from '../../../../lambda/domain/events';
-import { isFinalOrderStatus } from '../../../../lambda/domain/order';
-import { TEST_ORDER_PREFIX } from '../../../../lib/test-stages';
-import { startLocalPipelineWithTimeout } from '../../../../test/integration/support/own-timeout';
-import { eventually } from '../../../../test/integration/support/poll';
-import { describedTarget } from '../../../../test/integration/support/target';
-import { stackOutput } from '../../src/deploy';
-import type { InvocationReport } from '../../src/lambda-runner';
-import type { LocalPipeline } from '../../src/local-pipeline';
-import { principalCredentials } from '../../src/principals';
+} from '../../lambda/contracts';
+import { buildEvent, type OutgoingEvent } from '../../lambda/domain/events';
+import { isFinalOrderStatus } from '../../lambda/domain/order';
+import { TEST_ORDER_PREFIX } from '../../lib/test-stages';
+import { startLocalPipelineWithTimeout } from './support/own-timeout';
+import { eventually } from './support/poll';
+import { describedTarget } from './support/target';
 
 /**
  * startLocalPipeline (what `npm run local` uses): the real app deployed to a moto of its own, its bundles
