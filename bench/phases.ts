@@ -162,12 +162,12 @@ export async function runPipelinePhase(
       eventId: randomUUID(),
     }),
   );
-  // With poison, the scenario's own malformed event goes too; each ends in both consumers' DLQs.
+  // With poison, the scenario's own malformed event goes too; each ends in validate-order's DLQ.
   const withMalformed = poisonCount > 0;
   const expected = poison.length + 1;
   const scenario: Scenario = {
     ...scenario0,
-    expectedDeadLetters: withMalformed ? { ValidateOrderDlqUrl: expected, AnalyticsDlqUrl: expected } : {},
+    expectedDeadLetters: withMalformed ? { ValidateOrderDlqUrl: expected } : {},
     expectedAnalytics: addAnalytics(ctx.analyticsSoFar, scenario0.expectedAnalytics),
   };
   ctx.analyticsSoFar = scenario.expectedAnalytics;

@@ -89,15 +89,13 @@ export interface OrderStepDeps {
   readonly maxEventBytes?: number;
 }
 
-/** Analytics aggregates: one item per day shard, one per product per day shard. */
-export type AnalyticsKey =
-  | { readonly kind: 'day-totals'; readonly day: string; readonly shard: number }
-  | {
-      readonly kind: 'product-day';
-      readonly productId: string;
-      readonly day: string;
-      readonly shard: number;
-    };
+/** What an analytics counter counts: a day's totals, or one product's sales on a day. */
+export type CounterTarget =
+  | { readonly kind: 'day-totals'; readonly day: string }
+  | { readonly kind: 'product-day'; readonly productId: string; readonly day: string };
+
+/** Analytics aggregates: one item per day shard, one per product per day shard; readers sum the shards. */
+export type AnalyticsKey = CounterTarget & { readonly shard: number };
 
 export interface CounterUpdate {
   readonly key: AnalyticsKey;

@@ -26,7 +26,7 @@ import {
   type AnyContract,
   CLIENT_SOURCE,
   detailTypesOf,
-  EVENT_CONTRACTS,
+  FINAL_EVENT_CONTRACTS,
   ORDER_PLACED,
   OrderPlaced,
   OrderValidated,
@@ -214,8 +214,8 @@ export class PipelineStack extends Stack {
       },
       analytics: {
         id: 'Analytics',
-        description: 'Aggregates every pipeline event into daily and per-product totals.',
-        consumes: EVENT_CONTRACTS,
+        description: 'Counts the final fact of each order into daily outcomes and per-product totals.',
+        consumes: FINAL_EVENT_CONTRACTS,
         // Seen-markers are put, counters updated, both in one transaction; nothing is read.
         tables: { analytics: [PUT, UPDATE] },
         environment: {

@@ -247,8 +247,8 @@ export class PipelineUnderTest {
 
   /**
    * Waits until the order is settled: in a final state (no step writes its item after that) and its last
-   * event, the one in the outbox slot, seen by analytics, which consumes every event. Each earlier event
-   * was published: it caused the next transition.
+   * event, the one in the outbox slot, seen by analytics, which consumes the final fact of every order.
+   * Each earlier event was published: it caused the next transition.
    */
   async finalOrder(orderId: string, timeoutMs = this.flowMs()): Promise<OrderRecord> {
     return eventually(
@@ -473,7 +473,7 @@ export function md5(text: string): string {
   return createHash('md5').update(text, 'utf8').digest('hex');
 }
 
-/** The UTC days of an order's transitions: where analytics counted its events. */
+/** The UTC days of an order's transitions: where analytics counted its final fact. */
 export function daysOf(order: OrderRecord): string[] {
   return order.history.map((h) => h.at.slice(0, 10));
 }

@@ -1,5 +1,12 @@
-import { keyId } from '../../../lambda/domain/analytics';
-import type { AnalyticsRepository, AnalyticsWrite, AnalyticsWriteResult } from '../../../lambda/domain/ports';
+import { targetId } from '../../../lambda/domain/analytics';
+import type {
+  AnalyticsKey,
+  AnalyticsRepository,
+  AnalyticsWrite,
+  AnalyticsWriteResult,
+} from '../../../lambda/domain/ports';
+
+const keyId = (key: AnalyticsKey): string => `${targetId(key)}|${key.shard}`;
 
 /** The analytics table in memory: a write applies all its markers and increments, or nothing. */
 export class InMemoryAnalytics implements AnalyticsRepository {

@@ -97,7 +97,8 @@ const DESIGN: Record<
   },
   analytics: {
     id: 'Analytics',
-    consumes: Object.keys(SOURCE_OF),
+    // docs/adr/0004: only the fact that ends each order.
+    consumes: [ORDER_REJECTED, OUT_OF_STOCK, ORDER_CANCELLED, ORDER_FULFILLED],
     tables: { analytics: [PUT, UPDATE] },
     publishes: [],
     ownEnv: ['ANALYTICS_SHARDS', 'SEEN_MARKER_TTL_DAYS'],
@@ -186,10 +187,29 @@ describe.each(['dev', 'prod'] as const)('PipelineStack (%s)', (stage) => {
     },
   );
 
-  it('routes every detail type of the contracts to analytics, each from its own source (no cross product)', () => {
+  it('routes to analytics the four final facts, each from its own source (no cross product), and none of the intermediate ones', () => {
     const pattern = s.resources[s.id(s.pipeline.consumers.analytics.rule)]?.Properties?.EventPattern;
     expect(pattern).toHaveProperty('$or');
-    expect(pairsOf(pattern)).toHaveLength(Object.keys(SOURCE_OF).length);
+    expect(pairsOf(pattern)).toHaveLength(4);
+    for (const intermediate of [
+      ORDER_PLACED,
+      ORDER_VALIDATED,
+      STOCK_RESERVED,
+      PAYMENT_SUCCEEDED,
+      PAYMENT_FAILED,
+    ]) {
+      expect(JSON.stringify(pattern)).not.toContain(`"${intermediate}"`);
+    }
+  });
+
+  it('lets the analytics queue gather batches for 1 s: one transaction and one day-total update per batch', () => {
+    const mapping = Object.values(s.resources).find(
+      (r) =>
+        r.Type === 'AWS::Lambda::EventSourceMapping' &&
+        JSON.stringify(r.Properties?.EventSourceArn) ===
+          JSON.stringify({ 'Fn::GetAtt': [s.id(s.pipeline.consumers.analytics.queue), 'Arn'] }),
+    );
+    expect(mapping?.Properties).toMatchObject({ BatchSize: 10, MaximumBatchingWindowInSeconds: 1 });
   });
 
   it.each(CONSUMERS)(
