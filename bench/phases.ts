@@ -20,6 +20,7 @@ import { diffRequestCounts, type EmulatorRequestCounts } from '../local/emulator
 import { LocalLambdaRunner, type LocalSqsMapping, RUNNER_APP_ID } from '../local/lambda-runner';
 import type { LocalPipeline } from '../local/local-pipeline';
 import { addCallCounts, type CallCategory, type CallCounts, PhaseLedger } from './measure';
+import { deliveriesPerEntry, ruleRoutes } from './minimum';
 
 /**
  * One measured phase of the benchmark: a fresh Lambda runner (cold, as a new deployment would be), a
@@ -28,6 +29,11 @@ import { addCallCounts, type CallCategory, type CallCounts, PhaseLedger } from '
  * caller (each function's AWS_SDK_UA_APP_ID, the runner's pollers, the driver). Nothing in the
  * functions counts.
  */
+
+/** Queue deliveries per bus entry of each detail type, by the deployed rules: how entries are counted. */
+function busDeliveries(pipeline: LocalPipeline): (detailType: string) => number {
+  return deliveriesPerEntry(ruleRoutes(pipeline.deployment.stacks.map((s) => s.template as never)));
+}
 
 export interface PhaseContext {
   /**
@@ -174,7 +180,7 @@ export async function runPipelinePhase(
   const kinds = new Map(scenario.orders.map((o) => [o.order.orderId, o.kind]));
   const category = (orderId: string | undefined): CallCategory =>
     orderId !== undefined && kinds.get(orderId) === 'fulfilled' ? 'happyPath' : 'failures';
-  const ledger = new PhaseLedger(category);
+  const ledger = new PhaseLedger(category, busDeliveries(pipeline));
   const mappings = pipeline.runner?.mappings ?? [];
 
   const { value, driverCalls, emulatorDelta } = await withRunner(ctx, mappings, ledger, async () => {
@@ -249,7 +255,7 @@ export async function runFloorPhase(
   const { pipeline, driver } = ctx;
   const scenario = newScenario(ctx, 'floor', orders);
   const ids = scenario.orders.map((o) => o.order.orderId);
-  const ledger = new PhaseLedger(() => 'happyPath');
+  const ledger = new PhaseLedger(() => 'happyPath', busDeliveries(pipeline));
   const mappings = (pipeline.runner?.mappings ?? []).map((m) => ({
     ...m,
     function: { ...m.function, codeDirectory: floorCodeDirectory, handler: 'index.handler' },
