@@ -51,6 +51,16 @@ export const BATCH_SIZE = 10;
 export const MAX_BATCHING_WINDOW = Duration.seconds(1);
 
 /**
+ * Analytics batches for cost, not latency: one invocation counts up to 100 orders' final facts in as few
+ * transactions as hold them (100 items each), and updates each day total and each product once per
+ * transaction, so the larger the batch, the fewer write units, invocations and receives per order
+ * (docs/adr/0004-analytics-from-final-facts.md). Its totals are read by day: 5 s of delay cost nothing,
+ * and the 5 s only add to its queue's visibility timeout (6 x the function timeout + the window).
+ */
+export const ANALYTICS_BATCH_SIZE = 100;
+export const ANALYTICS_MAX_BATCHING_WINDOW = Duration.seconds(5);
+
+/**
  * Caps the concurrent executions one queue can drive (SQS event source maximum concurrency, minimum 2),
  * so a burst cannot starve the account's other functions or throttle DynamoDB. The default of each
  * stage's `consumerMaxConcurrency` (lib/config.ts): 6 consumers x 10 fit the default account quota of

@@ -180,8 +180,10 @@ export function writeOf(facts: readonly Fact[], shards: number): AnalyticsWrite 
 /**
  * Counts a batch of events. Returns the outcome per idempotency key: events sharing a key are one fact,
  * counted once, and share its outcome. Events that end no order are not counted. Writes go in as few
- * transactions as fit; if one is refused because some of its facts were already counted (or it
- * collided), its facts are retried one by one so the duplicates are skipped and the rest still count.
+ * transactions as fit. A transaction refused because some facts were counted already names them: they
+ * are duplicates, and the rest is written again in one transaction (a replayed batch costs one refused
+ * write, not one per fact). One still colliding once its retries are spent is written fact by fact, so
+ * only the facts that keep colliding fail.
  */
 export async function recordAnalytics(
   events: readonly IncomingEvent[],
@@ -197,31 +199,55 @@ export async function recordAnalytics(
 
   // Sequential on purpose: parallel writes of one batch would collide on the same day-total items.
   for (const facts of planWrites([...unique.values()], deps.maxItemsPerWrite)) {
+    await writeFacts(facts, deps, outcomes);
+  }
+  return outcomes;
+}
+
+async function writeFacts(
+  facts: readonly Fact[],
+  deps: AnalyticsDeps,
+  outcomes: Map<string, AnalyticsOutcome>,
+): Promise<void> {
+  let pending = facts;
+  // Each refusal removes at least one fact, so this ends.
+  while (pending.length > 0) {
     let result: AnalyticsWriteResult;
     try {
-      result = await deps.repository.apply(writeOf(facts, deps.shards));
+      result = await deps.repository.apply(writeOf(pending, deps.shards));
     } catch (error) {
-      for (const fact of facts) outcomes.set(keyOf(fact), { status: 'failed', error });
-      continue;
+      for (const fact of pending) outcomes.set(keyOf(fact), { status: 'failed', error });
+      return;
     }
-    if (result === 'applied') {
-      for (const fact of facts) outcomes.set(keyOf(fact), { status: 'counted' });
+    if (result.status === 'applied') {
+      for (const fact of pending) outcomes.set(keyOf(fact), { status: 'counted' });
+      return;
+    }
+    if (result.status === 'already-seen' && result.seen.length > 0) {
+      const seen = new Set(result.seen);
+      for (const fact of pending)
+        if (seen.has(keyOf(fact))) outcomes.set(keyOf(fact), { status: 'duplicate' });
+      deps.logger.info('analytics facts already counted; writing the others again', {
+        duplicates: seen.size,
+        others: pending.length - seen.size,
+      });
+      pending = pending.filter((fact) => !seen.has(keyOf(fact)));
       continue;
     }
     deps.logger.info('analytics write refused; counting its events one by one', {
-      result,
-      events: facts.length,
+      result: result.status,
+      events: pending.length,
     });
-    for (const fact of facts) outcomes.set(keyOf(fact), await applyOne(fact, deps));
+    for (const fact of pending) outcomes.set(keyOf(fact), await applyOne(fact, deps));
+    return;
   }
-  return outcomes;
 }
 
 async function applyOne(fact: Fact, deps: AnalyticsDeps): Promise<AnalyticsOutcome> {
   try {
     const result = await deps.repository.apply(writeOf([fact], deps.shards));
-    if (result === 'applied') return { status: 'counted' };
-    if (result === 'already-seen') return { status: 'duplicate' };
+    if (result.status === 'applied') return { status: 'counted' };
+    if (result.status === 'already-seen') return { status: 'duplicate' };
     return { status: 'failed', error: new AnalyticsConflictError(keyOf(fact)) };
   } catch (error) {
     return { status: 'failed', error };

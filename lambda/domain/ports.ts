@@ -115,8 +115,14 @@ export interface AnalyticsWrite {
   readonly counters: readonly CounterUpdate[];
 }
 
-/** `already-seen`: a marker existed; `conflict`: a concurrent write touched the same items. Nothing applied. */
-export type AnalyticsWriteResult = 'applied' | 'already-seen' | 'conflict';
+/**
+ * `already-seen`: markers of these idempotency keys existed; `conflict`: a concurrent write touched the
+ * same items. Either way nothing was applied.
+ */
+export type AnalyticsWriteResult =
+  | { readonly status: 'applied' }
+  | { readonly status: 'already-seen'; readonly seen: readonly string[] }
+  | { readonly status: 'conflict' };
 
 export interface AnalyticsRepository {
   apply(write: AnalyticsWrite): Promise<AnalyticsWriteResult>;

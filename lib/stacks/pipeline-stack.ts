@@ -48,7 +48,12 @@ import type { StageConfig } from '../config';
 import { EventConsumer } from '../constructs/event-consumer';
 import { OrderApi } from '../constructs/order-api';
 import { monitoredStepOf, PipelineMonitoring } from '../constructs/pipeline-monitoring';
-import { API_FUNCTION_TIMEOUT, seenMarkerTtlDays } from '../defaults';
+import {
+  ANALYTICS_BATCH_SIZE,
+  ANALYTICS_MAX_BATCHING_WINDOW,
+  API_FUNCTION_TIMEOUT,
+  seenMarkerTtlDays,
+} from '../defaults';
 import { resourceNames } from '../names';
 import { randomFaultRules } from '../test-stages';
 
@@ -80,6 +85,8 @@ interface ConsumerSpec<N extends ConsumerName = ConsumerName> {
   readonly tables: Readonly<Partial<Record<TableName, readonly TableAction[]>>>;
   /** Every variable its handler reads (FUNCTION_ENVIRONMENTS), no more: the compiler checks the list. */
   readonly environment: EnvValues<(typeof FUNCTION_ENVIRONMENTS)[N]>;
+  /** @default - the EventConsumer's batch size and window (BATCH_SIZE, MAX_BATCHING_WINDOW) */
+  readonly batching?: { readonly batchSize: number; readonly maxBatchingWindow: Duration };
 }
 
 const READ: TableAction = 'dynamodb:GetItem';
@@ -218,6 +225,7 @@ export class PipelineStack extends Stack {
         consumes: FINAL_EVENT_CONTRACTS,
         // Seen-markers are put, counters updated, both in one transaction; nothing is read.
         tables: { analytics: [PUT, UPDATE] },
+        batching: { batchSize: ANALYTICS_BATCH_SIZE, maxBatchingWindow: ANALYTICS_MAX_BATCHING_WINDOW },
         environment: {
           ...stage,
           ANALYTICS_TABLE: tables.analytics.tableName,
@@ -258,6 +266,7 @@ export class PipelineStack extends Stack {
         logRetention: config.logRetentionDays as RetentionDays,
         removalPolicy: config.isProduction ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
         environment: { ...environment, ...powertools, POWERTOOLS_SERVICE_NAME: name },
+        ...spec.batching,
       });
       for (const t of tableNames) {
         tables[t].grant(consumer.fn, ...(spec.tables[t] ?? []));

@@ -29,6 +29,7 @@ import { SilentLogger } from '../fakes/step-deps';
 import { anOrder, detailOf } from '../support/events';
 
 const SHARDS = 4;
+const CONFLICT = { status: 'conflict' } as const;
 const DAY = '2025-03-14';
 
 function placed(orderId: string = crypto.randomUUID()): IncomingEvent {
@@ -311,8 +312,8 @@ describe('recordAnalytics', () => {
     expect(answers(repository)).toEqual(before);
     expect([...outcomes.values()].filter((o) => o.status === 'counted')).toEqual([]);
     expect([...outcomes.values()].filter((o) => o.status === 'duplicate')).toHaveLength(day.length);
-    // The batch write is refused as a whole, then each fact's own write finds its marker.
-    expect(repository.writes.length - writes).toBe(1 + day.length);
+    // One refused write names every fact already counted: nothing is left to write.
+    expect(repository.writes.length - writes).toBe(1);
   });
 
   it('GIVEN a batch mixing counted and new facts WHEN recorded THEN duplicates are skipped and new ones counted', async () => {
@@ -326,6 +327,11 @@ describe('recordAnalytics', () => {
     expect(outcomes.get(old.detail.metadata.idempotencyKey)).toEqual({ status: 'duplicate' });
     expect(outcomes.get(fresh.detail.metadata.idempotencyKey)).toEqual({ status: 'counted' });
     expect(answers(repository)).toMatchObject({ fulfilled: 1, rejected: 1, units: 4 });
+    // The refused write named the counted fact; the new one went in the next write, alone.
+    expect(repository.writes.slice(1).map((w) => w.markers.map((m) => m.idempotencyKey))).toEqual([
+      [old.detail.metadata.idempotencyKey, fresh.detail.metadata.idempotencyKey],
+      [fresh.detail.metadata.idempotencyKey],
+    ]);
   });
 
   it('GIVEN two invocations counting overlapping batches at the same time WHEN both finish THEN every fact is counted exactly once (scenario 4)', async () => {
@@ -369,9 +375,30 @@ describe('recordAnalytics', () => {
     expect(answers(repository)).toMatchObject({ fulfilled: 1, units: 4 });
   });
 
+  it('GIVEN a batch whose facts another invocation counts between its writes WHEN recorded THEN each refusal removes the facts it names until the rest is written once', async () => {
+    const repository = new InMemoryAnalytics();
+    const [a, b, c] = [fulfilled('o-a'), rejected('o-b'), outOfStock('o-c')];
+    const keys = [a, b, c].map((e) => e.detail.metadata.idempotencyKey);
+    // a was counted before; b is counted by another invocation between this one's first and second write.
+    await recordAnalytics([a], deps(repository));
+    const apply = repository.apply.bind(repository);
+    let calls = 0;
+    repository.apply = async (write) => {
+      calls++;
+      if (calls === 2) repository.seen.add(keys[1] ?? '');
+      return apply(write);
+    };
+
+    const outcomes = await recordAnalytics([a, b, c], deps(repository));
+
+    expect(keys.map((k) => outcomes.get(k)?.status)).toEqual(['duplicate', 'duplicate', 'counted']);
+    expect(repository.writes.slice(1).map((w) => w.markers.length)).toEqual([3, 2, 1]);
+    expect(answers(repository)).toMatchObject({ fulfilled: 1, rejected: 0, outOfStock: 1 });
+  });
+
   it('GIVEN a write that collides with a concurrent one WHEN recorded THEN its facts are written one by one', async () => {
     const repository = new InMemoryAnalytics();
-    repository.scripted.push('conflict');
+    repository.scripted.push(CONFLICT);
 
     const outcomes = await recordAnalytics([fulfilled(), rejected()], deps(repository));
 
@@ -381,7 +408,7 @@ describe('recordAnalytics', () => {
 
   it('fails the fact whose own write still collides, keeping the others, so only it is redelivered', async () => {
     const repository = new InMemoryAnalytics();
-    repository.scripted.push('conflict', 'conflict');
+    repository.scripted.push(CONFLICT, CONFLICT);
     const [first, second] = [fulfilled(), rejected()];
 
     const outcomes = await recordAnalytics([first, second], deps(repository));
