@@ -54,11 +54,11 @@ export const MAX_BATCHING_WINDOW = Duration.seconds(1);
  * Analytics batches for cost, not latency: one invocation counts up to 100 orders' final facts in as few
  * transactions as hold them (100 items each), and updates each day total and each product once per
  * transaction, so the larger the batch, the fewer write units, invocations and receives per order
- * (docs/adr/0004-analytics-from-final-facts.md). Its totals are read by day: 5 s of delay cost nothing,
- * and the 5 s only add to its queue's visibility timeout (6 x the function timeout + the window).
+ * (docs/adr/0004-analytics-from-final-facts.md). Its totals are read by day: 10 s of delay cost nothing,
+ * and the 10 s only add to its queue's visibility timeout (6 x the function timeout + the window).
  */
 export const ANALYTICS_BATCH_SIZE = 100;
-export const ANALYTICS_MAX_BATCHING_WINDOW = Duration.seconds(5);
+export const ANALYTICS_MAX_BATCHING_WINDOW = Duration.seconds(10);
 
 /**
  * Caps the concurrent executions one queue can drive (SQS event source maximum concurrency, minimum 2),

@@ -211,11 +211,11 @@ describe.each(['dev', 'prod'] as const)('PipelineStack (%s)', (stage) => {
           JSON.stringify({ 'Fn::GetAtt': [s.id(s.pipeline.consumers[name].queue), 'Arn'] }),
     )?.Properties;
 
-  it('lets the analytics queue gather up to 100 facts for 5 s: few transactions, day-total and product updates per order', () => {
+  it('lets the analytics queue gather up to 100 facts for 10 s: few transactions, day-total and product updates per order', () => {
     expect(mappingOf('analytics')).toMatchObject({
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       BatchSize: 100,
-      MaximumBatchingWindowInSeconds: 5,
+      MaximumBatchingWindowInSeconds: 10,
       ScalingConfig: { MaximumConcurrency: 10 },
     });
   });
@@ -264,8 +264,8 @@ describe.each(['dev', 'prod'] as const)('PipelineStack (%s)', (stage) => {
           maxReceiveCount: 5,
         },
         MessageRetentionPeriod: 345_600,
-        // 6 x the function timeout + the batching window (1 s; analytics 5 s).
-        VisibilityTimeout: 6 * s.config.functionTimeoutSeconds + (name === 'analytics' ? 5 : 1),
+        // 6 x the function timeout + the batching window (1 s; analytics 10 s).
+        VisibilityTimeout: 6 * s.config.functionTimeoutSeconds + (name === 'analytics' ? 10 : 1),
       });
       expect(s.resources[s.id(consumer.deadLetterQueue)]?.Properties?.MessageRetentionPeriod).toBe(1_209_600);
       expect(s.resources[s.id(consumer.targetDeadLetterQueue)]?.Properties?.MessageRetentionPeriod).toBe(
