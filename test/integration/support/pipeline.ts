@@ -24,6 +24,7 @@ import { buildEvent, type OutgoingEvent } from '../../../lambda/domain/events';
 import type { OrderRecord } from '../../../lambda/domain/order';
 import { isFinalOrderStatus } from '../../../lambda/domain/order';
 import { ANALYTICS_SHARDS } from '../../../lambda/shared/limits';
+import { ANALYTICS_MAX_BATCHING_WINDOW } from '../../../lib/defaults';
 import { type OrderToPlace, orderPlacedEvent, placeOrders } from '../../../ops/order-producer';
 import { OutageControl } from './fault-proxy';
 import { type FunctionLogs, functionLogs } from './function-logs';
@@ -104,9 +105,14 @@ export class PipelineUnderTest {
     return (q.maxReceiveCount + 1) * q.visibilityTimeoutSeconds * 1000 + SLACK_MS;
   }
 
-  /** Enough for an order to go through the flow with one failed delivery at each of `retries` steps. */
+  /**
+   * Enough for an order to go through the flow with one failed delivery at each of `retries` steps, and
+   * for analytics to count its final fact after gathering its batch (finalOrder waits for that).
+   */
   flowMs(retries = 0): number {
-    return retries * this.redeliveryMs('ValidateOrder') + SLACK_MS;
+    return (
+      retries * this.redeliveryMs('ValidateOrder') + ANALYTICS_MAX_BATCHING_WINDOW.toMilliseconds() + SLACK_MS
+    );
   }
 
   // ---- producing
