@@ -51,6 +51,18 @@ export const BATCH_SIZE = 10;
 export const MAX_BATCHING_WINDOW = Duration.seconds(1);
 
 /**
+ * Analytics batches for cost, not latency: one invocation counts its batch's final facts in one
+ * transaction and updates each day total and each product once, so the fuller the batch, the fewer
+ * write units, invocations and receives per order (docs/adr/0004-analytics-from-final-facts.md). It waits
+ * up to 10 s to fill a batch, so that a few orders a second already fill it; its totals are read by day,
+ * and the 10 s only add to its queue's visibility timeout (6 x the function timeout + the window). The
+ * batch stays at BATCH_SIZE: a transaction that keeps conflicting is written fact by fact, and more facts
+ * would not fit a short function timeout, which would send the whole batch back to the queue.
+ */
+export const ANALYTICS_BATCH_SIZE = BATCH_SIZE;
+export const ANALYTICS_MAX_BATCHING_WINDOW = Duration.seconds(10);
+
+/**
  * Caps the concurrent executions one queue can drive (SQS event source maximum concurrency, minimum 2),
  * so a burst cannot starve the account's other functions or throttle DynamoDB. The default of each
  * stage's `consumerMaxConcurrency` (lib/config.ts): 6 consumers x 10 fit the default account quota of

@@ -218,9 +218,10 @@ export function describeArchitecture(data: CfnTemplate, pipeline: CfnTemplate): 
       publishes: target(env?.EVENT_BUS_NAME) === busId,
     });
   }
+  // A consumer that publishes nothing (analytics) ends the flow, after every step that does.
   const flowOrder = (s: Step) => {
     const i = DETAIL_TYPES.indexOf(s.detailTypes[0] as (typeof DETAIL_TYPES)[number]);
-    return s.detailTypes.length === DETAIL_TYPES.length
+    return s.detailTypes.length === DETAIL_TYPES.length || !s.publishes
       ? DETAIL_TYPES.length
       : i < 0
         ? DETAIL_TYPES.length + 1

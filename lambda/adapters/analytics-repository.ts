@@ -86,13 +86,18 @@ export class DynamoAnalyticsRepository implements AnalyticsRepository {
         conflicts,
         { idempotencyKeys: write.markers.map((marker) => marker.idempotencyKey) },
       );
-      return 'applied';
+      return { status: 'applied' };
     } catch (error) {
       const codes = cancellationCodes(error);
       if (codes === undefined) throw error;
-      if (codes.slice(0, write.markers.length).includes('ConditionalCheckFailed')) return 'already-seen';
+      // The reasons are positional: the markers come first, in the order of write.markers.
+      const seen = write.markers
+        .filter((_, i) => codes[i] === 'ConditionalCheckFailed')
+        .map((marker) => marker.idempotencyKey);
+      if (seen.length > 0) return { status: 'already-seen', seen };
       // Still colliding once the invocation's time for retries is spent.
-      if (codes.every((code) => code === 'None' || code === 'TransactionConflict')) return 'conflict';
+      if (codes.every((code) => code === 'None' || code === 'TransactionConflict'))
+        return { status: 'conflict' };
       throw error;
     }
   }

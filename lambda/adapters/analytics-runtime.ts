@@ -15,7 +15,11 @@ import { logger, metrics, withObservability } from './observability';
 import { systemClock } from './system';
 
 export interface AnalyticsHandlerOptions {
-  /** The events it counts, each from its producer's source only. */
+  /**
+   * The events it parses, each from its producer's source only; the domain decides which it counts.
+   * Parsing more than its rule routes lets an event the rule no longer matches (one queued before a
+   * change of the rule) be acknowledged instead of failing into the DLQ.
+   */
   readonly accepts: readonly AnyContract[];
   /** The domain function that counts a batch: outcome per idempotency key. */
   readonly count: (
@@ -23,6 +27,13 @@ export interface AnalyticsHandlerOptions {
     deps: AnalyticsDeps,
   ) => Promise<ReadonlyMap<string, AnalyticsOutcome>>;
 }
+
+/** The metric each acknowledged record adds. */
+const OUTCOME_METRICS = {
+  counted: 'EventsCounted',
+  duplicate: 'DuplicateDeliveries',
+  'not-counted': 'EventsNotCounted',
+} as const satisfies Record<Exclude<AnalyticsOutcome['status'], 'failed'>, string>;
 
 type Parsed =
   | { readonly ok: true; readonly event: ParsedRecord }
@@ -101,11 +112,7 @@ export function analyticsHandler(
           logRecordFailure(outcome.error, log);
           throw outcome.error;
         }
-        metrics.addMetric(
-          outcome.status === 'counted' ? 'EventsCounted' : 'DuplicateDeliveries',
-          MetricUnit.Count,
-          1,
-        );
+        metrics.addMetric(OUTCOME_METRICS[outcome.status], MetricUnit.Count, 1);
       };
       // When every record fails, each is still reported: a throw would count as a function error and make
       // Lambda back off polling the queue (docs/runbook.md#function-errors).

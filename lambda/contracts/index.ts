@@ -35,6 +35,14 @@ export const EVENT_CONTRACTS = [
 ] as const;
 
 export type AnyContract = (typeof EVENT_CONTRACTS)[number];
+
+/**
+ * The facts that end an order: every order that reaches a final state has exactly one of them
+ * (FULFILLED, REJECTED, CANCELLED out of stock, CANCELLED after a declined payment). What analytics counts.
+ */
+export const FINAL_EVENT_CONTRACTS = [OrderRejected, OutOfStock, OrderCancelled, OrderFulfilled] as const;
+export type FinalContract = (typeof FINAL_EVENT_CONTRACTS)[number];
+export type FinalDetailType = FinalContract['detailType'];
 export type DetailType = AnyContract['detailType'];
 export const DETAIL_TYPES: readonly DetailType[] = EVENT_CONTRACTS.map((c) => c.detailType);
 

@@ -1,24 +1,29 @@
 import { createHash } from 'node:crypto';
-import { ORDER_FULFILLED, PAYMENT_SUCCEEDED } from '../contracts';
+import { FINAL_EVENT_CONTRACTS, type FinalDetailType, ORDER_FULFILLED } from '../contracts';
 import type { IncomingEvent } from './events';
 import type {
-  AnalyticsKey,
   AnalyticsRepository,
   AnalyticsWrite,
   AnalyticsWriteResult,
+  CounterTarget,
   CounterUpdate,
   Logger,
 } from './ports';
 
 /**
- * Daily aggregates counted exactly once per fact: every write puts a seen-marker per event (keyed by
- * its idempotency key) in the same transaction as the counter increments, so a redelivered or
- * republished event finds its marker and adds nothing.
+ * Daily outcomes and per-product sales, counted from the one fact that ends each order (OrderFulfilled,
+ * OrderRejected, OutOfStock or OrderCancelled) and exactly once per fact: every write puts a seen-marker
+ * per fact (keyed by its idempotency key) in the same transaction as the counter increments, so a
+ * redelivered, republished or replayed fact finds its marker and adds nothing. The facts of a batch share
+ * one transaction and one shard, so a batch of n orders updates one day-total item, not n
+ * (docs/adr/0004-analytics-from-final-facts.md).
  */
 
 export type AnalyticsOutcome =
   | { readonly status: 'counted' }
   | { readonly status: 'duplicate' }
+  /** A pipeline event that ends no order: analytics does not count it (its rule does not route it). */
+  | { readonly status: 'not-counted' }
   | { readonly status: 'failed'; readonly error: unknown };
 
 export interface AnalyticsDeps {
@@ -36,14 +41,23 @@ export class AnalyticsConflictError extends Error {
   }
 }
 
+/** The detail types analytics counts: the final facts, one per order. */
+export const COUNTED_DETAIL_TYPES: readonly FinalDetailType[] = FINAL_EVENT_CONTRACTS.map(
+  (c) => c.detailType,
+);
+
+export function isCounted(event: IncomingEvent): boolean {
+  return (COUNTED_DETAIL_TYPES as readonly string[]).includes(event.detailType);
+}
+
 /** Counter attribute names: readers sum them over the shards of a day. */
 export const countAttribute = (detailType: string): string => `count_${detailType}`;
 export const revenueAttribute = (currency: string): string => `revenue_${currency}`;
 export const UNITS_ATTRIBUTE = 'units';
 
-/** Spreads one day's writes over `shards` partition keys; stable, so an order always lands on one shard. */
-export function shardOf(orderId: string, shards: number): number {
-  return createHash('sha256').update(orderId).digest().readUInt32BE(0) % shards;
+/** A stable shard in [0, shards) for `key`: the same batch always picks the same one. */
+export function shardOf(key: string, shards: number): number {
+  return createHash('sha256').update(key).digest().readUInt32BE(0) % shards;
 }
 
 /**
@@ -63,21 +77,27 @@ export function dayOf(occurredAt: string): string {
   return new Date(occurredAt).toISOString().slice(0, 10);
 }
 
-/** What one event adds: its count on the day, revenue from payments, units and revenue per fulfilled product. */
-export function contributionsOf(event: IncomingEvent, shards: number): CounterUpdate[] {
-  const { metadata } = event.detail;
-  const day = dayOf(metadata.occurredAt);
-  const shard = shardOf(metadata.correlationId, shards);
+/** An increment of one counter target, before a write gives it its shard. */
+export interface Contribution {
+  readonly target: CounterTarget;
+  readonly add: Readonly<Record<string, number>>;
+}
+
+/**
+ * What one final fact adds: its outcome on the day and, for a fulfilment, the order's revenue and each
+ * product's units and revenue. The amounts are the order's as fulfil-order stored them: only its source
+ * may state OrderFulfilled (docs/security.md), and it builds the event from the stored order.
+ */
+export function contributionsOf(event: IncomingEvent): Contribution[] {
+  const day = dayOf(event.detail.metadata.occurredAt);
   const totals: Record<string, number> = { [countAttribute(event.detailType)]: 1 };
-  const updates: CounterUpdate[] = [];
-  if (event.detailType === PAYMENT_SUCCEEDED) {
-    totals[revenueAttribute(event.detail.data.currency)] = event.detail.data.totalAmount;
-  }
+  const products: Contribution[] = [];
   if (event.detailType === ORDER_FULFILLED) {
-    const { lines, currency } = event.detail.data;
+    const { lines, currency, totalAmount } = event.detail.data;
+    totals[revenueAttribute(currency)] = totalAmount;
     for (const line of lines) {
-      updates.push({
-        key: { kind: 'product-day', productId: line.productId, day, shard },
+      products.push({
+        target: { kind: 'product-day', productId: line.productId, day },
         add: {
           [UNITS_ATTRIBUTE]: line.quantity,
           [revenueAttribute(currency)]: line.quantity * line.unitPrice,
@@ -85,116 +105,150 @@ export function contributionsOf(event: IncomingEvent, shards: number): CounterUp
       });
     }
   }
-  return [{ key: { kind: 'day-totals', day, shard }, add: totals }, ...updates];
+  return [{ target: { kind: 'day-totals', day }, add: totals }, ...products];
 }
 
-export function keyId(key: AnalyticsKey): string {
-  return key.kind === 'day-totals'
-    ? `day-totals|${key.day}|${key.shard}`
-    : `product-day|${key.productId}|${key.day}|${key.shard}`;
+export function targetId(target: CounterTarget): string {
+  return target.kind === 'day-totals'
+    ? `day-totals|${target.day}`
+    : `product-day|${target.productId}|${target.day}`;
 }
 
-/** Sums the increments per item: a transaction may touch each item only once. */
-export function mergeCounters(updates: readonly CounterUpdate[]): CounterUpdate[] {
-  const merged = new Map<string, { key: AnalyticsKey; add: Record<string, number> }>();
-  for (const update of updates) {
-    const id = keyId(update.key);
-    const target = merged.get(id) ?? { key: update.key, add: {} };
-    for (const [attribute, amount] of Object.entries(update.add)) {
-      target.add[attribute] = (target.add[attribute] ?? 0) + amount;
+/** Sums the increments per target on `shard`: a transaction may touch each item only once. */
+export function countersOf(contributions: readonly Contribution[], shard: number): CounterUpdate[] {
+  const merged = new Map<string, { target: CounterTarget; add: Record<string, number> }>();
+  for (const { target, add } of contributions) {
+    const id = targetId(target);
+    const sum = merged.get(id) ?? { target, add: {} };
+    for (const [attribute, amount] of Object.entries(add)) {
+      sum.add[attribute] = (sum.add[attribute] ?? 0) + amount;
     }
-    merged.set(id, target);
+    merged.set(id, sum);
   }
-  return [...merged.values()];
+  return [...merged.values()].map(({ target, add }) => ({ key: { ...target, shard }, add }));
 }
 
-interface Counted {
+export interface Fact {
   readonly event: IncomingEvent;
-  readonly counters: readonly CounterUpdate[];
+  readonly contributions: readonly Contribution[];
 }
 
-/** Groups events into writes of at most `maxItems` items (one marker per event + distinct counter items). */
-export function planWrites(items: readonly Counted[], maxItems: number): Counted[][] {
-  const writes: Counted[][] = [];
-  let current: Counted[] = [];
-  let keys = new Set<string>();
-  for (const item of items) {
-    const itemKeys = new Set(item.counters.map((c) => keyId(c.key)));
-    const added = [...itemKeys].filter((id) => !keys.has(id)).length;
-    if (current.length > 0 && current.length + keys.size + 1 + added > maxItems) {
+/** Groups facts into writes of at most `maxItems` items (one marker per fact + distinct counter targets). */
+export function planWrites(facts: readonly Fact[], maxItems: number): Fact[][] {
+  const writes: Fact[][] = [];
+  let current: Fact[] = [];
+  let targets = new Set<string>();
+  for (const fact of facts) {
+    const own = new Set(fact.contributions.map((c) => targetId(c.target)));
+    const added = [...own].filter((id) => !targets.has(id)).length;
+    if (current.length > 0 && current.length + targets.size + 1 + added > maxItems) {
       writes.push(current);
       current = [];
-      keys = new Set();
+      targets = new Set();
     }
-    current.push(item);
-    for (const id of itemKeys) keys.add(id);
+    current.push(fact);
+    for (const id of own) targets.add(id);
   }
   if (current.length > 0) writes.push(current);
   return writes;
 }
 
-function writeOf(items: readonly Counted[]): AnalyticsWrite {
+const keyOf = (fact: Fact): string => fact.event.detail.metadata.idempotencyKey;
+
+/**
+ * One transaction: a marker per fact, and the facts' increments summed on one shard. The shard follows
+ * from the first fact, so a retry of the same write touches the same items; which shard does not matter
+ * to the totals (readers sum the shards), and two concurrent batches collide on a day total only when
+ * they pick the same one.
+ */
+export function writeOf(facts: readonly Fact[], shards: number): AnalyticsWrite {
+  const [first] = facts;
+  const shard = first === undefined ? 0 : shardOf(keyOf(first), shards);
   return {
-    markers: items.map(({ event }) => ({
+    markers: facts.map(({ event }) => ({
       idempotencyKey: event.detail.metadata.idempotencyKey,
       eventId: event.detail.metadata.eventId,
       detailType: event.detailType,
     })),
-    counters: mergeCounters(items.flatMap((item) => item.counters)),
+    counters: countersOf(
+      facts.flatMap((fact) => fact.contributions),
+      shard,
+    ),
   };
 }
 
 /**
  * Counts a batch of events. Returns the outcome per idempotency key: events sharing a key are one fact,
- * counted once, and share its outcome. Writes go in as few transactions as fit; if one is refused
- * because some of its events were already counted (or it collided), its events are retried one by one
- * so the duplicates are skipped and the rest still count.
+ * counted once, and share its outcome. Events that end no order are not counted. Writes go in as few
+ * transactions as fit. A transaction refused because some facts were counted already names them: they
+ * are duplicates, and the rest is written again in one transaction (a replayed batch costs one refused
+ * write, not one per fact). One still colliding once its retries are spent is written fact by fact, so
+ * only the facts that keep colliding fail.
  */
 export async function recordAnalytics(
   events: readonly IncomingEvent[],
   deps: AnalyticsDeps,
 ): Promise<Map<string, AnalyticsOutcome>> {
   const outcomes = new Map<string, AnalyticsOutcome>();
-  const unique = new Map<string, Counted>();
+  const unique = new Map<string, Fact>();
   for (const event of events) {
     const key = event.detail.metadata.idempotencyKey;
-    if (!unique.has(key)) unique.set(key, { event, counters: contributionsOf(event, deps.shards) });
+    if (!isCounted(event)) outcomes.set(key, { status: 'not-counted' });
+    else if (!unique.has(key)) unique.set(key, { event, contributions: contributionsOf(event) });
   }
 
   // Sequential on purpose: parallel writes of one batch would collide on the same day-total items.
-  for (const items of planWrites([...unique.values()], deps.maxItemsPerWrite)) {
-    let result: AnalyticsWriteResult;
-    try {
-      result = await deps.repository.apply(writeOf(items));
-    } catch (error) {
-      for (const { event } of items)
-        outcomes.set(event.detail.metadata.idempotencyKey, { status: 'failed', error });
-      continue;
-    }
-    if (result === 'applied') {
-      for (const { event } of items)
-        outcomes.set(event.detail.metadata.idempotencyKey, { status: 'counted' });
-      continue;
-    }
-    deps.logger.info('analytics write refused; counting its events one by one', {
-      result,
-      events: items.length,
-    });
-    for (const item of items) {
-      const key = item.event.detail.metadata.idempotencyKey;
-      outcomes.set(key, await applyOne(item, deps));
-    }
+  for (const facts of planWrites([...unique.values()], deps.maxItemsPerWrite)) {
+    await writeFacts(facts, deps, outcomes);
   }
   return outcomes;
 }
 
-async function applyOne(item: Counted, deps: AnalyticsDeps): Promise<AnalyticsOutcome> {
-  const key = item.event.detail.metadata.idempotencyKey;
+async function writeFacts(
+  facts: readonly Fact[],
+  deps: AnalyticsDeps,
+  outcomes: Map<string, AnalyticsOutcome>,
+): Promise<void> {
+  let pending = facts;
+  // Each refusal removes at least one fact, so this ends.
+  while (pending.length > 0) {
+    let result: AnalyticsWriteResult;
+    try {
+      result = await deps.repository.apply(writeOf(pending, deps.shards));
+    } catch (error) {
+      for (const fact of pending) outcomes.set(keyOf(fact), { status: 'failed', error });
+      return;
+    }
+    if (result.status === 'applied') {
+      for (const fact of pending) outcomes.set(keyOf(fact), { status: 'counted' });
+      return;
+    }
+    if (result.status === 'already-seen' && result.seen.length > 0) {
+      const seen = new Set(result.seen);
+      for (const fact of pending)
+        if (seen.has(keyOf(fact))) outcomes.set(keyOf(fact), { status: 'duplicate' });
+      deps.logger.info('analytics facts already counted; writing the others again', {
+        duplicates: seen.size,
+        others: pending.length - seen.size,
+      });
+      pending = pending.filter((fact) => !seen.has(keyOf(fact)));
+      continue;
+    }
+    deps.logger.info('analytics write refused; counting its events one by one', {
+      result: result.status,
+      events: pending.length,
+    });
+    for (const fact of pending) outcomes.set(keyOf(fact), await applyOne(fact, deps));
+    return;
+  }
+}
+
+async function applyOne(fact: Fact, deps: AnalyticsDeps): Promise<AnalyticsOutcome> {
   try {
-    const result = await deps.repository.apply(writeOf([item]));
-    if (result === 'applied') return { status: 'counted' };
-    if (result === 'already-seen') return { status: 'duplicate' };
-    return { status: 'failed', error: new AnalyticsConflictError(key) };
+    const result = await deps.repository.apply(writeOf([fact], deps.shards));
+    if (result.status === 'applied') return { status: 'counted' };
+    if (result.status === 'already-seen') return { status: 'duplicate' };
+    return { status: 'failed', error: new AnalyticsConflictError(keyOf(fact)) };
   } catch (error) {
     return { status: 'failed', error };
   }

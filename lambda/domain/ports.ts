@@ -89,15 +89,13 @@ export interface OrderStepDeps {
   readonly maxEventBytes?: number;
 }
 
-/** Analytics aggregates: one item per day shard, one per product per day shard. */
-export type AnalyticsKey =
-  | { readonly kind: 'day-totals'; readonly day: string; readonly shard: number }
-  | {
-      readonly kind: 'product-day';
-      readonly productId: string;
-      readonly day: string;
-      readonly shard: number;
-    };
+/** What an analytics counter counts: a day's totals, or one product's sales on a day. */
+export type CounterTarget =
+  | { readonly kind: 'day-totals'; readonly day: string }
+  | { readonly kind: 'product-day'; readonly productId: string; readonly day: string };
+
+/** Analytics aggregates: one item per day shard, one per product per day shard; readers sum the shards. */
+export type AnalyticsKey = CounterTarget & { readonly shard: number };
 
 export interface CounterUpdate {
   readonly key: AnalyticsKey;
@@ -117,8 +115,14 @@ export interface AnalyticsWrite {
   readonly counters: readonly CounterUpdate[];
 }
 
-/** `already-seen`: a marker existed; `conflict`: a concurrent write touched the same items. Nothing applied. */
-export type AnalyticsWriteResult = 'applied' | 'already-seen' | 'conflict';
+/**
+ * `already-seen`: markers of these idempotency keys existed; `conflict`: a concurrent write touched the
+ * same items. Either way nothing was applied.
+ */
+export type AnalyticsWriteResult =
+  | { readonly status: 'applied' }
+  | { readonly status: 'already-seen'; readonly seen: readonly string[] }
+  | { readonly status: 'conflict' };
 
 export interface AnalyticsRepository {
   apply(write: AnalyticsWrite): Promise<AnalyticsWriteResult>;

@@ -25,7 +25,7 @@ import {
   type AnyContract,
   CLIENT_SOURCE,
   detailTypesOf,
-  EVENT_CONTRACTS,
+  FINAL_EVENT_CONTRACTS,
   ORDER_PLACED,
   OrderPlaced,
   OrderValidated,
@@ -42,7 +42,12 @@ import type { StageConfig } from '../config';
 import { EventConsumer } from '../constructs/event-consumer';
 import { OrderApi } from '../constructs/order-api';
 import { monitoredStepOf, PipelineMonitoring } from '../constructs/pipeline-monitoring';
-import { API_FUNCTION_TIMEOUT, seenMarkerTtlDays } from '../defaults';
+import {
+  ANALYTICS_BATCH_SIZE,
+  ANALYTICS_MAX_BATCHING_WINDOW,
+  API_FUNCTION_TIMEOUT,
+  seenMarkerTtlDays,
+} from '../defaults';
 import { functionEnvironment } from '../function-environment';
 import { resourceNames } from '../names';
 import { randomFaultRules } from '../test-stages';
@@ -75,6 +80,8 @@ interface ConsumerSpec<N extends ConsumerName = ConsumerName> {
   readonly tables: Readonly<Partial<Record<TableName, readonly TableAction[]>>>;
   /** Every variable its handler reads (FUNCTION_ENVIRONMENTS), no more: the compiler checks the list. */
   readonly environment: EnvValues<(typeof FUNCTION_ENVIRONMENTS)[N]>;
+  /** @default - the EventConsumer's batch size and window (BATCH_SIZE, MAX_BATCHING_WINDOW) */
+  readonly batching?: { readonly batchSize: number; readonly maxBatchingWindow: Duration };
 }
 
 const READ: TableAction = 'dynamodb:GetItem';
@@ -209,10 +216,11 @@ export class PipelineStack extends Stack {
       },
       analytics: {
         id: 'Analytics',
-        description: 'Aggregates every pipeline event into daily and per-product totals.',
-        consumes: EVENT_CONTRACTS,
+        description: 'Counts the final fact of each order into daily outcomes and per-product totals.',
+        consumes: FINAL_EVENT_CONTRACTS,
         // Seen-markers are put, counters updated, both in one transaction; nothing is read.
         tables: { analytics: [PUT, UPDATE] },
+        batching: { batchSize: ANALYTICS_BATCH_SIZE, maxBatchingWindow: ANALYTICS_MAX_BATCHING_WINDOW },
         environment: {
           ...stage,
           ANALYTICS_TABLE: tables.analytics.tableName,
@@ -253,6 +261,7 @@ export class PipelineStack extends Stack {
         logRetention: config.logRetentionDays as RetentionDays,
         removalPolicy: config.isProduction ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
         environment: { ...environment, ...powertools, POWERTOOLS_SERVICE_NAME: name },
+        ...spec.batching,
       });
       for (const t of tableNames) {
         tables[t].grant(consumer.fn, ...(spec.tables[t] ?? []));

@@ -473,7 +473,7 @@ describe(`the order pipeline on ${target.kind} (stage ${target.stage})`, () => {
         const orderId = outages
           ? pipeline.orderId('outage')
           : pipeline.orderId('outage', TEST_ORDER_PREFIX.unavailable);
-        // Only the orders table: analytics, which also consumes OrderPlaced, keeps working.
+        // Only the orders table: the other consumers keep working.
         const outage = outages ? await outages.start(pipeline.output('OrdersTableName'), orderId) : undefined;
         try {
           // WHEN the order is placed

@@ -28,6 +28,7 @@ import { buildEvent, type OutgoingEvent } from '../../../lambda/domain/events';
 import type { OrderRecord } from '../../../lambda/domain/order';
 import { isFinalOrderStatus } from '../../../lambda/domain/order';
 import { ANALYTICS_SHARDS } from '../../../lambda/shared/limits';
+import { ANALYTICS_MAX_BATCHING_WINDOW } from '../../../lib/defaults';
 import { OutageControl } from './fault-proxy';
 import { type FunctionLogs, functionLogs } from './function-logs';
 import { eventually } from './poll';
@@ -107,9 +108,14 @@ export class PipelineUnderTest {
     return (q.maxReceiveCount + 1) * q.visibilityTimeoutSeconds * 1000 + SLACK_MS;
   }
 
-  /** Enough for an order to go through the flow with one failed delivery at each of `retries` steps. */
+  /**
+   * Enough for an order to go through the flow with one failed delivery at each of `retries` steps, and
+   * for analytics to count its final fact after gathering its batch (finalOrder waits for that).
+   */
   flowMs(retries = 0): number {
-    return retries * this.redeliveryMs('ValidateOrder') + SLACK_MS;
+    return (
+      retries * this.redeliveryMs('ValidateOrder') + ANALYTICS_MAX_BATCHING_WINDOW.toMilliseconds() + SLACK_MS
+    );
   }
 
   // ---- producing
@@ -250,8 +256,8 @@ export class PipelineUnderTest {
 
   /**
    * Waits until the order is settled: in a final state (no step writes its item after that) and its last
-   * event, the one in the outbox slot, seen by analytics, which consumes every event. Each earlier event
-   * was published: it caused the next transition.
+   * event, the one in the outbox slot, seen by analytics, which consumes the final fact of every order.
+   * Each earlier event was published: it caused the next transition.
    */
   async finalOrder(orderId: string, timeoutMs = this.flowMs()): Promise<OrderRecord> {
     return eventually(
@@ -453,7 +459,7 @@ export function md5(text: string): string {
   return createHash('md5').update(text, 'utf8').digest('hex');
 }
 
-/** The UTC days of an order's transitions: where analytics counted its events. */
+/** The UTC days of an order's transitions: where analytics counted its final fact. */
 export function daysOf(order: OrderRecord): string[] {
   return order.history.map((h) => h.at.slice(0, 10));
 }

@@ -52,7 +52,7 @@ describe('DynamoAnalyticsRepository', () => {
   it('GIVEN markers and counters WHEN applied THEN one transaction puts new markers with a TTL and adds the counters', async () => {
     dynamo.on(TransactWriteCommand).resolves({});
 
-    expect(await repository().apply(write)).toBe('applied');
+    expect(await repository().apply(write)).toEqual({ status: 'applied' });
 
     const items = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems;
     expect(items?.[0]).toEqual({
@@ -80,14 +80,27 @@ describe('DynamoAnalyticsRepository', () => {
     });
   });
 
-  it('GIVEN a marker that exists WHEN applied THEN it reports already-seen', async () => {
+  it('GIVEN a marker that exists WHEN applied THEN it reports already-seen, naming the fact by its position among the markers', async () => {
     dynamo.on(TransactWriteCommand).rejects(cancelled('None', 'ConditionalCheckFailed', 'None'));
-    expect(await repository().apply(write)).toBe('already-seen');
+    expect(await repository().apply(write)).toEqual({
+      status: 'already-seen',
+      seen: ['order-2:OrderPlaced'],
+    });
+  });
+
+  it('GIVEN several markers that exist WHEN applied THEN it names each of them', async () => {
+    dynamo
+      .on(TransactWriteCommand)
+      .rejects(cancelled('ConditionalCheckFailed', 'ConditionalCheckFailed', 'None'));
+    expect(await repository().apply(write)).toEqual({
+      status: 'already-seen',
+      seen: ['order-1:OrderPlaced', 'order-2:OrderPlaced'],
+    });
   });
 
   it('GIVEN a conflicting concurrent write WHEN applied THEN it reports conflict', async () => {
     dynamo.on(TransactWriteCommand).rejects(cancelled('None', 'None', 'TransactionConflict'));
-    expect(await repository().apply(write)).toBe('conflict');
+    expect(await repository().apply(write)).toEqual({ status: 'conflict' });
   });
 
   it.each([
@@ -117,7 +130,7 @@ describe('DynamoAnalyticsRepository in an invocation with time left (transaction
       .rejectsOnce(cancelled('None', 'None', 'TransactionConflict'))
       .resolves({});
 
-    expect(await withBudget(AMPLE_MS).apply(write)).toBe('applied');
+    expect(await withBudget(AMPLE_MS).apply(write)).toEqual({ status: 'applied' });
 
     expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(2);
   });
@@ -125,7 +138,7 @@ describe('DynamoAnalyticsRepository in an invocation with time left (transaction
   it('GIVEN conflicts that persist WHEN the time budget is spent THEN it reports conflict', async () => {
     dynamo.on(TransactWriteCommand).rejects(cancelled('None', 'None', 'TransactionConflict'));
 
-    expect(await withBudget(AMPLE_MS, AMPLE_MS, SPENT_MS).apply(write)).toBe('conflict');
+    expect(await withBudget(AMPLE_MS, AMPLE_MS, SPENT_MS).apply(write)).toEqual({ status: 'conflict' });
 
     expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(3);
   });
@@ -135,7 +148,10 @@ describe('DynamoAnalyticsRepository in an invocation with time left (transaction
       .on(TransactWriteCommand)
       .rejects(cancelled('ConditionalCheckFailed', 'None', 'TransactionConflict'));
 
-    expect(await withBudget(AMPLE_MS).apply(write)).toBe('already-seen');
+    expect(await withBudget(AMPLE_MS).apply(write)).toEqual({
+      status: 'already-seen',
+      seen: ['order-1:OrderPlaced'],
+    });
 
     expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(1);
   });

@@ -1,5 +1,12 @@
-import { keyId } from '../../../lambda/domain/analytics';
-import type { AnalyticsRepository, AnalyticsWrite, AnalyticsWriteResult } from '../../../lambda/domain/ports';
+import { targetId } from '../../../lambda/domain/analytics';
+import type {
+  AnalyticsKey,
+  AnalyticsRepository,
+  AnalyticsWrite,
+  AnalyticsWriteResult,
+} from '../../../lambda/domain/ports';
+
+const keyId = (key: AnalyticsKey): string => `${targetId(key)}|${key.shard}`;
 
 /** The analytics table in memory: a write applies all its markers and increments, or nothing. */
 export class InMemoryAnalytics implements AnalyticsRepository {
@@ -14,8 +21,9 @@ export class InMemoryAnalytics implements AnalyticsRepository {
     this.writes.push(write);
     const scripted = this.scripted.shift();
     if (scripted instanceof Error) throw scripted;
-    if (scripted !== undefined && scripted !== 'applied') return scripted;
-    if (write.markers.some((m) => this.seen.has(m.idempotencyKey))) return 'already-seen';
+    if (scripted !== undefined && scripted.status !== 'applied') return scripted;
+    const seen = write.markers.filter((m) => this.seen.has(m.idempotencyKey)).map((m) => m.idempotencyKey);
+    if (seen.length > 0) return { status: 'already-seen', seen };
     for (const marker of write.markers) this.seen.add(marker.idempotencyKey);
     for (const counter of write.counters) {
       const totals = this.counters.get(keyId(counter.key)) ?? {};
@@ -24,7 +32,7 @@ export class InMemoryAnalytics implements AnalyticsRepository {
       }
       this.counters.set(keyId(counter.key), totals);
     }
-    return 'applied';
+    return { status: 'applied' };
   }
 
   /** A counter summed over every item of a kind, e.g. all day-total shards. */

@@ -1,9 +1,9 @@
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { beforeEach, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import type { SQSRecord } from 'aws-lambda';
 import fc from 'fast-check';
-import { logger } from '../../../lambda/adapters/observability';
-import { OrderFulfilled, OrderPlaced, PaymentSucceeded } from '../../../lambda/contracts';
+import { logger, metrics } from '../../../lambda/adapters/observability';
+import { OrderFulfilled, OrderPlaced, OrderRejected, PaymentSucceeded } from '../../../lambda/contracts';
 import { handler } from '../../../lambda/handlers/analytics';
 import { TRANSACTION_CONFLICT_TIME_RESERVE_MS } from '../../../lambda/shared/limits';
 import { dynamo, throttled, transactionCancelled } from '../support/aws-mocks';
@@ -26,8 +26,14 @@ beforeEach(() => {
   logger.setLogLevel('INFO');
 });
 
-function placed(orderId: string, messageId?: string): SQSRecord {
-  return eventRecord(OrderPlaced, detailOf(OrderPlaced, anOrder({ orderId })), { messageId });
+afterEach(() => {
+  jest.restoreAllMocks();
+});
+
+/** A final fact without amounts: the simplest event analytics counts. */
+function rejected(orderId: string, messageId?: string): SQSRecord {
+  const detail = detailOf(OrderRejected, { orderId, customerId: 'c-1', reasons: ['currency'] });
+  return eventRecord(OrderRejected, detail, { messageId });
 }
 
 function transactItems(call = 0) {
@@ -63,12 +69,12 @@ describe('analytics handler', () => {
       }),
     ];
 
-    const response = await handler(sqsEvent(...forged, placed('order-real')), lambdaContext);
+    const response = await handler(sqsEvent(...forged, rejected('order-real')), lambdaContext);
 
     expect(response).toEqual({
       batchItemFailures: [{ itemIdentifier: 'm-paid' }, { itemIdentifier: 'm-fulfilled' }],
     });
-    expect(markerKeys()).toEqual(['EVENT#order-real:OrderPlaced']);
+    expect(markerKeys()).toEqual(['EVENT#order-real:OrderRejected']);
     expect(output.entries().find((e) => e.messageId === 'm-paid')).toMatchObject({
       issues: [{ path: 'source', code: 'not_the_producer' }],
     });
@@ -76,82 +82,111 @@ describe('analytics handler', () => {
 
   it('GIVEN a fact dated more than five minutes ahead WHEN handled THEN it is not counted and fails as invalid', async () => {
     const ahead = new Date(Date.now() + 10 * 60_000).toISOString();
-    const future = eventRecord(OrderPlaced, detailOf(OrderPlaced, anOrder(), { occurredAt: ahead }), {
-      messageId: 'm-future',
-    });
+    const order = anOrder();
+    const future = eventRecord(
+      OrderFulfilled,
+      detailOf(OrderFulfilled, { ...order, fulfilmentId: 'ful-1' }, { occurredAt: ahead }),
+      { messageId: 'm-future' },
+    );
     const soon = new Date(Date.now() + 60_000).toISOString();
     const skewed = eventRecord(
-      OrderPlaced,
-      detailOf(OrderPlaced, anOrder({ orderId: 'order-skew' }), { occurredAt: soon }),
+      OrderRejected,
+      detailOf(
+        OrderRejected,
+        { orderId: 'order-skew', customerId: 'c-1', reasons: ['x'] },
+        { occurredAt: soon },
+      ),
     );
 
     const response = await handler(sqsEvent(future, skewed), lambdaContext);
 
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-future' }] });
-    expect(markerKeys()).toEqual(['EVENT#order-skew:OrderPlaced']);
+    expect(markerKeys()).toEqual(['EVENT#order-skew:OrderRejected']);
     expect(output.entries().find((e) => e.messageId === 'm-future')).toMatchObject({
       issues: [{ path: 'detail.metadata.occurredAt', code: 'in_the_future' }],
     });
   });
 
-  it('GIVEN a batch of events WHEN handled THEN one transaction holds a marker per event and the summed counters', async () => {
-    const order = anOrder({ orderId: 'order-a' });
-    const records = [
-      placed('order-a'),
-      placed('order-b'),
-      eventRecord(PaymentSucceeded, detailOf(PaymentSucceeded, { ...order, paymentId: 'pay-1' })),
-      eventRecord(OrderFulfilled, detailOf(OrderFulfilled, { ...order, fulfilmentId: 'ful-1' })),
-    ];
+  it('GIVEN a batch of final facts WHEN handled THEN one transaction holds a marker per fact, one day total and one counter per product, all on one shard', async () => {
+    const fulfilled = ['order-a', 'order-b', 'order-c'].map((orderId) => {
+      const order = anOrder({ orderId });
+      return eventRecord(
+        OrderFulfilled,
+        detailOf(OrderFulfilled, { ...order, fulfilmentId: `ful-${orderId}` }),
+      );
+    });
+    const records = [...fulfilled, rejected('order-d')];
 
     const response = await handler(sqsEvent(...records), lambdaContext);
 
     expect(response).toEqual({ batchItemFailures: [] });
     expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(1);
     expect(markerKeys()).toEqual([
-      'EVENT#order-a:OrderPlaced',
-      'EVENT#order-b:OrderPlaced',
-      'EVENT#order-a:PaymentSucceeded',
       'EVENT#order-a:OrderFulfilled',
+      'EVENT#order-b:OrderFulfilled',
+      'EVENT#order-c:OrderFulfilled',
+      'EVENT#order-d:OrderRejected',
     ]);
     const counters = transactItems().flatMap((i) => (i.Update ? [i.Update] : []));
-    expect(counters.map((u) => u.Key?.pk)).toEqual(
-      expect.arrayContaining([
-        expect.stringMatching(/^DAY#2025-03-14#[0-3]$/),
-        expect.stringMatching(/^PRODUCT#sku-apple#/),
-      ]),
-    );
+    expect(counters.map((u) => u.Key?.pk)).toEqual([
+      expect.stringMatching(/^DAY#2025-03-14#[0-7]$/),
+      expect.stringMatching(/^PRODUCT#sku-apple#[0-7]$/),
+      expect.stringMatching(/^PRODUCT#sku-pear#[0-7]$/),
+    ]);
+    expect(new Set(counters.map((u) => String(u.Key?.pk).split('#').at(-1))).size).toBe(1);
+    // 3 orders of 2 x 1,500 + 1 x 700: the day's revenue and the apples' units summed in one update each
+    expect(counters[0]?.ExpressionAttributeValues).toEqual({ ':v0': 3, ':v1': 3 * 3_700, ':v2': 1 });
+    expect(counters[1]?.ExpressionAttributeValues).toEqual({ ':v0': 6, ':v1': 6 * 1_500 });
+  });
+
+  it('GIVEN intermediate events queued before the rule stopped routing them WHEN handled THEN they are acknowledged and counted nowhere', async () => {
+    const order = anOrder({ orderId: 'order-early' });
+    const records = [
+      eventRecord(OrderPlaced, detailOf(OrderPlaced, order), { messageId: 'm-placed' }),
+      eventRecord(PaymentSucceeded, detailOf(PaymentSucceeded, { ...order, paymentId: 'pay-1' })),
+    ];
+
+    const addMetric = jest.spyOn(metrics, 'addMetric');
+
+    const response = await handler(sqsEvent(...records), lambdaContext);
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(addMetric.mock.calls).toEqual([
+      ['EventsNotCounted', 'Count', 1],
+      ['EventsNotCounted', 'Count', 1],
+    ]);
   });
 
   it('GIVEN the same fact delivered twice in one batch WHEN handled THEN it is counted once and both records are acknowledged (scenario 2)', async () => {
-    const detail = detailOf(OrderPlaced, anOrder({ orderId: 'order-twice' }));
+    const detail = detailOf(OrderRejected, { orderId: 'order-twice', customerId: 'c-1', reasons: ['x'] });
     const records = [
-      eventRecord(OrderPlaced, detail),
-      sqsRecord(JSON.stringify(envelope('OrderPlaced', detail))),
+      eventRecord(OrderRejected, detail),
+      sqsRecord(JSON.stringify(envelope('OrderRejected', detail))),
     ];
 
     const response = await handler(sqsEvent(...records), lambdaContext);
 
     expect(response).toEqual({ batchItemFailures: [] });
-    expect(markerKeys()).toEqual(['EVENT#order-twice:OrderPlaced']);
+    expect(markerKeys()).toEqual(['EVENT#order-twice:OrderRejected']);
   });
 
-  it('GIVEN an event already counted WHEN a batch contains it THEN the batch falls back to one write per event and skips it', async () => {
-    markerExists('order-old:OrderPlaced');
+  it('GIVEN an event already counted WHEN a batch contains it THEN the refused transaction names it, and the others are written again without it', async () => {
+    markerExists('order-old:OrderRejected');
 
-    const response = await handler(sqsEvent(placed('order-old'), placed('order-new')), lambdaContext);
+    const response = await handler(sqsEvent(rejected('order-old'), rejected('order-new')), lambdaContext);
 
     expect(response).toEqual({ batchItemFailures: [] });
     expect(dynamo.commandCalls(TransactWriteCommand).map((_, i) => markerKeys(i))).toEqual([
-      ['EVENT#order-old:OrderPlaced', 'EVENT#order-new:OrderPlaced'],
-      ['EVENT#order-old:OrderPlaced'],
-      ['EVENT#order-new:OrderPlaced'],
+      ['EVENT#order-old:OrderRejected', 'EVENT#order-new:OrderRejected'],
+      ['EVENT#order-new:OrderRejected'],
     ]);
   });
 
   it('GIVEN one event that keeps colliding WHEN handled THEN exactly its record is reported (scenario 5)', async () => {
     dynamo.on(TransactWriteCommand).callsFake((input) => {
       const collides = input.TransactItems.some(
-        (i: { Put?: { Item: { pk: string } } }) => i.Put?.Item.pk === 'EVENT#order-hot:OrderPlaced',
+        (i: { Put?: { Item: { pk: string } } }) => i.Put?.Item.pk === 'EVENT#order-hot:OrderRejected',
       );
       if (collides) throw transactionCancelled(...input.TransactItems.map(() => 'TransactionConflict'));
       return {};
@@ -159,7 +194,7 @@ describe('analytics handler', () => {
 
     // An invocation with time for a few short retries only.
     const response = await handler(
-      sqsEvent(placed('order-hot', 'm-hot'), placed('order-cool')),
+      sqsEvent(rejected('order-hot', 'm-hot'), rejected('order-cool')),
       contextWithRemainingTime(TRANSACTION_CONFLICT_TIME_RESERVE_MS + 300),
     );
 
@@ -172,18 +207,18 @@ describe('analytics handler', () => {
       .rejectsOnce(transactionCancelled('None', 'None', 'TransactionConflict'))
       .resolves({});
 
-    const response = await handler(sqsEvent(placed('order-1'), placed('order-2')), lambdaContext);
+    const response = await handler(sqsEvent(rejected('order-1'), rejected('order-2')), lambdaContext);
 
     expect(response).toEqual({ batchItemFailures: [] });
     expect(dynamo.commandCalls(TransactWriteCommand).map((_, i) => markerKeys(i))).toEqual([
-      ['EVENT#order-1:OrderPlaced', 'EVENT#order-2:OrderPlaced'],
-      ['EVENT#order-1:OrderPlaced', 'EVENT#order-2:OrderPlaced'],
+      ['EVENT#order-1:OrderRejected', 'EVENT#order-2:OrderRejected'],
+      ['EVENT#order-1:OrderRejected', 'EVENT#order-2:OrderRejected'],
     ]);
     const retries = output.entries().filter((l) => l.message === 'transaction conflict: retrying');
     expect(retries).toEqual([
       expect.objectContaining({
         attempt: 2,
-        idempotencyKeys: ['order-1:OrderPlaced', 'order-2:OrderPlaced'],
+        idempotencyKeys: ['order-1:OrderRejected', 'order-2:OrderRejected'],
       }),
     ]);
   });
@@ -192,7 +227,7 @@ describe('analytics handler', () => {
     dynamo.on(TransactWriteCommand).rejects(throttled());
 
     const response = await handler(
-      sqsEvent(placed('order-1', 'm-1'), placed('order-2', 'm-2')),
+      sqsEvent(rejected('order-1', 'm-1'), rejected('order-2', 'm-2')),
       lambdaContext,
     );
 
@@ -201,12 +236,12 @@ describe('analytics handler', () => {
 
   it('fails an invalid record and still counts the rest (scenario 7)', async () => {
     const response = await handler(
-      sqsEvent(sqsRecord('{', { messageId: 'm-bad' }), placed('order-ok')),
+      sqsEvent(sqsRecord('{', { messageId: 'm-bad' }), rejected('order-ok')),
       lambdaContext,
     );
 
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-bad' }] });
-    expect(markerKeys()).toEqual(['EVENT#order-ok:OrderPlaced']);
+    expect(markerKeys()).toEqual(['EVENT#order-ok:OrderRejected']);
     expect(output.entries().find((e) => e.messageId === 'm-bad')).toMatchObject({
       issues: [{ path: 'body', code: 'invalid_json' }],
     });
@@ -218,12 +253,12 @@ describe('analytics handler', () => {
       fc.asyncProperty(hostileBody, async ({ body }) => {
         dynamo.resetHistory();
         const response = await handler(
-          sqsEvent(sqsRecord(body, { messageId: 'm-hostile' }), placed('order-ok')),
+          sqsEvent(sqsRecord(body, { messageId: 'm-hostile' }), rejected('order-ok')),
           lambdaContext,
         );
 
         expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-hostile' }] });
-        expect(markerKeys()).toEqual(['EVENT#order-ok:OrderPlaced']);
+        expect(markerKeys()).toEqual(['EVENT#order-ok:OrderRejected']);
       }),
       { numRuns: 200 },
     );

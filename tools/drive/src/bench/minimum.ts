@@ -18,12 +18,26 @@ export interface RuleRoute {
   readonly targets: number;
 }
 
+interface DetailTypePattern {
+  readonly source?: readonly string[];
+  readonly 'detail-type'?: readonly string[];
+  /** Branches a rule matches any of: how a rule lists each detail type with its own source. */
+  readonly $or?: readonly DetailTypePattern[];
+}
+
 interface TemplateResource {
   readonly Type?: string;
   readonly Properties?: {
-    readonly EventPattern?: { readonly 'detail-type'?: readonly string[] };
+    readonly EventPattern?: DetailTypePattern;
     readonly Targets?: readonly unknown[];
   };
+}
+
+/** The detail types a pattern matches, over its `$or` branches; undefined when one matches every type. */
+function detailTypesOf(pattern: DetailTypePattern): readonly string[] | undefined {
+  if (pattern.$or === undefined) return pattern['detail-type'];
+  const branches = pattern.$or.map(detailTypesOf);
+  return branches.some((b) => b === undefined) ? undefined : [...new Set(branches.flatMap((b) => b ?? []))];
 }
 
 /** The EventBridge rules of synthesized templates. */
@@ -35,10 +49,18 @@ export function ruleRoutes(
       .filter(([, r]) => r.Type === 'AWS::Events::Rule')
       .map(([logicalId, r]) => ({
         logicalId,
-        detailTypes: r.Properties?.EventPattern?.['detail-type'],
+        detailTypes: detailTypesOf(r.Properties?.EventPattern ?? {}),
         targets: r.Properties?.Targets?.length ?? 0,
       })),
   );
+}
+
+/** Queue deliveries one entry of `detailType` makes: one per target of every rule that matches it. */
+export function deliveriesPerEntry(routes: readonly RuleRoute[]): (detailType: string) => number {
+  return (detailType) =>
+    routes
+      .filter((r) => r.detailTypes === undefined || r.detailTypes.includes(detailType))
+      .reduce((n, r) => n + r.targets, 0);
 }
 
 export interface MinimumCalls {
@@ -51,14 +73,8 @@ export interface MinimumCalls {
 
 /** The minimum for an order that puts `events` on the bus (e.g. the happy path's five facts). */
 export function minimumCallsPerOrder(events: readonly string[], routes: readonly RuleRoute[]): MinimumCalls {
-  const hops = events.reduce(
-    (n, detailType) =>
-      n +
-      routes
-        .filter((r) => r.detailTypes === undefined || r.detailTypes.includes(detailType))
-        .reduce((t, r) => t + r.targets, 0),
-    0,
-  );
+  const deliveries = deliveriesPerEntry(routes);
+  const hops = events.reduce((n, detailType) => n + deliveries(detailType), 0);
   const byOperation = {
     'EventBridge.PutEvents': events.length / MAX_ENTRIES_PER_CALL,
     'SQS.SendMessage': hops,

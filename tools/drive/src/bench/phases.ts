@@ -24,6 +24,7 @@ import {
   type Scenario,
 } from '../demo/scenario';
 import { addCallCounts, type CallCategory, type CallCounts, PhaseLedger } from './measure';
+import { deliveriesPerEntry, ruleRoutes } from './minimum';
 
 /**
  * One measured phase of the benchmark: a fresh Lambda runner (cold, as a new deployment would be), a
@@ -32,6 +33,11 @@ import { addCallCounts, type CallCategory, type CallCounts, PhaseLedger } from '
  * caller (each function's AWS_SDK_UA_APP_ID, the runner's pollers, the driver). Nothing in the
  * functions counts.
  */
+
+/** Queue deliveries per bus entry of each detail type, by the deployed rules: how entries are counted. */
+function busDeliveries(pipeline: LocalPipeline): (detailType: string) => number {
+  return deliveriesPerEntry(ruleRoutes(pipeline.deployment.stacks.map((s) => s.template as never)));
+}
 
 export interface PhaseContext {
   /**
@@ -166,19 +172,19 @@ export async function runPipelinePhase(
       eventId: randomUUID(),
     }),
   );
-  // With poison, the scenario's own malformed event goes too; each ends in both consumers' DLQs.
+  // With poison, the scenario's own malformed event goes too; each ends in validate-order's DLQ.
   const withMalformed = poisonCount > 0;
   const expected = poison.length + 1;
   const scenario: Scenario = {
     ...scenario0,
-    expectedDeadLetters: withMalformed ? { ValidateOrderDlqUrl: expected, AnalyticsDlqUrl: expected } : {},
+    expectedDeadLetters: withMalformed ? { ValidateOrderDlqUrl: expected } : {},
     expectedAnalytics: addAnalytics(ctx.analyticsSoFar, scenario0.expectedAnalytics),
   };
   ctx.analyticsSoFar = scenario.expectedAnalytics;
   const kinds = new Map(scenario.orders.map((o) => [o.order.orderId, o.kind]));
   const category = (orderId: string | undefined): CallCategory =>
     orderId !== undefined && kinds.get(orderId) === 'fulfilled' ? 'happyPath' : 'failures';
-  const ledger = new PhaseLedger(category);
+  const ledger = new PhaseLedger(category, busDeliveries(pipeline));
   const mappings = pipeline.runner?.mappings ?? [];
 
   const { value, driverCalls, emulatorDelta } = await withRunner(ctx, mappings, ledger, async () => {
@@ -253,7 +259,7 @@ export async function runFloorPhase(
   const { pipeline, driver } = ctx;
   const scenario = newScenario(ctx, 'floor', orders);
   const ids = scenario.orders.map((o) => o.order.orderId);
-  const ledger = new PhaseLedger(() => 'happyPath');
+  const ledger = new PhaseLedger(() => 'happyPath', busDeliveries(pipeline));
   const mappings = (pipeline.runner?.mappings ?? []).map((m) => ({
     ...m,
     function: { ...m.function, codeDirectory: floorCodeDirectory, handler: 'index.handler' },

@@ -52,11 +52,7 @@ export function formatSummary(r: BenchResult): string[] {
   lines.push(
     `  ${'total'.padEnd(32)} ${n2(r.apiCallsPerOrder.happyPath.total).padStart(7)} ${n2(r.apiCallsPerOrder.failures.total).padStart(7)} ${n2(r.minimumCallsPerOrder.total).padStart(7)}`,
   );
-  if (r.dynamoDbUnitsPerOrder) {
-    lines.push(
-      `DynamoDB per order: ${n1(r.dynamoDbUnitsPerOrder.write)} write units, ${n1(r.dynamoDbUnitsPerOrder.read)} read units`,
-    );
-  }
+  if (r.dynamoDbUnitsPerOrder) lines.push(`DynamoDB per order: ${unitsPerOrder(r.dynamoDbUnitsPerOrder)}`);
   const c = r.costPer1MOrdersUsd;
   lines.push(
     '',
@@ -113,11 +109,7 @@ export function markdownFigures(r: BenchResult): string {
     '',
     `- floorRatio ${n2(r.floorRatio ?? Number.NaN)}; minimum calls per happy order ${n1(r.minimumCallsPerOrder.total)} (${r.minimumCallsPerOrder.hops} hops).`,
   ];
-  if (r.dynamoDbUnitsPerOrder) {
-    lines.push(
-      `- DynamoDB per order: ${n1(r.dynamoDbUnitsPerOrder.write)} write units, ${n1(r.dynamoDbUnitsPerOrder.read)} read units.`,
-    );
-  }
+  if (r.dynamoDbUnitsPerOrder) lines.push(`- DynamoDB per order: ${unitsPerOrder(r.dynamoDbUnitsPerOrder)}.`);
   const c = r.costPer1MOrdersUsd;
   lines.push(
     `- Cost per 1M orders: **${roundUsd(c.total)} USD** (${Object.entries(c.byService)
@@ -155,6 +147,14 @@ export function chartInput(r: BenchResult): ChartInput {
     subtitle: `${r.date.slice(0, 10)} · ${r.machine}`,
     series,
   };
+}
+
+/** `14.2 write units (analytics 4.1, inventory 3.0, orders 7.1), 0.4 read units`: where the write units go. */
+export function unitsPerOrder(units: NonNullable<BenchResult['dynamoDbUnitsPerOrder']>): string {
+  const tables = Object.entries(units.byTable)
+    .map(([table, u]) => `${table} ${n1(u.write)}`)
+    .join(', ');
+  return `${n1(units.write)} write units${tables ? ` (${tables})` : ''}, ${n1(units.read)} read units`;
 }
 
 /** Replaces what is between `<!-- NAME:begin -->` and `<!-- NAME:end -->` in a document. */

@@ -1,5 +1,10 @@
 import * as z from 'zod';
-import { type CostBreakdown, type FunctionUsage as CostFunction, costPer1MOrders } from './cost';
+import {
+  type CostBreakdown,
+  type FunctionUsage as CostFunction,
+  costPer1MOrders,
+  type TableUsage,
+} from './cost';
 import type { FaultReport } from './faults';
 import { type CallCategory, latencySummary, type PhaseLedger, perOrder } from './measure';
 import type { MinimumCalls } from './minimum';
@@ -46,7 +51,9 @@ export interface BenchResult {
     readonly failures: CallsPerOrder & { readonly orders: number };
   };
   readonly minimumCallsPerOrder: MinimumCalls;
-  readonly dynamoDbUnitsPerOrder: { readonly write: number; readonly read: number } | null;
+  readonly dynamoDbUnitsPerOrder:
+    | (UnitsPerOrder & { readonly byTable: Readonly<Record<string, UnitsPerOrder>> })
+    | null;
   readonly costPer1MOrdersUsd: {
     readonly total: number;
     readonly byService: Readonly<Record<string, number>>;
@@ -74,6 +81,42 @@ export interface BenchResult {
   readonly outcomePassed: boolean;
   readonly problems: readonly string[];
   readonly faults?: FaultReport;
+}
+
+export interface UnitsPerOrder {
+  readonly write: number;
+  readonly read: number;
+}
+
+/** What the emulator billed one caller on one table (local/moto-server-api.ts). */
+export interface TableCapacity {
+  readonly table: string;
+  readonly writeUnits: number;
+  readonly readUnits: number;
+}
+
+/**
+ * Capacity summed per table, each named by the stack output that names it (`OrdersTableName` ->
+ * `orders`); a table no output names keeps its physical name.
+ */
+export function capacityByTable(
+  rows: readonly TableCapacity[],
+  stacks: readonly { readonly outputs: Readonly<Record<string, string>> }[],
+): Record<string, TableUsage> {
+  const names = new Map<string, string>();
+  for (const { outputs } of stacks) {
+    for (const [key, physical] of Object.entries(outputs)) {
+      const logical = /^(.+)TableName$/.exec(key)?.[1];
+      if (logical) names.set(physical, logical.charAt(0).toLowerCase() + logical.slice(1));
+    }
+  }
+  const byTable: Record<string, TableUsage> = {};
+  for (const row of rows) {
+    const name = names.get(row.table) ?? row.table;
+    const sum = byTable[name] ?? { writeUnits: 0, readUnits: 0 };
+    byTable[name] = { writeUnits: sum.writeUnits + row.writeUnits, readUnits: sum.readUnits + row.readUnits };
+  }
+  return byTable;
 }
 
 export interface PhaseMeasure {
@@ -121,8 +164,8 @@ export interface ResultInputs {
     string,
     { readonly memoryMb: number; readonly architecture: 'arm64' | 'x86_64' }
   >;
-  /** DynamoDB units the functions consumed, as the emulator billed them. */
-  readonly dynamoDb?: { readonly writeUnits: number; readonly readUnits: number };
+  /** DynamoDB units the functions consumed per table (capacityByTable), as the emulator billed them. */
+  readonly dynamoDb?: Readonly<Record<string, TableUsage>>;
   readonly tracingSampleRate: number;
   readonly alarms: number;
   readonly dashboards: number;
@@ -155,7 +198,7 @@ export function buildResult(input: ResultInputs): BenchResult {
       apiCalls: calls,
       eventBridgeEntries: main.ledger.eventEntries,
       eventBridgeBytes: main.ledger.eventBytes,
-      dynamoDb: input.dynamoDb ?? { writeUnits: 0, readUnits: 0 },
+      dynamoDb: input.dynamoDb ?? {},
       logBytes: main.ledger.logBytes,
       tracedInvocations: main.ledger.invocations() * input.tracingSampleRate,
     },
@@ -175,9 +218,7 @@ export function buildResult(input: ResultInputs): BenchResult {
       failures: { orders: main.failureOrders, ...perOrder(main.ledger.calls.failures, main.failureOrders) },
     },
     minimumCallsPerOrder: input.minimum,
-    dynamoDbUnitsPerOrder: input.dynamoDb
-      ? { write: input.dynamoDb.writeUnits / main.orders, read: input.dynamoDb.readUnits / main.orders }
-      : null,
+    dynamoDbUnitsPerOrder: input.dynamoDb ? unitsPerOrder(input.dynamoDb, main.orders) : null,
     costPer1MOrdersUsd: {
       total: cost.totalUsd,
       byService: cost.byService,
@@ -208,6 +249,25 @@ export function buildResult(input: ResultInputs): BenchResult {
     problems: input.problems,
     ...(input.faults ? { faults: input.faults } : {}),
   };
+}
+
+function unitsPerOrder(
+  byTable: Readonly<Record<string, TableUsage>>,
+  orders: number,
+): NonNullable<BenchResult['dynamoDbUnitsPerOrder']> {
+  const per = ({ writeUnits, readUnits }: TableUsage): UnitsPerOrder => ({
+    write: writeUnits / orders,
+    read: readUnits / orders,
+  });
+  const tables = Object.entries(byTable).sort(([a], [b]) => a.localeCompare(b));
+  const total = tables.reduce(
+    (sum, [, units]) => ({
+      writeUnits: sum.writeUnits + units.writeUnits,
+      readUnits: sum.readUnits + units.readUnits,
+    }),
+    { writeUnits: 0, readUnits: 0 },
+  );
+  return { ...per(total), byTable: Object.fromEntries(tables.map(([name, units]) => [name, per(units)])) };
 }
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');

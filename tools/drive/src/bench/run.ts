@@ -30,7 +30,7 @@ import { faultReport } from './faults';
 import { minimumCallsPerOrder, ruleRoutes } from './minimum';
 import { callerOf, type PhaseContext, runFloorPhase, runPipelinePhase } from './phases';
 import { chartInput, formatSummary, markdownFigures, replaceBlock } from './report';
-import { type BenchResult, buildResult, requiredResultKeys } from './result';
+import { type BenchResult, buildResult, capacityByTable, requiredResultKeys } from './result';
 
 const PROJECT_ROOT = resolve(__dirname, '..', '..', '..', '..');
 
@@ -188,10 +188,7 @@ async function measure(
         ruleRoutes(pipeline.deployment.stacks.map((s) => s.template as never)),
       ),
       functionConfig: functionConfig(pipeline),
-      dynamoDb: {
-        writeUnits: capacity.reduce((n, r) => n + r.writeUnits, 0),
-        readUnits: capacity.reduce((n, r) => n + r.readUnits, 0),
-      },
+      dynamoDb: capacityByTable(capacity, pipeline.deployment.stacks),
       tracingSampleRate: XRAY_SAMPLE_RATE,
       alarms: alarmMetrics(pipeline),
       dashboards: countResources(pipeline, 'AWS::CloudWatch::Dashboard'),

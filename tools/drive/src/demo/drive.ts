@@ -94,10 +94,10 @@ export function orderApiUrl(pipeline: Pick<LocalPipeline, 'httpApis'>): string {
 export type { HistoryPoint } from './order-doors';
 
 /**
- * An order placed puts one message on each queue whose rule takes OrderPlaced (validate-order and
- * analytics): how many orders fit into a backlog of `messages`.
+ * An order placed puts one message on each queue whose rule takes OrderPlaced (validate-order's only;
+ * analytics takes final facts): how many orders fit into a backlog of `messages`.
  */
-const MESSAGES_PER_PLACED_ORDER = 2;
+const MESSAGES_PER_PLACED_ORDER = 1;
 function ordersFor(messages: number): number {
   return Math.max(1, Math.ceil(messages / MESSAGES_PER_PLACED_ORDER));
 }

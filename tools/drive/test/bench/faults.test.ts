@@ -114,7 +114,7 @@ describe('faultReport', () => {
         ...scenario.expectedAnalytics,
         totals: {
           ...scenario.expectedAnalytics.totals,
-          count_OrderPlaced: (scenario.expectedAnalytics.totals.count_OrderPlaced ?? 0) + 1,
+          count_OrderFulfilled: (scenario.expectedAnalytics.totals.count_OrderFulfilled ?? 0) + 1,
         },
       },
     };

@@ -2,8 +2,14 @@ import { describe, expect, it } from '@jest/globals';
 import type { InvocationReport } from '@order-pipeline/local-cloud/lambda-runner';
 import { latencySummary, orderIdOf, PhaseLedger, percentile, perOrder } from '../../src/bench/measure';
 
-const body = (orderId: string) =>
-  JSON.stringify({ detail: { data: { orderId }, metadata: { correlationId: orderId } } });
+const body = (orderId: string, detailType = 'OrderPlaced') =>
+  JSON.stringify({
+    'detail-type': detailType,
+    detail: { data: { orderId }, metadata: { correlationId: orderId } },
+  });
+
+/** Every detail type reaches one queue: each delivered message is one entry. */
+const ONE_RULE_EACH = () => 1;
 
 function report(overrides: Partial<InvocationReport>): InvocationReport {
   return {
@@ -27,7 +33,7 @@ describe('PhaseLedger', () => {
   const category = (orderId: string | undefined) => (orderId?.endsWith('-ok') ? 'happyPath' : 'failures');
 
   it("GIVEN a batch of two happy records and one failure WHEN the emulator's count of the function is added THEN its calls are shared by record", () => {
-    const ledger = new PhaseLedger(category);
+    const ledger = new PhaseLedger(category, ONE_RULE_EACH);
     ledger.record(
       report({ messageIds: ['m1', 'm2', 'm3'], bodies: [body('a-ok'), body('b-ok'), body('c-bad')] }),
     );
@@ -41,7 +47,7 @@ describe('PhaseLedger', () => {
   });
 
   it('GIVEN a failing record delivered again THEN each delivery weighs in the share of its function', () => {
-    const ledger = new PhaseLedger(category);
+    const ledger = new PhaseLedger(category, ONE_RULE_EACH);
     ledger.record(report({ messageIds: ['m1', 'm2'], bodies: [body('a-ok'), body('b-bad')] }));
     ledger.record(report({ messageIds: ['m2'], bodies: [body('b-bad')] }));
     ledger.record(report({ shortName: 'analytics', messageIds: ['m3'], bodies: [body('c-ok')] }));
@@ -53,7 +59,7 @@ describe('PhaseLedger', () => {
   });
 
   it('GIVEN a message delivered twice THEN it counts as one delivery by the rule', () => {
-    const ledger = new PhaseLedger(category);
+    const ledger = new PhaseLedger(category, ONE_RULE_EACH);
 
     ledger.record(report({ messageIds: ['m1'], bodies: [body('a-ok')] }));
     ledger.record(report({ messageIds: ['m1'], bodies: [body('a-ok')] }));
@@ -63,7 +69,7 @@ describe('PhaseLedger', () => {
   });
 
   it('GIVEN a cold start THEN init and duration are billed, each rounded up to 1 ms', () => {
-    const ledger = new PhaseLedger(category);
+    const ledger = new PhaseLedger(category, ONE_RULE_EACH);
 
     ledger.record(report({ coldStart: true, initMs: 120.2, durationMs: 30.1 }));
     ledger.record(report({ durationMs: 0.2 }));
@@ -74,18 +80,33 @@ describe('PhaseLedger', () => {
     });
   });
 
-  it('GIVEN the function every event reaches THEN its distinct messages are the bus entries and their bytes', () => {
-    const ledger = new PhaseLedger(category);
-    const b = body('a-ok');
+  it('GIVEN events each routed to one queue THEN every distinct message delivered to any function is one bus entry, with its bytes', () => {
+    const ledger = new PhaseLedger(category, ONE_RULE_EACH);
+    const [placed, fulfilled] = [body('a-ok'), body('a-ok', 'OrderFulfilled')];
 
-    ledger.record(report({ shortName: 'analytics', messageIds: ['m1', 'm2'], bodies: [b, b] }));
+    ledger.record(report({ messageIds: ['m1'], bodies: [placed] }));
+    ledger.record(report({ shortName: 'analytics', messageIds: ['m2'], bodies: [fulfilled] }));
+    // a redelivery is no new entry
+    ledger.record(report({ shortName: 'analytics', messageIds: ['m2'], bodies: [fulfilled] }));
 
     expect(ledger.eventEntries).toBe(2);
-    expect(ledger.eventBytes).toBe(2 * Buffer.byteLength(b));
+    expect(ledger.eventBytes).toBe(Buffer.byteLength(placed) + Buffer.byteLength(fulfilled));
+  });
+
+  it('GIVEN a detail type two rules route WHEN both deliveries are seen THEN they are one entry together', () => {
+    const ledger = new PhaseLedger(category, (detailType) => (detailType === 'OrderFulfilled' ? 2 : 1));
+    const fulfilled = body('a-ok', 'OrderFulfilled');
+
+    ledger.record(report({ shortName: 'fulfil-audit', messageIds: ['m1'], bodies: [fulfilled] }));
+    ledger.record(report({ shortName: 'analytics', messageIds: ['m2'], bodies: [fulfilled] }));
+    ledger.record(report({ messageIds: ['m3'], bodies: ['not json'] }));
+
+    expect(ledger.eventEntries).toBeCloseTo(2, 10);
+    expect(ledger.eventBytes).toBeCloseTo(Buffer.byteLength(fulfilled) + Buffer.byteLength('not json'), 10);
   });
 
   it('GIVEN poller calls THEN empty receives are kept apart and the rest shared by records', () => {
-    const ledger = new PhaseLedger(category);
+    const ledger = new PhaseLedger(category, ONE_RULE_EACH);
     ledger.record(
       report({
         messageIds: ['m1', 'm2', 'm3', 'm4'],
@@ -102,7 +123,7 @@ describe('PhaseLedger', () => {
   });
 
   it('GIVEN log lines THEN their bytes and the injected faults are counted', () => {
-    const ledger = new PhaseLedger(category);
+    const ledger = new PhaseLedger(category, ONE_RULE_EACH);
 
     ledger.log('{"level":"WARN","message":"fault injection","point":"after-write"}');
     ledger.log('ok');

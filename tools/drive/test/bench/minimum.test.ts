@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { minimumCallsPerOrder, ruleRoutes, STATE_WRITE } from '../../src/bench/minimum';
+import { deliveriesPerEntry, minimumCallsPerOrder, ruleRoutes, STATE_WRITE } from '../../src/bench/minimum';
 
 const template = {
   Resources: {
@@ -44,5 +44,33 @@ describe('minimumCallsPerOrder', () => {
     ]);
 
     expect(minimumCallsPerOrder(['A', 'B', 'C'], routes).hops).toBe(6);
+  });
+
+  it('GIVEN a rule listing each detail type with its own source ($or) THEN it receives exactly those types', () => {
+    const routes = ruleRoutes([
+      {
+        Resources: {
+          Analytics: {
+            Type: 'AWS::Events::Rule',
+            Properties: {
+              EventPattern: {
+                $or: [
+                  { source: ['orders.fulfil-order'], 'detail-type': ['OrderFulfilled'] },
+                  { source: ['orders.reserve-stock'], 'detail-type': ['OutOfStock'] },
+                ],
+              },
+              Targets: [{}],
+            },
+          },
+        },
+      },
+      template,
+    ]);
+    const deliveries = deliveriesPerEntry(routes);
+
+    expect(routes[0]?.detailTypes).toEqual(['OrderFulfilled', 'OutOfStock']);
+    expect(['OrderFulfilled', 'OutOfStock', 'OrderPlaced', 'StockReserved'].map(deliveries)).toEqual([
+      1, 1, 2, 0,
+    ]);
   });
 });

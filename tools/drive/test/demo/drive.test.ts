@@ -133,13 +133,13 @@ describe('OrderFeeder', () => {
     expect(feeder.placedAt.size).toBe(25);
   });
 
-  it('GIVEN a backlog of 20 messages THEN 10 orders (2 messages each) first, then as many as the room left', async () => {
+  it('GIVEN a backlog of 10 messages THEN 10 orders (1 message each: validate-order’s) first, then as many as the room left', async () => {
     const driver = fakeDriver();
-    const feeder = new OrderFeeder(driver, scenario, 20);
+    const feeder = new OrderFeeder(driver, scenario, 10);
 
     await feeder.start();
-    await feeder.topUp(20);
-    await feeder.topUp(12);
+    await feeder.topUp(10);
+    await feeder.topUp(6);
     await feeder.topUp(0);
 
     expect(driver.portions).toEqual([10, 4, 10]);

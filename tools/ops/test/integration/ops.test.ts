@@ -68,8 +68,9 @@ beforeAll(async () => {
   // The suite's global setup synthesizes stage test once; reuse its assembly when it is there.
   const target = describedTarget();
   const shared = target.kind === 'local' && target.stage === STAGE ? target.assemblyDirectory : undefined;
-  // The archive replay delivers every event at once, and analytics counts a batch of repeats one by one:
-  // on a busy machine that outlasts even stage local's 5 s. 15 s stays below the queues' 19 s visibility.
+  // The archive replay delivers every event at once, and each consumer works through batches of repeats:
+  // on a busy machine that outlasts even stage local's 5 s. 15 s stays below the queues' visibility
+  // (19 s; analytics, with its 10 s batching window, 28 s).
   pipeline = await startLocalPipelineWithTimeout(
     {
       stage: STAGE,
@@ -370,7 +371,7 @@ describe('the ops CLI against the local pipeline (stage test)', () => {
     expect(replay.stdout).toMatch(/state COMPLETED/);
     expect(replay.stderr).toMatch(/moto replays every archived event to every rule/);
 
-    // THEN every replayed event was delivered and processed successfully (analytics alone gets each one)...
+    // THEN every replayed event was delivered and processed successfully (each reaches at least one consumer)...
     const processed = () => reports.slice(since).reduce((n, r) => n + r.deleted, 0);
     await eventually(
       `at least ${archived} replayed records processed`,
