@@ -29,7 +29,18 @@ export interface PhaseFigures {
   readonly coldStarts: number;
   /** ReceiveMessage requests that returned nothing: idle polling, not per order (see PhaseLedger). */
   readonly emptyReceives: number;
-  /** Records per invocation, over all functions. */
+  /** Records per invocation, over the functions a queue invokes. */
+  readonly meanBatchSize: number;
+}
+
+export interface LightLoadFigures {
+  readonly orders: number;
+  readonly intervalMs: number;
+  /** Each order's `POST /orders` to its final state. */
+  readonly latencyMs: PhaseFigures['latencyMs'];
+  /** Over every order the run placed, the one that warmed the functions up included. */
+  readonly apiCallsPerOrder: CallsPerOrder;
+  readonly invocations: number;
   readonly meanBatchSize: number;
 }
 
@@ -46,6 +57,8 @@ export interface BenchResult {
     readonly failures: CallsPerOrder & { readonly orders: number };
   };
   readonly minimumCallsPerOrder: MinimumCalls;
+  /** `POST /orders` and the `GET /orders/{orderId}` that followed each order, per order. */
+  readonly httpApiRequestsPerOrder: number;
   readonly dynamoDbUnitsPerOrder: { readonly write: number; readonly read: number } | null;
   readonly costPer1MOrdersUsd: {
     readonly total: number;
@@ -70,6 +83,8 @@ export interface BenchResult {
     readonly meanDurationMs: number;
   }[];
   readonly pipeline: PhaseFigures;
+  /** Orders placed one every `intervalMs` on an otherwise idle pipeline (`--light`). */
+  readonly lightLoad: LightLoadFigures | null;
   readonly floor: PhaseFigures | null;
   readonly outcomePassed: boolean;
   readonly problems: readonly string[];
@@ -95,6 +110,7 @@ export function phaseFigures(phase: PhaseMeasure): PhaseFigures {
   const functions = [...phase.ledger.functions.values()];
   const invocations = functions.reduce((n, f) => n + f.invocations, 0);
   const records = functions.reduce((n, f) => n + f.records, 0);
+  const batches = invocations - functions.reduce((n, f) => n + f.httpRequests, 0);
   return {
     orders: phase.orders,
     wallMs: phase.wallMs,
@@ -104,7 +120,26 @@ export function phaseFigures(phase: PhaseMeasure): PhaseFigures {
     invocations,
     coldStarts: functions.reduce((n, f) => n + f.coldStarts, 0),
     emptyReceives: phase.ledger.emptyReceives,
-    meanBatchSize: records / Math.max(1, invocations),
+    meanBatchSize: records / Math.max(1, batches),
+  };
+}
+
+export interface LightLoadMeasure extends PhaseMeasure {
+  readonly intervalMs: number;
+  /** Orders placed, the warm-up included; `orders` (and the latencies) are the measured ones. */
+  readonly placedOrders: number;
+}
+
+/** The light-load figures: latency of the measured orders, calls over every order placed (warm-up too). */
+export function lightLoadFigures(light: LightLoadMeasure): LightLoadFigures {
+  const figures = phaseFigures({ ...light, orders: light.placedOrders });
+  return {
+    orders: light.orders,
+    intervalMs: light.intervalMs,
+    latencyMs: latencySummary(light.latenciesMs),
+    apiCallsPerOrder: figures.apiCallsPerOrder,
+    invocations: figures.invocations,
+    meanBatchSize: figures.meanBatchSize,
   };
 }
 
@@ -115,6 +150,7 @@ export interface ResultInputs {
   readonly main: PhaseMeasure & { readonly happyOrders: number; readonly failureOrders: number };
   readonly floor?: PhaseMeasure;
   readonly base?: PhaseMeasure;
+  readonly light?: LightLoadMeasure;
   readonly minimum: MinimumCalls;
   /** Memory and architecture of each function, by short name. */
   readonly functionConfig: ReadonlyMap<
@@ -156,6 +192,7 @@ export function buildResult(input: ResultInputs): BenchResult {
       eventBridgeEntries: main.ledger.eventEntries,
       eventBridgeBytes: main.ledger.eventBytes,
       dynamoDb: input.dynamoDb ?? { writeUnits: 0, readUnits: 0 },
+      httpApiRequests: main.ledger.httpApiRequests,
       logBytes: main.ledger.logBytes,
       tracedInvocations: main.ledger.invocations() * input.tracingSampleRate,
     },
@@ -175,6 +212,7 @@ export function buildResult(input: ResultInputs): BenchResult {
       failures: { orders: main.failureOrders, ...perOrder(main.ledger.calls.failures, main.failureOrders) },
     },
     minimumCallsPerOrder: input.minimum,
+    httpApiRequestsPerOrder: main.ledger.httpApiRequests / main.orders,
     dynamoDbUnitsPerOrder: input.dynamoDb
       ? { write: input.dynamoDb.writeUnits / main.orders, read: input.dynamoDb.readUnits / main.orders }
       : null,
@@ -203,6 +241,7 @@ export function buildResult(input: ResultInputs): BenchResult {
       meanDurationMs: f.totalDurationMs / Math.max(1, f.invocations),
     })),
     pipeline,
+    lightLoad: input.light ? lightLoadFigures(input.light) : null,
     floor,
     outcomePassed: input.outcomePassed,
     problems: input.problems,
