@@ -48,7 +48,12 @@ import type { StageConfig } from '../config';
 import { EventConsumer } from '../constructs/event-consumer';
 import { OrderApi } from '../constructs/order-api';
 import { monitoredStepOf, PipelineMonitoring } from '../constructs/pipeline-monitoring';
-import { API_FUNCTION_TIMEOUT, seenMarkerTtlDays } from '../defaults';
+import {
+  ANALYTICS_BATCHING_WINDOW,
+  API_FUNCTION_TIMEOUT,
+  ORDER_STEP_BATCHING_WINDOW,
+  seenMarkerTtlDays,
+} from '../defaults';
 import { resourceNames } from '../names';
 import { randomFaultRules } from '../test-stages';
 
@@ -253,6 +258,7 @@ export class PipelineStack extends Stack {
         depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
         description: spec.description,
         timeout: Duration.seconds(config.functionTimeoutSeconds),
+        maxBatchingWindow: name === 'analytics' ? ANALYTICS_BATCHING_WINDOW : ORDER_STEP_BATCHING_WINDOW,
         maxConcurrency: config.consumerMaxConcurrency,
         logLevel: ApplicationLogLevel[config.logLevel],
         logRetention: config.logRetentionDays as RetentionDays,
