@@ -4,7 +4,6 @@ import type { StageConfig } from '../lib/config';
 import { TEST_CUSTOMER_PREFIX } from '../lib/test-stages';
 import {
   type DemoDriver,
-  DRIVER_APP_ID,
   type HistoryPoint,
   OrderFeeder,
   orderReadIntervalMs,
@@ -22,7 +21,7 @@ import { diffRequestCounts, type EmulatorRequestCounts } from '../local/emulator
 import { LocalLambdaRunner, type LocalSqsMapping, RUNNER_APP_ID } from '../local/lambda-runner';
 import type { LocalPipeline } from '../local/local-pipeline';
 import { openPhaseDoor } from './api-door';
-import { addCallCounts, type CallCategory, type CallCounts, PhaseLedger } from './measure';
+import { addCallCounts, type CallCategory, PhaseLedger } from './measure';
 
 /**
  * One measured phase of the benchmark: a fresh Lambda runner (cold, as a new deployment would be), a
@@ -83,14 +82,14 @@ export function callsByCaller(served: EmulatorRequestCounts): Map<string, Record
 /**
  * Runs `body` with a fresh runner and the app's HTTP API served by it, then books the calls the
  * emulator served in the meantime: each function's (the API's included) and the pollers' on the
- * ledger. Returns the driver's own calls (stock, queue depths, malformed events) for the phase.
+ * ledger. The driver's own requests (stock, queue depths, malformed events) are no order's.
  */
 async function withRunner<T>(
   ctx: PhaseContext,
   mappings: readonly LocalSqsMapping[],
   ledger: PhaseLedger,
   body: (driver: DemoDriver) => Promise<T>,
-): Promise<{ value: T; driverCalls: CallCounts; emulatorDelta: EmulatorRequestCounts }> {
+): Promise<{ value: T; emulatorDelta: EmulatorRequestCounts }> {
   const { emulator } = ctx.pipeline;
   const before = await emulator.requestCounts();
   if (before === undefined) {
@@ -123,7 +122,7 @@ async function withRunner<T>(
   const served = callsByCaller(emulatorDelta);
   for (const name of ledger.functions.keys()) ledger.addFunctionCalls(name, served.get(name) ?? {});
   ledger.addPollerCalls(served.get(RUNNER_APP_ID) ?? {}, runner.emptyReceives);
-  return { value, driverCalls: served.get(DRIVER_APP_ID) ?? {}, emulatorDelta };
+  return { value, emulatorDelta };
 }
 
 export interface PipelinePhase extends PhaseResult {
