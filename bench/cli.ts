@@ -19,10 +19,12 @@ export const DEFAULT_BACKLOG = 1_000;
 
 /** Orders of the light-load run: enough for a p95 of latencies, few enough to take half a minute. */
 export const DEFAULT_LIGHT_ORDERS = 20;
+/** Seconds between two orders of the light-load run. */
+export const DEFAULT_LIGHT_EVERY_SECONDS = 1;
 
 export const USAGE =
   'usage: npm run bench -- [--orders N] [--out FILE.json] [--fault-rate P] [--poison-rate Q] [--backlog N | --burst] ' +
-  '[--light N | --no-light] [--no-floor] [--no-scaling] [--concurrency N] [--port N] [--stage NAME] [--update-docs] [--help]';
+  '[--light N | --no-light] [--light-every SECONDS] [--no-floor] [--no-scaling] [--concurrency N] [--port N] [--stage NAME] [--update-docs] [--help]';
 
 export const HELP = `${USAGE}
 
@@ -48,6 +50,8 @@ function, the runner's pollers and the producer, told apart by their SDK app id)
                       latency an order sees below the load where batches fill (0-1000, default
                       ${DEFAULT_LIGHT_ORDERS})
   --no-light          skip the light-load run
+  --light-every S     seconds between two orders of the light-load run (1-60, default
+                      ${DEFAULT_LIGHT_EVERY_SECONDS}): slower on a machine too busy to finish an order in a second
   --no-floor          skip the floor run
   --no-scaling        skip the N/${SCALING_FACTOR} run
   --concurrency N     concurrent invocations per queue (default: this machine's cores)
@@ -71,6 +75,8 @@ export interface BenchOptions {
   readonly backlog?: number;
   /** Orders of the light-load run; 0 skips it. */
   readonly lightOrders: number;
+  /** Between two orders of the light-load run. */
+  readonly lightIntervalMs: number;
   readonly floor: boolean;
   readonly scaling: boolean;
   readonly concurrency?: number;
@@ -116,6 +122,12 @@ export function parseBenchCli(argv: readonly string[]): ParsedBenchCli {
     ],
     ['port', values.port, (v) => wholeNumber(v, 1, 65_535), 'a port number (1-65535)'],
     ['light', values.light, (v) => wholeNumber(v, 0, 1_000), 'a whole number of orders from 0 to 1000'],
+    [
+      'light-every',
+      values['light-every'],
+      (v) => wholeNumber(v, 1, 60),
+      'a whole number of seconds from 1 to 60',
+    ],
   ];
   const parsed: Record<string, number | undefined> = {};
   for (const [name, raw, parser, expected] of checks) {
@@ -154,6 +166,7 @@ export function parseBenchCli(argv: readonly string[]): ParsedBenchCli {
       poisonRate: parsed['poison-rate'] ?? 0,
       backlog: values.burst ? undefined : (parsed.backlog ?? DEFAULT_BACKLOG),
       lightOrders: values['no-light'] ? 0 : (parsed.light ?? DEFAULT_LIGHT_ORDERS),
+      lightIntervalMs: (parsed['light-every'] ?? DEFAULT_LIGHT_EVERY_SECONDS) * 1000,
       floor: !values['no-floor'],
       scaling: !values['no-scaling'],
       concurrency: parsed.concurrency,
@@ -178,6 +191,7 @@ function parse(argv: readonly string[]) {
       burst: { type: 'boolean' },
       light: { type: 'string' },
       'no-light': { type: 'boolean' },
+      'light-every': { type: 'string' },
       'no-floor': { type: 'boolean' },
       'no-scaling': { type: 'boolean' },
       concurrency: { type: 'string' },

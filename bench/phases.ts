@@ -283,16 +283,24 @@ async function followUntilFinal(
      * @default true
      */
     readonly settle?: boolean;
+    /**
+     * Read the orders only once the queues are empty, when they should be final: each read is a
+     * function invocation, which would load the pipeline whose idle latency is being measured.
+     * @default false - every orderReadIntervalMs
+     */
+    readonly readWhenIdle?: boolean;
   },
 ): Promise<number> {
   const pending = new Set(ids);
   let nextReadAt = 0;
+  let idle = false;
   let emptyPolls = 0;
   const settled = () => !(options.settle ?? true) || emptyPolls >= 2;
   while ((pending.size > 0 || !settled() || options.placing?.()) && Date.now() < options.deadline) {
     await new Promise((r) => setTimeout(r, 1_000));
     const placedPending = [...pending].filter((id) => placedAt.has(id));
-    if (placedPending.length > 0 && Date.now() >= nextReadAt) {
+    const mayRead = options.readWhenIdle ? idle : Date.now() >= nextReadAt;
+    if (placedPending.length > 0 && mayRead) {
       for (const [id, order] of await driver.readOrders(placedPending)) {
         if (options.isFinal(order.status)) pending.delete(id);
       }
@@ -302,7 +310,8 @@ async function followUntilFinal(
     await options.onPoll(ids.length - pending.size, queued);
     emptyPolls = pending.size === 0 && queued === 0 ? emptyPolls + 1 : 0;
     // Nothing queued but orders not seen final yet: read them at the next poll.
-    if (queued === 0) nextReadAt = 0;
+    idle = queued === 0;
+    if (idle) nextReadAt = 0;
   }
   return pending.size;
 }
@@ -396,6 +405,7 @@ export async function runLightLoadPhase(
       deadline: Date.now() + 120_000,
       isFinal: isFinalOrderStatus,
       settle: false,
+      readWhenIdle: true,
       onPoll: async () => ctx.status('light load: warming up'),
     });
 
@@ -420,6 +430,7 @@ export async function runLightLoadPhase(
       deadline: Date.now() + orders * intervalMs + 120_000,
       isFinal: isFinalOrderStatus,
       placing: () => placing,
+      readWhenIdle: true,
       onPoll: async (final) => ctx.status(`light load: ${placedAt.size}/${orders} placed · ${final} final`),
     });
     await placed;

@@ -20,7 +20,15 @@ import { eventsOf } from '../local/demo/scenario';
 import { EmulatorError } from '../local/emulator';
 import { LOCAL_DIR, type LocalPipeline, startLocalPipeline } from '../local/local-pipeline';
 import { renderChart } from './chart';
-import { type BenchOptions, DEFAULT_LIGHT_ORDERS, HELP, parseBenchCli, SCALING_FACTOR, USAGE } from './cli';
+import {
+  type BenchOptions,
+  DEFAULT_LIGHT_EVERY_SECONDS,
+  DEFAULT_LIGHT_ORDERS,
+  HELP,
+  parseBenchCli,
+  SCALING_FACTOR,
+  USAGE,
+} from './cli';
 import { faultReport } from './faults';
 import { minimumCallsPerOrder, ruleRoutes } from './minimum';
 import { callerOf, type PhaseContext, runFloorPhase, runLightLoadPhase, runPipelinePhase } from './phases';
@@ -127,6 +135,9 @@ function commandLine(options: BenchOptions): string {
   if (options.lightOrders !== DEFAULT_LIGHT_ORDERS) {
     flags.push(options.lightOrders === 0 ? '--no-light' : `--light ${options.lightOrders}`);
   }
+  if (options.lightOrders > 0 && options.lightIntervalMs !== DEFAULT_LIGHT_EVERY_SECONDS * 1000) {
+    flags.push(`--light-every ${options.lightIntervalMs / 1000}`);
+  }
   if (options.stage !== DEFAULT_STAGE) flags.push(`--stage ${options.stage}`);
   return `npm run bench -- ${flags.join(' ')}`;
 }
@@ -155,8 +166,8 @@ async function measure(options: BenchOptions, pipeline: LocalPipeline): Promise<
   display.end();
   let light: Awaited<ReturnType<typeof runLightLoadPhase>> | undefined;
   if (options.lightOrders > 0) {
-    say(`light load: ${options.lightOrders} orders, one a second`);
-    light = await runLightLoadPhase(ctx, options.lightOrders);
+    say(`light load: ${options.lightOrders} orders, one every ${options.lightIntervalMs / 1000} s`);
+    light = await runLightLoadPhase(ctx, options.lightOrders, options.lightIntervalMs);
     display.end();
   }
   let floor: Awaited<ReturnType<typeof runFloorPhase>> | undefined;
