@@ -230,20 +230,37 @@ export async function runPipelinePhase(
   });
   const { run, deadLetterBodies, histories } = value;
 
-  const { latenciesMs, lastFinal } = latencies(run.placedAt, histories);
+  return {
+    ...phaseResult(label, orders, ledger, emulatorDelta, { ...run, histories }),
+    scenario,
+    poison,
+    run,
+    deadLetterBodies,
+  };
+}
+
+/** A phase's figures from when its orders were placed and the histories they ended with. */
+function phaseResult(
+  label: string,
+  orders: number,
+  ledger: PhaseLedger,
+  emulatorDelta: EmulatorRequestCounts,
+  placed: {
+    readonly placeStartedAt: number;
+    readonly placedAt: ReadonlyMap<string, number>;
+    readonly histories: ReadonlyMap<string, readonly HistoryPoint[]>;
+  },
+): PhaseResult {
+  const { latenciesMs, lastFinal } = latencies(placed.placedAt, placed.histories);
   return {
     label,
     orders,
     ledger,
     latenciesMs,
-    wallMs: lastFinal - run.placeStartedAt,
-    placeStartedAt: run.placeStartedAt,
+    wallMs: lastFinal - placed.placeStartedAt,
+    placeStartedAt: placed.placeStartedAt,
     emulatorDelta,
-    histories,
-    scenario,
-    poison,
-    run,
-    deadLetterBodies,
+    histories: placed.histories,
   };
 }
 
@@ -347,17 +364,7 @@ export async function runFloorPhase(
     const histories = await driver.readHistories(ids);
     return { placeStartedAt, placedAt: feeder.placedAt, histories };
   });
-  const { latenciesMs, lastFinal } = latencies(value.placedAt, value.histories);
-  return {
-    label: 'floor',
-    orders,
-    ledger,
-    latenciesMs,
-    wallMs: lastFinal - value.placeStartedAt,
-    placeStartedAt: value.placeStartedAt,
-    emulatorDelta,
-    histories: value.histories,
-  };
+  return phaseResult('floor', orders, ledger, emulatorDelta, value);
 }
 
 /** Light load: one order a second, the pace at which no queue holds more than the order in flight. */
@@ -444,18 +451,10 @@ export async function runLightLoadPhase(
     learnIds(driver.orderIds);
     return { placeStartedAt, placedAt, histories, mismatches };
   });
-  const { latenciesMs, lastFinal } = latencies(value.placedAt, value.histories);
   return {
-    label: 'light load',
-    orders,
+    ...phaseResult('light load', orders, ledger, emulatorDelta, value),
     placedOrders: orders + warmUp.orders.length,
     intervalMs,
-    ledger,
-    latenciesMs,
-    wallMs: lastFinal - value.placeStartedAt,
-    placeStartedAt: value.placeStartedAt,
-    emulatorDelta,
-    histories: value.histories,
     mismatches: value.mismatches,
   };
 }
