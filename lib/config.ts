@@ -130,8 +130,8 @@ export const stageConfigSchema = z
     /** Deterministic fault injection for the integration tests. Must be empty in production. */
     faultRules: z.array(faultRule),
     /**
-     * Share of deliveries of benchmark orders (ids starting with TEST_ORDER_PREFIX.bench, lib/test-stages.ts) that crash at
-     * a random fault point: `npm run bench -- --fault-rate P` sets it with `-c faultRate=P`. Must be 0 in
+     * Share of deliveries of benchmark orders (customers of BENCH_CUSTOMER_PREFIXES, lib/test-stages.ts) that
+     * crash at a random fault point: `npm run bench -- --fault-rate P` sets it with `-c faultRate=P`. Must be 0 in
      * production.
      */
     randomFaultRate: z.number().min(0).max(0.5).default(0),

@@ -63,6 +63,13 @@ export const ANALYTICS_BATCH_SIZE = BATCH_SIZE;
 export const ANALYTICS_MAX_BATCHING_WINDOW = Duration.seconds(10);
 
 /**
+ * The order steps gather no batch: each is a hop on every order's path, and a window adds up to its
+ * length to each hop while the queue is nearly empty (five hops, up to 5 s an order). Under load it buys
+ * nothing: a poll already returns a full batch. Lambda's own default for SQS.
+ */
+export const ORDER_STEP_BATCHING_WINDOW = Duration.seconds(0);
+
+/**
  * Caps the concurrent executions one queue can drive (SQS event source maximum concurrency, minimum 2),
  * so a burst cannot starve the account's other functions or throttle DynamoDB. The default of each
  * stage's `consumerMaxConcurrency` (lib/config.ts): 6 consumers x 10 fit the default account quota of

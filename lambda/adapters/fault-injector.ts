@@ -27,15 +27,29 @@ export class InjectedFaultError extends Error {
   override readonly name = 'InjectedFaultError';
   constructor(
     readonly point: FaultPoint,
-    readonly orderIdPrefix: string,
+    readonly rule: Pick<FaultRule, 'orderIdPrefix' | 'customerIdPrefix'>,
   ) {
-    super(`injected crash at ${point} (fault rule for order ids starting with "${orderIdPrefix}")`);
+    super(`injected crash at ${point} (fault rule for ${describeTarget(rule)})`);
   }
+}
+
+function describeTarget(rule: Pick<FaultRule, 'orderIdPrefix' | 'customerIdPrefix'>): string {
+  return [
+    rule.orderIdPrefix === undefined ? undefined : `order ids starting with "${rule.orderIdPrefix}"`,
+    rule.customerIdPrefix === undefined ? undefined : `customer ids starting with "${rule.customerIdPrefix}"`,
+  ]
+    .filter((part) => part !== undefined)
+    .join(' and ');
 }
 
 /** Where the decorators ask whether to fail: `FaultInjector` in a function, a scripted one in tests. */
 export interface FaultHook {
   at(point: FaultPoint, orderId: string): Promise<void>;
+  /**
+   * The customer of an order the step read or is about to create: every step reads its order before its
+   * first fault point, so rules can match the customer as the order states it.
+   */
+  learnCustomer(orderId: string, customerId: string): void;
 }
 
 export interface Delivery {
@@ -45,18 +59,31 @@ export interface Delivery {
   readonly receiveCount: number;
 }
 
+/** The order a fault point is about; its customer when the step has seen the order. */
+export interface FaultTarget {
+  readonly orderId: string;
+  readonly customerId?: string;
+}
+
+function targets(rule: FaultRule, target: FaultTarget): boolean {
+  return (
+    (rule.orderIdPrefix === undefined || target.orderId.startsWith(rule.orderIdPrefix)) &&
+    (rule.customerIdPrefix === undefined || (target.customerId?.startsWith(rule.customerIdPrefix) ?? false))
+  );
+}
+
 /** The first rule that fires; a rule with a `rate` draws `random()` (in [0, 1)) each time it matches. */
 export function findFaultRule(
   rules: readonly FaultRule[],
   delivery: Delivery,
   point: FaultPoint,
-  orderId: string,
+  target: FaultTarget,
   random: () => number = Math.random,
 ): FaultRule | undefined {
   return rules.find(
     (rule) =>
       rule.point === point &&
-      orderId.startsWith(rule.orderIdPrefix) &&
+      targets(rule, target) &&
       delivery.receiveCount <= rule.receives &&
       (rule.function === undefined || rule.function === delivery.functionName) &&
       (rule.rate === undefined || random() < rule.rate),
@@ -65,21 +92,31 @@ export function findFaultRule(
 
 /** The fault rules of a non-production stage, applied to one delivery of one record. */
 export class FaultInjector implements FaultHook {
+  /** Order id -> customer id, of the orders this delivery has seen. */
+  private readonly customers = new Map<string, string>();
+
   constructor(
     private readonly rules: readonly FaultRule[],
     private readonly delivery: Delivery,
     private readonly logger: Logger,
   ) {}
 
+  learnCustomer(orderId: string, customerId: string): void {
+    this.customers.set(orderId, customerId);
+  }
+
   async at(point: FaultPoint, orderId: string): Promise<void> {
-    const rule = findFaultRule(this.rules, this.delivery, point, orderId);
+    const rule = findFaultRule(this.rules, this.delivery, point, {
+      orderId,
+      customerId: this.customers.get(orderId),
+    });
     if (rule === undefined) return;
     this.logger.warn('fault injection', {
       point,
       action: rule.action,
       receiveCount: this.delivery.receiveCount,
     });
-    if (rule.action === 'crash') throw new InjectedFaultError(point, rule.orderIdPrefix);
+    if (rule.action === 'crash') throw new InjectedFaultError(point, rule);
     // Never settles: Lambda stops the invocation at its timeout and SQS redelivers the message.
     await new Promise<never>(() => undefined);
   }
@@ -103,11 +140,14 @@ export class FaultyOrdersRepository implements OrdersRepository {
     private readonly faults: FaultHook,
   ) {}
 
-  get(orderId: string) {
-    return this.orders.get(orderId);
+  async get(orderId: string) {
+    const order = await this.orders.get(orderId);
+    if (order !== undefined) this.faults.learnCustomer(order.orderId, order.customerId);
+    return order;
   }
 
   create(order: NewOrder): Promise<WriteResult> {
+    this.faults.learnCustomer(order.orderId, order.customerId);
     return faultyWrite(this.faults, order.orderId, () => this.orders.create(order));
   }
 

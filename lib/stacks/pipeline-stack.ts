@@ -46,6 +46,7 @@ import {
   ANALYTICS_BATCH_SIZE,
   ANALYTICS_MAX_BATCHING_WINDOW,
   API_FUNCTION_TIMEOUT,
+  ORDER_STEP_BATCHING_WINDOW,
   seenMarkerTtlDays,
 } from '../defaults';
 import { functionEnvironment } from '../function-environment';
@@ -256,6 +257,8 @@ export class PipelineStack extends Stack {
         depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
         description: spec.description,
         timeout: Duration.seconds(config.functionTimeoutSeconds),
+        // Analytics' own batching (spec.batching) overrides it.
+        maxBatchingWindow: ORDER_STEP_BATCHING_WINDOW,
         maxConcurrency: config.consumerMaxConcurrency,
         logLevel: ApplicationLogLevel[config.logLevel],
         logRetention: config.logRetentionDays as RetentionDays,

@@ -6,7 +6,12 @@ import {
   STAGE_NAMES,
   type StageConfig,
 } from '../../lib/config';
-import { randomFaultRules, TEST_ORDER_PREFIX } from '../../lib/test-stages';
+import {
+  randomFaultRules,
+  TEST_CUSTOMER_PREFIX,
+  TEST_DECLINE_RULES,
+  TEST_ORDER_PREFIX,
+} from '../../lib/test-stages';
 
 describe('loadStageConfig', () => {
   it('loads dev when no stage is given', () => {
@@ -46,8 +51,7 @@ describe('loadStageConfig', () => {
   it('gives dev a rule for every test prefix, so each failure scenario can be driven', () => {
     const dev = loadStageConfig('dev');
     const faultPrefixes = dev.faultRules.map((r) => r.orderIdPrefix);
-    // The benchmark's prefix is hit by randomFaultRules only, when a fault rate is set.
-    const { declinedCustomer, bench: _randomFaultsOnly, ...faults } = TEST_ORDER_PREFIX;
+    const { declinedCustomer, ...faults } = TEST_ORDER_PREFIX;
     expect(faultPrefixes.sort()).toEqual(Object.values(faults).sort());
     expect(dev.paymentDeclineRules.map((r) => r.customerIdPrefix)).toContain(declinedCustomer);
   });
@@ -81,15 +85,30 @@ describe('loadStageConfig', () => {
     expect(() => loadStageConfig('local', { randomFaultRate: 0.9 })).toThrow(/randomFaultRate/);
   });
 
-  it('GIVEN a random fault rate THEN each fault point crashes benchmark orders with a third of it, short of the DLQ', () => {
+  it("GIVEN a random fault rate THEN each fault point crashes benchmark customers' orders with a third of it, short of the DLQ", () => {
     const rules = randomFaultRules(0.06);
 
-    expect(rules.map((r) => r.point)).toEqual(['before-write', 'after-write', 'before-publish']);
+    const points = ['before-write', 'after-write', 'before-publish'];
+    expect(rules.map((r) => [r.customerIdPrefix, r.point])).toEqual([
+      ...points.map((p) => ['bench-', p]),
+      ...points.map((p) => ['declined-bench-', p]),
+    ]);
     for (const rule of rules) {
-      expect(rule).toMatchObject({ orderIdPrefix: TEST_ORDER_PREFIX.bench, action: 'crash', receives: 4 });
+      expect(rule).toMatchObject({ action: 'crash', receives: 4 });
+      expect(rule.orderIdPrefix).toBeUndefined();
       expect(rule.rate).toBeCloseTo(0.02, 10);
     }
     expect(randomFaultRules(0)).toEqual([]);
+  });
+
+  it("GIVEN the benchmark's customers THEN the declined ones still meet the decline rule and every one a random fault rule", () => {
+    const declined = `${TEST_ORDER_PREFIX.declinedCustomer}${TEST_CUSTOMER_PREFIX.bench}0003`;
+    const rules = randomFaultRules(0.06);
+
+    expect(TEST_DECLINE_RULES.some((r) => declined.startsWith(r.customerIdPrefix ?? '\u0000'))).toBe(true);
+    for (const customer of [`${TEST_CUSTOMER_PREFIX.bench}0001`, declined]) {
+      expect(rules.filter((r) => customer.startsWith(r.customerIdPrefix ?? '\u0000'))).toHaveLength(3);
+    }
   });
 
   it('fails naming every bad field at once', () => {

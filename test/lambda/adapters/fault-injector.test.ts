@@ -7,7 +7,7 @@ import {
   withFaults,
 } from '../../../lambda/adapters/fault-injector';
 import type { OutgoingEvent } from '../../../lambda/domain/events';
-import type { Transition } from '../../../lambda/domain/order';
+import type { NewOrder, OrderRecord, Transition } from '../../../lambda/domain/order';
 import type { OrdersRepository } from '../../../lambda/domain/ports';
 import { type FaultPoint, type FaultRule, faultRule } from '../../../lambda/shared/settings';
 import { InMemoryInventory } from '../fakes/in-memory-inventory';
@@ -42,7 +42,34 @@ describe('findFaultRule', () => {
     ['another function than the rule names', 'fault-pay-1', 'before-write', delivery(1), undefined],
     ['the function the rule names', 'fault-pay-1', 'before-write', delivery(1, 'take-payment'), 2],
   ] as const)('GIVEN %s WHEN matched THEN the rule found is %s', (_, orderId, point, d, index) => {
-    expect(findFaultRule(rules, d, point, orderId)).toBe(index === undefined ? undefined : rules[index]);
+    expect(findFaultRule(rules, d, point, { orderId })).toBe(index === undefined ? undefined : rules[index]);
+  });
+});
+
+describe('findFaultRule by customer', () => {
+  const byCustomer = faultRule.parse({ customerIdPrefix: 'bench-', point: 'after-write' });
+  const both = faultRule.parse({ orderIdPrefix: 'fault-', customerIdPrefix: 'vip-', point: 'after-write' });
+
+  it.each([
+    ['a customer with the prefix', { orderId: '0b8e-uuid', customerId: 'bench-0001' }, byCustomer],
+    ['a customer without it', { orderId: 'bench-1', customerId: 'cus-0001' }, undefined],
+    ['an order whose customer the step has not seen', { orderId: 'bench-1' }, undefined],
+    ['both prefixes, both matching', { orderId: 'fault-1', customerId: 'vip-1' }, both],
+    ['both prefixes, only the order id matching', { orderId: 'fault-1', customerId: 'cus-1' }, undefined],
+    ['both prefixes, only the customer matching', { orderId: 'order-1', customerId: 'vip-1' }, undefined],
+  ] as const)('GIVEN %s WHEN matched THEN the rule found is the expected one', (_, target, expected) => {
+    expect(findFaultRule([byCustomer, both], delivery(1), 'after-write', target)).toBe(expected);
+  });
+
+  it('fails to parse a rule that names neither an order id nor a customer prefix', () => {
+    expect(
+      faultRule.safeParse({ point: 'after-write' }).error?.issues.map((i) => [i.path.join('.'), i.message]),
+    ).toEqual([
+      [
+        'orderIdPrefix',
+        'a fault rule needs orderIdPrefix or customerIdPrefix: without one it would hit every order',
+      ],
+    ]);
   });
 });
 
@@ -50,15 +77,21 @@ describe('findFaultRule with a rate', () => {
   const random = faultRule.parse({ orderIdPrefix: 'bench-', point: 'before-write', receives: 4, rate: 0.25 });
 
   it('GIVEN a rate WHEN the draw is below it THEN the rule fires', () => {
-    expect(findFaultRule([random], delivery(1), 'before-write', 'bench-1', () => 0.2)).toBe(random);
+    expect(findFaultRule([random], delivery(1), 'before-write', { orderId: 'bench-1' }, () => 0.2)).toBe(
+      random,
+    );
   });
 
   it('GIVEN a rate WHEN the draw is at or above it THEN the rule does not fire', () => {
-    expect(findFaultRule([random], delivery(1), 'before-write', 'bench-1', () => 0.25)).toBeUndefined();
+    expect(
+      findFaultRule([random], delivery(1), 'before-write', { orderId: 'bench-1' }, () => 0.25),
+    ).toBeUndefined();
   });
 
   it('GIVEN a rate WHEN the delivery is past `receives` THEN it does not fire whatever the draw', () => {
-    expect(findFaultRule([random], delivery(5), 'before-write', 'bench-1', () => 0)).toBeUndefined();
+    expect(
+      findFaultRule([random], delivery(5), 'before-write', { orderId: 'bench-1' }, () => 0),
+    ).toBeUndefined();
   });
 
   it('fails to parse a rate of 0 or above 1', () => {
@@ -87,6 +120,35 @@ describe('FaultInjector', () => {
     expect(await isPending(faults.at('before-publish', 'order-1'))).toBe(false);
     expect(logger.lines.map((l) => l.message)).toEqual(['fault injection']);
   });
+
+  it('GIVEN a customer rule WHEN the decorators have seen the order read or created THEN its points crash', async () => {
+    const customerRules = [
+      faultRule.parse({ customerIdPrefix: 'bench-', point: 'after-write', receives: 4 }),
+    ];
+    const faults = new FaultInjector(customerRules, delivery(1), new SilentLogger());
+    const inner = fakeWorld();
+    const applied: OrdersRepository = {
+      get: async (orderId) =>
+        ({ orderId, customerId: orderId === 'api-1' ? 'bench-0001' : 'cus-0002' }) as OrderRecord,
+      create: async () => 'applied',
+      transition: async () => 'applied',
+      recordPaymentAttempt: async () => 'applied',
+    };
+    const world = withFaults({ ...inner, orders: applied }, faults);
+
+    // Read, as every step reads its order first: the customer matches the rule.
+    await world.orders.get('api-1');
+    await expect(world.orders.transition(transition('api-1'))).rejects.toThrow(
+      'injected crash at after-write (fault rule for customer ids starting with "bench-")',
+    );
+    // Created (an order put on the bus directly): its customer is known before the write.
+    await expect(
+      world.orders.create({ orderId: 'bus-1', customerId: 'bench-0003' } as NewOrder),
+    ).rejects.toThrow(InjectedFaultError);
+    // Another customer's order passes.
+    await world.orders.get('api-2');
+    await expect(world.orders.transition(transition('api-2'))).resolves.toBe('applied');
+  });
 });
 
 /** Records the points the decorators ask about, in order, and crashes at one. */
@@ -97,6 +159,7 @@ class ScriptedFaults implements FaultHook {
     this.asked.push(`${point} ${orderId}`);
     if (point === this.crashAt) throw new CrashError(point);
   }
+  learnCustomer(): void {}
 }
 
 const transition = (orderId: string): Transition => ({

@@ -66,6 +66,7 @@ export class CrashOnce implements FaultHook {
       throw new CrashError(`crash at ${point}`);
     }
   }
+  learnCustomer(): void {}
 }
 
 /** `deps` with its ports wrapped in the fault decorators of the functions, crashing once at `point`. */

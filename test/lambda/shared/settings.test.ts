@@ -15,8 +15,18 @@ describe('faultRule', () => {
     [{ orderIdPrefix: 'ab', point: 'after-write' }, 'orderIdPrefix'],
     [{ orderIdPrefix: 'fault-', point: 'after-read' }, 'point'],
     [{ orderIdPrefix: 'fault-', point: 'after-write', receives: 11 }, 'receives'],
+    [{ customerIdPrefix: 'ab', point: 'after-write' }, 'customerIdPrefix'],
   ])('fails for %j at %s', (input, path) => {
     expect(faultRule.safeParse(input).error?.issues.map((i) => i.path.join('.'))).toEqual([path]);
+  });
+
+  it('GIVEN a rule by customer only WHEN parsed THEN it needs no order id prefix', () => {
+    expect(faultRule.parse({ customerIdPrefix: 'bench-', point: 'before-write' })).toEqual({
+      customerIdPrefix: 'bench-',
+      point: 'before-write',
+      action: 'crash',
+      receives: 1,
+    });
   });
 });
 

@@ -17,16 +17,22 @@ export const MAX_RATE = 0.5;
  */
 export const DEFAULT_BACKLOG = 1_000;
 
+/** Orders of the light-load run: enough for a p95 of latencies, few enough to take half a minute. */
+export const DEFAULT_LIGHT_ORDERS = 20;
+/** Seconds between two orders of the light-load run. */
+export const DEFAULT_LIGHT_EVERY_SECONDS = 1;
+
 export const USAGE =
   'usage: npm run bench -- [--orders N] [--out FILE.json] [--fault-rate P] [--poison-rate Q] [--backlog N | --burst] ' +
-  '[--no-floor] [--no-scaling] [--concurrency N] [--port N] [--stage NAME] [--update-docs] [--help]';
+  '[--light N | --no-light] [--light-every SECONDS] [--no-floor] [--no-scaling] [--concurrency N] [--port N] [--stage NAME] [--update-docs] [--help]';
 
 export const HELP = `${USAGE}
 
 Measures the order pipeline on this machine: starts moto, deploys stage local (--stage), runs the functions with
 the local Lambda runner (the machinery of npm run local) and places N orders of the demo's mix (60 %
-fulfilled; out of stock, declined, rejected), following each to its final state. Reports throughput,
-end-to-end latency (placed -> final) p50/p95/p99, AWS calls per order (the requests moto served each
+fulfilled; out of stock, declined, rejected) through the HTTP API (POST /orders, signed), following each to
+its final state with GET /orders/{orderId}. Reports throughput, end-to-end latency (the client's POST ->
+final state) p50/p95/p99 under load and at light load (one order a second), AWS calls per order (the requests moto served each
 function, the runner's pollers and the producer, told apart by their SDK app id), the minimum a hop needs, the floor (the same run with handlers that only make a hop's unavoidable calls), cost per
 1M orders at AWS list prices (bench/aws-prices-*.json) and the wall-time ratio of N to N/${SCALING_FACTOR} orders.
 
@@ -40,6 +46,12 @@ function, the runner's pollers and the producer, told apart by their SDK app id)
                       ${DEFAULT_BACKLOG}): moto's SQS slows with a queue's length, so a burst of thousands
                       of orders would measure moto
   --burst             place every order at once instead
+  --light N           after the loaded run, place N orders one a second, each on an idle pipeline, for the
+                      latency an order sees below the load where batches fill (0-1000, default
+                      ${DEFAULT_LIGHT_ORDERS})
+  --no-light          skip the light-load run
+  --light-every S     seconds between two orders of the light-load run (1-60, default
+                      ${DEFAULT_LIGHT_EVERY_SECONDS}): slower on a machine too busy to finish an order in a second
   --no-floor          skip the floor run
   --no-scaling        skip the N/${SCALING_FACTOR} run
   --concurrency N     concurrent invocations per queue (default: this machine's cores)
@@ -61,6 +73,10 @@ export interface BenchOptions {
   readonly poisonRate: number;
   /** Undefined: every order at once. */
   readonly backlog?: number;
+  /** Orders of the light-load run; 0 skips it. */
+  readonly lightOrders: number;
+  /** Between two orders of the light-load run. */
+  readonly lightIntervalMs: number;
   readonly floor: boolean;
   readonly scaling: boolean;
   readonly concurrency?: number;
@@ -105,6 +121,13 @@ export function parseBenchCli(argv: readonly string[]): ParsedBenchCli {
       'a whole number of messages, at least 10',
     ],
     ['port', values.port, (v) => wholeNumber(v, 1, 65_535), 'a port number (1-65535)'],
+    ['light', values.light, (v) => wholeNumber(v, 0, 1_000), 'a whole number of orders from 0 to 1000'],
+    [
+      'light-every',
+      values['light-every'],
+      (v) => wholeNumber(v, 1, 60),
+      'a whole number of seconds from 1 to 60',
+    ],
   ];
   const parsed: Record<string, number | undefined> = {};
   for (const [name, raw, parser, expected] of checks) {
@@ -116,6 +139,12 @@ export function parseBenchCli(argv: readonly string[]): ParsedBenchCli {
     return {
       kind: 'usage-error',
       message: '--burst places every order at once: it cannot be combined with --backlog',
+    };
+  }
+  if (values['no-light'] && values.light !== undefined) {
+    return {
+      kind: 'usage-error',
+      message: '--no-light skips the light-load run: it cannot be combined with --light',
     };
   }
   const stage = values.stage ?? DEFAULT_STAGE;
@@ -136,6 +165,8 @@ export function parseBenchCli(argv: readonly string[]): ParsedBenchCli {
       faultRate: parsed['fault-rate'] ?? 0,
       poisonRate: parsed['poison-rate'] ?? 0,
       backlog: values.burst ? undefined : (parsed.backlog ?? DEFAULT_BACKLOG),
+      lightOrders: values['no-light'] ? 0 : (parsed.light ?? DEFAULT_LIGHT_ORDERS),
+      lightIntervalMs: (parsed['light-every'] ?? DEFAULT_LIGHT_EVERY_SECONDS) * 1000,
       floor: !values['no-floor'],
       scaling: !values['no-scaling'],
       concurrency: parsed.concurrency,
@@ -158,6 +189,9 @@ function parse(argv: readonly string[]) {
       'poison-rate': { type: 'string' },
       backlog: { type: 'string' },
       burst: { type: 'boolean' },
+      light: { type: 'string' },
+      'no-light': { type: 'boolean' },
+      'light-every': { type: 'string' },
       'no-floor': { type: 'boolean' },
       'no-scaling': { type: 'boolean' },
       concurrency: { type: 'string' },

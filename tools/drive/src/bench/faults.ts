@@ -44,6 +44,8 @@ export interface FaultInputs {
   readonly scenario: Scenario;
   readonly outcome: Outcome;
   readonly statuses: ReadonlyMap<string, string | undefined>;
+  /** Scenario order id -> the id the pipeline knows it by (the API's), which its dead letters carry. */
+  readonly orderIds: ReadonlyMap<string, string>;
   readonly histories: ReadonlyMap<string, readonly HistoryPoint[]>;
   /** The poison events put on the bus. */
   readonly poison: readonly MalformedEvent[];
@@ -64,7 +66,7 @@ export function faultReport(input: FaultInputs): FaultReport {
   let deadLettered = 0;
   for (const { order } of input.scenario.orders) {
     if (isFinalOrderStatus(input.statuses.get(order.orderId))) continue;
-    if (inDlq.has(order.orderId)) deadLettered++;
+    if (inDlq.has(input.orderIds.get(order.orderId) ?? order.orderId)) deadLettered++;
     else lost++;
   }
   const wrongState = input.outcome.orderMismatches.filter((m) => isFinalOrderStatus(m.actual?.status)).length;

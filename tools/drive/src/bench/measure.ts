@@ -3,8 +3,9 @@ import type { InvocationReport } from '@order-pipeline/local-cloud/lambda-runner
 /**
  * What one phase of the benchmark measured from the local Lambda runner: invocations, billed time and
  * the records of every function, split between the orders the records belonged to, plus what reached
- * the bus. Pure bookkeeping: the runner calls `record` after each invocation and `log` for each line;
- * the AWS calls come afterwards from the emulator's count per caller (`addFunctionCalls`).
+ * the bus. Pure bookkeeping: the runner calls `record` after each invocation and `log` for each line,
+ * the local HTTP API `recordRequest` for each request; the AWS calls come afterwards from the emulator's
+ * count per caller (`addFunctionCalls`).
  */
 
 /** API requests by `Service.Operation` (`DynamoDB.UpdateItem`), as the emulator served them. */
@@ -29,6 +30,8 @@ export interface FunctionUsage {
   records: number;
   /** Records the function reported failed, or whose whole batch failed: each is delivered again. */
   failedRecords: number;
+  /** Invocations by the HTTP API, not by a queue: they carry no records. */
+  httpRequests: number;
 }
 
 /** The `Service.Operation` under which a rule's delivery to a queue is counted (billed as an SQS request). */
@@ -66,12 +69,32 @@ export function detailTypeOf(body: string): string | undefined {
   return typeof detailType === 'string' ? detailType : undefined;
 }
 
+/** One synchronous invocation, as API Gateway makes it (the runner's `invokeFunction`). */
+export interface RequestInvocation {
+  readonly coldStart: boolean;
+  readonly initMs?: number;
+  readonly durationMs: number;
+}
+
+/** Counts by the order they are about (undefined: unreadable). */
+type ByOrder = Map<string | undefined, number>;
+
+function countOrder(counts: ByOrder, orderId: string | undefined): void {
+  counts.set(orderId, (counts.get(orderId) ?? 0) + 1);
+}
+
+/**
+ * Orders are put into categories only when the figures are read, after the phase: an order placed
+ * through the API gets its id when the API answers, which can be after its first event was handled.
+ */
 export class PhaseLedger {
   readonly functions = new Map<string, FunctionUsage>();
-  /** Calls of the functions plus deliveries, split by category (shares of a batch, so fractional). */
-  readonly calls: Record<CallCategory, Record<string, number>> = { happyPath: {}, failures: {} };
-  /** Records each function received, deliveries and redeliveries alike, by category. */
-  private readonly records = new Map<string, Record<CallCategory, number>>();
+  /** Records (and API requests) each function received, deliveries and redeliveries alike, by order. */
+  private readonly records = new Map<string, ByOrder>();
+  /** Calls booked with a category: shares of the emulator's counts, the producer's calls. */
+  private readonly booked: Record<CallCategory, Record<string, number>> = { happyPath: {}, failures: {} };
+  /** Distinct messages delivered by a rule, by order. */
+  private readonly deliveries: ByOrder = new Map();
   logBytes = 0;
   /** Deliveries whose handler hit an injected fault ("fault injection" log lines). */
   injectedFaults = 0;
@@ -83,6 +106,8 @@ export class PhaseLedger {
    */
   eventEntries = 0;
   eventBytes = 0;
+  /** Requests the HTTP API served (`recordRequest`), each invoking one function. */
+  httpApiRequests = 0;
 
   constructor(
     private readonly categoryOf: (orderId: string | undefined) => CallCategory,
@@ -90,24 +115,19 @@ export class PhaseLedger {
   ) {}
 
   record(report: InvocationReport): void {
-    const usage = this.usage(report.shortName);
-    usage.invocations++;
-    if (report.coldStart) usage.coldStarts++;
-    usage.billedDurationMs += Math.ceil(report.initMs ?? 0) + Math.max(1, Math.ceil(report.durationMs));
-    usage.totalDurationMs += report.durationMs;
+    const usage = this.invoked(report.shortName, report);
     usage.records += report.messageIds.length;
     if (report.outcome.kind === 'partial') usage.failedRecords += report.outcome.failedIds.length;
     if (report.outcome.kind === 'batch-failed') usage.failedRecords += report.messageIds.length;
 
-    const categories = report.bodies.map((b) => this.categoryOf(orderIdOf(b)));
+    const orderIds = report.bodies.map(orderIdOf);
     const records = this.recordsOf(report.shortName);
-    for (const category of categories) records[category]++;
+    for (const orderId of orderIds) countOrder(records, orderId);
     const seen = this.seenBy(report.shortName);
     report.messageIds.forEach((id, i) => {
       if (seen.has(id)) return;
       seen.add(id);
-      const category = categories[i] ?? 'failures';
-      this.calls[category][DELIVERY_OPERATION] = (this.calls[category][DELIVERY_OPERATION] ?? 0) + 1;
+      countOrder(this.deliveries, orderIds[i]);
       const body = report.bodies[i] ?? '';
       const detailType = detailTypeOf(body);
       // A message whose detail type cannot be read still came from one entry; count it whole.
@@ -118,12 +138,31 @@ export class PhaseLedger {
   }
 
   /**
+   * One HTTP API request: the invocation of `name` it made, about `orderId` (the idempotency key of a
+   * `POST /orders`, the id of a `GET /orders/{orderId}`; the category function resolves either).
+   */
+  recordRequest(name: string, invocation: RequestInvocation, orderId: string | undefined): void {
+    this.invoked(name, invocation).httpRequests++;
+    countOrder(this.recordsOf(name), orderId);
+    this.httpApiRequests++;
+  }
+
+  /** Calls of the functions plus deliveries, split by category (shares of a batch, so fractional). */
+  get calls(): Record<CallCategory, Record<string, number>> {
+    const calls = { happyPath: { ...this.booked.happyPath }, failures: { ...this.booked.failures } };
+    for (const [category, n] of Object.entries(this.categorised(this.deliveries))) {
+      if (n > 0) addCallCounts(calls[category as CallCategory], { [DELIVERY_OPERATION]: n });
+    }
+    return calls;
+  }
+
+  /**
    * Shares the calls the emulator served one function between the categories in proportion to the
    * records of each it received: a redelivered record weighs once per delivery, as its calls were made
    * again. The emulator counts per caller, not per invocation, so this is the finest split it allows.
    */
   addFunctionCalls(name: string, calls: CallCounts): void {
-    this.share(calls, this.recordsOf(name));
+    this.share(calls, this.categorised(this.recordsOf(name)));
   }
 
   /**
@@ -139,13 +178,7 @@ export class PhaseLedger {
    */
   addPollerCalls(all: CallCounts, emptyReceives: number): void {
     this.emptyReceives += emptyReceives;
-    this.share(
-      { ...all, [RECEIVE]: (all[RECEIVE] ?? 0) - emptyReceives },
-      {
-        happyPath: this.calls.happyPath[DELIVERY_OPERATION] ?? 0,
-        failures: this.calls.failures[DELIVERY_OPERATION] ?? 0,
-      },
-    );
+    this.share({ ...all, [RECEIVE]: (all[RECEIVE] ?? 0) - emptyReceives }, this.categorised(this.deliveries));
   }
 
   /** Adds `calls` to the categories in proportion to `weights`. */
@@ -153,15 +186,15 @@ export class PhaseLedger {
     const total = weights.happyPath + weights.failures || 1;
     for (const category of ['happyPath', 'failures'] as const) {
       for (const [operation, n] of Object.entries(calls)) {
-        this.calls[category][operation] =
-          (this.calls[category][operation] ?? 0) + (n * weights[category]) / total;
+        this.booked[category][operation] =
+          (this.booked[category][operation] ?? 0) + (n * weights[category]) / total;
       }
     }
   }
 
   /** Calls made outside the functions on behalf of orders of one category (e.g. the producer's PutEvents). */
   addCalls(category: CallCategory, calls: CallCounts): void {
-    addCallCounts(this.calls[category], calls);
+    addCallCounts(this.booked[category], calls);
   }
 
   log(line: string): void {
@@ -171,6 +204,23 @@ export class PhaseLedger {
 
   invocations(): number {
     return [...this.functions.values()].reduce((n, f) => n + f.invocations, 0);
+  }
+
+  private categorised(counts: ByOrder): Record<CallCategory, number> {
+    const byCategory = { happyPath: 0, failures: 0 };
+    for (const [orderId, n] of counts) byCategory[this.categoryOf(orderId)] += n;
+    return byCategory;
+  }
+
+  /** Books one invocation of `name`: its count, cold start and billed time. */
+  private invoked(name: string, invocation: RequestInvocation): FunctionUsage {
+    const usage = this.usage(name);
+    usage.invocations++;
+    if (invocation.coldStart) usage.coldStarts++;
+    usage.billedDurationMs +=
+      Math.ceil(invocation.initMs ?? 0) + Math.max(1, Math.ceil(invocation.durationMs));
+    usage.totalDurationMs += invocation.durationMs;
+    return usage;
   }
 
   private usage(name: string): FunctionUsage {
@@ -184,16 +234,17 @@ export class PhaseLedger {
         totalDurationMs: 0,
         records: 0,
         failedRecords: 0,
+        httpRequests: 0,
       };
       this.functions.set(name, usage);
     }
     return usage;
   }
 
-  private recordsOf(name: string): Record<CallCategory, number> {
+  private recordsOf(name: string): ByOrder {
     let records = this.records.get(name);
     if (!records) {
-      records = { happyPath: 0, failures: 0 };
+      records = new Map();
       this.records.set(name, records);
     }
     return records;

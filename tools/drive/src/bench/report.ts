@@ -1,6 +1,6 @@
 import type { ChartInput } from './chart';
 import { roundUsd } from './cost';
-import type { BenchResult, PhaseFigures } from './result';
+import type { BenchResult, LightLoadFigures, PhaseFigures } from './result';
 
 /** The benchmark's result as text: the terminal summary and the Markdown block of the README. */
 
@@ -18,8 +18,21 @@ function phaseLine(label: string, p: PhaseFigures): string {
   );
 }
 
+function latencies(l: PhaseFigures['latencyMs']): string {
+  return `${ms(l.p50)} / ${ms(l.p95)} / ${ms(l.p99)}`;
+}
+
+function lightLine(l: LightLoadFigures): string {
+  return (
+    `${'light'.padEnd(9)} ${String(l.orders).padStart(6)} orders, one every ${s(l.intervalMs)}: latency p50 ${ms(l.latencyMs.p50)}, ` +
+    `p95 ${ms(l.latencyMs.p95)}, p99 ${ms(l.latencyMs.p99)} · ${n1(l.apiCallsPerOrder.total)} calls/order · ` +
+    `${l.invocations} invocations (${n1(l.meanBatchSize)} records each)`
+  );
+}
+
 export function formatSummary(r: BenchResult): string[] {
   const lines = ['', `Benchmark of ${r.orders} orders (${r.machine})`, phaseLine('pipeline', r.pipeline)];
+  if (r.lightLoad) lines.push(lightLine(r.lightLoad));
   if (r.floor)
     lines.push(
       phaseLine('floor', r.floor),
@@ -53,6 +66,9 @@ export function formatSummary(r: BenchResult): string[] {
     `  ${'total'.padEnd(32)} ${n2(r.apiCallsPerOrder.happyPath.total).padStart(7)} ${n2(r.apiCallsPerOrder.failures.total).padStart(7)} ${n2(r.minimumCallsPerOrder.total).padStart(7)}`,
   );
   if (r.dynamoDbUnitsPerOrder) lines.push(`DynamoDB per order: ${unitsPerOrder(r.dynamoDbUnitsPerOrder)}`);
+  lines.push(
+    `HTTP API: ${n1(r.httpApiRequestsPerOrder)} requests per order (POST /orders, then GET /orders/{orderId} until final)`,
+  );
   const c = r.costPer1MOrdersUsd;
   lines.push(
     '',
@@ -94,6 +110,15 @@ export function markdownFigures(r: BenchResult): string {
         ? `${ms(r.floor.latencyMs.p50)} / ${ms(r.floor.latencyMs.p95)} / ${ms(r.floor.latencyMs.p99)}`
         : '-',
     ],
+    ...(r.lightLoad
+      ? [
+          [
+            `latency at light load (${r.lightLoad.orders} orders, one every ${s(r.lightLoad.intervalMs)})`,
+            latencies(r.lightLoad.latencyMs),
+            '-',
+          ],
+        ]
+      : []),
     [
       'AWS calls per order',
       `${n1(r.apiCallsPerOrder.total)} (happy path ${n1(r.apiCallsPerOrder.happyPath.total)}, failures ${n1(r.apiCallsPerOrder.failures.total)})`,
@@ -109,6 +134,9 @@ export function markdownFigures(r: BenchResult): string {
     '',
     `- floorRatio ${n2(r.floorRatio ?? Number.NaN)}; minimum calls per happy order ${n1(r.minimumCallsPerOrder.total)} (${r.minimumCallsPerOrder.hops} hops).`,
   ];
+  lines.push(
+    `- Orders placed with \`POST /orders\` and followed with \`GET /orders/{orderId}\`: ${n1(r.httpApiRequestsPerOrder)} HTTP API requests per order; latency from the client's POST to the final state.`,
+  );
   if (r.dynamoDbUnitsPerOrder) lines.push(`- DynamoDB per order: ${unitsPerOrder(r.dynamoDbUnitsPerOrder)}.`);
   const c = r.costPer1MOrdersUsd;
   lines.push(

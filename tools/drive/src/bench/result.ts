@@ -10,8 +10,8 @@ import { type CallCategory, latencySummary, type PhaseLedger, perOrder } from '.
 import type { MinimumCalls } from './minimum';
 
 /**
- * The benchmark's JSON result, built from the measured phases. Pure: run.ts measures, this
- * computes the figures, report.ts prints them.
+ * The benchmark's JSON result, built from the measured phases. Pure: bench/run.ts measures, this
+ * computes the figures, bench/report.ts prints them.
  */
 
 export interface CallsPerOrder {
@@ -34,7 +34,18 @@ export interface PhaseFigures {
   readonly coldStarts: number;
   /** ReceiveMessage requests that returned nothing: idle polling, not per order (see PhaseLedger). */
   readonly emptyReceives: number;
-  /** Records per invocation, over all functions. */
+  /** Records per invocation, over the functions a queue invokes. */
+  readonly meanBatchSize: number;
+}
+
+export interface LightLoadFigures {
+  readonly orders: number;
+  readonly intervalMs: number;
+  /** Each order's `POST /orders` to its final state. */
+  readonly latencyMs: PhaseFigures['latencyMs'];
+  /** Over every order the run placed, the one that warmed the functions up included. */
+  readonly apiCallsPerOrder: CallsPerOrder;
+  readonly invocations: number;
   readonly meanBatchSize: number;
 }
 
@@ -51,6 +62,8 @@ export interface BenchResult {
     readonly failures: CallsPerOrder & { readonly orders: number };
   };
   readonly minimumCallsPerOrder: MinimumCalls;
+  /** `POST /orders` and the `GET /orders/{orderId}` that followed each order, per order. */
+  readonly httpApiRequestsPerOrder: number;
   readonly dynamoDbUnitsPerOrder:
     | (UnitsPerOrder & { readonly byTable: Readonly<Record<string, UnitsPerOrder>> })
     | null;
@@ -77,6 +90,8 @@ export interface BenchResult {
     readonly meanDurationMs: number;
   }[];
   readonly pipeline: PhaseFigures;
+  /** Orders placed one every `intervalMs` on an otherwise idle pipeline (`--light`). */
+  readonly lightLoad: LightLoadFigures | null;
   readonly floor: PhaseFigures | null;
   readonly outcomePassed: boolean;
   readonly problems: readonly string[];
@@ -88,7 +103,7 @@ export interface UnitsPerOrder {
   readonly read: number;
 }
 
-/** What the emulator billed one caller on one table (local/moto-server-api.ts). */
+/** What the emulator billed one caller on one table (tools/local-cloud/src/moto-server-api.ts). */
 export interface TableCapacity {
   readonly table: string;
   readonly writeUnits: number;
@@ -138,6 +153,7 @@ export function phaseFigures(phase: PhaseMeasure): PhaseFigures {
   const functions = [...phase.ledger.functions.values()];
   const invocations = functions.reduce((n, f) => n + f.invocations, 0);
   const records = functions.reduce((n, f) => n + f.records, 0);
+  const batches = invocations - functions.reduce((n, f) => n + f.httpRequests, 0);
   return {
     orders: phase.orders,
     wallMs: phase.wallMs,
@@ -147,7 +163,26 @@ export function phaseFigures(phase: PhaseMeasure): PhaseFigures {
     invocations,
     coldStarts: functions.reduce((n, f) => n + f.coldStarts, 0),
     emptyReceives: phase.ledger.emptyReceives,
-    meanBatchSize: records / Math.max(1, invocations),
+    meanBatchSize: records / Math.max(1, batches),
+  };
+}
+
+export interface LightLoadMeasure extends PhaseMeasure {
+  readonly intervalMs: number;
+  /** Orders placed, the warm-up included; `orders` (and the latencies) are the measured ones. */
+  readonly placedOrders: number;
+}
+
+/** The light-load figures: latency of the measured orders, calls over every order placed (warm-up too). */
+export function lightLoadFigures(light: LightLoadMeasure): LightLoadFigures {
+  const figures = phaseFigures({ ...light, orders: light.placedOrders });
+  return {
+    orders: light.orders,
+    intervalMs: light.intervalMs,
+    latencyMs: latencySummary(light.latenciesMs),
+    apiCallsPerOrder: figures.apiCallsPerOrder,
+    invocations: figures.invocations,
+    meanBatchSize: figures.meanBatchSize,
   };
 }
 
@@ -158,6 +193,7 @@ export interface ResultInputs {
   readonly main: PhaseMeasure & { readonly happyOrders: number; readonly failureOrders: number };
   readonly floor?: PhaseMeasure;
   readonly base?: PhaseMeasure;
+  readonly light?: LightLoadMeasure;
   readonly minimum: MinimumCalls;
   /** Memory and architecture of each function, by short name. */
   readonly functionConfig: ReadonlyMap<
@@ -199,6 +235,7 @@ export function buildResult(input: ResultInputs): BenchResult {
       eventBridgeEntries: main.ledger.eventEntries,
       eventBridgeBytes: main.ledger.eventBytes,
       dynamoDb: input.dynamoDb ?? {},
+      httpApiRequests: main.ledger.httpApiRequests,
       logBytes: main.ledger.logBytes,
       tracedInvocations: main.ledger.invocations() * input.tracingSampleRate,
     },
@@ -218,6 +255,7 @@ export function buildResult(input: ResultInputs): BenchResult {
       failures: { orders: main.failureOrders, ...perOrder(main.ledger.calls.failures, main.failureOrders) },
     },
     minimumCallsPerOrder: input.minimum,
+    httpApiRequestsPerOrder: main.ledger.httpApiRequests / main.orders,
     dynamoDbUnitsPerOrder: input.dynamoDb ? unitsPerOrder(input.dynamoDb, main.orders) : null,
     costPer1MOrdersUsd: {
       total: cost.totalUsd,
@@ -244,6 +282,7 @@ export function buildResult(input: ResultInputs): BenchResult {
       meanDurationMs: f.totalDurationMs / Math.max(1, f.invocations),
     })),
     pipeline,
+    lightLoad: input.light ? lightLoadFigures(input.light) : null,
     floor,
     outcomePassed: input.outcomePassed,
     problems: input.problems,

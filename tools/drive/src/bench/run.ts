@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { type Emulator, EmulatorError } from '@order-pipeline/local-cloud/emulator';
+import { EmulatorError } from '@order-pipeline/local-cloud/emulator';
 import {
   LOCAL_DIR,
   type LocalPipeline,
@@ -21,14 +21,21 @@ import {
 import { buildSync } from 'esbuild';
 import { ConfigError, loadStageConfig } from '../../../../lib/config';
 import { DEFAULT_STAGE } from '../demo/cli';
-import { DemoDriver, demoTargets } from '../demo/drive';
 import { ProgressDisplay } from '../demo/progress';
 import { eventsOf } from '../demo/scenario';
 import { renderChart } from './chart';
-import { type BenchOptions, HELP, parseBenchCli, SCALING_FACTOR, USAGE } from './cli';
+import {
+  type BenchOptions,
+  DEFAULT_LIGHT_EVERY_SECONDS,
+  DEFAULT_LIGHT_ORDERS,
+  HELP,
+  parseBenchCli,
+  SCALING_FACTOR,
+  USAGE,
+} from './cli';
 import { faultReport } from './faults';
 import { minimumCallsPerOrder, ruleRoutes } from './minimum';
-import { callerOf, type PhaseContext, runFloorPhase, runPipelinePhase } from './phases';
+import { callerOf, type PhaseContext, runFloorPhase, runLightLoadPhase, runPipelinePhase } from './phases';
 import { chartInput, formatSummary, markdownFigures, replaceBlock } from './report';
 import { type BenchResult, buildResult, capacityByTable, requiredResultKeys } from './result';
 
@@ -75,15 +82,29 @@ function buildFloor(): string {
   return dir;
 }
 
+interface FunctionResource {
+  readonly Type?: string;
+  readonly Properties?: {
+    readonly MemorySize?: number;
+    readonly Architectures?: readonly string[];
+    readonly Environment?: { readonly Variables?: Readonly<Record<string, unknown>> };
+  };
+}
+
+/** Memory and architecture of every function of the app, by the short name the runner gives it. */
 function functionConfig(pipeline: LocalPipeline) {
   const config = new Map<string, { memoryMb: number; architecture: 'arm64' | 'x86_64' }>();
-  for (const m of pipeline.runner?.mappings ?? []) {
-    const stack = pipeline.deployment.stacks.find((s) => s.stackName === m.function.stackName);
-    const resource = (
-      stack?.template as { Resources?: Record<string, { Properties?: { Architectures?: string[] } }> }
-    )?.Resources?.[m.function.logicalId];
-    const architecture = resource?.Properties?.Architectures?.[0] === 'arm64' ? 'arm64' : 'x86_64';
-    config.set(m.function.shortName, { memoryMb: m.function.memorySizeMb, architecture });
+  for (const stack of pipeline.deployment.stacks) {
+    const resources = (stack.template as { Resources?: Record<string, FunctionResource> }).Resources ?? {};
+    for (const [logicalId, resource] of Object.entries(resources)) {
+      if (resource.Type !== 'AWS::Lambda::Function') continue;
+      const name = resource.Properties?.Environment?.Variables?.POWERTOOLS_SERVICE_NAME;
+      config.set(typeof name === 'string' ? name : logicalId, {
+        // Lambda's default when the template leaves it out.
+        memoryMb: resource.Properties?.MemorySize ?? 128,
+        architecture: resource.Properties?.Architectures?.[0] === 'arm64' ? 'arm64' : 'x86_64',
+      });
+    }
   }
   return config;
 }
@@ -115,95 +136,98 @@ function commandLine(options: BenchOptions): string {
   flags.push(options.backlog === undefined ? '--burst' : `--backlog ${options.backlog}`);
   if (!options.floor) flags.push('--no-floor');
   if (!options.scaling) flags.push('--no-scaling');
+  if (options.lightOrders !== DEFAULT_LIGHT_ORDERS) {
+    flags.push(options.lightOrders === 0 ? '--no-light' : `--light ${options.lightOrders}`);
+  }
+  if (options.lightOrders > 0 && options.lightIntervalMs !== DEFAULT_LIGHT_EVERY_SECONDS * 1000) {
+    flags.push(`--light-every ${options.lightIntervalMs / 1000}`);
+  }
   if (options.stage !== DEFAULT_STAGE) flags.push(`--stage ${options.stage}`);
   return `npm run bench -- ${flags.join(' ')}`;
 }
 
-async function measure(
-  options: BenchOptions,
-  pipeline: LocalPipeline,
-  emulator: Emulator,
-): Promise<BenchResult> {
-  // On the bus, with the scenario's order ids: the random faults (lib/test-stages.ts) and the DLQ checks
-  // of bench/faults.ts pick the measured orders by those ids, which the API would replace with its own.
-  const driver = new DemoDriver(emulator.clientConfig, demoTargets(pipeline.deployment), 'bus');
-  try {
-    const ctx: PhaseContext = {
-      analyticsSoFar: { totals: {}, products: {} },
-      pipeline,
-      driver,
-      policy: loadStageConfig(options.stage),
-      concurrency: options.concurrency ?? availableParallelism(),
-      backlog: options.backlog,
-      say,
-      status: (line) =>
-        display.status(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s] ${line}`),
-    };
-    const baseOrders = Math.max(1, Math.round(options.orders / SCALING_FACTOR));
-    let base: Awaited<ReturnType<typeof runPipelinePhase>> | undefined;
-    if (options.scaling) {
-      say(`scaling base: ${baseOrders} orders`);
-      base = await runPipelinePhase(ctx, 'base', baseOrders, 0);
-      display.end();
-    }
-    const poisonCount = Math.round(options.orders * options.poisonRate);
-    say(`pipeline: ${options.orders} orders${poisonCount > 0 ? ` and ${poisonCount} poison events` : ''}`);
-    const main = await runPipelinePhase(ctx, 'pipeline', options.orders, poisonCount);
+async function measure(options: BenchOptions, pipeline: LocalPipeline): Promise<BenchResult> {
+  // Through the front door: each phase serves the HTTP API with its own runner (bench/api-door.ts).
+  const ctx: PhaseContext = {
+    analyticsSoFar: { totals: {}, products: {} },
+    pipeline,
+    policy: loadStageConfig(options.stage),
+    concurrency: options.concurrency ?? availableParallelism(),
+    backlog: options.backlog,
+    say,
+    status: (line) => display.status(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s] ${line}`),
+  };
+  const baseOrders = Math.max(1, Math.round(options.orders / SCALING_FACTOR));
+  let base: Awaited<ReturnType<typeof runPipelinePhase>> | undefined;
+  if (options.scaling) {
+    say(`scaling base: ${baseOrders} orders`);
+    base = await runPipelinePhase(ctx, 'base', baseOrders, 0);
     display.end();
-    let floor: Awaited<ReturnType<typeof runFloorPhase>> | undefined;
-    if (options.floor) {
-      say(`floor: ${options.orders} orders through handlers that only make a hop's unavoidable calls`);
-      floor = await runFloorPhase(ctx, options.orders, buildFloor());
-      display.end();
-    }
-
-    const functionNames = new Set(main.ledger.functions.keys());
-    const capacity = main.emulatorDelta.dynamodb.filter((row) => functionNames.has(callerOf(row.caller)));
-    const fulfilled = main.scenario.orders.filter((o) => o.kind === 'fulfilled').length;
-    const statuses = new Map([...main.run.observation.orders].map(([id, o]) => [id, o.status]));
-    const faults =
-      options.faultRate > 0 || options.poisonRate > 0
-        ? faultReport({
-            faultRate: options.faultRate,
-            poisonRate: options.poisonRate,
-            injected: main.ledger.injectedFaults,
-            scenario: main.scenario,
-            outcome: main.run.outcome,
-            statuses,
-            histories: main.histories,
-            poison: main.poison,
-            deadLetterBodies: main.deadLetterBodies,
-            poisonQueueKey: 'ValidateOrderDlqUrl',
-          })
-        : undefined;
-    return buildResult({
-      date: new Date(),
-      command: commandLine(options),
-      machine: machine(),
-      main: { ...main, happyOrders: fulfilled, failureOrders: options.orders - fulfilled + poisonCount },
-      floor,
-      base,
-      minimum: minimumCallsPerOrder(
-        eventsOf({ status: 'FULFILLED' }),
-        ruleRoutes(pipeline.deployment.stacks.map((s) => s.template as never)),
-      ),
-      functionConfig: functionConfig(pipeline),
-      dynamoDb: capacityByTable(capacity, pipeline.deployment.stacks),
-      tracingSampleRate: XRAY_SAMPLE_RATE,
-      alarms: alarmMetrics(pipeline),
-      dashboards: countResources(pipeline, 'AWS::CloudWatch::Dashboard'),
-      outcomePassed: main.run.outcome.passed,
-      problems: [
-        ...main.run.outcome.problems,
-        ...main.run.outcome.orderMismatches
-          .slice(0, 5)
-          .map((m) => `${m.orderId} ended ${m.actual?.status ?? 'nowhere'}`),
-      ],
-      faults,
-    });
-  } finally {
-    driver.destroy();
   }
+  const poisonCount = Math.round(options.orders * options.poisonRate);
+  say(`pipeline: ${options.orders} orders${poisonCount > 0 ? ` and ${poisonCount} poison events` : ''}`);
+  const main = await runPipelinePhase(ctx, 'pipeline', options.orders, poisonCount);
+  display.end();
+  let light: Awaited<ReturnType<typeof runLightLoadPhase>> | undefined;
+  if (options.lightOrders > 0) {
+    say(`light load: ${options.lightOrders} orders, one every ${options.lightIntervalMs / 1000} s`);
+    light = await runLightLoadPhase(ctx, options.lightOrders, options.lightIntervalMs);
+    display.end();
+  }
+  let floor: Awaited<ReturnType<typeof runFloorPhase>> | undefined;
+  if (options.floor) {
+    say(`floor: ${options.orders} orders through handlers that only make a hop's unavoidable calls`);
+    floor = await runFloorPhase(ctx, options.orders, buildFloor());
+    display.end();
+  }
+
+  const functionNames = new Set(main.ledger.functions.keys());
+  const capacity = main.emulatorDelta.dynamodb.filter((row) => functionNames.has(callerOf(row.caller)));
+  const fulfilled = main.scenario.orders.filter((o) => o.kind === 'fulfilled').length;
+  const statuses = new Map([...main.run.observation.orders].map(([id, o]) => [id, o.status]));
+  const faults =
+    options.faultRate > 0 || options.poisonRate > 0
+      ? faultReport({
+          faultRate: options.faultRate,
+          poisonRate: options.poisonRate,
+          injected: main.ledger.injectedFaults,
+          scenario: main.scenario,
+          outcome: main.run.outcome,
+          statuses,
+          orderIds: main.run.orderIds,
+          histories: main.histories,
+          poison: main.poison,
+          deadLetterBodies: main.deadLetterBodies,
+          poisonQueueKey: 'ValidateOrderDlqUrl',
+        })
+      : undefined;
+  return buildResult({
+    date: new Date(),
+    command: commandLine(options),
+    machine: machine(),
+    main: { ...main, happyOrders: fulfilled, failureOrders: options.orders - fulfilled + poisonCount },
+    floor,
+    base,
+    light,
+    minimum: minimumCallsPerOrder(
+      eventsOf({ status: 'FULFILLED' }),
+      ruleRoutes(pipeline.deployment.stacks.map((s) => s.template as never)),
+    ),
+    functionConfig: functionConfig(pipeline),
+    dynamoDb: capacityByTable(capacity, pipeline.deployment.stacks),
+    tracingSampleRate: XRAY_SAMPLE_RATE,
+    alarms: alarmMetrics(pipeline),
+    dashboards: countResources(pipeline, 'AWS::CloudWatch::Dashboard'),
+    outcomePassed: main.run.outcome.passed && (light?.mismatches.length ?? 0) === 0,
+    problems: [
+      ...main.run.outcome.problems,
+      ...main.run.outcome.orderMismatches
+        .slice(0, 5)
+        .map((m) => `${m.orderId} ended ${m.actual?.status ?? 'nowhere'}`),
+      ...(light?.mismatches.slice(0, 5).map((m) => `light load: ${m}`) ?? []),
+    ],
+    faults,
+  });
 }
 
 /** A run with faults or poison has its own block beside the plain run's. */
@@ -277,7 +301,7 @@ async function main(): Promise<number> {
       );
       return EXIT.fault;
     }
-    const result = await measure(options, pipeline, pipeline.emulator);
+    const result = await measure(options, pipeline);
     mkdirSync(dirname(jsonPath), { recursive: true });
     writeFileSync(jsonPath, `${JSON.stringify(result, null, 2)}\n`);
     writeFileSync(svgPath, renderChart(chartInput(result)));

@@ -47,6 +47,11 @@ export const POLL_MS = 1_000;
 const ORDER_READ_MIN_INTERVAL_MS = 2_000;
 const ORDER_READ_MS_PER_PENDING_ORDER = 25;
 
+/** How long to wait before reading `pending` orders not yet final again. */
+export function orderReadIntervalMs(pending: number): number {
+  return Math.max(ORDER_READ_MIN_INTERVAL_MS, pending * ORDER_READ_MS_PER_PENDING_ORDER);
+}
+
 /** While a DLQ is read page by page, each page stays hidden this long (then it is back for anyone). */
 const DLQ_PAGE_HIDDEN_SECONDS = 20;
 
@@ -539,8 +544,7 @@ export class DemoDriver {
           orders.set(orderId, order);
           if (isFinalOrderStatus(order.status)) pending.delete(orderId);
         }
-        nextOrderReadAt =
-          now + Math.max(ORDER_READ_MIN_INTERVAL_MS, placedPending.length * ORDER_READ_MS_PER_PENDING_ORDER);
+        nextOrderReadAt = now + orderReadIntervalMs(placedPending.length);
       }
       const final: Record<string, number> = {};
       for (const order of orders.values()) {

@@ -100,6 +100,12 @@ export interface ScenarioInput {
   readonly runId: string;
   /** First part of every order id (`<idPrefix>-<runId>-<n>-<kind>`). @default 'demo' */
   readonly idPrefix?: string;
+  /**
+   * First part of every customer id (`<customerIdPrefix>-<n>`, a declined customer's behind the decline
+   * rule's prefix): the benchmark marks its customers for the random fault rules with it.
+   * @default 'cus'
+   */
+  readonly customerIdPrefix?: string;
   readonly orders: number;
   readonly policy: DemoPolicy;
   /** occurredAt of the malformed event. */
@@ -264,6 +270,12 @@ export function buildScenario(input: ScenarioInput): Scenario {
   if (!/^[a-z][a-z0-9]{0,11}$/.test(idPrefix)) {
     throw new ScenarioError('the id prefix must be 1-12 lowercase letters or digits, starting with a letter');
   }
+  const customerIdPrefix = input.customerIdPrefix ?? 'cus';
+  if (!/^[a-z][a-z0-9]{0,11}$/.test(customerIdPrefix)) {
+    throw new ScenarioError(
+      'the customer id prefix must be 1-12 lowercase letters or digits, starting with a letter',
+    );
+  }
   if (!/^[a-z0-9]{1,12}$/.test(runId)) {
     throw new ScenarioError('the run id must be 1-12 lowercase letters or digits');
   }
@@ -290,7 +302,7 @@ export function buildScenario(input: ScenarioInput): Scenario {
   const drafts = kinds.map((kind, i) => {
     const n = String(i + 1).padStart(width, '0');
     const orderId = `${idPrefix}-${runId}-${n}-${KIND_TAG[kind]}`;
-    let customerId = `cus-${n}`;
+    let customerId = `${customerIdPrefix}-${n}`;
     let currency = accepted[i % accepted.length] ?? 'EUR';
     let lines = everydayLines(i);
     let totalAmount: number | undefined;

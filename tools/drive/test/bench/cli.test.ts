@@ -11,6 +11,8 @@ describe('parseBenchCli', () => {
         faultRate: 0,
         poisonRate: 0,
         backlog: 1_000,
+        lightOrders: 20,
+        lightIntervalMs: 1_000,
         floor: true,
         scaling: true,
         concurrency: undefined,
@@ -47,11 +49,24 @@ describe('parseBenchCli', () => {
     [['--out', 'result.csv'], /--out must name a .json file/],
     [['--oders', '5'], /Unknown option '--oders'/],
     [['--stage', 'nope'], /--stage must be one of dev, local, /],
+    [['--light', '1001'], /--light must be a whole number of orders from 0 to 1000/],
+    [['--light', '5', '--no-light'], /--no-light skips the light-load run/],
+    [['--light-every', '0'], /--light-every must be a whole number of seconds from 1 to 60/],
   ])('fails for %j with a message naming the flag', (argv, message) => {
     const parsed = parseBenchCli(argv);
 
     expect(parsed.kind).toBe('usage-error');
     expect(parsed.kind === 'usage-error' && parsed.message).toMatch(message);
+  });
+
+  it('GIVEN --light or --no-light THEN the light-load run has that many orders, or none', () => {
+    expect(parseBenchCli(['--light', '5'])).toMatchObject({ kind: 'run', options: { lightOrders: 5 } });
+    expect(parseBenchCli(['--no-light'])).toMatchObject({ kind: 'run', options: { lightOrders: 0 } });
+    expect(parseBenchCli(['--light', '0'])).toMatchObject({ kind: 'run', options: { lightOrders: 0 } });
+    expect(parseBenchCli(['--light-every', '5'])).toMatchObject({
+      kind: 'run',
+      options: { lightIntervalMs: 5_000 },
+    });
   });
 
   it('GIVEN --burst THEN no backlog: every order at once', () => {

@@ -61,6 +61,7 @@ function report(
     scenario,
     outcome: evaluate(scenario, observe(statuses)),
     statuses,
+    orderIds: new Map(),
     histories,
     poison,
     deadLetterBodies: {},
@@ -94,6 +95,22 @@ describe('faultReport', () => {
     const dlqBody = eventBody({ data: { orderId: second?.order.orderId } });
 
     const r = report(statuses, { deadLetterBodies: { ValidateOrderDlqUrl: [dlqBody] } });
+
+    expect(r).toMatchObject({ lost: 1, deadLettered: 1 });
+  });
+
+  it('GIVEN an order placed through the API THEN its dead letter is found by the id the API gave it', () => {
+    const statuses = asBuilt();
+    const [first, second] = scenario.orders;
+    statuses.set(first?.order.orderId ?? '', 'RESERVED');
+    statuses.set(second?.order.orderId ?? '', 'RESERVED');
+    const apiId = '0b3f5d1e-8c2a-8a4b-9c3d-1e2f3a4b5c6d';
+    const dlqBody = eventBody({ data: { orderId: apiId } });
+
+    const r = report(statuses, {
+      orderIds: new Map([[second?.order.orderId ?? '', apiId]]),
+      deadLetterBodies: { ValidateOrderDlqUrl: [dlqBody] },
+    });
 
     expect(r).toMatchObject({ lost: 1, deadLettered: 1 });
   });

@@ -122,6 +122,41 @@ describe('PhaseLedger', () => {
     expect(ledger.calls.happyPath['SQS.DeleteMessageBatch']).toBeCloseTo(3, 10);
   });
 
+  it('GIVEN orders named by an id learnt only after the phase THEN their records are split by what is known when the calls are read', () => {
+    // The API names orders when it answers: the category function learns the names later.
+    const known = new Map<string, string>();
+    const ledger = new PhaseLedger((orderId) => category(known.get(orderId ?? '') ?? orderId), ONE_RULE_EACH);
+    ledger.record(report({ messageIds: ['m1', 'm2'], bodies: [body('uuid-1'), body('uuid-2')] }));
+
+    known.set('uuid-1', 'a-ok');
+    known.set('uuid-2', 'b-bad');
+    ledger.addFunctionCalls('validate-order', { 'DynamoDB.PutItem': 2 });
+
+    expect(ledger.calls.happyPath).toEqual({ 'DynamoDB.PutItem': 1, 'SQS.SendMessage': 1 });
+    expect(ledger.calls.failures).toEqual({ 'DynamoDB.PutItem': 1, 'SQS.SendMessage': 1 });
+  });
+
+  it('GIVEN HTTP API requests THEN each is an invocation of its function, counted and weighing for its order', () => {
+    const ledger = new PhaseLedger(category, ONE_RULE_EACH);
+
+    ledger.recordRequest('place-order', { coldStart: true, initMs: 300.5, durationMs: 40.2 }, 'a-ok');
+    ledger.recordRequest('get-order', { coldStart: false, durationMs: 5 }, 'a-ok');
+    ledger.recordRequest('get-order', { coldStart: false, durationMs: 5 }, 'b-bad');
+    ledger.addFunctionCalls('get-order', { 'DynamoDB.GetItem': 2 });
+
+    expect(ledger.httpApiRequests).toBe(3);
+    expect(ledger.functions.get('place-order')).toMatchObject({
+      invocations: 1,
+      coldStarts: 1,
+      billedDurationMs: 301 + 41,
+      records: 0,
+    });
+    expect(ledger.functions.get('get-order')?.invocations).toBe(2);
+    expect(ledger.calls.happyPath['DynamoDB.GetItem']).toBe(1);
+    expect(ledger.calls.failures['DynamoDB.GetItem']).toBe(1);
+    expect(ledger.calls.happyPath['SQS.SendMessage']).toBeUndefined();
+  });
+
   it('GIVEN log lines THEN their bytes and the injected faults are counted', () => {
     const ledger = new PhaseLedger(category, ONE_RULE_EACH);
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { capacityByTable } from '../../src/bench/result';
+import { PhaseLedger } from '../../src/bench/measure';
+import { formatSummary, markdownFigures } from '../../src/bench/report';
+import { buildResult, capacityByTable, type ResultInputs } from '../../src/bench/result';
 
 describe('capacityByTable', () => {
   const stacks: { outputs: Record<string, string> }[] = [
@@ -24,5 +26,94 @@ describe('capacityByTable', () => {
     expect(capacityByTable([{ table: 'Other', writeUnits: 1, readUnits: 0 }], stacks)).toEqual({
       Other: { writeUnits: 1, readUnits: 0 },
     });
+  });
+});
+
+/** A phase of `orders` orders, each placed and read once through the HTTP API, each with one delivery. */
+function phase(orders: number, latenciesMs: number[]) {
+  const ledger = new PhaseLedger(
+    () => 'happyPath',
+    () => 1,
+  );
+  for (let i = 0; i < orders; i++) {
+    ledger.recordRequest('place-order', { coldStart: false, durationMs: 20 }, `o-${i}`);
+    ledger.recordRequest('get-order', { coldStart: false, durationMs: 5 }, `o-${i}`);
+    ledger.record({
+      functionName: 'fn',
+      shortName: 'validate-order',
+      requestId: `r-${i}`,
+      messageIds: [`m-${i}`],
+      receiveCounts: [1],
+      bodies: [JSON.stringify({ detail: { data: { orderId: `o-${i}` } } })],
+      outcome: { kind: 'all-succeeded' },
+      coldStart: false,
+      durationMs: 50,
+      batchingMs: 0,
+      deleted: 1,
+      deleteFailures: 0,
+    });
+  }
+  return { orders, wallMs: 10_000, latenciesMs, ledger };
+}
+
+function inputs(overrides: Partial<ResultInputs> = {}): ResultInputs {
+  const config = { memoryMb: 256, architecture: 'arm64' as const };
+  return {
+    date: new Date('2026-12-05T12:00:00.000Z'),
+    command: 'npm run bench -- --orders 10',
+    machine: 'test machine',
+    main: { ...phase(10, [1_000, 2_000, 3_000]), happyOrders: 10, failureOrders: 0 },
+    minimum: { total: 20, byOperation: {}, hops: 9, events: 5 },
+    functionConfig: new Map([
+      ['place-order', config],
+      ['get-order', config],
+      ['validate-order', config],
+    ]),
+    dynamoDb: { orders: { writeUnits: 20, readUnits: 10 }, idempotency: { writeUnits: 10, readUnits: 0 } },
+    tracingSampleRate: 0.05,
+    alarms: 1,
+    dashboards: 1,
+    outcomePassed: true,
+    problems: [],
+    ...overrides,
+  };
+}
+
+describe('buildResult through the HTTP API', () => {
+  it('GIVEN orders placed and read through the API THEN its requests are priced and the API functions billed', () => {
+    const result = buildResult(inputs());
+
+    expect(result.httpApiRequestsPerOrder).toBe(2);
+    expect(result.costPer1MOrdersUsd.byService['API Gateway']).toBeGreaterThan(0);
+    expect(result.functions.map((f) => f.name)).toEqual(['place-order', 'get-order', 'validate-order']);
+    expect(result.costPer1MOrdersUsd.lines.find((l) => l.item === 'HTTP API requests')?.quantityPer1M).toBe(
+      2_000_000,
+    );
+  });
+
+  it('GIVEN a light-load run THEN its latency is reported beside the loaded one, its calls over every order it placed', () => {
+    const light = { ...phase(4, [300, 400, 500, 600]), orders: 3, placedOrders: 4, intervalMs: 1_000 };
+
+    const result = buildResult(inputs({ light }));
+
+    expect(result.lightLoad).toMatchObject({
+      orders: 3,
+      intervalMs: 1_000,
+      latencyMs: { p50: 400, p95: 600, p99: 600, max: 600 },
+      invocations: 12,
+      meanBatchSize: 1,
+    });
+    expect(result.lightLoad?.apiCallsPerOrder.total).toBe(1);
+    expect(markdownFigures(result)).toContain(
+      '| latency at light load (3 orders, one every 1.0 s) | 400 ms / 600 ms / 600 ms | - |',
+    );
+    expect(formatSummary(result).some((line) => line.startsWith('light          3 orders'))).toBe(true);
+  });
+
+  it('GIVEN no light-load run THEN no light-load figures, and no row for them', () => {
+    const result = buildResult(inputs());
+
+    expect(result.lightLoad).toBeNull();
+    expect(markdownFigures(result)).not.toContain('light load');
   });
 });

@@ -75,8 +75,24 @@ describe('buildScenario', () => {
     // THEN they are unique, carry the run id, and none triggers a fault rule of the stage
     expect(new Set(ids).size).toBe(200);
     expect(ids.every((id) => id.startsWith('demo-ab12cd-'))).toBe(true);
-    const faultPrefixes = LOCAL.faultRules.map((r) => r.orderIdPrefix);
+    const faultPrefixes = LOCAL.faultRules.flatMap((r) => r.orderIdPrefix ?? []);
     expect(ids.filter((id) => faultPrefixes.some((p) => id.startsWith(p)))).toEqual([]);
+  });
+
+  it('GIVEN a customer id prefix THEN every customer carries it, the declined ones behind the decline prefix', () => {
+    // GIVEN the benchmark's customer prefix
+    const s = scenario({ orders: 10, customerIdPrefix: 'bench' });
+    // WHEN the customers are listed
+    const customers = (declined: boolean) =>
+      s.orders.filter((o) => (o.kind === 'payment-declined') === declined).map((o) => o.order.customerId);
+    // THEN each starts with it, and the declined customer still meets the stage's decline rule
+    expect(customers(false)).toHaveLength(9);
+    expect(customers(false).filter((c) => !c.startsWith('bench-'))).toEqual([]);
+    expect(customers(true)).toEqual([`${TEST_ORDER_PREFIX.declinedCustomer}bench-003`]);
+  });
+
+  it('fails for a customer id prefix that is not lowercase letters and digits', () => {
+    expect(() => scenario({ customerIdPrefix: 'Bench-' })).toThrow(ScenarioError);
   });
 
   it('places only orders the producer accepts (its validation would refuse the whole batch)', () => {
