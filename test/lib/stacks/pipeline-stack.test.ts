@@ -211,10 +211,10 @@ describe.each(['dev', 'prod'] as const)('PipelineStack (%s)', (stage) => {
           JSON.stringify({ 'Fn::GetAtt': [s.id(s.pipeline.consumers[name].queue), 'Arn'] }),
     )?.Properties;
 
-  it('lets the analytics queue gather batches of 10 facts for up to 10 s: one transaction, day-total and product update per batch', () => {
+  it('lets the analytics queue gather up to 100 facts for 10 s: few transactions, day-total and product updates per order', () => {
     expect(mappingOf('analytics')).toMatchObject({
       FunctionResponseTypes: ['ReportBatchItemFailures'],
-      BatchSize: 10,
+      BatchSize: 100,
       MaximumBatchingWindowInSeconds: 10,
       ScalingConfig: { MaximumConcurrency: 10 },
     });
