@@ -1,7 +1,11 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { Template } from 'aws-cdk-lib/assertions';
 import { loadStageConfig } from '../../../lib/config';
-import { ANALYTICS_MAX_BATCHING_WINDOW, VISIBILITY_TIMEOUT_FACTOR } from '../../../lib/defaults';
+import {
+  ANALYTICS_BATCH_SIZE,
+  ANALYTICS_MAX_BATCHING_WINDOW,
+  VISIBILITY_TIMEOUT_FACTOR,
+} from '../../../lib/defaults';
 import { addOrderPipeline } from '../../../lib/order-pipeline';
 import { resourcesOf, SYNTH_TIMEOUT_MS, testApp } from '../support/app';
 
@@ -64,7 +68,7 @@ describe.each(['prod', 'local'])('batching windows of the %s stage', (stage) => 
     expect(window).toBeGreaterThan(0);
     expect(shapes.get('analytics')).toEqual({
       window,
-      batchSize: 10,
+      batchSize: ANALYTICS_BATCH_SIZE,
       visibilityTimeout: VISIBILITY_TIMEOUT_FACTOR * timeout + window,
     });
   });

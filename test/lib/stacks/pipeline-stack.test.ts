@@ -211,10 +211,10 @@ describe.each(['dev', 'prod'] as const)('PipelineStack (%s)', (stage) => {
           JSON.stringify({ 'Fn::GetAtt': [s.id(s.pipeline.consumers[name].queue), 'Arn'] }),
     )?.Properties;
 
-  it('lets the analytics queue gather batches of 10 facts for up to 10 s: one transaction, day-total and product update per batch', () => {
+  it('lets the analytics queue gather up to 100 facts for 10 s: few transactions, day-total and product updates per order', () => {
     expect(mappingOf('analytics')).toMatchObject({
       FunctionResponseTypes: ['ReportBatchItemFailures'],
-      BatchSize: 10,
+      BatchSize: 100,
       MaximumBatchingWindowInSeconds: 10,
       ScalingConfig: { MaximumConcurrency: 10 },
     });
@@ -274,10 +274,9 @@ describe.each(['dev', 'prod'] as const)('PipelineStack (%s)', (stage) => {
     },
   );
 
-  it('drains every queue with partial batch responses, batches of 10 and concurrency 10 (windows: pipeline-stack-batching.test.ts)', () => {
+  it('drains every queue with partial batch responses and concurrency 10 (batch sizes and windows: pipeline-stack-batching.test.ts)', () => {
     s.template.allResourcesProperties('AWS::Lambda::EventSourceMapping', {
       FunctionResponseTypes: ['ReportBatchItemFailures'],
-      BatchSize: 10,
       ScalingConfig: { MaximumConcurrency: 10 },
     });
   });
