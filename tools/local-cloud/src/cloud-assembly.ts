@@ -1,24 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { CfnTemplate } from './cfn-template';
 
 /**
  * Reads what `cdk synth` wrote (manifest.json, templates, asset manifests) into the few facts a
  * deployer needs, with the account/region placeholders of the default synthesizer resolved.
  */
 
-export type CfnTemplate = {
-  Resources?: Record<string, CfnResource>;
-  Outputs?: Record<string, { Value: unknown; Export?: { Name: unknown } }>;
-  Parameters?: Record<string, { Type: string; Default?: unknown }>;
-  [section: string]: unknown;
-};
-
-export interface CfnResource {
-  Type: string;
-  Properties?: Record<string, unknown>;
-  DependsOn?: string | string[];
-  [attribute: string]: unknown;
-}
+export type { CfnResource, CfnTemplate } from './cfn-template';
 
 /** A file asset (a Lambda bundle) and where the template expects it. */
 export interface FileAsset {
@@ -54,18 +43,23 @@ export class AssemblyError extends Error {
   override readonly name = 'AssemblyError';
 }
 
-interface ManifestArtifact {
-  type: string;
-  environment?: string;
-  dependencies?: string[];
-  properties?: {
-    templateFile?: string;
-    stackName?: string;
-    tags?: Record<string, string>;
-    file?: string;
+/** An artifact of manifest.json, with the properties the readers of this package use. */
+export interface ManifestArtifact {
+  readonly type: string;
+  readonly environment?: string;
+  readonly dependencies?: readonly string[];
+  readonly properties?: {
+    readonly templateFile?: string;
+    readonly stackName?: string;
+    readonly tags?: Record<string, string>;
+    readonly file?: string;
+    readonly requiresBootstrapStackVersion?: number;
+    readonly bootstrapStackVersionSsmParameter?: string;
   };
-  displayName?: string;
+  readonly displayName?: string;
 }
+
+export const STACK_ARTIFACT = 'aws:cloudformation:stack';
 
 interface AssetManifest {
   files?: Record<
@@ -124,17 +118,32 @@ function readJson<T>(path: string, what: string): T {
   }
 }
 
+/** The artifacts of a cloud assembly's manifest.json, by id. */
+export function readManifestArtifacts(directory: string): Readonly<Record<string, ManifestArtifact>> {
+  const manifest = readJson<{ artifacts?: Record<string, ManifestArtifact> }>(
+    join(directory, 'manifest.json'),
+    'the cloud assembly manifest',
+  );
+  return manifest.artifacts ?? {};
+}
+
+/** The path of a stack artifact's template, and the template. */
+export function readStackTemplate(
+  directory: string,
+  artifactId: string,
+  artifact: ManifestArtifact,
+): { templateFile: string; template: CfnTemplate } {
+  const templateFile = join(directory, artifact.properties?.templateFile ?? `${artifactId}.template.json`);
+  return { templateFile, template: readJson<CfnTemplate>(templateFile, `the template of ${artifactId}`) };
+}
+
 /** Reads a synthesized cloud assembly (the `-o` directory of `cdk synth`). */
 export function readCloudAssembly(
   directory: string,
   env: { account: string; region: string },
 ): CloudAssembly {
   const dir = resolve(directory);
-  const manifest = readJson<{ artifacts?: Record<string, ManifestArtifact> }>(
-    join(dir, 'manifest.json'),
-    'the cloud assembly manifest',
-  );
-  const artifacts = manifest.artifacts ?? {};
+  const artifacts = readManifestArtifacts(dir);
 
   const assetsOf = (artifactId: string): FileAsset[] => {
     const artifact = artifacts[artifactId];
@@ -164,16 +173,14 @@ export function readCloudAssembly(
     });
   };
 
-  const stackIds = Object.entries(artifacts).filter(([, a]) => a.type === 'aws:cloudformation:stack');
+  const stackIds = Object.entries(artifacts).filter(([, a]) => a.type === STACK_ARTIFACT);
   const idToName = new Map(stackIds.map(([id, a]) => [id, a.properties?.stackName ?? id]));
   const stacks: AssemblyStack[] = stackIds.map(([id, artifact]) => {
-    const templateFile = join(dir, artifact.properties?.templateFile ?? `${id}.template.json`);
     const deps = artifact.dependencies ?? [];
     return {
       stackName: idToName.get(id) ?? id,
       artifactId: id,
-      templateFile,
-      template: readJson<CfnTemplate>(templateFile, `the template of ${id}`),
+      ...readStackTemplate(dir, id, artifact),
       dependsOn: deps.flatMap((d) => {
         const name = idToName.get(d);
         return name ? [name] : [];

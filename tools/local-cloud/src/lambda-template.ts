@@ -1,4 +1,4 @@
-import type { CfnTemplate } from './cloud-assembly';
+import { type CfnTemplate, referenceTarget, resourcesOfType } from './cfn-template';
 import { isSqsEventSource } from './shims';
 
 /**
@@ -43,16 +43,6 @@ export class TemplateReadError extends Error {
   override readonly name = 'TemplateReadError';
 }
 
-function refTarget(value: unknown): string | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const v = value as Record<string, unknown>;
-  if (typeof v.Ref === 'string') return v.Ref;
-  const getAtt = v['Fn::GetAtt'];
-  if (Array.isArray(getAtt) && typeof getAtt[0] === 'string') return getAtt[0];
-  if (typeof getAtt === 'string') return getAtt.split('.')[0];
-  return undefined;
-}
-
 function num(value: unknown, fallback: number): number {
   if (typeof value === 'number') return value;
   if (typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value))) return Number(value);
@@ -68,43 +58,38 @@ function props(resource: { Properties?: Record<string, unknown> }): Record<strin
 }
 
 export function readTemplateFunctions(template: CfnTemplate): TemplateFunction[] {
-  return Object.entries(template.Resources ?? {})
-    .filter(([, r]) => r.Type === 'AWS::Lambda::Function')
-    .map(([logicalId, r]) => {
-      const p = props(r);
-      const code = (p.Code ?? {}) as Record<string, unknown>;
-      const logging = (p.LoggingConfig ?? {}) as Record<string, unknown>;
-      const tracing = (p.TracingConfig ?? {}) as Record<string, unknown>;
-      return {
-        logicalId,
-        codeS3Key: str(code.S3Key),
-        handler: str(p.Handler),
-        runtime: str(p.Runtime),
-        timeoutSeconds: num(p.Timeout, 3),
-        memorySizeMb: num(p.MemorySize, 128),
-        logFormat: str(logging.LogFormat),
-        applicationLogLevel: str(logging.ApplicationLogLevel),
-        systemLogLevel: str(logging.SystemLogLevel),
-        tracingMode: str(tracing.Mode),
-      };
-    });
+  return resourcesOfType(template, 'AWS::Lambda::Function').map(([logicalId, r]) => {
+    const p = props(r);
+    const code = (p.Code ?? {}) as Record<string, unknown>;
+    const logging = (p.LoggingConfig ?? {}) as Record<string, unknown>;
+    const tracing = (p.TracingConfig ?? {}) as Record<string, unknown>;
+    return {
+      logicalId,
+      codeS3Key: str(code.S3Key),
+      handler: str(p.Handler),
+      runtime: str(p.Runtime),
+      timeoutSeconds: num(p.Timeout, 3),
+      memorySizeMb: num(p.MemorySize, 128),
+      logFormat: str(logging.LogFormat),
+      applicationLogLevel: str(logging.ApplicationLogLevel),
+      systemLogLevel: str(logging.SystemLogLevel),
+      tracingMode: str(tracing.Mode),
+    };
+  });
 }
 
 export function readTemplateSqsMappings(template: CfnTemplate): TemplateSqsMapping[] {
-  return Object.entries(template.Resources ?? {})
-    .filter(
-      ([, r]) =>
-        r.Type === 'AWS::Lambda::EventSourceMapping' && isSqsEventSource(template, props(r).EventSourceArn),
-    )
+  return resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')
+    .filter(([, r]) => isSqsEventSource(template, props(r).EventSourceArn))
     .map(([logicalId, r]) => {
       const p = props(r);
-      const functionLogicalId = refTarget(p.FunctionName);
+      const functionLogicalId = referenceTarget(p.FunctionName);
       if (!functionLogicalId || template.Resources?.[functionLogicalId]?.Type !== 'AWS::Lambda::Function') {
         throw new TemplateReadError(
           `event source mapping ${logicalId} does not reference a function of its template; the local runner needs one`,
         );
       }
-      const queueLogicalId = refTarget(p.EventSourceArn);
+      const queueLogicalId = referenceTarget(p.EventSourceArn);
       const scaling = (p.ScalingConfig ?? {}) as Record<string, unknown>;
       const responseTypes = Array.isArray(p.FunctionResponseTypes) ? p.FunctionResponseTypes : [];
       return {

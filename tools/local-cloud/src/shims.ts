@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { CfnResource, CfnTemplate } from './cloud-assembly';
+import { type CfnTemplate, isJsonObject, resourcesOfType } from './cfn-template';
 import { localApiGatewayId } from './http-api/ids';
 
 /**
@@ -63,28 +63,20 @@ export const SHIM_REASONS: Record<ShimId, string> = {
 
 type Json = unknown;
 
-function isObject(value: Json): value is Record<string, Json> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Returns a copy of `value` with every node passed through `fn` (children first). */
 function mapJson(value: Json, fn: (node: Json) => Json): Json {
   if (Array.isArray(value)) return fn(value.map((v) => mapJson(v, fn)));
-  if (isObject(value)) {
+  if (isJsonObject(value)) {
     return fn(Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapJson(v, fn)])));
   }
   return fn(value);
-}
-
-function resourcesOfType(template: CfnTemplate, type: string): [string, CfnResource][] {
-  return Object.entries(template.Resources ?? {}).filter(([, r]) => r.Type === type);
 }
 
 /** Whether an EventSourceArn points at an SQS queue of this template or is an SQS ARN. */
 export function isSqsEventSource(template: CfnTemplate, eventSourceArn: Json): boolean {
   if (typeof eventSourceArn === 'string')
     return eventSourceArn.startsWith('arn:') && eventSourceArn.includes(':sqs:');
-  if (isObject(eventSourceArn)) {
+  if (isJsonObject(eventSourceArn)) {
     const getAtt = eventSourceArn['Fn::GetAtt'];
     const target = Array.isArray(getAtt)
       ? getAtt[0]
@@ -128,7 +120,7 @@ export function applyMotoShims(
   const buses = new Set(resourcesOfType(template, 'AWS::Events::EventBus').map(([id]) => id));
   const rewrittenBuses = new Set<string>();
   let shimmed = mapJson(template, (node) => {
-    if (!isObject(node)) return node;
+    if (!isJsonObject(node)) return node;
     const keys = Object.keys(node);
     if (keys.length === 1 && typeof node.Ref === 'string' && buses.has(node.Ref)) {
       rewrittenBuses.add(node.Ref);
@@ -168,7 +160,7 @@ export function applyMotoShims(
       props.ArchiveName = localArchiveName(options.stackName, id);
       named.push(id);
     }
-    if (isObject(props.EventPattern)) {
+    if (isJsonObject(props.EventPattern)) {
       props.EventPattern = JSON.stringify(props.EventPattern);
       stringified.push(id);
     }
@@ -182,7 +174,7 @@ export function applyMotoShims(
   const alarmRefs = new Set<string>();
   const archiveRefs = new Set<string>();
   const withoutAlarmRefs = mapJson(shimmed, (node) => {
-    if (!isObject(node) || Object.keys(node).length !== 1) return node;
+    if (!isJsonObject(node) || Object.keys(node).length !== 1) return node;
     if (typeof node.Ref === 'string' && archives.has(node.Ref)) {
       archiveRefs.add(node.Ref);
       return { 'Fn::GetAtt': [node.Ref, 'ArchiveName'] };
@@ -218,7 +210,7 @@ export function applyMotoShims(
   );
   const rewrittenRules = new Set<string>();
   shimmed = mapJson(shimmed, (node) => {
-    if (!isObject(node) || Object.keys(node).length !== 1 || typeof node.Ref !== 'string') return node;
+    if (!isJsonObject(node) || Object.keys(node).length !== 1 || typeof node.Ref !== 'string') return node;
     const bus = ruleBuses.get(node.Ref);
     if (bus === undefined) return node;
     rewrittenRules.add(node.Ref);
@@ -232,7 +224,7 @@ export function applyMotoShims(
     if (!Array.isArray(tags) || tags.length === 0) continue;
     resource.Properties = {
       ...resource.Properties,
-      Tags: tags.map((t: Json) => (isObject(t) && 'Key' in t ? { TagKey: t.Key, TagValue: t.Value } : t)),
+      Tags: tags.map((t: Json) => (isJsonObject(t) && 'Key' in t ? { TagKey: t.Key, TagValue: t.Value } : t)),
     };
     retagged.push(id);
   }
@@ -270,7 +262,7 @@ function replaceApiGatewayV2Refs(
     return gatewayId;
   };
   return mapJson(template, (node) => {
-    if (!isObject(node) || Object.keys(node).length !== 1) return node;
+    if (!isJsonObject(node) || Object.keys(node).length !== 1) return node;
     if (typeof node.Ref === 'string') return replacement(node.Ref) ?? node;
     const getAtt = node['Fn::GetAtt'];
     const [id, attribute] = Array.isArray(getAtt)

@@ -1,6 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import {
+  AssemblyError,
+  readManifestArtifacts,
+  readStackTemplate,
+  STACK_ARTIFACT,
+} from '@order-pipeline/local-cloud/cloud-assembly';
 import { App } from 'aws-cdk-lib';
 import { loadStageConfig } from '../../../lib/config';
 import { stackNames } from '../../../lib/names';
@@ -44,30 +50,22 @@ const NAME_PROPERTIES: Record<string, { kind: NamedResource['kind']; property: s
   'AWS::CloudWatch::Dashboard': { kind: 'dashboard', property: 'DashboardName' },
 };
 
-interface ManifestArtifact {
-  readonly type: string;
-  readonly properties?: {
-    readonly templateFile?: string;
-    readonly stackName?: string;
-    readonly tags?: Record<string, string>;
-    readonly requiresBootstrapStackVersion?: number;
-    readonly bootstrapStackVersionSsmParameter?: string;
-  };
-}
-
-interface Template {
-  readonly Resources?: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
-}
-
 /** Reads the requirements from a cloud assembly directory (`cdk synth -o <dir>`). */
 export function readStageRequirements(directory: string, stage: string): StageRequirements {
-  const manifest = JSON.parse(readFileSync(join(directory, 'manifest.json'), 'utf8')) as {
-    artifacts?: Record<string, ManifestArtifact>;
-  };
-  const artifacts = Object.entries(manifest.artifacts ?? {});
+  try {
+    return requirementsOf(directory, stage);
+  } catch (err) {
+    // An assembly that cannot be read is the operator's to fix (a wrong --assembly directory).
+    if (err instanceof AssemblyError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+function requirementsOf(directory: string, stage: string): StageRequirements {
+  const artifacts = Object.entries(readManifestArtifacts(directory));
   const expected = Object.values(stackNames(stage));
   const stacks = artifacts
-    .filter(([, a]) => a.type === 'aws:cloudformation:stack')
+    .filter(([, a]) => a.type === STACK_ARTIFACT)
     .map(([id, a]) => ({ id, name: a.properties?.stackName ?? id, artifact: a }))
     .filter((s) => expected.includes(s.name));
   if (stacks.length !== expected.length) {
@@ -83,8 +81,7 @@ export function readStageRequirements(directory: string, stage: string): StageRe
   const perConsumer: number[] = [];
   const namedResources: NamedResource[] = [];
   for (const stack of stacks) {
-    const file = stack.artifact.properties?.templateFile ?? `${stack.id}.template.json`;
-    const template = JSON.parse(readFileSync(join(directory, file), 'utf8')) as Template;
+    const { template } = readStackTemplate(directory, stack.id, stack.artifact);
     for (const resource of Object.values(template.Resources ?? {})) {
       const scaling = resource.Properties?.ScalingConfig as { MaximumConcurrency?: unknown } | undefined;
       if (

@@ -14,6 +14,7 @@ import { addOrderPipeline } from '../../../lib/order-pipeline';
 import { restoreEnv, stubEnv } from '../../../test/lambda/support/env';
 import { cdkJsonContext } from '../../../test/lib/support/app';
 import { withMessage } from '../../../test/support/with-message';
+import { UsageError } from '../src/errors';
 import { runPreflight } from '../src/preflight';
 import { type OpsClients, runOps } from '../src/program';
 import { readStageRequirements } from '../src/stage-requirements';
@@ -326,5 +327,18 @@ describe('readStageRequirements', () => {
       { kind: 'archive', name: 'OrderPipeline-dev', stack: STACKS[1] },
       { kind: 'dashboard', name: 'OrderPipeline-dev', stack: STACKS[1] },
     ]);
+  });
+  it('fails with a usage error naming the manifest when the directory holds no cloud assembly', () => {
+    // GIVEN an empty directory
+    const empty = mkdtempSync(path.join(tmpdir(), 'no-assembly-'));
+    try {
+      // WHEN its requirements are read
+      const read = () => readStageRequirements(empty, 'dev');
+      // THEN the operator is told which file is missing, as a usage error (exit 2)
+      expect(read).toThrow(UsageError);
+      expect(read).toThrow(`cannot read the cloud assembly manifest at ${path.join(empty, 'manifest.json')}`);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
   });
 });

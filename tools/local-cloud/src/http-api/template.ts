@@ -1,4 +1,9 @@
-import type { CfnResource, CfnTemplate } from '../cloud-assembly';
+import { type CfnResource, isJsonObject, referencesIn, resourcesOfType } from '../cfn-template';
+import {
+  type ResolutionContext,
+  type ResolutionStack,
+  resolveStringOrUndefined,
+} from '../template-resolution';
 import { localApiGatewayId } from './ids';
 import { parseRouteKey, type RouteKey } from './routing';
 
@@ -14,11 +19,7 @@ export class HttpApiTemplateError extends Error {
 }
 
 /** The stack facts the reader needs (a DeployedStack of deploy.ts has them). */
-export interface TemplateStack {
-  readonly stackName: string;
-  readonly template: CfnTemplate;
-  readonly resources: Readonly<Record<string, { readonly type: string; readonly physicalId?: string }>>;
-}
+export type TemplateStack = ResolutionStack;
 
 export interface JwtAuthorizer {
   readonly logicalId: string;
@@ -71,63 +72,16 @@ export const DEFAULT_INTEGRATION_TIMEOUT_MS = 30_000;
 
 type Json = unknown;
 
-function isObject(value: Json): value is Record<string, Json> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Every logical id a Ref, Fn::GetAtt or Fn::ImportValue inside `value` names (import names prefixed `import:`). */
-function referencesIn(value: Json): string[] {
-  if (Array.isArray(value)) return value.flatMap(referencesIn);
-  if (!isObject(value)) return [];
-  if (typeof value.Ref === 'string') return [value.Ref];
-  const getAtt = value['Fn::GetAtt'];
-  if (Array.isArray(getAtt) && typeof getAtt[0] === 'string') return [getAtt[0]];
-  if (typeof getAtt === 'string') return [getAtt.split('.')[0] ?? getAtt];
-  if (typeof value['Fn::ImportValue'] === 'string') return [`import:${value['Fn::ImportValue']}`];
-  return Object.values(value).flatMap(referencesIn);
-}
-
-function ofType(template: CfnTemplate, type: string): [string, CfnResource][] {
-  return Object.entries(template.Resources ?? {}).filter(([, r]) => r.Type === type);
-}
-
 function belongsTo(resource: CfnResource, apiLogicalId: string): boolean {
   return referencesIn(resource.Properties?.ApiId).includes(apiLogicalId);
 }
 
-/** A string property, or one the local gateway can resolve (pseudo parameters and deployed resources). */
+/** A string property, or one the local gateway can resolve against the deployment (template-resolution.ts). */
 type Resolve = (value: Json) => string | undefined;
 
 function resolverFor(stack: TemplateStack, env: { region: string; account: string }): Resolve {
-  const pseudo: Record<string, string> = {
-    'AWS::Region': env.region,
-    'AWS::AccountId': env.account,
-    'AWS::Partition': 'aws',
-    'AWS::URLSuffix': 'amazonaws.com',
-    'AWS::StackName': stack.stackName,
-  };
-  const resolve: Resolve = (value) => {
-    if (typeof value === 'string') return value;
-    if (!isObject(value)) return undefined;
-    if (typeof value.Ref === 'string') return pseudo[value.Ref] ?? stack.resources[value.Ref]?.physicalId;
-    const join = value['Fn::Join'];
-    if (Array.isArray(join) && typeof join[0] === 'string' && Array.isArray(join[1])) {
-      const parts = join[1].map(resolve);
-      return parts.every((p) => p !== undefined) ? parts.join(join[0]) : undefined;
-    }
-    const sub = value['Fn::Sub'];
-    if (typeof sub === 'string') {
-      let unresolved = false;
-      const text = sub.replace(/\$\{([^}]+)\}/g, (_whole, name: string) => {
-        const v = pseudo[name] ?? stack.resources[name]?.physicalId;
-        if (v === undefined) unresolved = true;
-        return v ?? '';
-      });
-      return unresolved ? undefined : text;
-    }
-    return undefined;
-  };
-  return resolve;
+  const ctx: ResolutionContext = { stack, region: env.region, account: env.account, exports: new Map() };
+  return (value) => resolveStringOrUndefined(ctx, value);
 }
 
 function stringList(value: Json, resolve: Resolve): string[] | undefined {
@@ -212,7 +166,7 @@ function readAuthorizer(stack: TemplateStack, logicalId: string, resolve: Resolv
       `authorizer ${where} reads the token from ${JSON.stringify(p.IdentitySource)}: locally only $request.header.Authorization`,
     );
   }
-  const config = isObject(p.JwtConfiguration) ? p.JwtConfiguration : {};
+  const config = isJsonObject(p.JwtConfiguration) ? p.JwtConfiguration : {};
   const issuer = resolve(config.Issuer);
   const audience = stringList(config.Audience, resolve);
   if (issuer === undefined || audience === undefined || audience.length === 0) {
@@ -265,7 +219,7 @@ export function readHttpApis(
 ): HttpApiDefinition[] {
   return stacks.flatMap((stack) => {
     const resolve = resolverFor(stack, env);
-    return ofType(stack.template, 'AWS::ApiGatewayV2::Api')
+    return resourcesOfType(stack.template, 'AWS::ApiGatewayV2::Api')
       .filter(([, api]) => api.Properties?.ProtocolType === 'HTTP')
       .map(([logicalId, api]) => {
         const where = `${stack.stackName}/${logicalId}`;
@@ -275,13 +229,14 @@ export function readHttpApis(
             `HTTP API ${where} is defined by an OpenAPI body or quick create: the local HTTP API reads routes from AWS::ApiGatewayV2::Route resources only`,
           );
         }
-        const own = (type: string) => ofType(stack.template, type).filter(([, r]) => belongsTo(r, logicalId));
+        const own = (type: string) =>
+          resourcesOfType(stack.template, type).filter(([, r]) => belongsTo(r, logicalId));
         const stages = own('AWS::ApiGatewayV2::Stage').map(([, s]) => ({
           name: resolve(s.Properties?.StageName) ?? '$default',
           variables: Object.fromEntries(
-            Object.entries(isObject(s.Properties?.StageVariables) ? s.Properties.StageVariables : {}).flatMap(
-              ([k, v]) => (typeof v === 'string' ? [[k, v]] : []),
-            ),
+            Object.entries(
+              isJsonObject(s.Properties?.StageVariables) ? s.Properties.StageVariables : {},
+            ).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v]] : [])),
           ),
         }));
         return {
