@@ -227,6 +227,7 @@ export async function runPipelinePhase(
       onProgress: ctx.say,
       putMalformed: withMalformed,
       maxBacklog: ctx.backlog,
+      readOrdersWhenIdle: true,
       onStatus: (s) =>
         ctx.status(
           `${label}: ${Object.values(s.final).reduce((a, b) => a + b, 0)}/${s.orders} final · ${s.queued} queued · DLQ ${s.deadLettered}/${s.expectedDeadLettered}`,
@@ -368,6 +369,7 @@ export async function runFloorPhase(
     const notFinal = await followUntilFinal(driver, ids, feeder.placedAt, {
       deadline: Date.now() + 120_000 + orders * 300,
       isFinal: (status) => status === 'FULFILLED',
+      readWhenIdle: true,
       onPoll: async (final, queued) => {
         await feeder.topUp(queued);
         ctx.status(`floor: ${final}/${orders} final · ${queued} queued`);

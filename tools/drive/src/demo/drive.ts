@@ -206,6 +206,12 @@ export interface RunOptions {
    */
   readonly maxBacklog?: number;
   /**
+   * Read the orders only while the consumer queues are empty, when they should be final: each read is a
+   * `GET /orders/{orderId}`, a function invocation the pipeline being measured would share its machine with.
+   * @default false - every orderReadIntervalMs, for a live count of final orders
+   */
+  readonly readOrdersWhenIdle?: boolean;
+  /**
    * Put the scenario's malformed event on the bus; without it the scenario must expect no dead letters.
    * @default true
    */
@@ -532,7 +538,9 @@ export class DemoDriver {
     let settled = false;
     for (;;) {
       const placedPending = [...pending].filter((orderId) => acceptedAt.has(orderId));
-      const readOrdersNow = placedPending.length > 0 && Date.now() >= nextOrderReadAt;
+      const readOrdersNow =
+        placedPending.length > 0 &&
+        (options.readOrdersWhenIdle ? emptyPolls > 0 : Date.now() >= nextOrderReadAt);
       const [read, queued, deadLetters] = await Promise.all([
         readOrdersNow ? this.readOrders(placedPending) : undefined,
         this.depths(this.targets.queues),
