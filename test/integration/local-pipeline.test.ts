@@ -23,6 +23,7 @@ import {
 } from '../../lambda/contracts';
 import { buildEvent, type OutgoingEvent } from '../../lambda/domain/events';
 import { isFinalOrderStatus } from '../../lambda/domain/order';
+import { ANALYTICS_MAX_BATCHING_WINDOW } from '../../lib/defaults';
 import { TEST_ORDER_PREFIX } from '../../lib/test-stages';
 import { startLocalPipelineWithTimeout } from './support/own-timeout';
 import { eventually } from './support/poll';
@@ -146,6 +147,14 @@ describe('the local pipeline', () => {
     expect(Object.values(await deadLetterCounts()).every((n) => n === 0)).toBe(true);
     // AND every step ran, every batch succeeded, and every record was a first delivery (moto consumed
     // nothing itself)
+    // Analytics gathers its batch for up to its window after the last final fact: wait for the four.
+    await eventually(
+      'analytics receiving the four final facts',
+      () =>
+        reports.filter((r) => r.shortName === 'analytics').flatMap((r) => r.messageIds).length >= 4 ||
+        undefined,
+      ANALYTICS_MAX_BATCHING_WINDOW.toMilliseconds() + 30_000,
+    );
     expect(reports.filter((r) => r.outcome.kind !== 'all-succeeded').map((r) => r.outcome)).toEqual([]);
     expect(reports.flatMap((r) => r.receiveCounts).every((c) => c === 1)).toBe(true);
     expect(new Set(reports.map((r) => r.shortName))).toEqual(
