@@ -34,7 +34,7 @@ fulfilled; out of stock, declined, rejected) through the HTTP API (POST /orders,
 its final state with GET /orders/{orderId}. Reports throughput, end-to-end latency (the client's POST ->
 final state) p50/p95/p99 under load and at light load (one order a second), AWS calls per order (the requests moto served each
 function, the runner's pollers and the producer, told apart by their SDK app id), the minimum a hop needs, the floor (the same run with handlers that only make a hop's unavoidable calls), cost per
-1M orders at AWS list prices (bench/aws-prices-*.json) and the wall-time ratio of N to N/${SCALING_FACTOR} orders.
+1M orders at AWS list prices (tools/drive/src/bench/aws-prices-*.json) and the wall-time ratio of N to N/${SCALING_FACTOR} orders.
 
   --orders N          orders to place (1-${MAX_SCENARIO_ORDERS}, default ${DEFAULT_ORDERS})
   --out FILE.json     where to write the result; the chart goes beside it as FILE.svg
