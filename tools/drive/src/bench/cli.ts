@@ -38,7 +38,8 @@ function, the runner's pollers and the producer, told apart by their SDK app id)
 
   --orders N          orders to place (1-${MAX_SCENARIO_ORDERS}, default ${DEFAULT_ORDERS})
   --out FILE.json     where to write the result; the chart goes beside it as FILE.svg
-                      (default .local/bench/bench-N.json)
+                      (default .local/bench/bench-N.json, faults-N.json with faults or poison;
+                      docs/bench/ with --update-docs, so the docs link to a committed file)
   --fault-rate P      share of deliveries (0-${MAX_RATE}) that crash at a random point: before the write,
                       after the write (before the acknowledgement) or before the publish
   --poison-rate Q     malformed events to put on the bus, as a share (0-${MAX_RATE}) of the orders

@@ -230,6 +230,16 @@ async function measure(options: BenchOptions, pipeline: LocalPipeline): Promise<
   });
 }
 
+/**
+ * Where a result goes without --out: under .local/, or beside the docs when --update-docs links to it, so
+ * the README and docs/capacity.md never link to a file that is not committed.
+ */
+function defaultOutFile(options: BenchOptions): string {
+  const kind = options.faultRate > 0 || options.poisonRate > 0 ? 'faults' : 'bench';
+  const dir = options.updateDocs ? join(PROJECT_ROOT, 'docs', 'bench') : join(LOCAL_DIR, 'bench');
+  return join(dir, `${kind}-${options.orders}.json`);
+}
+
 /** A run with faults or poison has its own block beside the plain run's. */
 function updateDocs(result: BenchResult, jsonPath: string, svgPath: string): void {
   const suffix = result.faults ? '-faults' : '';
@@ -279,7 +289,7 @@ async function main(): Promise<number> {
     console.error(`npm run bench: ${err.message}`);
     return EXIT.usage;
   }
-  const jsonPath = resolve(options.out ?? join(LOCAL_DIR, 'bench', `bench-${options.orders}.json`));
+  const jsonPath = resolve(options.out ?? defaultOutFile(options));
   const svgPath = jsonPath.replace(/\.json$/, '.svg');
 
   let pipeline: LocalPipeline | undefined;
