@@ -104,6 +104,13 @@ export const stageConfigSchema = z
       .refine((list) => new Set(list).size === list.length, 'an endpoint is listed twice'),
     /** Lowest level the functions log (Powertools and Lambda's JSON log filter). */
     logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']),
+    /**
+     * Bundle the Powertools Tracer (X-Ray SDK) into every function: a subsegment per AWS call and a handler
+     * subsegment with cold-start and service annotations. Every stage traces actively either way (Lambda
+     * records each function's segment, and the trace follows the order through the bus and the queues);
+     * the tracer costs about a third of every cold start (docs/adr/0005-tracer-only-where-the-stage-enables-it.md).
+     */
+    powertoolsTracer: z.boolean().default(false),
     /** CloudWatch Logs retention of every function. */
     logRetentionDays: z.union([
       z.literal(1),
@@ -200,6 +207,8 @@ const STAGES: Record<string, z.input<typeof stageConfigSchema>> = {
     archiveRetentionDays: 365,
     functionTimeoutSeconds: 30,
     logLevel: 'INFO',
+    // Production keeps a subsegment per AWS call: slow calls show there first (docs/runbook.md).
+    powertoolsTracer: true,
     logRetentionDays: 90,
     currencies: ['EUR', 'USD', 'GBP'],
     maxOrderAmount: 1_000_000,

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { type BuildOptions, build, version as esbuildVersion, type Metafile } from 'esbuild';
 import { CONSUMER_ESBUILD_TARGET, functionBundling } from '../lib/constructs/event-consumer';
+import { breakdown, formatBreakdown } from './bench-bundles/breakdown';
 import { esbuildOptionsFor } from './bench-bundles/bundling';
 import { handlerEntries, lambdaLikeEnv } from './bench-bundles/environment';
 import {
@@ -20,10 +21,13 @@ import { baselineSource, sdkPackagesImportedBy, sdkPackagesWithClients } from '.
 /**
  * Bundle size and cold-start module init of every Lambda function (lambda/handlers and its `api/`
  * folder), bundled with the `functionBundling` that every NodejsFunction of the app deploys with
- * (lib/constructs/event-consumer.ts), beside two references:
+ * (lib/constructs/event-consumer.ts), without the Powertools Tracer as every stage but prod deploys it,
+ * beside three references:
  * - baseline: a bundle that only imports and instantiates the AWS SDK clients the handler uses, so
  *   the difference is what our code, zod and Powertools cost;
- * - sdk-external: the handler with `@aws-sdk/*` left out, as if taken from the Lambda runtime.
+ * - sdk-external: the handler with `@aws-sdk/*` left out, as if taken from the Lambda runtime;
+ * - handler-tracer: the handler as stages with `powertoolsTracer` deploy it (the X-Ray SDK loaded at init).
+ * `--breakdown` instead times the baseline plus one part at a time (scripts/bench-bundles/breakdown.ts).
  *
  * `npm run bench:bundles [-- --runs 7 --handler take-payment --target node24 --node /path/to/node]`
  * Prints a markdown table and writes bench-results/bundles.json. Timings depend on the machine and
@@ -49,6 +53,8 @@ export interface BenchOptions {
   readonly enableSourceMaps: boolean;
   /** The Node.js that runs the bundles: this one unless told (e.g. the Lambda runtime's major). */
   readonly node: string;
+  /** Instead of the variants: the baseline plus one piece at a time (scripts/bench-bundles/breakdown.ts). */
+  readonly breakdown: boolean;
 }
 
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
@@ -60,6 +66,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       handler: { type: 'string', multiple: true, default: [] },
       'no-source-maps': { type: 'boolean', default: false },
       node: { type: 'string', default: process.execPath },
+      breakdown: { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -74,12 +81,20 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     handlers: values.handler.flatMap((h) => h.split(',')).filter(Boolean),
     enableSourceMaps: !values['no-source-maps'],
     node: values.node,
+    breakdown: values.breakdown,
   };
 }
 
-/** The deployed bundling of a function (`bundleAwsSdk` as `EventConsumer` and `OrderApi` pass it). */
-export function deployedEsbuildOptions(target: string, bundleAwsSdk: boolean): BuildOptions {
-  return { ...esbuildOptionsFor(functionBundling(bundleAwsSdk)), target };
+/**
+ * The deployed bundling of a function (`bundleAwsSdk` and `powertoolsTracer` as `EventConsumer` and
+ * `OrderApi` pass them; the tracer only for stages that enable it, lib/config.ts).
+ */
+export function deployedEsbuildOptions(
+  target: string,
+  bundleAwsSdk: boolean,
+  powertoolsTracer = false,
+): BuildOptions {
+  return { ...esbuildOptionsFor(functionBundling(bundleAwsSdk, powertoolsTracer)), target };
 }
 
 async function bundle(
@@ -117,7 +132,18 @@ interface Built {
   readonly sdkPackages: readonly string[];
 }
 
-async function buildVariants(name: string, entry: string, target: string): Promise<Built[]> {
+/** The handler's bundle and its baseline, from which a breakdown starts. */
+interface BuiltHandler {
+  readonly dir: string;
+  readonly deployed: BuildOptions;
+  readonly handlerFile: string;
+  readonly metafile: Metafile;
+  readonly sdkPackages: readonly string[];
+  readonly baselineFile: string;
+  readonly baselineSource: string;
+}
+
+async function buildHandlerAndBaseline(name: string, entry: string, target: string): Promise<BuiltHandler> {
   const dir = join(RESULTS_DIR, 'bundles', name);
   rmSync(dir, { recursive: true, force: true });
   const deployed = deployedEsbuildOptions(target, true);
@@ -131,16 +157,26 @@ async function buildVariants(name: string, entry: string, target: string): Promi
   mkdirSync(dirname(baselineFile), { recursive: true });
   writeFileSync(join(dir, 'baseline', 'entry.ts'), source);
   await bundle({ contents: source, name: `${name}-baseline.ts` }, baselineFile, deployed);
+  return { dir, deployed, handlerFile, metafile, sdkPackages, baselineFile, baselineSource: source };
+}
+
+async function buildVariants(name: string, entry: string, target: string): Promise<Built[]> {
+  const { dir, handlerFile, sdkPackages, baselineFile } = await buildHandlerAndBaseline(name, entry, target);
 
   // Resolved at run time from the project's node_modules (the bundle lives below it); on Lambda the
   // runtime's own copy would answer, whose version we do not control.
   const externalFile = join(dir, 'sdk-external', 'index.js');
   await bundle({ entry }, externalFile, deployedEsbuildOptions(target, false));
 
+  // As stages with `powertoolsTracer` (prod) deploy it: the X-Ray SDK loaded at init.
+  const tracerFile = join(dir, 'handler-tracer', 'index.js');
+  await bundle({ entry }, tracerFile, deployedEsbuildOptions(target, true, true));
+
   return [
     { variant: 'handler', file: handlerFile, sdkPackages },
     { variant: 'baseline', file: baselineFile, sdkPackages },
     { variant: 'sdk-external', file: externalFile, sdkPackages },
+    { variant: 'handler-tracer', file: tracerFile, sdkPackages },
   ];
 }
 
@@ -187,6 +223,35 @@ async function main(): Promise<void> {
   if (unknown.length > 0) throw new Error(`no handler named ${unknown.join(', ')} in lambda/handlers/`);
   if (selected.length === 0) throw new Error('no handlers in lambda/handlers/ to measure');
   const node = nodeVersion(options.node);
+
+  if (options.breakdown) {
+    const rows = [];
+    for (const { name, entry } of selected) {
+      process.stderr.write(`breaking down ${name} (${options.runs} runs per entry)\n`);
+      const built = await buildHandlerAndBaseline(name, entry, options.target);
+      const measure = {
+        node: options.node,
+        enableSourceMaps: options.enableSourceMaps,
+        env: lambdaLikeEnv(name, options.target),
+      };
+      rows.push(
+        ...(await breakdown({
+          ...built,
+          handler: name,
+          projectRoot: PROJECT_ROOT,
+          runs: options.runs,
+          measure,
+        })),
+      );
+    }
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    writeFileSync(
+      join(RESULTS_DIR, 'bundles-breakdown.json'),
+      `${JSON.stringify({ measuredAt: new Date().toISOString(), node, runs: options.runs, rows }, null, 2)}\n`,
+    );
+    console.log(formatBreakdown(rows, options.runs));
+    return;
+  }
 
   const results: VariantResult[] = [];
   for (const { name, entry } of selected) {

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SDK_CONNECTION_TIMEOUT_MS, SDK_MAX_ATTEMPTS, SDK_REQUEST_TIMEOUT_MS } from '../shared/limits';
-import { tracer } from './observability';
+import { traced } from './observability';
 
 /**
  * Settings shared by every SDK client. There is deliberately no `endpoint`: the SDK reads
@@ -19,7 +19,7 @@ let documentClient: DynamoDBDocumentClient | undefined;
 
 /** The plain client, for libraries that take one (Powertools idempotency); shares the document client's connections. */
 export function dynamoDbClient(): DynamoDBClient {
-  client ??= tracer.captureAWSv3Client(new DynamoDBClient(SDK_CLIENT_CONFIG));
+  client ??= traced(new DynamoDBClient(SDK_CLIENT_CONFIG));
   return client;
 }
 

@@ -1,15 +1,33 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
+import type * as PowertoolsTracer from '@aws-lambda-powertools/tracer';
 import type { Context } from 'aws-lambda';
 
 /**
- * One Logger, Metrics and Tracer per execution environment, configured by the POWERTOOLS_* variables.
- * Log identifiers (order id, event id, message id), never payloads: events carry customer data.
+ * One Logger, Metrics and (where the stage bundles it) Tracer per execution environment, configured by
+ * the POWERTOOLS_* variables. Log identifiers (order id, event id, message id), never payloads: events
+ * carry customer data.
  */
 export const logger = new Logger();
 export const metrics = new Metrics();
-export const tracer = new Tracer();
+
+/**
+ * The Powertools Tracer, and with it the X-Ray SDK, only where the stage enables it (`powertoolsTracer`
+ * in lib/config.ts). Bundling replaces `process.env.POWERTOOLS_TRACER_BUNDLED` with the stage's choice
+ * (`functionBundling`, lib/constructs/event-consumer.ts), so the branch not taken, and with it the
+ * `require` of the X-Ray SDK, is not in the bundle at all: loading that SDK cost a third of every
+ * function's cold-start init (docs/adr/0005-tracer-only-where-the-stage-enables-it.md). Lambda's active
+ * tracing records every function's segment either way. Outside a bundle (unit tests) the variable decides.
+ */
+export const tracer: PowertoolsTracer.Tracer | undefined =
+  process.env.POWERTOOLS_TRACER_BUNDLED === 'true'
+    ? new (require('@aws-lambda-powertools/tracer') as typeof PowertoolsTracer).Tracer()
+    : undefined;
+
+/** An AWS SDK client whose calls become X-Ray subsegments where the tracer is bundled. */
+export function traced<T>(client: T): T {
+  return tracer === undefined ? client : tracer.captureAWSv3Client(client);
+}
 
 /**
  * Wraps a handler with what the Powertools middlewares/decorators would do: Lambda context in the logs,
@@ -24,9 +42,9 @@ export function withObservability<TEvent, TResult>(
   return async (event, context) => {
     logger.addContext(context);
     metrics.captureColdStartMetric(context.functionName);
-    const segment = tracer.isTracingEnabled() ? tracer.getSegment() : undefined;
+    const segment = tracer?.isTracingEnabled() ? tracer.getSegment() : undefined;
     const subsegment = segment?.addNewSubsegment(`## ${process.env._HANDLER ?? 'handler'}`);
-    if (subsegment !== undefined) {
+    if (tracer !== undefined && subsegment !== undefined) {
       tracer.setSegment(subsegment);
       tracer.annotateColdStart();
       tracer.addServiceNameAnnotation();
@@ -36,11 +54,11 @@ export function withObservability<TEvent, TResult>(
     } catch (error) {
       // Every record of the batch is retried; each record's own failure was logged where it happened.
       logger.error('batch failed as a whole: every record will be redelivered', error as Error);
-      if (subsegment !== undefined) tracer.addErrorAsMetadata(error as Error);
+      if (subsegment !== undefined) tracer?.addErrorAsMetadata(error as Error);
       throw error;
     } finally {
       subsegment?.close();
-      if (segment !== undefined) tracer.setSegment(segment);
+      if (segment !== undefined) tracer?.setSegment(segment);
       metrics.publishStoredMetrics();
     }
   };

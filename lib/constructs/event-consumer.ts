@@ -18,8 +18,12 @@ import { checkSettings, resolveSettings } from './event-consumer/settings';
 export const CONSUMER_RUNTIME = Runtime.NODEJS_24_X;
 export const CONSUMER_ESBUILD_TARGET = 'node24';
 
-/** How every function of the app is bundled: esbuild on this machine, minified, with source maps. */
-export function functionBundling(bundleAwsSdk: boolean): BundlingOptions {
+/**
+ * How every function of the app is bundled: esbuild on this machine, minified, with source maps, and the
+ * Powertools Tracer (with the X-Ray SDK) only when `powertoolsTracer` says so: lambda/adapters/observability.ts
+ * reads the constant defined here, and bundling drops the branch not taken (docs/adr/0005).
+ */
+export function functionBundling(bundleAwsSdk: boolean, powertoolsTracer = false): BundlingOptions {
   return {
     forceDockerBundling: false,
     target: CONSUMER_ESBUILD_TARGET,
@@ -32,6 +36,7 @@ export function functionBundling(bundleAwsSdk: boolean): BundlingOptions {
     // Stack traces still map to file and line; the asset does not carry a copy of every source.
     sourcesContent: false,
     bundleAwsSDK: bundleAwsSdk,
+    define: { 'process.env.POWERTOOLS_TRACER_BUNDLED': JSON.stringify(String(powertoolsTracer)) },
     logLevel: LogLevel.WARNING,
   };
 }
@@ -105,6 +110,14 @@ export interface EventConsumerProps {
    * @default true
    */
   readonly bundleAwsSdk?: boolean;
+  /**
+   * Bundle and start the Powertools Tracer (the X-Ray SDK): a subsegment per AWS SDK call and a handler
+   * subsegment with cold-start and service annotations. Without it, Lambda's active tracing still records
+   * the function's segment and the trace header still travels on with its calls, and the cold-start init
+   * is about a third shorter (docs/adr/0005-tracer-only-where-the-stage-enables-it.md).
+   * @default false
+   */
+  readonly powertoolsTracer?: boolean;
   /**
    * Lock file of the project; its directory is the bundling root.
    * @default - the nearest lock file above the working directory (NodejsFunction's default)
@@ -276,7 +289,7 @@ export class EventConsumer extends Construct {
           ? userNodeOptions
           : [userNodeOptions, '--enable-source-maps'].filter(Boolean).join(' '),
       },
-      bundling: functionBundling(props.bundleAwsSdk ?? true),
+      bundling: functionBundling(props.bundleAwsSdk ?? true, props.powertoolsTracer ?? false),
     });
 
     this.fn.addEventSource(

@@ -58,6 +58,11 @@ export interface OrderApiProps {
   readonly removalPolicy?: RemovalPolicy;
   /** @default - the nearest lock file above the working directory */
   readonly depsLockFilePath?: string;
+  /**
+   * Bundle and start the Powertools Tracer (X-Ray SDK) in both functions; see `EventConsumerProps`.
+   * @default false
+   */
+  readonly powertoolsTracer?: boolean;
 }
 
 /** The API's functions: their service names and the keys of API_FUNCTION_ENVIRONMENTS. */
@@ -237,7 +242,7 @@ export class OrderApi extends Construct {
       logGroup,
       depsLockFilePath: props.depsLockFilePath,
       environment,
-      bundling: functionBundling(true),
+      bundling: functionBundling(true, props.powertoolsTracer ?? false),
     });
     return { fn, role };
   }

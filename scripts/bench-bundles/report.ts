@@ -1,6 +1,6 @@
 import type { InitSample } from './measure';
 
-export type Variant = 'handler' | 'baseline' | 'sdk-external';
+export type Variant = 'handler' | 'baseline' | 'sdk-external' | 'handler-tracer';
 
 export interface VariantResult {
   readonly handler: string;
@@ -21,6 +21,7 @@ const VARIANT_LABEL: Record<Variant, string> = {
   handler: 'handler (all bundled)',
   baseline: 'baseline: SDK clients only',
   'sdk-external': 'handler, @aws-sdk from node_modules',
+  'handler-tracer': 'handler with the Powertools Tracer (stages with powertoolsTracer)',
 };
 
 /** `x / baseline` of the same handler, e.g. `1.12x`; `-` for the baseline itself or without one. */

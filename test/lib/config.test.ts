@@ -38,6 +38,11 @@ describe('loadStageConfig', () => {
     expect(prod.faultRules).toEqual([]);
   });
 
+  it('bundles the Powertools Tracer in prod only; the other stages keep the shorter cold start', () => {
+    expect(STAGE_NAMES.filter((name) => loadStageConfig(name).powertoolsTracer)).toEqual(['prod']);
+    expect(loadStageConfig('pr-7').powertoolsTracer).toBe(false);
+  });
+
   it('fills in the fault rule defaults (crash, first receive)', () => {
     const dev = loadStageConfig('dev');
     expect(dev.faultRules).toContainEqual({

@@ -10,6 +10,7 @@ import {
   deployedEsbuildOptions,
   parseBenchArgs,
 } from '../../scripts/bench-bundles';
+import { type BreakdownRow, formatBreakdown } from '../../scripts/bench-bundles/breakdown';
 import { esbuildOptionsFor } from '../../scripts/bench-bundles/bundling';
 import { handlerEntries, lambdaLikeEnv } from '../../scripts/bench-bundles/environment';
 import { median } from '../../scripts/bench-bundles/measure';
@@ -42,10 +43,11 @@ describe('parseBenchArgs', () => {
       handlers: [],
       enableSourceMaps: true,
       node: process.execPath,
+      breakdown: false,
     });
   });
 
-  it('reads runs, target, repeated or comma-separated handlers, and the source-map switch', () => {
+  it('reads runs, target, repeated or comma-separated handlers, the source-map and breakdown switches', () => {
     const options = parseBenchArgs([
       '--runs',
       '3',
@@ -58,6 +60,7 @@ describe('parseBenchArgs', () => {
       '--no-source-maps',
       '--node',
       '/opt/node24/bin/node',
+      '--breakdown',
     ]);
     expect(options).toEqual({
       runs: 3,
@@ -65,6 +68,7 @@ describe('parseBenchArgs', () => {
       handlers: ['take-payment', 'analytics', 'fulfil-order'],
       enableSourceMaps: false,
       node: '/opt/node24/bin/node',
+      breakdown: true,
     });
   });
 
@@ -100,6 +104,12 @@ describe('the bench mirrors the deployed bundling', () => {
       external: [],
     });
     expect(sdkLeftOut.external).toEqual(['@aws-sdk/*']);
+  });
+
+  it('bundles the Powertools Tracer only for the variant of the stages that enable it', () => {
+    const flag = 'process.env.POWERTOOLS_TRACER_BUNDLED';
+    expect(deployedEsbuildOptions(DEFAULT_TARGET, true).define).toEqual({ [flag]: '"false"' });
+    expect(deployedEsbuildOptions(DEFAULT_TARGET, true, true).define).toEqual({ [flag]: '"true"' });
   });
 
   it('maps the options CDK turns into esbuild flags', () => {
@@ -307,5 +317,30 @@ describe('formatTable', () => {
     expect(lines[3]).toBe(
       '| take-payment | baseline: SDK clients only | 2048 | 2.0 | 0.5 | 12.3 | - | 10.0 | - | 40.1 | client-dynamodb, lib-dynamodb |',
     );
+  });
+});
+
+describe('formatBreakdown', () => {
+  it('prints each entry with what it adds to the baseline of its own handler', () => {
+    const row = (handler: string, piece: string, ms: number, cpu: number): BreakdownRow => ({
+      handler,
+      piece,
+      requireMsMedian: ms,
+      requireCpuMsMedian: cpu,
+      samples: [],
+    });
+    const lines = formatBreakdown(
+      [
+        row('take-payment', 'baseline: SDK clients only', 100, 90),
+        row('take-payment', '+ Powertools logger', 112.34, 95.5),
+        row('analytics', 'baseline: SDK clients only', 50, 40),
+        row('analytics', 'handler (all bundled)', 60, 41),
+      ],
+      5,
+    ).split('\n');
+    expect(lines).toHaveLength(6);
+    expect(lines[2]).toBe('| take-payment | baseline: SDK clients only | 100.0 | - | 90.0 | - |');
+    expect(lines[3]).toBe('| take-payment | + Powertools logger | 112.3 | 12.3 | 95.5 | 5.5 |');
+    expect(lines[5]).toBe('| analytics | handler (all bundled) | 60.0 | 10.0 | 41.0 | 1.0 |');
   });
 });

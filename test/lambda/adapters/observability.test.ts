@@ -45,3 +45,36 @@ describe('withObservability', () => {
     expect(flush).toHaveBeenCalledTimes(1);
   });
 });
+
+describe('the tracer, where the stage bundles it', () => {
+  async function freshObservability(bundled: string | undefined) {
+    jest.resetModules();
+    if (bundled === undefined) delete process.env.POWERTOOLS_TRACER_BUNDLED;
+    else process.env.POWERTOOLS_TRACER_BUNDLED = bundled;
+    try {
+      return await import('../../../lambda/adapters/observability');
+    } finally {
+      delete process.env.POWERTOOLS_TRACER_BUNDLED;
+    }
+  }
+
+  it('GIVEN a bundle without the tracer WHEN a client is traced THEN it is the same client, untouched', async () => {
+    const { tracer, traced } = await freshObservability(undefined);
+    const client = { middlewareStack: { add: jest.fn() } };
+
+    expect(tracer).toBeUndefined();
+    expect(traced(client)).toBe(client);
+    expect(client.middlewareStack.add).not.toHaveBeenCalled();
+  });
+
+  it('GIVEN a bundle with the tracer WHEN a client is traced THEN the tracer captures its calls', async () => {
+    const { tracer, traced } = await freshObservability('true');
+    expect(tracer).toBeDefined();
+    const capture = jest.spyOn(tracer as NonNullable<typeof tracer>, 'captureAWSv3Client');
+    const client = { middlewareStack: { add: jest.fn() } };
+
+    traced(client);
+
+    expect(capture).toHaveBeenCalledWith(client);
+  });
+});

@@ -23,6 +23,10 @@ const FIXTURE = path.join(__dirname, 'fixtures', 'handler.ts');
 const CLIENT = 'shop.client';
 const VALIDATOR = 'shop.validator';
 const SDK_FIXTURE = path.join(__dirname, 'fixtures', 'uses-sdk.ts');
+/** The module that creates the functions' Powertools utilities, the tracer among them where bundled. */
+const OBSERVABILITY = path.join(__dirname, '..', '..', '..', 'lambda', 'adapters', 'observability.ts');
+/** Read by the X-Ray SDK only: in a bundle, the SDK is. */
+const XRAY_SDK_MARK = 'AWS_XRAY_DAEMON_ADDRESS';
 
 function build(props: Partial<EventConsumerProps> = {}, app: App = testApp()) {
   const stack = new Stack(app, 'Test');
@@ -505,6 +509,20 @@ describe('EventConsumer bundling', () => {
   it('bundles the AWS SDK by default', () => {
     const code = readFileSync(path.join(bundle({ entry: SDK_FIXTURE }), 'index.js'), 'utf8');
     expect(code).not.toContain('require("@aws-sdk/client-sqs")');
+  });
+
+  it('leaves the Powertools Tracer and the X-Ray SDK out of the bundle by default', () => {
+    const code = readFileSync(path.join(bundle({ entry: OBSERVABILITY }), 'index.js'), 'utf8');
+    expect(code).not.toContain(XRAY_SDK_MARK);
+    expect(code).not.toContain('require("@aws-lambda-powertools/tracer")');
+  });
+
+  it('bundles the Powertools Tracer with the X-Ray SDK when powertoolsTracer is true', () => {
+    const code = readFileSync(
+      path.join(bundle({ entry: OBSERVABILITY, powertoolsTracer: true }), 'index.js'),
+      'utf8',
+    );
+    expect(code).toContain(XRAY_SDK_MARK);
   });
 
   it('leaves the AWS SDK to the runtime when bundleAwsSdk is false', () => {
