@@ -108,7 +108,7 @@ export const stageConfigSchema = z
      * Bundle the Powertools Tracer (X-Ray SDK) into every function: a subsegment per AWS call and a handler
      * subsegment with cold-start and service annotations. Every stage traces actively either way (Lambda
      * records each function's segment, and the trace follows the order through the bus and the queues);
-     * the tracer costs about a third of every cold start (docs/adr/0005-tracer-only-where-the-stage-enables-it.md).
+     * the tracer adds 30 to 40 ms of CPU to every cold start (docs/adr/0005-tracer-only-where-the-stage-enables-it.md).
      */
     powertoolsTracer: z.boolean().default(false),
     /** CloudWatch Logs retention of every function. */

@@ -15,7 +15,7 @@ export const metrics = new Metrics();
  * The Powertools Tracer, and with it the X-Ray SDK, only where the stage enables it (`powertoolsTracer`
  * in lib/config.ts). Bundling replaces `process.env.POWERTOOLS_TRACER_BUNDLED` with the stage's choice
  * (`functionBundling`, lib/constructs/event-consumer.ts), so the branch not taken, and with it the
- * `require` of the X-Ray SDK, is not in the bundle at all: loading that SDK cost a third of every
+ * `require` of the X-Ray SDK, is not in the bundle at all: loading that SDK cost 30 to 40 ms of every
  * function's cold-start init (docs/adr/0005-tracer-only-where-the-stage-enables-it.md). Lambda's active
  * tracing records every function's segment either way. Outside a bundle (unit tests) the variable decides.
  */
