@@ -1,5 +1,5 @@
-import type { DemoStatus } from './drive';
 import { formatDuration } from './format';
+import type { DemoStatus } from './play';
 
 /**
  * Progress of `npm run local`: on a terminal, one status line rewritten in place, with permanent lines

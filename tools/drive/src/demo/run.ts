@@ -1,13 +1,13 @@
 /**
  * `npm run local`: the whole pipeline on this machine, no AWS account, no Docker. Starts moto (or
  * attaches to AWS_ENDPOINT_URL), synthesizes and deploys the app (stage `local`), runs the functions with
- * the local Lambda runner, plays the demo scenario (local/demo/scenario.ts) and prints its outcome.
+ * the local Lambda runner, plays the demo scenario (demo/scenario.ts) and prints its outcome.
  * `npm run local -- --help` lists the flags and exit codes.
  *
  *   demo/cli.ts       the command line             demo/scenario.ts  which orders, which expected states
- *   demo/drive.ts     seeds, places, polls         demo/outcome.ts   expected vs observed
- *   demo/progress.ts  the live status line         demo/report.ts    the outcome as text
- *   demo/order-api.ts POST /orders, GET /orders/{orderId}, signed
+ *   demo/drive.ts     seeds, places, reads         demo/outcome.ts   expected vs observed
+ *   demo/play.ts      polls until settled          demo/report.ts    the outcome as text
+ *   demo/progress.ts  the live status line         demo/order-api.ts POST /orders, GET /orders/{orderId}, signed
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -33,12 +33,15 @@ import { PaymentSucceeded } from '../../../../lambda/contracts';
 import { IDEMPOTENCY_KEY_HEADER, ORDER_PATH, ORDERS_PATH } from '../../../../lambda/contracts/order-api';
 import { isFinalOrderStatus } from '../../../../lambda/domain/order';
 import { ConfigError, loadStageConfig } from '../../../../lib/config';
+import { CATALOGUE } from './catalogue';
 import { type DemoCliOptions, EXIT, HELP, parseCli, USAGE } from './cli';
-import { DemoDriver, demoTargets, orderApiUrl, type RunResult } from './drive';
+import { DemoDriver } from './drive';
 import { formatDuration } from './format';
+import type { RunResult } from './play';
 import { formatStatus, ProgressDisplay } from './progress';
 import { formatReport } from './report';
-import { buildScenario, CATALOGUE, type Scenario, ScenarioError } from './scenario';
+import { buildScenario, type Scenario, ScenarioError } from './scenario';
+import { demoTargets, orderApiUrl } from './targets';
 
 const started = Date.now();
 /** What `--keep` serves, for other processes (local/http-api/endpoints.ts). */
