@@ -34,7 +34,7 @@ import { IDEMPOTENCY_KEY_HEADER, ORDER_PATH, ORDERS_PATH } from '../../../../lam
 import { isFinalOrderStatus } from '../../../../lambda/domain/order';
 import { ConfigError, loadStageConfig } from '../../../../lib/config';
 import { CATALOGUE } from './catalogue';
-import { type DemoCliOptions, EXIT, HELP, parseCli, USAGE } from './cli';
+import { type DemoCliOptions, EXIT, parseCli } from './cli';
 import { DemoDriver } from './drive';
 import { formatDuration } from './format';
 import type { RunResult } from './play';
@@ -209,12 +209,11 @@ async function apiInstructions(
 async function main(): Promise<number> {
   const parsed = parseCli(process.argv.slice(2), process.env);
   if (parsed.kind === 'help') {
-    console.log(HELP);
+    process.stdout.write(parsed.text);
     return EXIT.passed;
   }
   if (parsed.kind === 'usage-error') {
-    console.error(`npm run local: ${parsed.message}`);
-    console.error(USAGE);
+    console.error(`npm run local: ${parsed.message} (--help lists the flags)`);
     return EXIT.usage;
   }
   if (parsed.kind === 'token') {
