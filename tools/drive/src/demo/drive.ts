@@ -7,8 +7,9 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { EmulatorClientConfig } from '@order-pipeline/local-cloud/emulator';
+import { PipelineReads } from '@order-pipeline/pipeline-client/reads';
 import { stockKey } from '../../../../lambda/adapters/inventory-repository';
 import { CLIENT_SOURCE } from '../../../../lambda/contracts';
 import { type MalformedEvent, malformedCheck } from './malformed';
@@ -50,6 +51,7 @@ export class DemoDriver {
   private readonly events: EventBridgeClient;
   private readonly sqs: SQSClient;
   private readonly door: OrderDoor;
+  private readonly reads: PipelineReads;
   /** Scenario order id -> the id the pipeline knows it by, once placed. */
   readonly orderIds = new Map<string, string>();
 
@@ -66,7 +68,8 @@ export class DemoDriver {
     this.ddb = DynamoDBDocumentClient.from(new DynamoDBClient(config));
     this.events = new EventBridgeClient(config);
     this.sqs = new SQSClient(config);
-    if (door === 'bus') this.door = new BusOrderDoor({ events: this.events, ddb: this.ddb }, targets);
+    this.reads = new PipelineReads(this.ddb, targets);
+    if (door === 'bus') this.door = new BusOrderDoor({ events: this.events, reads: this.reads }, targets);
     else if ('place' in door) this.door = door;
     else {
       const iam = { credentials: clientConfig.credentials, region: clientConfig.region };
@@ -200,39 +203,7 @@ export class DemoDriver {
   }
 
   async readStock(scenario: Scenario): Promise<Map<string, number | undefined>> {
-    const entries = await Promise.all(
-      scenario.products.map(async (p) => {
-        const { Item } = await this.ddb.send(
-          new GetCommand({
-            TableName: this.targets.inventoryTable,
-            Key: stockKey(p.productId),
-            ConsistentRead: true,
-          }),
-        );
-        return [p.productId, typeof Item?.available === 'number' ? Item.available : undefined] as const;
-      }),
-    );
-    return new Map(entries);
-  }
-
-  /** Every aggregate item (daily totals and per product, every shard); the seen-markers are skipped. */
-  async readAnalyticsItems(): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.ddb.send(
-        new ScanCommand({
-          TableName: this.targets.analyticsTable,
-          FilterExpression: 'begins_with(pk, :day) OR begins_with(pk, :product)',
-          ExpressionAttributeValues: { ':day': 'DAY#', ':product': 'PRODUCT#' },
-          ExclusiveStartKey: start,
-          ConsistentRead: true,
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items;
+    return this.reads.stocks(scenario.products.map((p) => p.productId));
   }
 
   /** Looks for the malformed event in a DLQ without taking it (the whole DLQ is read: it may hold poison too). */
@@ -281,7 +252,7 @@ export class DemoDriver {
     const [currentOrders, stock, analyticsItems, deadLetters] = await Promise.all([
       this.readOrders(scenario.orders.map((o) => o.order.orderId)),
       this.readStock(scenario),
-      this.readAnalyticsItems(),
+      this.reads.analyticsAggregates(),
       this.depths(this.targets.deadLetterQueues),
     ]);
     const malformed: Record<string, DeadLetterCheck> = {};

@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import { parseEventBody } from '@order-pipeline/pipeline-client/messages';
 import { CLIENT_SOURCE, idempotencyKeyFor, ORDER_PLACED, OrderPlaced } from '../../../../lambda/contracts';
 import { CATALOGUE } from './catalogue';
 import type { DeadLetterCheck } from './outcome';
@@ -52,17 +53,9 @@ export function malformedEvent(
 
 /** Whether an SQS body is the malformed event as it was put on the bus (source, detail type, detail). */
 export function malformedCheck(body: string | undefined, malformed: MalformedEvent): DeadLetterCheck {
-  let event: {
-    source?: unknown;
-    'detail-type'?: unknown;
-    detail?: { metadata?: { correlationId?: unknown } };
-  };
-  try {
-    event = JSON.parse(body ?? '');
-  } catch {
-    return 'absent';
-  }
-  if (event?.detail?.metadata?.correlationId !== malformed.id) return 'absent';
+  const { event } = parseEventBody(body);
+  const detail = event?.detail as { metadata?: { correlationId?: unknown } } | undefined;
+  if (!event || detail?.metadata?.correlationId !== malformed.id) return 'absent';
   const same =
     event.source === CLIENT_SOURCE &&
     event['detail-type'] === malformed.detailType &&
