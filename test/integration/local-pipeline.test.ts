@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand, type PutEventsResultEntry } from '@aws-sdk/client-eventbridge';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { stackOutput } from '@order-pipeline/local-cloud/deploy';
 import type { InvocationReport } from '@order-pipeline/local-cloud/lambda-runner';
@@ -13,6 +13,7 @@ import {
   orderPlacedEvent,
   placeOrders,
 } from '@order-pipeline/pipeline-client/order-producer';
+import { PipelineReads } from '@order-pipeline/pipeline-client/reads';
 import { stockKey } from '../../lambda/adapters/inventory-repository';
 import {
   CLIENT_SOURCE,
@@ -22,7 +23,7 @@ import {
   StockReserved,
 } from '../../lambda/contracts';
 import { buildEvent, type OutgoingEvent } from '../../lambda/domain/events';
-import { isFinalOrderStatus } from '../../lambda/domain/order';
+import { isFinalOrderStatus, type OrderRecord } from '../../lambda/domain/order';
 import { ANALYTICS_MAX_BATCHING_WINDOW } from '../../lib/defaults';
 import { TEST_ORDER_PREFIX } from '../../lib/test-stages';
 import { startLocalPipelineWithTimeout } from './support/own-timeout';
@@ -40,6 +41,7 @@ const runId = randomUUID().slice(0, 8);
 
 let pipeline: LocalPipeline;
 let ddb: DynamoDBDocumentClient;
+let reads: PipelineReads;
 let sqs: SQSClient;
 let events: EventBridgeClient;
 const reports: InvocationReport[] = [];
@@ -53,6 +55,11 @@ beforeAll(async () => {
     runner: { onInvocation: (r) => reports.push(r) },
   });
   ddb = DynamoDBDocumentClient.from(new DynamoDBClient(pipeline.emulator.clientConfig));
+  reads = new PipelineReads(ddb, {
+    ordersTable: output('OrdersTableName'),
+    inventoryTable: output('InventoryTableName'),
+    analyticsTable: output('AnalyticsTableName'),
+  });
   sqs = new SQSClient(pipeline.emulator.clientConfig);
   events = new EventBridgeClient(pipeline.emulator.clientConfig);
 });
@@ -74,14 +81,12 @@ async function seedStock(productId: string, available: number): Promise<void> {
   );
 }
 
-async function finalOrder(orderId: string): Promise<Record<string, unknown>> {
+async function finalOrder(orderId: string): Promise<OrderRecord> {
   return eventually(
     `order ${orderId} to reach a final state`,
     async () => {
-      const { Item } = await ddb.send(
-        new GetCommand({ TableName: output('OrdersTableName'), Key: { orderId } }),
-      );
-      return Item && isFinalOrderStatus(Item.status) ? Item : undefined;
+      const order = await reads.order(orderId);
+      return order && isFinalOrderStatus(order.status) ? order : undefined;
     },
     60_000,
     200,
@@ -139,11 +144,8 @@ describe('the local pipeline', () => {
     expect(currency?.status).toBe('REJECTED');
     expect(outOfStock).toMatchObject({ status: 'CANCELLED' });
     expect(declined).toMatchObject({ status: 'CANCELLED' });
-    const { Item: stock } = await ddb.send(
-      new GetCommand({ TableName: output('InventoryTableName'), Key: stockKey(product) }),
-    );
     // Two units for the fulfilled order; the declined order's two were released again.
-    expect(stock?.available).toBe(98);
+    expect(await reads.stock(product)).toBe(98);
     expect(Object.values(await deadLetterCounts()).every((n) => n === 0)).toBe(true);
     // AND every step ran, every batch succeeded, and every record was a first delivery (moto consumed
     // nothing itself)

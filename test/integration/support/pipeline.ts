@@ -2,12 +2,13 @@ import { createHash, randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { type Message, SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import {
   type OrderToPlace,
   orderPlacedEvent,
   placeOrders,
 } from '@order-pipeline/pipeline-client/order-producer';
+import { PipelineReads } from '@order-pipeline/pipeline-client/reads';
 import {
   deleteMessages,
   PEEK_VISIBILITY_SECONDS,
@@ -15,8 +16,7 @@ import {
   release,
   SQS_BATCH,
 } from '@order-pipeline/pipeline-client/sqs';
-import { analyticsKey, seenMarkerKey } from '../../../lambda/adapters/analytics-repository';
-import { reservationKey, stockKey } from '../../../lambda/adapters/inventory-repository';
+import { stockKey } from '../../../lambda/adapters/inventory-repository';
 import {
   contractFor,
   type DetailType,
@@ -27,7 +27,6 @@ import {
 import { buildEvent, type OutgoingEvent } from '../../../lambda/domain/events';
 import type { OrderRecord } from '../../../lambda/domain/order';
 import { isFinalOrderStatus } from '../../../lambda/domain/order';
-import { ANALYTICS_SHARDS } from '../../../lambda/shared/limits';
 import { ANALYTICS_MAX_BATCHING_WINDOW } from '../../../lib/defaults';
 import { OutageControl } from './fault-proxy';
 import { type FunctionLogs, functionLogs } from './function-logs';
@@ -58,6 +57,8 @@ export class PipelineUnderTest {
   readonly ddb: DynamoDBDocumentClient;
   readonly sqs: SQSClient;
   readonly events: EventBridgeClient;
+  /** The stage's tables, read as the app stores them. */
+  readonly reads: PipelineReads;
   readonly logs: FunctionLogs;
   /** Switches DynamoDB outages on and off: only the local target has a proxy in front of its emulator. */
   readonly outages?: OutageControl;
@@ -69,6 +70,11 @@ export class PipelineUnderTest {
     });
     this.sqs = new SQSClient(config);
     this.events = new EventBridgeClient(config);
+    this.reads = new PipelineReads(this.ddb, {
+      ordersTable: this.output('OrdersTableName'),
+      inventoryTable: this.output('InventoryTableName'),
+      analyticsTable: this.output('AnalyticsTableName'),
+    });
     this.logs = functionLogs(target, config);
     this.outages = target.faultProxy ? new OutageControl(target.faultProxy) : undefined;
   }
@@ -240,10 +246,7 @@ export class PipelineUnderTest {
   }
 
   async order(orderId: string): Promise<OrderRecord | undefined> {
-    const { Item } = await this.ddb.send(
-      new GetCommand({ TableName: this.output('OrdersTableName'), Key: { orderId }, ConsistentRead: true }),
-    );
-    return Item as OrderRecord | undefined;
+    return this.reads.order(orderId);
   }
 
   /** Waits for each order in turn (one read at a time keeps the emulator free for the pipeline). */
@@ -274,54 +277,20 @@ export class PipelineUnderTest {
 
   /** Whether analytics has consumed the event of `idempotencyKey` (its seen-marker exists). */
   async analyticsSaw(idempotencyKey: string): Promise<boolean> {
-    const { Item } = await this.ddb.send(
-      new GetCommand({
-        TableName: this.output('AnalyticsTableName'),
-        Key: seenMarkerKey(idempotencyKey),
-        ConsistentRead: true,
-      }),
-    );
-    return Item !== undefined;
+    return this.reads.analyticsSaw(idempotencyKey);
   }
 
   async stock(productId: string): Promise<number | undefined> {
-    const { Item } = await this.ddb.send(
-      new GetCommand({
-        TableName: this.output('InventoryTableName'),
-        Key: stockKey(productId),
-        ConsistentRead: true,
-      }),
-    );
-    return Item?.available as number | undefined;
+    return this.reads.stock(productId);
   }
 
   async reservation(orderId: string): Promise<Record<string, unknown> | undefined> {
-    const { Item } = await this.ddb.send(
-      new GetCommand({
-        TableName: this.output('InventoryTableName'),
-        Key: reservationKey(orderId),
-        ConsistentRead: true,
-      }),
-    );
-    return Item;
+    return this.reads.reservation(orderId);
   }
 
   /** Units of `productId` that analytics counted as fulfilled on `days`, summed over the shards. */
   async fulfilledUnits(productId: string, days: Iterable<string>): Promise<number> {
-    let units = 0;
-    for (const day of new Set(days)) {
-      for (let shard = 0; shard < ANALYTICS_SHARDS; shard++) {
-        const { Item } = await this.ddb.send(
-          new GetCommand({
-            TableName: this.output('AnalyticsTableName'),
-            Key: analyticsKey({ kind: 'product-day', productId, day, shard }),
-            ConsistentRead: true,
-          }),
-        );
-        units += Number(Item?.units ?? 0);
-      }
-    }
-    return units;
+    return this.reads.fulfilledUnits(productId, days);
   }
 
   // ---- dead-letter queues

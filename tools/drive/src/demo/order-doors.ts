@@ -1,10 +1,6 @@
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import {
-  BatchGetCommand,
-  type BatchGetCommandOutput,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
 import { orderPlacedEvent, placeOrders } from '@order-pipeline/pipeline-client/order-producer';
+import type { PipelineReads } from '@order-pipeline/pipeline-client/reads';
 import type { OrderApiClient } from './order-api';
 import type { DemoOrder } from './scenario';
 
@@ -99,16 +95,17 @@ export class ApiOrderDoor implements OrderDoor {
 const ORDERS_PER_PUT = 10;
 /** PutEvents calls in flight while placing: keeps the bus busy without flooding the emulator. */
 const PUT_CONCURRENCY = 4;
-/** DynamoDB quota: BatchGetItem takes at most 100 keys. */
-const BATCH_GET_MAX_KEYS = 100;
 
 /** The producer on the bus (`tools/pipeline-client/src/order-producer.ts`) and the orders table: the scenario names each order. */
 export class BusOrderDoor implements OrderDoor {
   readonly description = 'with PutEvents';
 
   constructor(
-    private readonly clients: { readonly events: EventBridgeClient; readonly ddb: DynamoDBDocumentClient },
-    private readonly targets: { readonly eventBusName: string; readonly ordersTable: string },
+    private readonly clients: {
+      readonly events: EventBridgeClient;
+      readonly reads: Pick<PipelineReads, 'orderStatuses'>;
+    },
+    private readonly targets: { readonly eventBusName: string },
   ) {}
 
   /**
@@ -128,43 +125,15 @@ export class BusOrderDoor implements OrderDoor {
     return placed;
   }
 
-  /**
-   * Status, reason and history, 100 keys per consistent BatchGetItem. Not a scan: an order item carries
-   * its outbox too, and moto serializes the whole item to project it.
-   */
+  /** Status, reason and history from the orders table (the pipeline client's projected BatchGetItem). */
   async read(orderIds: readonly string[]): Promise<Map<string, OrderView>> {
     const found = new Map<string, OrderView>();
-    const table = this.targets.ordersTable;
-    const names = { '#id': 'orderId', '#status': 'status', '#reason': 'reason', '#history': 'history' };
-    for (let i = 0; i < orderIds.length; i += BATCH_GET_MAX_KEYS) {
-      let keys: Record<string, unknown>[] | undefined = orderIds
-        .slice(i, i + BATCH_GET_MAX_KEYS)
-        .map((orderId) => ({ orderId }));
-      while (keys && keys.length > 0) {
-        const res: BatchGetCommandOutput = await this.clients.ddb.send(
-          new BatchGetCommand({
-            RequestItems: {
-              [table]: {
-                Keys: keys,
-                ProjectionExpression: Object.keys(names).join(', '),
-                ExpressionAttributeNames: names,
-                ConsistentRead: true,
-              },
-            },
-          }),
-        );
-        for (const item of res.Responses?.[table] ?? []) {
-          const history = Array.isArray(item.history)
-            ? (item.history as { status?: unknown; at?: unknown }[])
-            : [];
-          found.set(String(item.orderId), {
-            status: typeof item.status === 'string' ? item.status : undefined,
-            reason: typeof item.reason === 'string' ? item.reason : undefined,
-            history: history.map((e) => ({ status: String(e.status), at: Date.parse(String(e.at)) })),
-          });
-        }
-        keys = res.UnprocessedKeys?.[table]?.Keys;
-      }
+    for (const [orderId, read] of await this.clients.reads.orderStatuses(orderIds)) {
+      found.set(orderId, {
+        status: read.status,
+        reason: read.reason,
+        history: read.history.map((e) => ({ status: e.status, at: Date.parse(e.at) })),
+      });
     }
     return found;
   }

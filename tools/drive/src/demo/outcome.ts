@@ -1,11 +1,6 @@
 import { isFinalOrderStatus } from '../../../../lambda/domain/order';
-import {
-  type AnalyticsSummary,
-  describeOutcome,
-  type FinalOutcome,
-  type OrderKind,
-  type Scenario,
-} from './scenario';
+import { type AnalyticsSummary, describeOutcome, type FinalOutcome } from './expectations';
+import type { OrderKind, Scenario } from './scenario';
 
 /**
  * Compares what a run left on the emulator with what the scenario was built for. Pure: the driver

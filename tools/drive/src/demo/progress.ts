@@ -1,10 +1,11 @@
-import type { DemoStatus } from './drive';
+import { SingleBar } from 'cli-progress';
 import { formatDuration } from './format';
+import type { DemoStatus } from './play';
 
 /**
  * Progress of `npm run local`: on a terminal, one status line rewritten in place, with permanent lines
  * (milestones, logs) printed above it; elsewhere (CI, a pipe) no control characters, and the status as a
- * plain line every `plainEveryMs`.
+ * plain line every `plainEveryMs` (cli-progress's non-TTY mode).
  */
 
 export interface ProgressOutput {
@@ -17,66 +18,70 @@ export interface ProgressOutput {
 export interface ProgressOptions {
   /** @default 10 s */
   readonly plainEveryMs?: number;
-  /** @default Date.now */
-  readonly now?: () => number;
 }
 
-/** Carriage return, then erase the line (ANSI EL2). */
-const CLEAR_LINE = '\r\x1b[2K';
+interface StatusPayload {
+  readonly status: string;
+}
 
 export class ProgressDisplay {
   private readonly tty: boolean;
-  private readonly plainEveryMs: number;
-  private readonly now: () => number;
-  /** The status currently drawn (TTY), or the latest one not yet printed (plain). */
+  private readonly bar: SingleBar;
+  /** The latest status while the bar is drawn; undefined before the first and after end(). */
   private current: string | undefined;
-  private lastPlainAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly out: ProgressOutput,
     options: ProgressOptions = {},
   ) {
     this.tty = out.isTTY === true;
-    this.plainEveryMs = options.plainEveryMs ?? 10_000;
-    this.now = options.now ?? Date.now;
+    this.bar = new SingleBar({
+      stream: out as NodeJS.WritableStream,
+      // The line is the status itself: the orders' count, queues and DLQs say more than a bar would.
+      format: (_options, params, payload: StatusPayload) => this.fit(payload.status, params.maxWidth),
+      noTTYOutput: true,
+      notTTYSchedule: options.plainEveryMs ?? 10_000,
+      // Stopping clears the line on a terminal (line() and end() print what stays); without one, it
+      // prints the latest status.
+      clearOnComplete: true,
+      // Ctrl-C is the caller's: it ends the display itself.
+      gracefulExit: false,
+    });
   }
 
-  /** A line that stays. */
+  /** A line that stays, above the status. */
   line(text: string): void {
-    if (this.tty && this.current !== undefined) {
-      this.out.write(`${CLEAR_LINE}${text}\n${this.fit(this.current)}`);
+    if (!this.tty || this.current === undefined) {
+      // Without a terminal the bar writes whole lines, so a line can go between them at any time.
+      this.out.write(`${text}\n`);
       return;
     }
+    // Stopped and started again around the line: the bar then saves the cursor below it, so the status
+    // is redrawn under the line and never over it.
+    this.bar.stop();
     this.out.write(`${text}\n`);
+    this.bar.start(1, 0, { status: this.current });
   }
 
   /** The latest status; replaces the previous one. */
   status(text: string): void {
-    if (this.tty) {
-      this.current = text;
-      this.out.write(`${CLEAR_LINE}${this.fit(text)}`);
-      return;
-    }
-    const now = this.now();
-    if (now - this.lastPlainAt >= this.plainEveryMs) {
-      this.lastPlainAt = now;
-      this.current = undefined;
-      this.out.write(`${text}\n`);
-    } else {
-      this.current = text;
-    }
+    const first = this.current === undefined;
+    this.current = text;
+    if (first) this.bar.start(1, 0, { status: text });
+    else this.bar.update({ status: text });
   }
 
   /** Leaves the last status on screen as a permanent line. */
   end(): void {
     if (this.current === undefined) return;
-    this.out.write(this.tty ? '\n' : `${this.current}\n`);
+    this.bar.stop();
+    if (this.tty) this.out.write(`${this.current}\n`);
     this.current = undefined;
   }
 
-  private fit(text: string): string {
-    const width = this.out.columns;
-    if (!width || text.length < width) return text;
+  /** Cut to the terminal's width, with an ellipsis; a plain line is cut by cli-progress at 200 characters, more than a status has. */
+  private fit(text: string, width: number): string {
+    if (!this.tty || text.length < width) return text;
     return `${text.slice(0, Math.max(0, width - 2))}…`;
   }
 }

@@ -1,7 +1,7 @@
 import { countAttribute } from '../../../../lambda/domain/analytics';
-import type { RunResult } from './drive';
 import { formatDuration, table } from './format';
 import { describeMismatch, type Outcome } from './outcome';
+import type { RunResult } from './play';
 import type { Scenario } from './scenario';
 
 /** The outcome of `npm run local`, as text. Pure: it formats what drive.ts observed and outcome.ts judged. */

@@ -1,48 +1,42 @@
 /**
  * `npm run local`: the whole pipeline on this machine, no AWS account, no Docker. Starts moto (or
  * attaches to AWS_ENDPOINT_URL), synthesizes and deploys the app (stage `local`), runs the functions with
- * the local Lambda runner, plays the demo scenario (local/demo/scenario.ts) and prints its outcome.
+ * the local Lambda runner, plays the demo scenario (demo/scenario.ts) and prints its outcome.
  * `npm run local -- --help` lists the flags and exit codes.
  *
  *   demo/cli.ts       the command line             demo/scenario.ts  which orders, which expected states
- *   demo/drive.ts     seeds, places, polls         demo/outcome.ts   expected vs observed
- *   demo/progress.ts  the live status line         demo/report.ts    the outcome as text
- *   demo/order-api.ts POST /orders, GET /orders/{orderId}, signed
+ *   demo/drive.ts     seeds, places, reads         demo/outcome.ts   expected vs observed
+ *   demo/play.ts      polls until settled          demo/report.ts    the outcome as text
+ *   demo/progress.ts  the live status line         demo/order-api.ts POST /orders, GET /orders/{orderId}, signed
+ *   demo/keep.ts      what --keep prints
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { DeployError, StackExistsError } from '@order-pipeline/local-cloud/deploy';
-import { EmulatorError, LOCAL_CREDENTIALS, MOTO_INSTALL_HINT } from '@order-pipeline/local-cloud/emulator';
+import { EmulatorError, MOTO_INSTALL_HINT } from '@order-pipeline/local-cloud/emulator';
 import { mintTokenFromFile } from '@order-pipeline/local-cloud/http-api';
-import {
-  curlExamples,
-  endpointsOf,
-  type RouteExample,
-  removeEndpoints,
-  writeEndpoints,
-} from '@order-pipeline/local-cloud/http-api/endpoints';
+import { endpointsOf, removeEndpoints, writeEndpoints } from '@order-pipeline/local-cloud/http-api/endpoints';
 import type { InvocationReport } from '@order-pipeline/local-cloud/lambda-runner';
 import {
   LOCAL_DIR,
   type LocalPipeline,
   startLocalPipeline,
 } from '@order-pipeline/local-cloud/local-pipeline';
-import { PaymentSucceeded } from '../../../../lambda/contracts';
-import { IDEMPOTENCY_KEY_HEADER, ORDER_PATH, ORDERS_PATH } from '../../../../lambda/contracts/order-api';
 import { isFinalOrderStatus } from '../../../../lambda/domain/order';
 import { ConfigError, loadStageConfig } from '../../../../lib/config';
-import { type DemoCliOptions, EXIT, HELP, parseCli, USAGE } from './cli';
-import { DemoDriver, demoTargets, orderApiUrl, type RunResult } from './drive';
+import { type DemoCliOptions, EXIT, parseCli } from './cli';
+import { DemoDriver } from './drive';
 import { formatDuration } from './format';
+import { apiInstructions, ENDPOINTS_FILE, keepInstructions } from './keep';
+import type { RunResult } from './play';
 import { formatStatus, ProgressDisplay } from './progress';
 import { formatReport } from './report';
-import { buildScenario, CATALOGUE, type Scenario, ScenarioError } from './scenario';
+import { buildScenario, type Scenario, ScenarioError } from './scenario';
+import { demoTargets, orderApiUrl } from './targets';
 
 const started = Date.now();
-/** What `--keep` serves, for other processes (local/http-api/endpoints.ts). */
-const ENDPOINTS_FILE = join(LOCAL_DIR, 'endpoints.json');
 /** The local JWT issuer's key while a run serves JWT routes: `--token` mints with it. */
 const JWT_ISSUER_FILE = join(LOCAL_DIR, 'jwt-issuer.json');
 const display = new ProgressDisplay(process.stdout);
@@ -125,93 +119,14 @@ function faultLines(err: unknown, options: DemoCliOptions): string[] {
   return [`npm run local: ${first}`, ...detail];
 }
 
-function keepInstructions(pipeline: LocalPipeline, scenario: Scenario, result: RunResult): string[] {
-  const { endpoint, region } = pipeline.emulator;
-  const targets = demoTargets(pipeline.deployment);
-  const aws = `aws --endpoint-url ${endpoint}`;
-  const first = scenario.orders[0]?.order.orderId;
-  const firstOrder = (first && result.orderIds.get(first)) ?? '<orderId>';
-  return [
-    '',
-    `The pipeline keeps running on ${endpoint} (${pipeline.emulator.owned ? 'moto started by this run' : 'attached'}); the runner still polls the queues.`,
-    'Explore it with the aws CLI (dummy credentials; nothing leaves this machine):',
-    `  export AWS_ACCESS_KEY_ID=${LOCAL_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_CREDENTIALS.secretAccessKey} AWS_REGION=${region} AWS_DEFAULT_REGION=${region}`,
-    `  ${aws} dynamodb get-item --table-name ${targets.ordersTable} --key '{"orderId":{"S":"${firstOrder}"}}'`,
-    `  ${aws} dynamodb scan --table-name ${targets.inventoryTable}`,
-    `  ${aws} sqs receive-message --queue-url ${targets.deadLetterQueues.ValidateOrderDlqUrl ?? '<ValidateOrderDlqUrl>'} --visibility-timeout 0 --attribute-names All`,
-    `  ${aws} events put-events --entries '[{"EventBusName":"${targets.eventBusName}","Source":"orders.client","DetailType":"OrderPlaced","Detail":"{}"}]'`,
-    ...(pipeline.deployment.busPolicies.enforced
-      ? [
-          `  ${aws} events put-events --entries '[{"EventBusName":"${targets.eventBusName}","Source":"${PaymentSucceeded.source}","DetailType":"${PaymentSucceeded.detailType}","Detail":"{}"}]'`,
-          '    (refused, AccessDeniedException: the bus policy keeps that source for its function, which signs with its own key)',
-        ]
-      : []),
-    `  ${aws} cloudformation describe-stacks --query 'Stacks[].StackName'`,
-    'Ctrl-C stops everything this run started.',
-  ];
-}
-
-/**
- * Requests of the order API that work as pasted: a new order (paste it twice: the answer is replayed,
- * the key is the same) and the first demo order's status.
- */
-function orderApiExamples(scenario: Scenario, result: RunResult, jwt: boolean): Record<string, RouteExample> {
-  const product = CATALOGUE[0];
-  const currency = scenario.orders[0]?.order.currency ?? 'EUR';
-  const order = {
-    ...(jwt ? {} : { customerId: 'cus-curl' }),
-    currency,
-    lines: product ? [{ productId: product.productId, quantity: 1, unitPrice: product.unitPrice }] : [],
-    totalAmount: product?.unitPrice ?? 0,
-  };
-  const first = scenario.orders[0]?.order.orderId;
-  const firstId = first ? result.orderIds.get(first) : undefined;
-  return {
-    [`POST ${ORDERS_PATH}`]: {
-      headers: { [IDEMPOTENCY_KEY_HEADER]: `curl-${scenario.runId}-1` },
-      body: JSON.stringify(order),
-    },
-    // With JWT a caller sees only its own orders: the demo's are not the token subject's.
-    ...(firstId && !jwt ? { [`GET ${ORDER_PATH}`]: { path: ORDER_PATH.replace('{orderId}', firstId) } } : {}),
-  };
-}
-
-/** The HTTP APIs' URLs and a curl line per route; nothing when the app has no HTTP API. */
-async function apiInstructions(
-  pipeline: LocalPipeline,
-  scenario: Scenario,
-  result: RunResult,
-): Promise<string[]> {
-  const apis = pipeline.httpApis?.apis ?? [];
-  if (apis.length === 0) return [];
-  const hasJwt = apis.some((a) => a.definition.routes.some((r) => r.authorization.type === 'JWT'));
-  const token = hasJwt ? await pipeline.httpApis?.mintToken('local-user') : undefined;
-  const examples = orderApiExamples(scenario, result, hasJwt);
-  return [
-    '',
-    ...apis.map((a) => `HTTP API ${a.definition.name}: ${a.url} (requests are logged below)`),
-    `Call each route (${ENDPOINTS_FILE} lists them for scripts):`,
-    ...curlExamples(apis, {
-      region: pipeline.emulator.region,
-      credentials: LOCAL_CREDENTIALS,
-      token,
-      examples,
-    }).map((line) => `  ${line}`),
-    ...(hasJwt
-      ? ['  (the token is for subject local-user, valid 1 h; another: npm run local -- --token <subject>)']
-      : []),
-  ];
-}
-
 async function main(): Promise<number> {
   const parsed = parseCli(process.argv.slice(2), process.env);
   if (parsed.kind === 'help') {
-    console.log(HELP);
+    process.stdout.write(parsed.text);
     return EXIT.passed;
   }
   if (parsed.kind === 'usage-error') {
-    console.error(`npm run local: ${parsed.message}`);
-    console.error(USAGE);
+    console.error(`npm run local: ${parsed.message} (--help lists the flags)`);
     return EXIT.usage;
   }
   if (parsed.kind === 'token') {

@@ -59,28 +59,75 @@ describe('parseCli', () => {
     });
   });
 
-  it('answers --help and -h with the help', () => {
+  it('answers --help and -h with the help, which documents every flag and the exit codes', () => {
     // GIVEN a request for help, even among other flags
     // WHEN parsed
-    // THEN it is help
-    expect(parseCli(['--help'])).toEqual({ kind: 'help' });
-    expect(parseCli(['--orders', '5', '-h'])).toEqual({ kind: 'help' });
+    const help = parseCli(['--help']);
+    // THEN it is help, naming each flag and the exit codes
+    expect(help.kind).toBe('help');
+    const text = help.kind === 'help' ? help.text : '';
+    for (const flag of [
+      '--orders <N>',
+      '--stage <NAME>',
+      '--keep',
+      '--port <N>',
+      '--api-port <N>',
+      '--replace',
+      '--no-synth',
+      '--concurrency <N>',
+      '--timeout <SECONDS>',
+      '--logs',
+      '--verbose',
+      '--token <SUBJECT>',
+      '-h, --help',
+    ]) {
+      expect(text).toContain(flag);
+    }
+    expect(text).toContain('Exit codes: 0');
+    expect(parseCli(['--orders', '5', '-h'])).toEqual(help);
+  });
+
+  it('reads --api-port and --token', () => {
+    // GIVEN the API port, and apart from it a token subject
+    // WHEN parsed
+    // THEN the port is in the options; the token is its own command
+    expect(parseCli(['--api-port', '8080'])).toMatchObject({ kind: 'run', options: { apiPort: 8080 } });
+    expect(parseCli(['--token', 'alice'])).toEqual({ kind: 'token', subject: 'alice' });
+  });
+
+  it('fails on a token subject with spaces', () => {
+    // GIVEN a subject with a space
+    // WHEN parsed
+    // THEN it is a usage error saying what a subject is
+    expect(parseCli(['--token', 'a b'])).toEqual({
+      kind: 'usage-error',
+      message: expect.stringContaining('1-255 printable characters'),
+    });
   });
 
   it('fails on an unknown flag, naming it', () => {
     // GIVEN a misspelt flag
     // WHEN parsed
     const parsed = parseCli(['--oders', '5']);
-    // THEN it is a usage error that names the flag
-    expect(parsed).toEqual({ kind: 'usage-error', message: expect.stringContaining('--oders') });
+    // THEN it is a one-line usage error that names the flag and suggests the right one
+    expect(parsed).toEqual({
+      kind: 'usage-error',
+      message: "unknown option '--oders' (Did you mean --orders?)",
+    });
   });
 
   it('fails on a positional argument and on a flag without its value', () => {
     // GIVEN a stray word, and --orders at the end without a value
     // WHEN parsed
     // THEN both are usage errors
-    expect(parseCli(['local']).kind).toBe('usage-error');
-    expect(parseCli(['--orders']).kind).toBe('usage-error');
+    expect(parseCli(['local'])).toEqual({
+      kind: 'usage-error',
+      message: expect.stringContaining('arguments'),
+    });
+    expect(parseCli(['--orders'])).toEqual({
+      kind: 'usage-error',
+      message: expect.stringContaining('--orders'),
+    });
   });
 
   it('fails on values out of range', () => {
@@ -91,14 +138,19 @@ describe('parseCli', () => {
       ['--orders', 'ten'],
       ['--orders', '2.5'],
       ['--port', '70000'],
+      ['--api-port', '0'],
       ['--timeout', '0'],
+      ['--timeout', '86401'],
       ['--concurrency', '0'],
       ['--stage', 'staging'],
     ];
     // WHEN parsed
-    // THEN each is a usage error that says what is accepted
+    // THEN each is a usage error that names the flag and says what is accepted
     for (const argv of bad) {
-      expect(parseCli(argv)).toEqual({ kind: 'usage-error', message: expect.stringMatching(/must be/) });
+      expect(parseCli(argv)).toEqual({
+        kind: 'usage-error',
+        message: expect.stringMatching(new RegExp(`${argv[0]} must be`)),
+      });
     }
   });
 

@@ -2,9 +2,12 @@ import { describe, expect, it } from '@jest/globals';
 import type { Deployment } from '@order-pipeline/local-cloud/deploy';
 import type { OrderStatusView } from '../../../../lambda/contracts/order-api';
 import { loadStageConfig } from '../../../../lib/config';
-import { DemoDriver, demoTargets, malformedCheck, OrderFeeder } from '../../src/demo/drive';
+import { DemoDriver } from '../../src/demo/drive';
+import { OrderFeeder } from '../../src/demo/feeder';
+import { type MalformedEvent, malformedCheck } from '../../src/demo/malformed';
 import { ApiOrderDoor } from '../../src/demo/order-doors';
-import { buildScenario, type MalformedEvent, type Scenario } from '../../src/demo/scenario';
+import { buildScenario, type Scenario } from '../../src/demo/scenario';
+import { demoTargets } from '../../src/demo/targets';
 
 const MALFORMED: MalformedEvent = {
   id: 'demo-ab12-malformed',

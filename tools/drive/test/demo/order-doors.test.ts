@@ -1,17 +1,26 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from '@jest/globals';
+import type { OrderStatusRead } from '@order-pipeline/pipeline-client/reads';
 import { mockClient } from 'aws-sdk-client-mock';
 import { loadStageConfig } from '../../../../lib/config';
 import { BusOrderDoor, mapConcurrently } from '../../src/demo/order-doors';
 import { buildScenario } from '../../src/demo/scenario';
 
 const events = new EventBridgeClient({ region: 'us-east-1' });
-const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
 const eventBridgeMock = mockClient(events);
-const ddbMock = mockClient(ddb);
-const TARGETS = { eventBusName: 'bus', ordersTable: 'orders' };
+const TARGETS = { eventBusName: 'bus' };
+
+/** The orders table as the pipeline client reads it: `statuses` by order id. */
+function reads(statuses: Record<string, OrderStatusRead> = {}) {
+  const asked: string[][] = [];
+  return {
+    asked,
+    orderStatuses: async (orderIds: readonly string[]) => {
+      asked.push([...orderIds]);
+      return new Map(Object.entries(statuses).filter(([id]) => orderIds.includes(id)));
+    },
+  };
+}
 
 const scenario = buildScenario({
   runId: 'door1',
@@ -23,7 +32,6 @@ const scenario = buildScenario({
 
 afterEach(() => {
   eventBridgeMock.reset();
-  ddbMock.reset();
 });
 
 describe('BusOrderDoor', () => {
@@ -32,7 +40,7 @@ describe('BusOrderDoor', () => {
       FailedEntryCount: 0,
       Entries: input.Entries.map((_, i) => ({ EventId: `e-${i}` })),
     }));
-    const door = new BusOrderDoor({ events, ddb }, TARGETS);
+    const door = new BusOrderDoor({ events, reads: reads() }, TARGETS);
 
     const placed = await door.place(scenario.orders.map((o) => o.order));
 
@@ -42,7 +50,7 @@ describe('BusOrderDoor', () => {
   });
 
   it('fails before sending anything when an order breaks the contract', async () => {
-    const door = new BusOrderDoor({ events, ddb }, TARGETS);
+    const door = new BusOrderDoor({ events, reads: reads() }, TARGETS);
     const first = scenario.orders[0]?.order;
     if (!first) throw new Error('the scenario has no order');
 
@@ -50,28 +58,20 @@ describe('BusOrderDoor', () => {
     expect(eventBridgeMock.commandCalls(PutEventsCommand)).toHaveLength(0);
   });
 
-  it('GIVEN an unprocessed key WHEN read THEN it is asked again and every item is parsed with its history', async () => {
-    ddbMock
-      .on(BatchGetCommand)
-      .resolvesOnce({
-        Responses: {
-          orders: [
-            {
-              orderId: 'o-1',
-              status: 'CANCELLED',
-              reason: 'OUT_OF_STOCK',
-              history: [{ status: 'VALIDATED', at: '2026-11-26T10:00:01.000Z' }],
-            },
-          ],
-        },
-        UnprocessedKeys: { orders: { Keys: [{ orderId: 'o-2' }] } },
-      })
-      .resolvesOnce({ Responses: { orders: [{ orderId: 'o-2', status: 'FULFILLED', history: [] }] } });
-    const door = new BusOrderDoor({ events, ddb }, TARGETS);
+  it('GIVEN orders in the table WHEN read THEN each that exists comes with its history in epoch ms', async () => {
+    const table = reads({
+      'o-1': {
+        status: 'CANCELLED',
+        reason: 'OUT_OF_STOCK',
+        history: [{ status: 'VALIDATED', at: '2026-11-26T10:00:01.000Z' }],
+      },
+      'o-2': { status: 'FULFILLED', history: [] },
+    });
+    const door = new BusOrderDoor({ events, reads: table }, TARGETS);
 
     const views = await door.read(['o-1', 'o-2', 'o-3']);
 
-    expect(ddbMock.commandCalls(BatchGetCommand)).toHaveLength(2);
+    expect(table.asked).toEqual([['o-1', 'o-2', 'o-3']]);
     expect(views.get('o-1')).toEqual({
       status: 'CANCELLED',
       reason: 'OUT_OF_STOCK',

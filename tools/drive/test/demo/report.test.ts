@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { loadStageConfig } from '../../../../lib/config';
-import type { RunResult } from '../../src/demo/drive';
 import { evaluate, type Observation } from '../../src/demo/outcome';
+import type { RunResult } from '../../src/demo/play';
 import { formatReport, verdict } from '../../src/demo/report';
 import { buildScenario } from '../../src/demo/scenario';
 

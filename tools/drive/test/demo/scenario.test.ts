@@ -4,16 +4,9 @@ import { OrderPlaced } from '../../../../lambda/contracts';
 import { REJECTION_REASONS } from '../../../../lambda/domain/business-rules';
 import { loadStageConfig } from '../../../../lib/config';
 import { TEST_ORDER_PREFIX } from '../../../../lib/test-stages';
-import {
-  buildScenario,
-  type DemoPolicy,
-  expectedAnalytics,
-  expectedOutcome,
-  SCARCE_PRODUCT,
-  type Scenario,
-  ScenarioError,
-  type ScenarioInput,
-} from '../../src/demo/scenario';
+import { SCARCE_PRODUCT } from '../../src/demo/catalogue';
+import { type DemoPolicy, expectedAnalytics, expectedOutcome } from '../../src/demo/expectations';
+import { buildScenario, type Scenario, ScenarioError, type ScenarioInput } from '../../src/demo/scenario';
 
 const LOCAL = loadStageConfig('local');
 const NOW = new Date('2026-11-26T12:00:00.000Z');
