@@ -3,10 +3,12 @@
  * with the machinery of `npm run local` (moto, the deployed stage, the local Lambda runner).
  * `npm run bench -- --help` lists the flags.
  *
- *   cli.ts      the command line          phases.ts  one measured phase (fresh runner, load, settle)
- *   measure.ts  per-invocation ledger     minimum.ts the fewest calls a hop needs
- *   faults.ts   lost / duplicated / DLQ   result.ts  the JSON figures     cost.ts  list-price cost
- *   report.ts   terminal and Markdown     chart.ts   the SVG chart        floor/   the floor handler
+ *   cli.ts           the command line           phase-runner.ts  one measured phase (fresh runner, load, settle)
+ *   pipeline-phase.ts  floor-phase.ts  light-load-phase.ts: the phases;  follow.ts  waiting for final states
+ *   measure.ts       per-invocation ledger      callers.ts  the emulator's counts by caller
+ *   minimum.ts       the fewest calls a hop needs             faults.ts   lost / duplicated / DLQ
+ *   result.ts        the JSON figures           cost.ts     list-price cost
+ *   report.ts        terminal and Markdown      chart.ts    the SVG chart     floor/   the floor handler
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,6 +25,7 @@ import { ConfigError, loadStageConfig } from '../../../../lib/config';
 import { DEFAULT_STAGE } from '../demo/cli';
 import { ProgressDisplay } from '../demo/progress';
 import { eventsOf } from '../demo/scenario';
+import { callerOf } from './callers';
 import { renderChart } from './chart';
 import {
   type BenchOptions,
@@ -34,8 +37,11 @@ import {
   USAGE,
 } from './cli';
 import { faultReport } from './faults';
+import { runFloorPhase } from './floor-phase';
+import { runLightLoadPhase } from './light-load-phase';
 import { minimumCallsPerOrder, ruleRoutes } from './minimum';
-import { callerOf, type PhaseContext, runFloorPhase, runLightLoadPhase, runPipelinePhase } from './phases';
+import type { PhaseContext } from './phase-runner';
+import { runPipelinePhase } from './pipeline-phase';
 import { chartInput, formatSummary, markdownFigures, replaceBlock } from './report';
 import { type BenchResult, buildResult, capacityByTable, requiredResultKeys } from './result';
 
