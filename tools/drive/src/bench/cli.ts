@@ -81,7 +81,8 @@ function benchCommand(): Command {
         "latency (the client's POST -> final state) p50/p95/p99 under load and at light load (one order a " +
         "second), AWS calls per order (the requests moto served each function, the runner's pollers and the " +
         'producer, told apart by their SDK app id), the minimum a hop needs, the floor (the same run with ' +
-        "handlers that only make a hop's unavoidable calls), cost per 1M orders at AWS list prices " +
+        "handlers that only make a hop's unavoidable calls), the CPU of the emulator, this process and the " +
+        'execution environments in each of the two, cost per 1M orders at AWS list prices ' +
         `(tools/drive/src/bench/aws-prices-*.json) and the wall-time ratio of N to N/${SCALING_FACTOR} orders.`,
     )
     .addOption(

@@ -24,7 +24,7 @@ export async function runFloorPhase(
     ...m,
     function: { ...m.function, codeDirectory: floorCodeDirectory, handler: 'index.handler' },
   }));
-  const { value, emulatorDelta } = await withRunner(ctx, mappings, ledger, async (driver) => {
+  const { value, emulatorDelta, cpuSamples } = await withRunner(ctx, mappings, ledger, async (driver) => {
     // Fed as the pipeline's run is (RunOptions.maxBacklog), so both see queues of the same depth.
     const placeStartedAt = Date.now();
     const feeder = new OrderFeeder(driver, scenario, ctx.backlog);
@@ -42,5 +42,5 @@ export async function runFloorPhase(
     const histories = await driver.readHistories(ids);
     return { placeStartedAt, placedAt: feeder.placedAt, histories };
   });
-  return phaseResult('floor', orders, ledger, emulatorDelta, value);
+  return phaseResult('floor', orders, ledger, emulatorDelta, cpuSamples, value);
 }

@@ -48,7 +48,7 @@ export async function runLightLoadPhase(
   const ids = scenario.orders.map((o) => o.order.orderId);
   const { ledger, learnIds } = categorisingLedger([warmUp, scenario], busDeliveries(pipeline));
   const mappings = pipeline.runner?.mappings ?? [];
-  const { value, emulatorDelta } = await withRunner(ctx, mappings, ledger, async (driver) => {
+  const { value, emulatorDelta, cpuSamples } = await withRunner(ctx, mappings, ledger, async (driver) => {
     await driver.seedStock(warmUp);
     const warmPlaced = await driver.placeOrders(warmUp);
     const warmIds = warmUp.orders.map((o) => o.order.orderId);
@@ -96,7 +96,7 @@ export async function runLightLoadPhase(
     return { placeStartedAt, placedAt, histories, mismatches };
   });
   return {
-    ...phaseResult('light load', orders, ledger, emulatorDelta, value),
+    ...phaseResult('light load', orders, ledger, emulatorDelta, cpuSamples, value),
     placedOrders: orders + warmUp.orders.length,
     intervalMs,
     mismatches: value.mismatches,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { diffRequestCounts, type EmulatorRequestCounts } from '@order-pipeline/local-cloud/emulator';
 import {
   LocalLambdaRunner,
@@ -11,6 +12,7 @@ import type { DemoDriver, HistoryPoint } from '../demo/drive';
 import { type AnalyticsSummary, buildScenario, type Scenario } from '../demo/scenario';
 import { openPhaseDoor } from './api-door';
 import { callsByCaller } from './callers';
+import { type CpuSample, CpuSampler, type PhaseCpu, phaseCpu } from './cpu';
 import { type CallCategory, PhaseLedger } from './measure';
 import { deliveriesPerEntry, ruleRoutes } from './minimum';
 
@@ -54,6 +56,8 @@ export interface PhaseResult {
   /** Every request the emulator served during the phase. */
   readonly emulatorDelta: EmulatorRequestCounts;
   readonly histories: ReadonlyMap<string, readonly HistoryPoint[]>;
+  /** The emulator's, this process's and the execution environments' CPU during the phase. */
+  readonly cpu: PhaseCpu;
 }
 
 /**
@@ -66,7 +70,7 @@ export async function withRunner<T>(
   mappings: readonly LocalSqsMapping[],
   ledger: PhaseLedger,
   body: (driver: DemoDriver) => Promise<T>,
-): Promise<{ value: T; emulatorDelta: EmulatorRequestCounts }> {
+): Promise<{ value: T; emulatorDelta: EmulatorRequestCounts; cpuSamples: readonly CpuSample[] }> {
   const { emulator } = ctx.pipeline;
   const before = await emulator.requestCounts();
   if (before === undefined) {
@@ -81,8 +85,11 @@ export async function withRunner<T>(
     onInvocation: (r) => ledger.record(r),
     onLog: (_, line) => ledger.log(line),
   });
+  const sampler = new CpuSampler(emulator.pid);
+  sampler.start();
   runner.start();
   let value: T;
+  let cpuSamples: readonly CpuSample[];
   try {
     const door = await openPhaseDoor(ctx.pipeline, runner, ledger);
     try {
@@ -91,7 +98,9 @@ export async function withRunner<T>(
       await door.stop();
     }
   } finally {
+    // After the environments have exited: their CPU reaches this process's children's time only then.
     await runner.stop();
+    cpuSamples = sampler.stop();
   }
   const after = await emulator.requestCounts();
   if (after === undefined) throw new Error('the emulator stopped counting requests during the phase');
@@ -99,7 +108,7 @@ export async function withRunner<T>(
   const served = callsByCaller(emulatorDelta);
   for (const name of ledger.functions.keys()) ledger.addFunctionCalls(name, served.get(name) ?? {});
   ledger.addPollerCalls(served.get(RUNNER_APP_ID) ?? {}, runner.emptyReceives);
-  return { value, emulatorDelta };
+  return { value, emulatorDelta, cpuSamples };
 }
 
 /** The demo's mix of `orders` orders, under a fresh run id, so phases on one stack never mix. */
@@ -153,6 +162,7 @@ export function phaseResult(
   orders: number,
   ledger: PhaseLedger,
   emulatorDelta: EmulatorRequestCounts,
+  cpuSamples: readonly CpuSample[],
   placed: {
     readonly placeStartedAt: number;
     readonly placedAt: ReadonlyMap<string, number>;
@@ -169,6 +179,7 @@ export function phaseResult(
     placeStartedAt: placed.placeStartedAt,
     emulatorDelta,
     histories: placed.histories,
+    cpu: phaseCpu(cpuSamples, { from: placed.placeStartedAt, to: lastFinal }, availableParallelism()),
   };
 }
 

@@ -51,7 +51,7 @@ export async function runPipelinePhase(
   const { ledger, learnIds } = categorisingLedger([scenario], busDeliveries(pipeline));
   const mappings = pipeline.runner?.mappings ?? [];
 
-  const { value, emulatorDelta } = await withRunner(ctx, mappings, ledger, async (driver) => {
+  const { value, emulatorDelta, cpuSamples } = await withRunner(ctx, mappings, ledger, async (driver) => {
     for (const p of poison) await driver.putMalformed(p);
     const run = await driver.run(scenario, {
       deadlineMs: ({ maxReceiveCount, visibilityTimeoutSeconds }) =>
@@ -77,7 +77,7 @@ export async function runPipelinePhase(
   const { run, deadLetterBodies, histories } = value;
 
   return {
-    ...phaseResult(label, orders, ledger, emulatorDelta, { ...run, histories }),
+    ...phaseResult(label, orders, ledger, emulatorDelta, cpuSamples, { ...run, histories }),
     scenario,
     poison,
     run,

@@ -7,6 +7,7 @@
  *   pipeline-phase.ts  floor-phase.ts  light-load-phase.ts: the phases;  follow.ts  waiting for final states
  *   measure.ts       per-invocation ledger      callers.ts  the emulator's counts by caller
  *   minimum.ts       the fewest calls a hop needs             faults.ts   lost / duplicated / DLQ
+ *   cpu.ts           the emulator's, the runner's and this process's CPU per phase
  *   result.ts        the JSON figures           cost.ts     list-price cost
  *   report.ts        terminal and Markdown      chart.ts    the SVG chart     floor/   the floor handler
  */
