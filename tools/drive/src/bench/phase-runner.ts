@@ -98,9 +98,12 @@ export async function withRunner<T>(
       await door.stop();
     }
   } finally {
-    // After the environments have exited: their CPU reaches this process's children's time only then.
-    await runner.stop();
-    cpuSamples = sampler.stop();
+    try {
+      await runner.stop();
+    } finally {
+      // After the environments have exited: their CPU reaches this process's children's time only then.
+      cpuSamples = sampler.stop();
+    }
   }
   const after = await emulator.requestCounts();
   if (after === undefined) throw new Error('the emulator stopped counting requests during the phase');

@@ -13,7 +13,7 @@ const stat = (comm: string, utime: number, stime: number, cutime: number, cstime
   `4242 (${comm}) S 1 4242 4242 0 -1 4194560 100 0 0 0 ${utime} ${stime} ${cutime} ${cstime} 20 0 9 0 123 0 0`;
 
 describe('parseProcStat', () => {
-  it('GIVEN a process stat line THEN its own and its ended children’s user + system seconds', () => {
+  it("GIVEN a process stat line THEN its own and its ended children's user + system seconds", () => {
     expect(parseProcStat(stat('python3', 250, 50, 30, 10), 100)).toEqual({ self: 3, children: 0.4 });
   });
 
@@ -40,7 +40,7 @@ describe('parseMachineStat', () => {
 });
 
 describe('takeCpuSample', () => {
-  it('GIVEN no emulator process THEN no emulator figure, and this process’s own CPU', () => {
+  it("GIVEN no emulator process THEN no emulator figure, and this process's own CPU", () => {
     const sample = takeCpuSample(undefined, 1_000);
 
     expect(sample.at).toBe(1_000);
