@@ -1,8 +1,8 @@
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { type BuildOptions, build, version as esbuildVersion, type Metafile } from 'esbuild';
 import { CONSUMER_ESBUILD_TARGET, functionBundling } from '../lib/constructs/event-consumer';
 import { breakdown, formatBreakdown } from './bench-bundles/breakdown';
@@ -57,31 +57,73 @@ export interface BenchOptions {
   readonly breakdown: boolean;
 }
 
+function runs(value: string): number {
+  const n = /^\d+$/.test(value) ? Number(value) : 0;
+  if (n < 1) throw new InvalidArgumentError('Expected a whole number, 1 or more.');
+  return n;
+}
+
+function target(value: string): string {
+  if (!/^node\d+$/.test(value))
+    throw new InvalidArgumentError('Expected node and a major version, e.g. node24.');
+  return value;
+}
+
+/** `--handler a,b --handler c`: repeated, comma-separated, or both. */
+function handlerNames(value: string, previous: readonly string[]): string[] {
+  return [...previous, ...value.split(',').filter(Boolean)];
+}
+
+/**
+ * Parses the command line (without node and the script); a bad one throws a CommanderError whose message
+ * is one line naming the option, and `--help` one with exit code 0 after printing the help.
+ */
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      runs: { type: 'string', default: String(DEFAULT_RUNS) },
-      target: { type: 'string', default: DEFAULT_TARGET },
-      handler: { type: 'string', multiple: true, default: [] },
-      'no-source-maps': { type: 'boolean', default: false },
-      node: { type: 'string', default: process.execPath },
-      breakdown: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
-  const runs = Number(values.runs);
-  if (!Number.isInteger(runs) || runs < 1)
-    throw new Error(`--runs must be a whole number >= 1, got ${values.runs}`);
-  if (!/^node\d+$/.test(values.target))
-    throw new Error(`--target must look like node24, got ${values.target}`);
+  const program = new Command('npm run bench:bundles --')
+    .description(
+      'Bundle size and cold-start module init of every Lambda function, beside an SDK-only baseline.',
+    )
+    .addOption(new Option('--runs <N>', 'measured runs per variant').argParser(runs).default(DEFAULT_RUNS))
+    .addOption(
+      new Option('--handler <NAME>', 'a function of lambda/handlers (repeatable, or comma-separated)')
+        .argParser(handlerNames)
+        .default([], 'all'),
+    )
+    .addOption(
+      new Option('--target <nodeNN>', 'esbuild target of the bundles')
+        .argParser(target)
+        .default(DEFAULT_TARGET),
+    )
+    .addOption(
+      new Option('--node <PATH>', 'the Node.js that runs the bundles').default(process.execPath, 'this one'),
+    )
+    .addOption(
+      new Option(
+        '--no-source-maps',
+        'measure without --enable-source-maps, which the deployed functions set',
+      ),
+    )
+    .option('--breakdown', 'instead of the variants: the baseline plus one piece at a time')
+    .allowExcessArguments(false)
+    .exitOverride()
+    // The caller prints the error's message: one line, prefixed with the command.
+    .configureOutput({ writeErr: () => {} });
+  program.parse([...argv], { from: 'user' });
+  const flags = program.opts<{
+    runs: number;
+    handler: string[];
+    target: string;
+    node: string;
+    sourceMaps: boolean;
+    breakdown?: boolean;
+  }>();
   return {
-    runs,
-    target: values.target,
-    handlers: values.handler.flatMap((h) => h.split(',')).filter(Boolean),
-    enableSourceMaps: !values['no-source-maps'],
-    node: values.node,
-    breakdown: values.breakdown,
+    runs: flags.runs,
+    target: flags.target,
+    handlers: flags.handler,
+    enableSourceMaps: flags.sourceMaps,
+    node: flags.node,
+    breakdown: flags.breakdown ?? false,
   };
 }
 
@@ -216,7 +258,18 @@ async function benchHandler(name: string, entry: string, options: BenchOptions):
 }
 
 async function main(): Promise<void> {
-  const options = parseBenchArgs(process.argv.slice(2));
+  let options: BenchOptions;
+  try {
+    options = parseBenchArgs(process.argv.slice(2));
+  } catch (err) {
+    if (!(err instanceof CommanderError)) throw err;
+    // --help ends here too, with exit code 0.
+    if (err.exitCode !== 0) {
+      console.error(`npm run bench:bundles: ${err.message.replace(/^error: /, '').replaceAll('\n', ' ')}`);
+      process.exitCode = 2;
+    }
+    return;
+  }
   const all = handlerEntries(HANDLERS_DIR);
   const selected = options.handlers.length > 0 ? all.filter((h) => options.handlers.includes(h.name)) : all;
   const unknown = options.handlers.filter((h) => !all.some((e) => e.name === h));

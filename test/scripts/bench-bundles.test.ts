@@ -73,10 +73,14 @@ describe('parseBenchArgs', () => {
   });
 
   it.each([
-    [['--runs', '0'], /--runs/],
-    [['--runs', '2.5'], /--runs/],
-    [['--target', '22'], /--target/],
-    [['--sourcemaps'], /Unknown option/],
+    [['--runs', '0'], /option '--runs <N>' argument '0' is invalid\. Expected a whole number, 1 or more/],
+    [['--runs', '2.5'], /option '--runs <N>' argument '2.5' is invalid/],
+    [
+      ['--target', '22'],
+      /option '--target <nodeNN>' argument '22' is invalid\. Expected node and a major version/,
+    ],
+    [['--sourcemaps'], /unknown option '--sourcemaps'/],
+    [['take-payment'], /too many arguments/],
   ])('fails for %j', (argv, message) => {
     expect(() => parseBenchArgs(argv)).toThrow(message);
   });

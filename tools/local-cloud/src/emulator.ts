@@ -69,6 +69,8 @@ export interface Emulator {
   readonly region: string;
   /** true when this process started the server (and so must stop it). */
   readonly owned: boolean;
+  /** The server's process id when this process started it (for its CPU time); undefined when attached. */
+  readonly pid?: number;
   /**
    * true for moto: it accepts Lambda functions but does not run them, and needs the template shims
    * of shims.ts. false for an attached LocalStack (or any other emulator).

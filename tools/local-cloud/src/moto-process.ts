@@ -116,6 +116,7 @@ export async function launch(moto: MotoCommand, port: number, options: LaunchOpt
     endpoint,
     region: LOCAL_REGION,
     owned: true,
+    pid: child.pid,
     isMoto: true,
     warnings: moto.patched
       ? []

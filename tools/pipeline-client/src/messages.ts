@@ -69,13 +69,23 @@ export function parseEventBody(body: string | undefined): { event?: EventBridgeE
   return { event: e as EventBridgeEvent };
 }
 
-function stringAt(value: unknown, ...path: string[]): string | undefined {
+/** The string at `path` inside `value`; undefined where the path or the string is missing. */
+export function stringAt(value: unknown, ...path: string[]): string | undefined {
   let v: unknown = value;
   for (const key of path) {
     if (typeof v !== 'object' || v === null) return undefined;
     v = (v as Record<string, unknown>)[key];
   }
   return typeof v === 'string' ? v : undefined;
+}
+
+/**
+ * The order an event is about: its correlation id (what the functions log), else its data's orderId (all
+ * a minimal event such as the benchmark floor's carries). The functions accept an event only when the two
+ * agree (lambda/adapters/event-record.ts).
+ */
+export function orderIdOfEvent(event: EventBridgeEvent | undefined): string | undefined {
+  return stringAt(event?.detail, 'metadata', 'correlationId') ?? stringAt(event?.detail, 'data', 'orderId');
 }
 
 function isoFromMillis(text: string | undefined): string | undefined {
@@ -93,8 +103,7 @@ export function summariseMessage(message: Message, kind: DlqKind, step: string):
     }),
   );
   const hasErrorAttributes = Object.keys(errorAttributes).length > 0;
-  const orderId =
-    stringAt(event?.detail, 'metadata', 'correlationId') ?? stringAt(event?.detail, 'data', 'orderId');
+  const orderId = orderIdOfEvent(event);
   const reason =
     kind === 'target'
       ? hasErrorAttributes

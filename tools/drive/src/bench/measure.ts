@@ -1,4 +1,5 @@
 import type { InvocationReport } from '@order-pipeline/local-cloud/lambda-runner';
+import { orderIdOfEvent, parseEventBody } from '@order-pipeline/pipeline-client/messages';
 
 /**
  * What one phase of the benchmark measured from the local Lambda runner: invocations, billed time and
@@ -39,34 +40,19 @@ export const DELIVERY_OPERATION = 'SQS.SendMessage';
 
 const RECEIVE = 'SQS.ReceiveMessage';
 
-interface EventEnvelope {
-  readonly 'detail-type'?: unknown;
-  readonly detail?: {
-    readonly data?: { readonly orderId?: unknown };
-    readonly metadata?: { readonly correlationId?: unknown };
-  };
+/**
+ * What the ledger reads of a record, through pipeline-client's parser of the EventBridge envelope. It
+ * never throws: a record whose body is not an event is still counted, as a record, a delivery and a
+ * whole bus entry, under no order (which the categories count as a failure).
+ */
+function recordFacts(body: string): { readonly orderId?: string; readonly detailType?: string } {
+  const { event } = parseEventBody(body);
+  return { orderId: orderIdOfEvent(event), detailType: event?.['detail-type'] };
 }
 
-function envelopeOf(body: string): EventEnvelope | undefined {
-  try {
-    const event: unknown = JSON.parse(body);
-    return typeof event === 'object' && event !== null ? (event as EventEnvelope) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The order a record is about: its detail's orderId, else its correlation id; undefined if unreadable. */
+/** The order a record is about; undefined if its body is not an EventBridge event naming one. */
 export function orderIdOf(body: string): string | undefined {
-  const event = envelopeOf(body);
-  const id = event?.detail?.data?.orderId ?? event?.detail?.metadata?.correlationId;
-  return typeof id === 'string' ? id : undefined;
-}
-
-/** The detail type of a record's event; undefined if unreadable. */
-export function detailTypeOf(body: string): string | undefined {
-  const detailType = envelopeOf(body)?.['detail-type'];
-  return typeof detailType === 'string' ? detailType : undefined;
+  return recordFacts(body).orderId;
 }
 
 /** One synchronous invocation, as API Gateway makes it (the runner's `invokeFunction`). */
@@ -120,7 +106,8 @@ export class PhaseLedger {
     if (report.outcome.kind === 'partial') usage.failedRecords += report.outcome.failedIds.length;
     if (report.outcome.kind === 'batch-failed') usage.failedRecords += report.messageIds.length;
 
-    const orderIds = report.bodies.map(orderIdOf);
+    const facts = report.bodies.map(recordFacts);
+    const orderIds = facts.map((f) => f.orderId);
     const records = this.recordsOf(report.shortName);
     for (const orderId of orderIds) countOrder(records, orderId);
     const seen = this.seenBy(report.shortName);
@@ -129,7 +116,7 @@ export class PhaseLedger {
       seen.add(id);
       countOrder(this.deliveries, orderIds[i]);
       const body = report.bodies[i] ?? '';
-      const detailType = detailTypeOf(body);
+      const detailType = facts[i]?.detailType;
       // A message whose detail type cannot be read still came from one entry; count it whole.
       const share = 1 / Math.max(1, detailType === undefined ? 1 : this.deliveriesPerEntry(detailType));
       this.eventEntries += share;

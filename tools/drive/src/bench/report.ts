@@ -1,5 +1,6 @@
 import type { ChartInput } from './chart';
 import { roundUsd } from './cost';
+import type { PhaseCpu } from './cpu';
 import type { BenchResult, LightLoadFigures, PhaseFigures } from './result';
 
 /** The benchmark's result as text: the terminal summary and the Markdown block of the README. */
@@ -30,6 +31,26 @@ function lightLine(l: LightLoadFigures): string {
   );
 }
 
+const cores = (x: number | undefined) => (x === undefined ? 'n/a' : `${n2(x)} cores`);
+
+/** Mean busy cores over the loaded span, then CPU seconds over the whole phase. */
+export function cpuLine(label: string, cpu: PhaseCpu): string {
+  const { loaded, wholePhase: w } = cpu;
+  const saturated =
+    cpu.emulatorSaturatedShare === null
+      ? ''
+      : ` (0.9+ in ${Math.round(cpu.emulatorSaturatedShare * 100)} % of seconds)`;
+  const load = loaded
+    ? `loaded ${n1(loaded.seconds)} s: emulator ${cores(loaded.emulator?.busyCores)}${saturated}, this process ` +
+      `${cores(loaded.driver.busyCores)}, machine ${cores(loaded.machine?.busyCores)} of ${loaded.cores}`
+    : 'no loaded span';
+  const cpuS = (x: number | undefined) => (x === undefined ? 'n/a' : `${n1(x)} s`);
+  return (
+    `cpu ${label.padEnd(9)} ${load} · whole phase ${n1(w.seconds)} s: emulator ${cpuS(w.emulator?.cpuSeconds)}, ` +
+    `execution environments ${cpuS(w.executionEnvironments?.cpuSeconds)}, this process ${cpuS(w.driver.cpuSeconds)} CPU`
+  );
+}
+
 export function formatSummary(r: BenchResult): string[] {
   const lines = ['', `Benchmark of ${r.orders} orders (${r.machine})`, phaseLine('pipeline', r.pipeline)];
   if (r.lightLoad) lines.push(lightLine(r.lightLoad));
@@ -38,6 +59,12 @@ export function formatSummary(r: BenchResult): string[] {
       phaseLine('floor', r.floor),
       `floorRatio ${n2(r.floorRatio ?? Number.NaN)} (pipeline throughput / floor throughput)`,
     );
+  for (const [label, phase] of [
+    ['pipeline', r.pipeline],
+    ['floor', r.floor],
+  ] as const) {
+    if (phase?.cpu) lines.push(cpuLine(label, phase.cpu));
+  }
   if (r.scaling) {
     lines.push(
       `scaling   ${r.scaling.orders} orders took ${n2(r.scaling.ratio)} x the wall time of ${r.scaling.baseOrders} (${s(r.scaling.wallMs)} / ${s(r.scaling.baseWallMs)})`,

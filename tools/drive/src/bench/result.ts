@@ -5,6 +5,7 @@ import {
   costPer1MOrders,
   type TableUsage,
 } from './cost';
+import type { PhaseCpu } from './cpu';
 import type { FaultReport } from './faults';
 import { type CallCategory, latencySummary, type PhaseLedger, perOrder } from './measure';
 import type { MinimumCalls } from './minimum';
@@ -36,6 +37,8 @@ export interface PhaseFigures {
   readonly emptyReceives: number;
   /** Records per invocation, over the functions a queue invokes. */
   readonly meanBatchSize: number;
+  /** Where the phase's CPU went (bench/cpu.ts): the emulator, this process, the execution environments. */
+  readonly cpu: PhaseCpu | null;
 }
 
 export interface LightLoadFigures {
@@ -139,6 +142,7 @@ export interface PhaseMeasure {
   readonly wallMs: number;
   readonly latenciesMs: readonly number[];
   readonly ledger: PhaseLedger;
+  readonly cpu?: PhaseCpu;
 }
 
 function allCalls(ledger: PhaseLedger): Record<string, number> {
@@ -164,6 +168,7 @@ export function phaseFigures(phase: PhaseMeasure): PhaseFigures {
     coldStarts: functions.reduce((n, f) => n + f.coldStarts, 0),
     emptyReceives: phase.ledger.emptyReceives,
     meanBatchSize: records / Math.max(1, batches),
+    cpu: phase.cpu ?? null,
   };
 }
 

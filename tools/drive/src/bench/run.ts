@@ -3,10 +3,13 @@
  * with the machinery of `npm run local` (moto, the deployed stage, the local Lambda runner).
  * `npm run bench -- --help` lists the flags.
  *
- *   cli.ts      the command line          phases.ts  one measured phase (fresh runner, load, settle)
- *   measure.ts  per-invocation ledger     minimum.ts the fewest calls a hop needs
- *   faults.ts   lost / duplicated / DLQ   result.ts  the JSON figures     cost.ts  list-price cost
- *   report.ts   terminal and Markdown     chart.ts   the SVG chart        floor/   the floor handler
+ *   cli.ts           the command line           phase-runner.ts  one measured phase (fresh runner, load, settle)
+ *   pipeline-phase.ts  floor-phase.ts  light-load-phase.ts: the phases;  follow.ts  waiting for final states
+ *   measure.ts       per-invocation ledger      callers.ts  the emulator's counts by caller
+ *   minimum.ts       the fewest calls a hop needs             faults.ts   lost / duplicated / DLQ
+ *   cpu.ts           the emulator's, the runner's and this process's CPU per phase
+ *   result.ts        the JSON figures           cost.ts     list-price cost
+ *   report.ts        terminal and Markdown      chart.ts    the SVG chart     floor/   the floor handler
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,19 +26,21 @@ import { ConfigError, loadStageConfig } from '../../../../lib/config';
 import { DEFAULT_STAGE } from '../demo/cli';
 import { ProgressDisplay } from '../demo/progress';
 import { eventsOf } from '../demo/scenario';
+import { callerOf } from './callers';
 import { renderChart } from './chart';
 import {
   type BenchOptions,
   DEFAULT_LIGHT_EVERY_SECONDS,
   DEFAULT_LIGHT_ORDERS,
-  HELP,
   parseBenchCli,
   SCALING_FACTOR,
-  USAGE,
 } from './cli';
 import { faultReport } from './faults';
+import { runFloorPhase } from './floor-phase';
+import { runLightLoadPhase } from './light-load-phase';
 import { minimumCallsPerOrder, ruleRoutes } from './minimum';
-import { callerOf, type PhaseContext, runFloorPhase, runLightLoadPhase, runPipelinePhase } from './phases';
+import type { PhaseContext } from './phase-runner';
+import { runPipelinePhase } from './pipeline-phase';
 import { chartInput, formatSummary, markdownFigures, replaceBlock } from './report';
 import { type BenchResult, buildResult, capacityByTable, requiredResultKeys } from './result';
 
@@ -273,12 +278,12 @@ function passed(result: BenchResult, options: BenchOptions): boolean {
 async function main(): Promise<number> {
   const parsed = parseBenchCli(process.argv.slice(2));
   if (parsed.kind === 'help') {
-    console.log(HELP);
+    process.stdout.write(parsed.text);
     return EXIT.passed;
   }
   if (parsed.kind === 'usage-error') {
     console.error(`npm run bench: ${parsed.message}`);
-    console.error(USAGE);
+    console.error('npm run bench -- --help lists the flags');
     return EXIT.usage;
   }
   const options = parsed.options;

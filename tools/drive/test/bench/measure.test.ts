@@ -2,11 +2,12 @@ import { describe, expect, it } from '@jest/globals';
 import type { InvocationReport } from '@order-pipeline/local-cloud/lambda-runner';
 import { latencySummary, orderIdOf, PhaseLedger, percentile, perOrder } from '../../src/bench/measure';
 
+/** A message body as EventBridge delivers it to a queue: the whole event, source included. */
+const event = (detailType: string, detail: unknown) =>
+  JSON.stringify({ version: '0', id: 'e-1', 'detail-type': detailType, source: 'orders.api', detail });
+
 const body = (orderId: string, detailType = 'OrderPlaced') =>
-  JSON.stringify({
-    'detail-type': detailType,
-    detail: { data: { orderId }, metadata: { correlationId: orderId } },
-  });
+  event(detailType, { data: { orderId }, metadata: { correlationId: orderId } });
 
 /** Every detail type reaches one queue: each delivered message is one entry. */
 const ONE_RULE_EACH = () => 1;
@@ -171,13 +172,41 @@ describe('PhaseLedger', () => {
 });
 
 describe('orderIdOf', () => {
-  it('GIVEN an EventBridge event THEN it reads data.orderId, else the correlation id', () => {
+  it("GIVEN an EventBridge event THEN its correlation id, else its data's orderId (the floor's events)", () => {
     expect(orderIdOf(body('o-1'))).toBe('o-1');
-    expect(orderIdOf(JSON.stringify({ detail: { metadata: { correlationId: 'o-2' } } }))).toBe('o-2');
+    expect(orderIdOf(event('OrderPlaced', { metadata: { correlationId: 'o-2' } }))).toBe('o-2');
+    expect(orderIdOf(event('OrderValidated', { data: { orderId: 'o-3' } }))).toBe('o-3');
   });
 
-  it('fails soft on a body that is not JSON: no order', () => {
+  it('fails soft on a body that is not JSON, or JSON but not an EventBridge event: no order', () => {
     expect(orderIdOf('{not json')).toBeUndefined();
+    expect(
+      orderIdOf(JSON.stringify({ 'detail-type': 'OrderPlaced', detail: { data: { orderId: 'o-4' } } })),
+    ).toBe(undefined);
+  });
+});
+
+describe('PhaseLedger with bodies that are not events', () => {
+  it('fails soft: each is still a record, a delivery and one whole bus entry, booked as a failure', () => {
+    const ledger = new PhaseLedger(
+      (orderId) => (orderId?.endsWith('-ok') ? 'happyPath' : 'failures'),
+      () => 2,
+    );
+    const notAnEvent = JSON.stringify({
+      'detail-type': 'OrderPlaced',
+      detail: { data: { orderId: 'x-ok' } },
+    });
+    ledger.record(
+      report({ messageIds: ['m1', 'm2', 'm3'], bodies: [body('a-ok'), '{not json', notAnEvent] }),
+    );
+
+    ledger.addFunctionCalls('validate-order', { 'DynamoDB.UpdateItem': 3 });
+
+    expect(ledger.functions.get('validate-order')?.records).toBe(3);
+    expect(ledger.calls.happyPath).toEqual({ 'DynamoDB.UpdateItem': 1, 'SQS.SendMessage': 1 });
+    expect(ledger.calls.failures).toEqual({ 'DynamoDB.UpdateItem': 2, 'SQS.SendMessage': 2 });
+    // The event is half an entry (two rules route its type); the others one each.
+    expect(ledger.eventEntries).toBe(2.5);
   });
 });
 

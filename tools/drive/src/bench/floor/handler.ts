@@ -1,5 +1,6 @@
 import { PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { orderIdOfEvent, parseEventBody } from '@order-pipeline/pipeline-client/messages';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { dynamoDbDocumentClient } from '../../../../../lambda/adapters/aws-clients';
 import { eventBridgeClient } from '../../../../../lambda/adapters/eventbridge-client';
@@ -34,11 +35,6 @@ const HAPPY_PATH: Readonly<Record<string, { readonly status: string; readonly ne
 /** EventBridge takes at most 10 entries per PutEvents call. */
 const PUT_EVENTS_MAX_ENTRIES = 10;
 
-interface FloorEvent {
-  readonly 'detail-type': string;
-  readonly detail: { readonly data: { readonly orderId: string } };
-}
-
 function required(name: string): string {
   const value = process.env[name];
   if (!value) throw new Error(`${name} is not set`);
@@ -48,8 +44,10 @@ function required(name: string): string {
 const isAnalytics = process.env.POWERTOOLS_SERVICE_NAME === 'analytics';
 
 async function handleRecord(body: string, entries: PutEventsRequestEntry[]): Promise<void> {
-  const event = JSON.parse(body) as FloorEvent;
-  const orderId = event.detail.data.orderId;
+  const { event, problem } = parseEventBody(body);
+  if (!event) throw new Error(`the floor cannot read the record: ${problem}`);
+  const orderId = orderIdOfEvent(event);
+  if (orderId === undefined) throw new Error(`the floor's ${event['detail-type']} event names no order`);
   const at = new Date().toISOString();
   if (isAnalytics) {
     await dynamoDbDocumentClient().send(

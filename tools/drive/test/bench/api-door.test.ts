@@ -2,48 +2,6 @@ import { describe, expect, it } from '@jest/globals';
 import type { LocalFunction } from '@order-pipeline/local-cloud/lambda-runner';
 import { bookingRequests, orderOfRequest } from '../../src/bench/api-door';
 import { PhaseLedger } from '../../src/bench/measure';
-import { callerOf, callsByCaller, paceSchedule } from '../../src/bench/phases';
-
-const counts = (requests: { caller: string; service: string; operation: string; count: number }[]) => ({
-  requests: requests.map((r) => ({ ...r, errors: 0 })),
-  dynamodb: [],
-});
-
-describe('callerOf', () => {
-  it("GIVEN a function's app id with Powertools' user-agent token appended THEN the function's name", () => {
-    expect(callerOf('reserve-stock-PT-NO-OP-2.36.0-PTEnv-AWS_Lambda_nodejs24.x')).toBe('reserve-stock');
-    expect(callerOf('lambda-runner')).toBe('lambda-runner');
-  });
-});
-
-describe('callsByCaller', () => {
-  it('GIVEN requests the emulator served THEN they are summed per caller and Service.Operation', () => {
-    const calls = callsByCaller(
-      counts([
-        {
-          caller: 'validate-order-PT-NO-OP-2.36.0-PTEnv-x',
-          service: 'DynamoDB',
-          operation: 'PutItem',
-          count: 3,
-        },
-        {
-          caller: 'validate-order-PT-NO-OP-2.36.0-PTEnv-y',
-          service: 'DynamoDB',
-          operation: 'PutItem',
-          count: 2,
-        },
-        { caller: 'lambda-runner', service: 'SQS', operation: 'ReceiveMessage', count: 5 },
-        { caller: '', service: 'S3', operation: 'PUT bucket', count: 9 },
-      ]),
-    );
-
-    expect(Object.fromEntries(calls)).toEqual({
-      'validate-order': { 'DynamoDB.PutItem': 5 },
-      'lambda-runner': { 'SQS.ReceiveMessage': 5 },
-      '': { 'S3.PUT bucket': 9 },
-    });
-  });
-});
 
 describe('orderOfRequest', () => {
   it("GIVEN a POST /orders event THEN the order is its idempotency key (the benchmark's order id)", () => {
@@ -103,15 +61,5 @@ describe('bookingRequests', () => {
       bookingRequests(runner, ledger).invokeFunction({ shortName: 'get-order' } as LocalFunction, {}),
     ).rejects.toThrow('the runner is stopping');
     expect(ledger.httpApiRequests).toBe(0);
-  });
-});
-
-describe('paceSchedule', () => {
-  it('GIVEN 3 orders a second apart THEN each is due one interval after the one before', () => {
-    expect(paceSchedule(10_000, 3, 1_000)).toEqual([10_000, 11_000, 12_000]);
-  });
-
-  it('GIVEN no orders THEN nothing is due', () => {
-    expect(paceSchedule(10_000, 0, 1_000)).toEqual([]);
   });
 });
