@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:f
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { wholeNumber } from '@order-pipeline/drive/cli-options';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { type BuildOptions, build, version as esbuildVersion, type Metafile } from 'esbuild';
 import { CONSUMER_ESBUILD_TARGET, functionBundling } from '../lib/constructs/event-consumer';
@@ -57,12 +58,6 @@ export interface BenchOptions {
   readonly breakdown: boolean;
 }
 
-function runs(value: string): number {
-  const n = /^\d+$/.test(value) ? Number(value) : 0;
-  if (n < 1) throw new InvalidArgumentError('Expected a whole number, 1 or more.');
-  return n;
-}
-
 function target(value: string): string {
   if (!/^node\d+$/.test(value))
     throw new InvalidArgumentError('Expected node and a major version, e.g. node24.');
@@ -83,7 +78,11 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     .description(
       'Bundle size and cold-start module init of every Lambda function, beside an SDK-only baseline.',
     )
-    .addOption(new Option('--runs <N>', 'measured runs per variant').argParser(runs).default(DEFAULT_RUNS))
+    .addOption(
+      new Option('--runs <N>', 'measured runs per variant')
+        .argParser(wholeNumber(1, 1_000))
+        .default(DEFAULT_RUNS),
+    )
     .addOption(
       new Option('--handler <NAME>', 'a function of lambda/handlers (repeatable, or comma-separated)')
         .argParser(handlerNames)

@@ -73,7 +73,7 @@ describe('parseBenchArgs', () => {
   });
 
   it.each([
-    [['--runs', '0'], /option '--runs <N>' argument '0' is invalid\. Expected a whole number, 1 or more/],
+    [['--runs', '0'], /option '--runs <N>' argument '0' is invalid\. Expected a whole number from 1 to 1000/],
     [['--runs', '2.5'], /option '--runs <N>' argument '2.5' is invalid/],
     [
       ['--target', '22'],

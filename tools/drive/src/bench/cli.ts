@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { STAGE_NAMES } from '../../../../lib/config';
+import { wholeNumber } from '../cli-options';
 import { DEFAULT_STAGE } from '../demo/cli';
 import { MAX_SCENARIO_ORDERS } from '../demo/scenario';
 
@@ -47,17 +48,6 @@ export type ParsedBenchCli =
   | { readonly kind: 'usage-error'; readonly message: string };
 
 /** Argument parsers: a bad value ends as a usage error (exit code 2) naming the option and the value. */
-function wholeNumber(min: number, max: number, unit = '') {
-  return (value: string): number => {
-    // Digits only: Number() would also take '1e3', '0x10' and ' 5'.
-    const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-    if (!(n >= min && n <= max)) {
-      throw new InvalidArgumentError(`Expected a whole number${unit} from ${min} to ${max}.`);
-    }
-    return n;
-  };
-}
-
 function rate(value: string): number {
   const n = /^(\d+(\.\d*)?|\.\d+)$/.test(value) ? Number(value) : Number.NaN;
   if (!(n <= MAX_RATE)) throw new InvalidArgumentError(`Expected a number from 0 to ${MAX_RATE}, e.g. 0.05.`);

@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { STAGE_NAMES } from '../../../../lib/config';
+import { wholeNumber } from '../cli-options';
 import { MAX_DEMO_ORDERS } from './scenario';
 
 /** The command line of `npm run local` (tools/drive/src/demo/run.ts), parsed and checked without side effects. */
@@ -57,34 +58,6 @@ export type ParsedCli =
   | { readonly kind: 'token'; readonly subject: string }
   | { readonly kind: 'usage-error'; readonly message: string };
 
-/** A whole number from `min` to `max` written in digits only; undefined otherwise. Shared by the bench CLI. */
-export function wholeNumber(value: string | undefined, min: number, max: number): number | undefined {
-  if (value === undefined || !/^\d+$/.test(value)) return undefined;
-  const n = Number(value);
-  return n >= min && n <= max ? n : undefined;
-}
-
-/** A commander argument parser: a bad value ends as a usage error that names the flag and what it takes. */
-export function wholeNumberOption(
-  flag: string,
-  min: number,
-  max: number,
-  what = `a whole number from ${min} to ${max}`,
-) {
-  return (value: string): number => {
-    const n = wholeNumber(value, min, max);
-    if (n === undefined) throw new InvalidArgumentError(`${flag} must be ${what}.`);
-    return n;
-  };
-}
-
-function stageOption(value: string): string {
-  if (!STAGE_NAMES.includes(value)) {
-    throw new InvalidArgumentError(`--stage must be one of ${STAGE_NAMES.join(', ')} (lib/config.ts).`);
-  }
-  return value;
-}
-
 function tokenSubject(value: string): string {
   if (!/^[\x21-\x7e]{1,255}$/.test(value)) {
     throw new InvalidArgumentError('--token needs a subject of 1-255 printable characters without spaces.');
@@ -108,18 +81,18 @@ interface CommanderOptions {
 }
 
 function demoCommand(output: { help: string }): Command {
-  const port = wholeNumberOption('--port', 1, 65_535, 'a port number (1-65535)');
+  const port = wholeNumber(1, 65_535);
   return new Command('npm run local --')
     .usage('[options] | --token SUBJECT')
     .description(DESCRIPTION)
     .addOption(
       new Option('--orders <N>', `orders to place (1-${MAX_DEMO_ORDERS})`)
-        .argParser(wholeNumberOption('--orders', 1, MAX_DEMO_ORDERS))
+        .argParser(wholeNumber(1, MAX_DEMO_ORDERS))
         .default(DEFAULT_ORDERS),
     )
     .addOption(
-      new Option('--stage <NAME>', `stage of lib/config.ts to deploy (${STAGE_NAMES.join(', ')})`)
-        .argParser(stageOption)
+      new Option('--stage <NAME>', 'stage of lib/config.ts to deploy')
+        .choices(STAGE_NAMES)
         .default(DEFAULT_STAGE),
     )
     .option(
@@ -131,7 +104,7 @@ function demoCommand(output: { help: string }): Command {
       new Option(
         '--api-port <N>',
         "serve the app's first HTTP API on this port, the next ones after it (default: free ones)",
-      ).argParser(wholeNumberOption('--api-port', 1, 65_535, 'a port number (1-65535)')),
+      ).argParser(port),
     )
     .option('--replace', 'on an attached emulator, delete the stacks an earlier run left, then deploy')
     .option(
@@ -143,14 +116,14 @@ function demoCommand(output: { help: string }): Command {
         '--concurrency <N>',
         "concurrent invocations per queue (default: this machine's cores, at most the queue's " +
           'MaximumConcurrency): more only adds load on a laptop and on moto',
-      ).argParser(wholeNumberOption('--concurrency', 1, 100)),
+      ).argParser(wholeNumber(1, 100)),
     )
     .addOption(
       new Option(
         '--timeout <SECONDS>',
         'give up waiting this long after the orders are placed (default: long enough for the malformed ' +
           'event to be dead-lettered, plus time for the orders)',
-      ).argParser(wholeNumberOption('--timeout', 1, 24 * 3600, 'a whole number of seconds (1-86400)')),
+      ).argParser(wholeNumber(1, 24 * 3600, ' of seconds')),
     )
     .option('--logs', "print the functions' log lines")
     .option('--verbose', 'print every Lambda invocation')

@@ -149,7 +149,9 @@ describe('parseCli', () => {
     for (const argv of bad) {
       expect(parseCli(argv)).toEqual({
         kind: 'usage-error',
-        message: expect.stringMatching(new RegExp(`${argv[0]} must be`)),
+        message: expect.stringMatching(
+          new RegExp(`option '${argv[0]} <[A-Z]+>' argument '${argv[1]}' is invalid\\. (Expected|Allowed)`),
+        ),
       });
     }
   });
