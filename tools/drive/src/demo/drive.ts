@@ -1,15 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import {
-  ChangeMessageVisibilityBatchCommand,
-  GetQueueAttributesCommand,
-  type Message,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { EmulatorClientConfig } from '@order-pipeline/local-cloud/emulator';
 import { PipelineReads } from '@order-pipeline/pipeline-client/reads';
+import { peek, queueDepth } from '@order-pipeline/pipeline-client/sqs';
 import { stockKey } from '../../../../lambda/adapters/inventory-repository';
 import { CLIENT_SOURCE } from '../../../../lambda/contracts';
 import { type MalformedEvent, malformedCheck } from './malformed';
@@ -33,9 +28,6 @@ export { malformedCheck } from './malformed';
 export type { HistoryPoint } from './order-doors';
 export { orderReadIntervalMs, type RunResult } from './play';
 export { demoTargets, orderApiUrl } from './targets';
-
-/** While a DLQ is read page by page, each page stays hidden this long (then it is back for anyone). */
-const DLQ_PAGE_HIDDEN_SECONDS = 20;
 
 /** The SDK app id (User-Agent `app/<id>`) of the driver's requests, so the emulator can tell them apart. */
 export const DRIVER_APP_ID = 'demo-driver';
@@ -184,19 +176,12 @@ export class DemoDriver {
   }
 
   /** Visible plus in-flight messages of each queue. */
+  /** Messages in each queue, visible or in flight (pipeline-client's `queueDepth`). */
   async depths(queues: Readonly<Record<string, string>>): Promise<Record<string, number>> {
     const entries = await Promise.all(
       Object.entries(queues).map(async ([key, url]) => {
-        const res = await this.sqs.send(
-          new GetQueueAttributesCommand({
-            QueueUrl: url,
-            AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-          }),
-        );
-        const n =
-          Number(res.Attributes?.ApproximateNumberOfMessages ?? 0) +
-          Number(res.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
-        return [key, n] as const;
+        const depth = await queueDepth(this.sqs, url);
+        return [key, depth.visible + depth.inFlight] as const;
       }),
     );
     return Object.fromEntries(entries);
@@ -214,37 +199,15 @@ export class DemoDriver {
   }
 
   /**
-   * Every message body of a DLQ, read without taking them: each page is hidden while the next receive
-   * returns others, and all are made visible again at the end, for whoever looks next.
+   * Every message body of a DLQ, read without taking them (pipeline-client's `peek`, as `npm run ops`
+   * reads them). The depth bounds the read, so an empty DLQ costs one call and a full one no extra wait.
    */
   async deadLetterBodies(queueKey: string): Promise<string[]> {
     const url = this.targets.deadLetterQueues[queueKey];
     if (!url) return [];
-    const received = new Map<string, Message>();
-    for (let emptyReceives = 0; emptyReceives < 2; ) {
-      const res = await this.sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: url,
-          MaxNumberOfMessages: 10,
-          VisibilityTimeout: DLQ_PAGE_HIDDEN_SECONDS,
-          WaitTimeSeconds: 0,
-        }),
-      );
-      const fresh = (res.Messages ?? []).filter((m) => m.MessageId && !received.has(m.MessageId));
-      for (const m of fresh) received.set(m.MessageId ?? '', m);
-      emptyReceives = fresh.length === 0 ? emptyReceives + 1 : 0;
-    }
-    const messages = [...received.values()];
-    for (let i = 0; i < messages.length; i += 10) {
-      await this.sqs.send(
-        new ChangeMessageVisibilityBatchCommand({
-          QueueUrl: url,
-          Entries: messages
-            .slice(i, i + 10)
-            .map((m, n) => ({ Id: String(n), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 })),
-        }),
-      );
-    }
+    const { visible } = await queueDepth(this.sqs, url);
+    if (visible === 0) return [];
+    const { messages } = await peek(this.sqs, url, visible);
     return messages.map((m) => m.Body ?? '');
   }
 
