@@ -20,6 +20,7 @@ import { reservationKey, stockKey } from '../../../lambda/adapters/inventory-rep
 import {
   contractFor,
   type DetailType,
+  idempotencyKeyFor,
   type OrderPlacedDetail,
   type OrderSummary,
   sourceFor,
@@ -265,7 +266,9 @@ export class PipelineUnderTest {
       async () => {
         const order = await this.order(orderId);
         if (order === undefined || !isFinalOrderStatus(order.status)) return undefined;
-        return (await this.analyticsSaw(order.outbox.detail.metadata.idempotencyKey)) ? order : undefined;
+        return (await this.analyticsSaw(idempotencyKeyFor(orderId, order.outbox.detailType)))
+          ? order
+          : undefined;
       },
       timeoutMs,
       500,
