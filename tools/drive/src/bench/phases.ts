@@ -112,7 +112,7 @@ async function withRunner<T>(
     mappings,
     maxConcurrencyPerMapping: ctx.concurrency,
     onInvocation: (r) => ledger.record(r),
-    onLog: (_, line) => ledger.log(line),
+    onLog: (name, line) => ledger.log(line, name),
   });
   runner.start();
   let value: T;
