@@ -1,5 +1,5 @@
 import type { OutgoingEvent } from '../domain/events';
-import type { NewOrder, PaymentAttempt, ProductQuantity, Transition } from '../domain/order';
+import type { NewOrder, ProductQuantity, Transition } from '../domain/order';
 import type {
   EventPublisher,
   InventoryRepository,
@@ -153,11 +153,6 @@ export class FaultyOrdersRepository implements OrdersRepository {
 
   transition(transition: Transition): Promise<WriteResult> {
     return faultyWrite(this.faults, transition.orderId, () => this.orders.transition(transition));
-  }
-
-  /** Not a fault point: it stores no event, and take-payment's crash belongs after the provider call. */
-  recordPaymentAttempt(orderId: string, causationId: string, attempt: PaymentAttempt): Promise<WriteResult> {
-    return this.orders.recordPaymentAttempt(orderId, causationId, attempt);
   }
 }
 

@@ -59,7 +59,9 @@ export function withObservability<TEvent, TResult>(
     } finally {
       subsegment?.close();
       if (segment !== undefined) tracer?.setSegment(segment);
-      metrics.publishStoredMetrics();
+      // Without a stored metric, Powertools would log a warning that there is none: a log line on every
+      // invocation of a function that counts nothing (the API's reads), paid for and never useful.
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     }
   };
 }

@@ -5,9 +5,8 @@ import {
   type NewOrder,
   newOrderRecord,
   type OrderRecord,
-  outboxSlot,
-  type PaymentAttempt,
   type Transition,
+  transitionSlot,
 } from '../domain/order';
 import type { OrderDesk, OrdersRepository, WriteResult } from '../domain/ports';
 import { isConditionFailure } from './dynamodb-errors';
@@ -48,7 +47,7 @@ export function transitionUpdate(tableName: string, t: Transition): TransitionUp
     ':from': t.from,
     ':to': t.to,
     ':history': [{ status: t.to, at: t.at, eventId: t.causationId }],
-    ':outbox': outboxSlot(t.event),
+    ':outbox': transitionSlot(t),
     ':cause': t.causationId,
     ':one': 1,
   };
@@ -104,29 +103,6 @@ export class DynamoOrdersRepository implements OrdersRepository, OrderDesk {
   async transition(transition: Transition): Promise<WriteResult> {
     return this.conditionally(() =>
       this.client.send(new UpdateCommand(transitionUpdate(this.tableName, transition))),
-    );
-  }
-
-  async recordPaymentAttempt(
-    orderId: string,
-    causationId: string,
-    attempt: PaymentAttempt,
-  ): Promise<WriteResult> {
-    return this.conditionally(() =>
-      this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { orderId },
-          UpdateExpression: 'SET #paymentAttempt = :attempt',
-          ConditionExpression: `#status = :reserved AND ${STORED_EVENT_ID} = :cause AND attribute_not_exists(#paymentAttempt)`,
-          ExpressionAttributeNames: {
-            ...STORED_EVENT_ID_NAMES,
-            '#status': 'status',
-            '#paymentAttempt': 'paymentAttempt',
-          },
-          ExpressionAttributeValues: { ':reserved': 'RESERVED', ':cause': causationId, ':attempt': attempt },
-        }),
-      ),
     );
   }
 

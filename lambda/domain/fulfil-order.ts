@@ -42,6 +42,7 @@ export async function fulfilOrder(paid: PaymentSucceededDetail, deps: OrderStepD
         causationId: step.causationId,
         event,
         changes: { fulfilmentId },
+        order: orderSummaryOf(order),
       }),
     deps,
   );

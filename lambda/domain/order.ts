@@ -1,6 +1,7 @@
 import type { OrderLine, OrderSummary } from '../contracts';
 import type { OrderStatus } from '../contracts/order-api';
 import type { OutgoingEvent } from './events';
+import { outboxSlot } from './outbox-slot';
 
 /**
  * Where an order is in the flow. FULFILLED, REJECTED and CANCELLED are final; ACCEPTED only for orders
@@ -45,8 +46,9 @@ export type Payment =
   | { readonly status: 'DECLINED'; readonly reason: string; readonly at: string };
 
 /**
- * take-payment's record of a charge it is about to request, written on the order before the provider is
- * called. Its id is the provider's idempotency key: a retry after a crash charges with the same key.
+ * A charge take-payment recorded on the order before calling the provider, as it did before it derived
+ * the provider's idempotency key from the StockReserved event (ADR 6). Read, never written: an order
+ * caught between the two designs charges again with the recorded key.
  */
 export interface PaymentAttempt {
   readonly attemptId: string;
@@ -71,7 +73,8 @@ export interface OrderRecord {
   readonly owner?: string;
   /**
    * The outbox: one slot holding the event of the latest transition, overwritten by the next one. The
-   * flow is linear, so only that event can still be unpublished (docs/design.md).
+   * flow is linear, so only that event can still be unpublished (docs/design.md). It holds only what the
+   * item does not (`outboxSlot`); `storedEvent` reads the whole event back.
    */
   readonly outbox: OutgoingEvent;
 }
@@ -99,6 +102,18 @@ export interface Transition {
   readonly causationId: string;
   readonly event: OutgoingEvent;
   readonly changes?: TransitionChanges;
+  /** The stored order the transition moves: what the outbox slot need not repeat of the event. */
+  readonly order: OrderSummary;
+}
+
+/** The outbox slot a transition writes: its event without what the item holds after the write. */
+export function transitionSlot(t: Transition): OutgoingEvent {
+  return outboxSlot(t.event, {
+    orderId: t.orderId,
+    at: t.at,
+    causationId: t.causationId,
+    attributes: { ...t.order, ...t.changes },
+  });
 }
 
 /** The creation of the order item by validate-order: the transition from "no item". */
@@ -127,7 +142,12 @@ export function newOrderRecord(order: NewOrder): OrderRecord {
     totalAmount: order.totalAmount,
     history: [{ status: order.status, at: order.at, eventId: order.causationId }],
     version: 1,
-    outbox: outboxSlot(order.event),
+    outbox: outboxSlot(order.event, {
+      orderId: order.orderId,
+      at: order.at,
+      causationId: order.causationId,
+      attributes: { ...order },
+    }),
   };
 }
 
@@ -147,13 +167,8 @@ export function acceptedOrderRecord(order: AcceptedOrder): OrderRecord {
     history: [{ status: 'ACCEPTED', at: order.at }],
     version: 1,
     owner: order.owner,
-    outbox: outboxSlot(order.event),
+    outbox: outboxSlot(order.event, { orderId: order.orderId, at: order.at, attributes: { ...order } }),
   };
-}
-
-/** What the outbox stores of an event: exactly its detail type and detail. */
-export function outboxSlot(event: OutgoingEvent): OutgoingEvent {
-  return { detailType: event.detailType, detail: event.detail };
 }
 
 /** Stock held for one order, one item per order: what release-stock gives back. */

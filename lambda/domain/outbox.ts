@@ -2,6 +2,7 @@ import type { DetailType } from '../contracts';
 import { UnexpectedOrderStateError } from './errors';
 import type { OutgoingEvent } from './events';
 import type { OrderRecord, OrderStatus } from './order';
+import { storedEvent } from './outbox-slot';
 import type { OrderStepDeps, WriteResult } from './ports';
 
 /**
@@ -104,7 +105,7 @@ export async function settleRepeat(
   }
   const stored = order.outbox;
   if (causedLatestTransition(order, step.causationId) && step.publishes.includes(stored.detailType)) {
-    await deps.publisher.publish([stored]);
+    await deps.publisher.publish([storedEvent(order)]);
     deps.logger.info('repeat delivery: published the stored event', { published: stored.detailType });
     return { outcome: 'republished', published: stored.detailType };
   }

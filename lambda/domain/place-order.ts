@@ -5,6 +5,7 @@ import { UnexpectedOrderStateError } from './errors';
 import { buildEvent } from './events';
 import { orderIdFor, placedEventIdFor } from './ids';
 import { orderSummaryOf } from './order';
+import { storedEvent } from './outbox-slot';
 import type { Clock, EventPublisher, Logger, OrderDesk } from './ports';
 
 /** One `POST /orders`, its caller authenticated and its body valid. */
@@ -75,7 +76,7 @@ export async function placeOrder(command: PlaceOrderCommand, deps: PlaceOrderDep
   }
   if (stored.status === 'ACCEPTED') {
     // An earlier attempt stored the order but may have failed before its event reached the bus.
-    await deps.publisher.publish([stored.outbox]);
+    await deps.publisher.publish([storedEvent(stored)]);
     deps.logger.info('order already accepted: published its stored event again', { orderId });
   } else {
     deps.logger.info('order already accepted and validated: nothing to publish', { orderId });

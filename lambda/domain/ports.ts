@@ -1,13 +1,5 @@
 import type { OutgoingEvent } from './events';
-import type {
-  AcceptedOrder,
-  NewOrder,
-  OrderRecord,
-  PaymentAttempt,
-  ProductQuantity,
-  Reservation,
-  Transition,
-} from './order';
+import type { AcceptedOrder, NewOrder, OrderRecord, ProductQuantity, Reservation, Transition } from './order';
 
 /**
  * What the steps need from the outside world. Adapters implement these against AWS; unit tests pass
@@ -27,11 +19,6 @@ export interface OrdersRepository {
    * `transition.causationId`.
    */
   transition(transition: Transition): Promise<WriteResult>;
-  /**
-   * Records a payment attempt on a RESERVED order whose outbox slot holds the event `causationId`, only if
-   * it has none yet.
-   */
-  recordPaymentAttempt(orderId: string, causationId: string, attempt: PaymentAttempt): Promise<WriteResult>;
 }
 
 /** What the API's functions need of the orders table. */

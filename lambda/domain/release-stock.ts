@@ -1,6 +1,6 @@
 import { ORDER_CANCELLED, OrderCancelled, type PaymentFailedDetail } from '../contracts';
 import { buildEvent } from './events';
-import type { CancellationReason, Transition } from './order';
+import { type CancellationReason, orderSummaryOf, type Transition } from './order';
 import { type StepResult, type StepSpec, settleRepeat, standingOf, writeThenPublish } from './outbox';
 import type { InventoryRepository, OrderStepDeps } from './ports';
 
@@ -24,6 +24,7 @@ export async function releaseStock(failed: PaymentFailedDetail, deps: ReleaseSto
   const standing = await standingOf(step, deps);
   if (!standing.actionable) return standing.result;
   const { orderId, customerId, lines } = standing.order;
+  const order = orderSummaryOf(standing.order);
 
   // Give back exactly what was reserved, as recorded. The reservation and the order move in one
   // transaction: a released reservation means a concurrent delivery just moved the order on.
@@ -45,6 +46,7 @@ export async function releaseStock(failed: PaymentFailedDetail, deps: ReleaseSto
     causationId: step.causationId,
     event,
     changes: { reason: REASON },
+    order,
   };
   return writeThenPublish(step, event, () => deps.inventory.release(transition, reservation.lines), deps);
 }

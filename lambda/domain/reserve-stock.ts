@@ -66,6 +66,7 @@ export async function reserveStock(
     at: now.toISOString(),
     causationId: step.causationId,
     event,
+    order: orderSummaryOf(order),
   };
 
   if ((await deps.inventory.reserve(transition, quantities)) === 'applied') {
@@ -110,6 +111,7 @@ async function cancelOutOfStock(
     causationId: step.causationId,
     event,
     changes: { reason: 'OUT_OF_STOCK' },
+    order: orderSummaryOf(order),
   });
   if (written === 'condition-failed') return settleRepeat(step, await deps.orders.get(orderId), deps);
   return publishAfterWrite(event, deps);

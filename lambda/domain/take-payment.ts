@@ -6,15 +6,9 @@ import {
   type StockReservedDetail,
 } from '../contracts';
 import { buildEvent, type EventOrigin } from './events';
-import { type OrderRecord, orderSummaryOf, type PaymentAttempt, type Transition } from './order';
-import {
-  awaitsStep,
-  type StepResult,
-  type StepSpec,
-  settleRepeat,
-  standingOf,
-  writeThenPublish,
-} from './outbox';
+import { uuidFromParts } from './ids';
+import { type OrderRecord, orderSummaryOf, type Transition } from './order';
+import { type StepResult, type StepSpec, standingOf, writeThenPublish } from './outbox';
 import type { PaymentProvider } from './payment-provider';
 import type { OrderStepDeps } from './ports';
 
@@ -27,9 +21,9 @@ export interface TakePaymentDeps extends OrderStepDeps {
  * PAYMENT_FAILED (PaymentFailed).
  *
  * The provider is called only while the order is RESERVED by this very event, so a redelivery, replay or
- * redrive after the order moved on never reaches it. The attempt is written on the order before the call
- * and its id is the provider's idempotency key: a crash between the call and the transition resumes with
- * the same key, so the provider's deduplication needs to last only as long as a retry, not for ever.
+ * redrive after the order moved on never reaches it, and with a key derived from that event
+ * (`paymentKeyOf`): a crash between the call and the transition resumes with the same key, so the
+ * provider's deduplication needs to last only as long as a retry, not for ever.
  */
 export async function takePayment(reserved: StockReservedDetail, deps: TakePaymentDeps): Promise<StepResult> {
   const step: StepSpec = {
@@ -41,15 +35,13 @@ export async function takePayment(reserved: StockReservedDetail, deps: TakePayme
   const standing = await standingOf(step, deps);
   if (!standing.actionable) return standing.result;
   const { order } = standing;
-  const attempt = await paymentAttemptOf(order, step, deps);
-  if ('outcome' in attempt) return attempt;
 
   const charge = await deps.payments.charge({
     orderId: order.orderId,
     customerId: order.customerId,
     amount: order.totalAmount,
     currency: order.currency,
-    idempotencyKey: attempt.attemptId,
+    idempotencyKey: paymentKeyOf(order, step.causationId),
   });
   const now = deps.clock.now();
   const at = now.toISOString();
@@ -60,7 +52,13 @@ export async function takePayment(reserved: StockReservedDetail, deps: TakePayme
     causationId: step.causationId,
   };
   const summary = orderSummaryOf(order);
-  const base = { orderId: order.orderId, from: 'RESERVED', at, causationId: step.causationId } as const;
+  const base = {
+    orderId: order.orderId,
+    from: 'RESERVED',
+    at,
+    causationId: step.causationId,
+    order: summary,
+  } as const;
   const transition: Transition =
     charge.status === 'captured'
       ? {
@@ -93,21 +91,13 @@ export async function takePayment(reserved: StockReservedDetail, deps: TakePayme
 }
 
 /**
- * The attempt to charge with: the one on the order (an earlier delivery crashed after recording it), or a
- * new one, recorded before any call. If the order moved on meanwhile, the event settles as a repeat.
+ * The provider's idempotency key for the charge of `order` caused by the stored StockReserved
+ * `causationId`: the same for every delivery of that event, so a retry after a crash between the call
+ * and the transition, or a concurrent delivery, asks for the same charge. The provider is only called
+ * while the order is RESERVED by that very event, so it needs to remember the key only as long as a
+ * retry takes. An order whose attempt was recorded before the key was derived (a `paymentAttempt` on
+ * the item) keeps that attempt's key.
  */
-async function paymentAttemptOf(
-  order: OrderRecord,
-  step: StepSpec,
-  deps: TakePaymentDeps,
-): Promise<PaymentAttempt | StepResult> {
-  if (order.paymentAttempt !== undefined) return order.paymentAttempt;
-  const attempt: PaymentAttempt = { attemptId: deps.ids.newEventId(), at: deps.clock.now().toISOString() };
-  if ((await deps.orders.recordPaymentAttempt(order.orderId, step.causationId, attempt)) === 'applied') {
-    return attempt;
-  }
-  // A concurrent delivery recorded its attempt first (charge with its key), or the order moved on.
-  const current = await deps.orders.get(order.orderId);
-  if (current?.paymentAttempt !== undefined && awaitsStep(current, step)) return current.paymentAttempt;
-  return settleRepeat(step, current, deps);
+export function paymentKeyOf(order: OrderRecord, causationId: string): string {
+  return order.paymentAttempt?.attemptId ?? uuidFromParts('payment', order.orderId, causationId);
 }

@@ -55,6 +55,7 @@ async function validateAccepted(
         at,
         causationId: placed.metadata.eventId,
         event,
+        order,
         ...(reason === undefined ? {} : { changes: { reason } }),
       }),
     deps,

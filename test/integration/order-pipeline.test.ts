@@ -106,7 +106,7 @@ function expectFulfilledOnce(order: OrderRecord) {
 
 /**
  * Exactly one capture for a paid order: every call take-payment made of the payment provider for it used
- * one idempotency key (a retry after a crash reuses the recorded attempt's key).
+ * one idempotency key (a retry after a crash derives the same key from the same StockReserved).
  */
 async function expectOneCapture(orderId: string) {
   const calls = (

@@ -20,6 +20,7 @@ import { stockKey } from '../../../lambda/adapters/inventory-repository';
 import {
   contractFor,
   type DetailType,
+  idempotencyKeyFor,
   type OrderPlacedDetail,
   type OrderSummary,
   sourceFor,
@@ -268,7 +269,9 @@ export class PipelineUnderTest {
       async () => {
         const order = await this.order(orderId);
         if (order === undefined || !isFinalOrderStatus(order.status)) return undefined;
-        return (await this.analyticsSaw(order.outbox.detail.metadata.idempotencyKey)) ? order : undefined;
+        return (await this.analyticsSaw(idempotencyKeyFor(orderId, order.outbox.detailType)))
+          ? order
+          : undefined;
       },
       timeoutMs,
       500,

@@ -132,7 +132,6 @@ describe('FaultInjector', () => {
         ({ orderId, customerId: orderId === 'api-1' ? 'bench-0001' : 'cus-0002' }) as OrderRecord,
       create: async () => 'applied',
       transition: async () => 'applied',
-      recordPaymentAttempt: async () => 'applied',
     };
     const world = withFaults({ ...inner, orders: applied }, faults);
 
@@ -169,6 +168,7 @@ const transition = (orderId: string): Transition => ({
   at: '2025-03-14T10:00:00.000Z',
   causationId: 'cause-1',
   event: { detailType: 'OrderFulfilled', detail: { metadata: { correlationId: orderId } } } as OutgoingEvent,
+  order: { orderId, customerId: 'cus-1', lines: [], currency: 'EUR', totalAmount: 0 },
 });
 
 describe('withFaults', () => {
@@ -179,7 +179,6 @@ describe('withFaults', () => {
       get: async () => undefined,
       create: async () => 'applied',
       transition: async () => 'applied',
-      recordPaymentAttempt: async () => 'applied',
     };
     const world = withFaults({ ...inner, orders: applied }, faults);
 
@@ -213,14 +212,11 @@ describe('withFaults', () => {
     expect(inner.publisher.published).toEqual([]);
   });
 
-  it('GIVEN reads and the payment attempt THEN they pass through without asking', async () => {
+  it('GIVEN reads THEN they pass through without asking', async () => {
     const faults = new ScriptedFaults('before-write');
     const world = withFaults(fakeWorld(), faults);
 
     expect(await world.orders.get('o-1')).toBeUndefined();
-    expect(await world.orders.recordPaymentAttempt('o-1', 'cause-1', { attemptId: 'a', at: 'now' })).toBe(
-      'condition-failed',
-    );
     expect(faults.asked).toEqual([]);
   });
 

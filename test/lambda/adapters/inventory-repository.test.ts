@@ -36,6 +36,7 @@ const transition: Transition = {
     eventId: crypto.randomUUID(),
     occurredAt: new Date(),
   }),
+  order: anOrder({ orderId: 'order-1' }),
 };
 const lines = [
   { productId: 'sku-a', quantity: 2 },

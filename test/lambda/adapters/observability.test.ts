@@ -20,6 +20,7 @@ describe('withObservability', () => {
     const flush = jest.spyOn(metrics, 'publishStoredMetrics');
     const handler = withObservability({ stage: 'test' }, async () => {
       logger.info('inside');
+      metrics.addMetric('Inside', 'Count', 1);
       return 'done';
     });
 
@@ -36,6 +37,7 @@ describe('withObservability', () => {
   it('fails the whole invocation with the handler error, logging it once and still flushing metrics', async () => {
     const flush = jest.spyOn(metrics, 'publishStoredMetrics');
     const handler = withObservability({ stage: 'test' }, async () => {
+      metrics.addMetric('FailedRecords', 'Count', 1);
       throw new Error('All records failed processing');
     });
 
@@ -43,6 +45,16 @@ describe('withObservability', () => {
 
     expect(output.entries().filter((e) => e.level === 'ERROR')).toHaveLength(1);
     expect(flush).toHaveBeenCalledTimes(1);
+  });
+
+  it('GIVEN a handler that counts nothing WHEN invoked THEN nothing is flushed and nothing logged about it', async () => {
+    const flush = jest.spyOn(metrics, 'publishStoredMetrics');
+    const handler = withObservability({ stage: 'test' }, async () => 'read');
+
+    expect(await handler({}, lambdaContext)).toBe('read');
+
+    expect(flush).not.toHaveBeenCalled();
+    expect(output.text()).not.toContain('No application metrics');
   });
 });
 

@@ -26,7 +26,7 @@ const write = {
   to: 'FULFILLED',
   at: '2025-03-14T10:00:00.000Z',
   causationId: 'cause-1',
-  event: { detailType: 'OrderFulfilled', detail: {} },
+  event: { detailType: 'OrderFulfilled', detail: { metadata: {}, data: {} } },
 } as unknown as Transition;
 
 beforeEach(healthyAws);

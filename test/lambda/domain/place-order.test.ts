@@ -43,7 +43,7 @@ describe('placeOrder', () => {
     expect(OrderPlaced.source).toBe('orders.client');
     expect(OrderPlaced.detail.parse(event?.detail)).toEqual(event?.detail);
     expect(event?.detail.metadata.eventId).toBe(placedEventIdFor(orderId));
-    expect(stored?.outbox).toEqual(event);
+    expect(world.orders.storedEvent(orderId)).toEqual(event);
   });
 
   it('derives the order id from the caller and the key: another caller or key is another order', () => {

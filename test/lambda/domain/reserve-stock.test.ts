@@ -125,9 +125,7 @@ describe('reserveStock', () => {
 
     expect(redelivery).toEqual({ outcome: 'republished', published: STOCK_RESERVED });
     expect(Object.fromEntries(s.inventory.stock)).toEqual({ 'sku-apple': 8, 'sku-pear': 9 });
-    expect(s.publisher.published.slice(before)).toEqual([
-      (await s.orders.get(validated.data.orderId))?.outbox,
-    ]);
+    expect(s.publisher.published.slice(before)).toEqual([s.orders.storedEvent(validated.data.orderId)]);
   });
 
   it('fails with the crash after the out-of-stock write, and the redelivery publishes the stored OutOfStock once', async () => {

@@ -72,7 +72,7 @@ describe('takePayment', () => {
     const redelivery = await takePayment(event, s);
 
     expect(redelivery).toEqual({ outcome: 'republished', published: PAYMENT_SUCCEEDED });
-    expect(s.publisher.ofType(PAYMENT_SUCCEEDED)).toEqual([(await s.orders.get(event.data.orderId))?.outbox]);
+    expect(s.publisher.ofType(PAYMENT_SUCCEEDED)).toEqual([s.orders.storedEvent(event.data.orderId)]);
     expect((await s.orders.get(event.data.orderId))?.history.map((h) => h.status)).toEqual([
       'VALIDATED',
       'RESERVED',

@@ -1,13 +1,14 @@
+import type { OutgoingEvent } from '../../../lambda/domain/events';
 import {
   type AcceptedOrder,
   acceptedOrderRecord,
   type NewOrder,
   newOrderRecord,
   type OrderRecord,
-  outboxSlot,
-  type PaymentAttempt,
   type Transition,
+  transitionSlot,
 } from '../../../lambda/domain/order';
+import { storedEvent } from '../../../lambda/domain/outbox-slot';
 import type { OrderDesk, OrdersRepository, WriteResult } from '../../../lambda/domain/ports';
 
 /**
@@ -49,23 +50,10 @@ export class InMemoryOrders implements OrdersRepository, OrderDesk {
     return 'applied';
   }
 
-  async recordPaymentAttempt(
-    orderId: string,
-    causationId: string,
-    attempt: PaymentAttempt,
-  ): Promise<WriteResult> {
-    this.throwIfDown();
+  /** The whole event in the order's outbox slot (undefined without an order), as a repeat would publish it. */
+  storedEvent(orderId: string): OutgoingEvent | undefined {
     const order = this.items.get(orderId);
-    if (
-      order?.status !== 'RESERVED' ||
-      order.outbox.detail.metadata.eventId !== causationId ||
-      order.paymentAttempt !== undefined
-    ) {
-      return 'condition-failed';
-    }
-    this.items.set(orderId, { ...order, paymentAttempt: structuredClone(attempt) });
-    this.appliedWrites.push(`payment attempt ${orderId}`);
-    return 'applied';
+    return order === undefined ? undefined : storedEvent(order);
   }
 
   /** For the inventory fake's transactions: the order part of a transaction. */
@@ -85,7 +73,7 @@ export class InMemoryOrders implements OrdersRepository, OrderDesk {
       status: t.to,
       history: [...order.history, { status: t.to, at: t.at, eventId: t.causationId }],
       version: order.version + 1,
-      outbox: structuredClone(outboxSlot(t.event)),
+      outbox: structuredClone(transitionSlot(t)),
     });
     this.appliedWrites.push(`transition ${t.orderId} ${t.from}->${t.to}`);
   }

@@ -1,6 +1,7 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from '@jest/globals';
 import { OrderPlaced, type OrderSummary, StockReserved } from '../../../lambda/contracts';
+import { uuidFromParts } from '../../../lambda/domain/ids';
 import { PAYMENT_PROVIDER_CALLED } from '../../../lambda/domain/payment-provider';
 import { handler } from '../../../lambda/handlers/take-payment';
 import { dynamo, publishedEntries } from '../support/aws-mocks';
@@ -59,27 +60,25 @@ describe('take-payment handler', () => {
     expect(providerCalls()).toHaveLength(2);
   });
 
-  it('GIVEN a reserved order WHEN charged THEN the attempt is recorded before the call and its id is the idempotency key', async () => {
+  it('GIVEN a reserved order WHEN charged THEN one write follows the call, whose key derives from the stored StockReserved', async () => {
     const order = anOrder();
+    const record = reservedRecord(order);
+    const reserved = JSON.parse(record.body).detail;
 
-    await handler(sqsEvent(reservedRecord(order)), lambdaContext);
+    await handler(sqsEvent(record), lambdaContext);
 
-    const [attemptWrite, transition] = dynamo.commandCalls(UpdateCommand).map((c) => c.args[0].input);
-    expect(attemptWrite?.ExpressionAttributeValues?.[':attempt']).toEqual({
-      attemptId: expect.any(String),
-      at: expect.any(String),
-    });
-    expect(transition?.ExpressionAttributeValues?.[':to']).toBe('PAID');
+    const writes = dynamo.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    expect(writes.map((w) => w.ExpressionAttributeValues?.[':to'])).toEqual(['PAID']);
     expect(providerCalls()).toEqual([
       expect.objectContaining({
         orderId: order.orderId,
-        idempotencyKey: attemptWrite?.ExpressionAttributeValues?.[':attempt'].attemptId,
+        idempotencyKey: uuidFromParts('payment', order.orderId, reserved.metadata.eventId),
         chargeStatus: 'captured',
       }),
     ]);
   });
 
-  it('GIVEN an attempt recorded by a delivery that crashed WHEN redelivered THEN the provider is called with the same key and no new attempt is written', async () => {
+  it('GIVEN an attempt recorded before keys were derived WHEN redelivered THEN the provider is called with the recorded key', async () => {
     const order = anOrder();
     const reserved = detailOf(StockReserved, order);
     const attempt = { attemptId: uuid(42), at: AT };

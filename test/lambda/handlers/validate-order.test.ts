@@ -6,6 +6,8 @@ import type { SQSEvent } from 'aws-lambda';
 import fc from 'fast-check';
 import { logger } from '../../../lambda/adapters/observability';
 import { OrderPlaced, type OrderSummary } from '../../../lambda/contracts';
+import type { OrderRecord } from '../../../lambda/domain/order';
+import { storedEvent } from '../../../lambda/domain/outbox-slot';
 import { handler } from '../../../lambda/handlers/validate-order';
 import {
   acceptAllEntries,
@@ -199,7 +201,7 @@ describe('validate-order handler', () => {
     );
 
     expect(redelivery).toEqual({ batchItemFailures: [] });
-    expect(publishedEntries()).toEqual([stored?.outbox]);
+    expect(publishedEntries()).toEqual([storedEvent(stored as OrderRecord)]);
     expect(dynamo.commandCalls(PutCommand)).toHaveLength(1);
     expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(0);
   });

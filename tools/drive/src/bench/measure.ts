@@ -184,8 +184,15 @@ export class PhaseLedger {
     addCallCounts(this.booked[category], calls);
   }
 
-  log(line: string): void {
-    this.logBytes += Buffer.byteLength(line) + 1;
+  /** Bytes each function logged, by short name (the part of `logBytes` the runner could attribute). */
+  readonly logBytesByFunction = new Map<string, number>();
+
+  log(line: string, functionName?: string): void {
+    const bytes = Buffer.byteLength(line) + 1;
+    this.logBytes += bytes;
+    if (functionName !== undefined) {
+      this.logBytesByFunction.set(functionName, (this.logBytesByFunction.get(functionName) ?? 0) + bytes);
+    }
     if (line.includes('"fault injection"')) this.injectedFaults++;
   }
 

@@ -83,7 +83,7 @@ export async function withRunner<T>(
     mappings,
     maxConcurrencyPerMapping: ctx.concurrency,
     onInvocation: (r) => ledger.record(r),
-    onLog: (_, line) => ledger.log(line),
+    onLog: (name, line) => ledger.log(line, name),
   });
   const sampler = new CpuSampler(emulator.pid);
   sampler.start();

@@ -105,6 +105,7 @@ export function formatSummary(r: BenchResult): string[] {
       .join(
         ', ',
       )}) + ${roundUsd(c.fixedMonthlyUsd)} USD/month fixed; prices of ${c.priceTable.asOf} (${c.priceTable.file})`,
+    observationLine(c.observation),
   );
   if (r.faults) {
     const f = r.faults;
@@ -173,6 +174,7 @@ export function markdownFigures(r: BenchResult): string {
       .join(
         ', ',
       )}), plus ${roundUsd(c.fixedMonthlyUsd)} USD per month fixed; list prices of ${c.priceTable.asOf}, ${c.priceTable.region}.`,
+    `- ${observationLine(c.observation)}.`,
   );
   if (r.scaling)
     lines.push(
@@ -220,4 +222,9 @@ export function replaceBlock(document: string, name: string, content: string): s
   const to = document.indexOf(end);
   if (from === -1 || to === -1 || to < from) throw new Error(`no ${begin} ... ${end} block in the document`);
   return `${document.slice(0, from + begin.length)}\n${content}\n${document.slice(to)}`;
+}
+
+/** The benchmark's polling, priced apart from the orders (bench/cost-observation.ts). */
+function observationLine(o: BenchResult['costPer1MOrdersUsd']['observation']): string {
+  return `Not in the cost per order: the benchmark's ${n1(o.extraReadsPerOrder)} extra GET /orders/{orderId} per order (polling until final; a client is counted one), ${roundUsd(o.usd)} USD per 1M orders`;
 }

@@ -5,6 +5,7 @@ import {
   costPer1MOrders,
   type TableUsage,
 } from './cost';
+import { withoutObservation } from './cost-observation';
 import type { PhaseCpu } from './cpu';
 import type { FaultReport } from './faults';
 import { type CallCategory, latencySummary, type PhaseLedger, perOrder } from './measure';
@@ -76,6 +77,11 @@ export interface BenchResult {
     readonly fixedMonthlyUsd: number;
     readonly priceTable: CostBreakdown['priceTable'];
     readonly lines: CostBreakdown['lines'];
+    /**
+     * The benchmark's own reads beyond a client's one per order (GET until final), priced apart and not
+     * in `total` (bench/cost-observation.ts).
+     */
+    readonly observation: { readonly extraReadsPerOrder: number; readonly usd: number };
   };
   readonly scaling: {
     readonly baseOrders: number;
@@ -215,6 +221,9 @@ export interface ResultInputs {
   readonly faults?: FaultReport;
 }
 
+/** The function behind `GET /orders/{orderId}`: the benchmark's polling reads are its requests. */
+const ORDER_READER = 'get-order';
+
 export function buildResult(input: ResultInputs): BenchResult {
   const { main } = input;
   const pipeline = phaseFigures(main);
@@ -232,20 +241,30 @@ export function buildResult(input: ResultInputs): BenchResult {
   });
   const calls = allCalls(main.ledger);
   // A rule's delivery to a queue is billed as an SQS request: priced with the SQS calls.
-  const cost = costPer1MOrders(
+  const measured = {
+    orders: main.orders,
+    functions,
+    apiCalls: calls,
+    eventBridgeEntries: main.ledger.eventEntries,
+    eventBridgeBytes: main.ledger.eventBytes,
+    dynamoDb: input.dynamoDb ?? {},
+    httpApiRequests: main.ledger.httpApiRequests,
+    logBytes: main.ledger.logBytes,
+    tracedInvocations: main.ledger.invocations() * input.tracingSampleRate,
+  };
+  const options = { alarms: input.alarms, dashboards: input.dashboards };
+  const split = withoutObservation(
+    measured,
     {
-      orders: main.orders,
-      functions,
-      apiCalls: calls,
-      eventBridgeEntries: main.ledger.eventEntries,
-      eventBridgeBytes: main.ledger.eventBytes,
-      dynamoDb: input.dynamoDb ?? {},
-      httpApiRequests: main.ledger.httpApiRequests,
-      logBytes: main.ledger.logBytes,
-      tracedInvocations: main.ledger.invocations() * input.tracingSampleRate,
+      name: ORDER_READER,
+      requests: main.ledger.functions.get(ORDER_READER)?.httpRequests ?? 0,
+      logBytes: main.ledger.logBytesByFunction.get(ORDER_READER) ?? 0,
+      table: 'orders',
     },
-    { alarms: input.alarms, dashboards: input.dashboards },
+    input.tracingSampleRate,
   );
+  const cost = costPer1MOrders(split.orders, options);
+  const observationUsd = costPer1MOrders(measured, options).totalUsd - cost.totalUsd;
   return {
     date: input.date.toISOString(),
     command: input.command,
@@ -268,6 +287,7 @@ export function buildResult(input: ResultInputs): BenchResult {
       fixedMonthlyUsd: cost.fixedMonthlyUsd.totalUsd,
       priceTable: cost.priceTable,
       lines: cost.lines,
+      observation: { extraReadsPerOrder: split.extraReadsPerOrder, usd: observationUsd },
     },
     scaling: input.base
       ? {

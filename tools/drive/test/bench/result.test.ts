@@ -91,6 +91,45 @@ describe('buildResult through the HTTP API', () => {
     );
   });
 
+  it('GIVEN one read per order THEN there is no observation overhead: a client reads its order once', () => {
+    const result = buildResult(inputs());
+
+    expect(result.costPer1MOrdersUsd.observation).toEqual({ extraReadsPerOrder: 0, usd: 0 });
+  });
+
+  it('GIVEN the benchmark polls each order three more times THEN those reads are priced apart, not in the cost per order', () => {
+    const READ_LOG = '{"level":"INFO","message":"order read"}';
+    const readOnce = phase(10, [1_000, 2_000, 3_000]);
+    const polled = phase(10, [1_000, 2_000, 3_000]);
+    for (let i = 0; i < 10; i++) {
+      readOnce.ledger.log(READ_LOG, 'get-order');
+      polled.ledger.log(READ_LOG, 'get-order');
+    }
+    for (let i = 0; i < 30; i++) {
+      polled.ledger.recordRequest('get-order', { coldStart: false, durationMs: 5 }, `o-${i % 10}`);
+      polled.ledger.log(READ_LOG, 'get-order');
+    }
+    const once = buildResult(inputs({ main: { ...readOnce, happyOrders: 10, failureOrders: 0 } }));
+    const result = buildResult(
+      inputs({
+        main: { ...polled, happyOrders: 10, failureOrders: 0 },
+        dynamoDb: {
+          orders: { writeUnits: 20, readUnits: 40 },
+          idempotency: { writeUnits: 10, readUnits: 0 },
+        },
+      }),
+    );
+
+    expect(result.httpApiRequestsPerOrder).toBe(5);
+    const cost = result.costPer1MOrdersUsd;
+    expect(cost.observation.extraReadsPerOrder).toBe(3);
+    expect(cost.lines.find((l) => l.item === 'HTTP API requests')?.quantityPer1M).toBe(2_000_000);
+    expect(cost.lines.find((l) => l.item === 'get-order requests')?.quantityPer1M).toBe(1_000_000);
+    expect(cost.lines.find((l) => l.item === 'orders read request units')?.quantityPer1M).toBe(1_000_000);
+    expect(cost.total).toBeCloseTo(once.costPer1MOrdersUsd.total, 6);
+    expect(cost.observation.usd).toBeGreaterThan(0);
+  });
+
   it('GIVEN a light-load run THEN its latency is reported beside the loaded one, its calls over every order it placed', () => {
     const light = { ...phase(4, [300, 400, 500, 600]), orders: 3, placedOrders: 4, intervalMs: 1_000 };
 
