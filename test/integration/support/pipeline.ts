@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { type Message, SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   type OrderToPlace,
   orderPlacedEvent,
@@ -16,7 +16,7 @@ import {
   release,
   SQS_BATCH,
 } from '@order-pipeline/pipeline-client/sqs';
-import { stockKey } from '../../../lambda/adapters/inventory-repository';
+import { setStock } from '@order-pipeline/pipeline-client/stock';
 import {
   contractFor,
   type DetailType,
@@ -238,12 +238,7 @@ export class PipelineUnderTest {
   // ---- tables
 
   async seedStock(productId: string, available: number): Promise<void> {
-    await this.ddb.send(
-      new PutCommand({
-        TableName: this.output('InventoryTableName'),
-        Item: { ...stockKey(productId), available },
-      }),
-    );
+    await setStock(this.ddb, this.output('InventoryTableName'), productId, available);
   }
 
   async order(orderId: string): Promise<OrderRecord | undefined> {

@@ -1,11 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { EmulatorClientConfig } from '@order-pipeline/local-cloud/emulator';
 import { PipelineReads } from '@order-pipeline/pipeline-client/reads';
 import { peek, queueDepth } from '@order-pipeline/pipeline-client/sqs';
-import { stockKey } from '../../../../lambda/adapters/inventory-repository';
+import { setStock } from '@order-pipeline/pipeline-client/stock';
 import { CLIENT_SOURCE } from '../../../../lambda/contracts';
 import { type MalformedEvent, malformedCheck } from './malformed';
 import { OrderApiClient } from './order-api';
@@ -78,12 +78,7 @@ export class DemoDriver {
   async seedStock(scenario: Scenario): Promise<void> {
     await Promise.all(
       scenario.products.map((p) =>
-        this.ddb.send(
-          new PutCommand({
-            TableName: this.targets.inventoryTable,
-            Item: { ...stockKey(p.productId), available: p.initialStock },
-          }),
-        ),
+        setStock(this.ddb, this.targets.inventoryTable, p.productId, p.initialStock),
       ),
     );
   }
