@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'commander';
+import { type Command, CommanderError, InvalidArgumentError } from 'commander';
 
 /**
  * Argument parsers shared by the command lines of tools/drive and scripts/: a bad value ends as a
@@ -14,4 +14,33 @@ export function wholeNumber(min: number, max: number, unit = '') {
     }
     return n;
   };
+}
+
+export type CommandLine =
+  | { readonly kind: 'parsed' }
+  | { readonly kind: 'help'; readonly text: string }
+  | { readonly kind: 'usage-error'; readonly message: string };
+
+/**
+ * Parses `argv` (without node and the script) with `command`, without letting commander print or exit:
+ * `--help` comes back as its text, a bad command line as one line without commander's `error: ` prefix
+ * ("unknown option '--oders'\n(Did you mean --orders?)" -> one line), for the caller to print and set
+ * the exit code. The parsed values are then `command.opts()`.
+ */
+export function parseCommandLine(command: Command, argv: readonly string[]): CommandLine {
+  let help = '';
+  command.exitOverride().configureOutput({
+    writeOut: (text) => {
+      help += text;
+    },
+    writeErr: () => {},
+  });
+  try {
+    command.parse([...argv], { from: 'user' });
+    return { kind: 'parsed' };
+  } catch (err) {
+    if (!(err instanceof CommanderError)) throw err;
+    if (err.exitCode === 0) return { kind: 'help', text: help };
+    return { kind: 'usage-error', message: err.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ') };
+  }
 }

@@ -1,6 +1,6 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { STAGE_NAMES } from '../../../../lib/config';
-import { wholeNumber } from '../cli-options';
+import { parseCommandLine, wholeNumber } from '../cli-options';
 import { DEFAULT_STAGE } from '../demo/cli';
 import { MAX_SCENARIO_ORDERS } from '../demo/scenario';
 
@@ -166,8 +166,7 @@ With faults or poison on, the report counts orders lost, effects duplicated and 
 DLQs. Exit codes: 0 every order ended as built (and nothing lost or duplicated); 1 not; 2 bad command
 line; 3 the tooling failed (no moto, port in use, deploy failed).`,
     )
-    .allowExcessArguments(false)
-    .exitOverride();
+    .allowExcessArguments(false);
 }
 
 interface BenchFlags {
@@ -188,25 +187,13 @@ interface BenchFlags {
 }
 
 export function parseBenchCli(argv: readonly string[]): ParsedBenchCli {
-  let help = '';
-  const program = benchCommand().configureOutput({
-    writeOut: (text) => {
-      help += text;
-    },
-    // The message comes back in the CommanderError; the caller prints it.
-    writeErr: () => {},
-  });
+  const program = benchCommand();
   // --light and --no-light set one value, the last one winning; together they contradict each other.
   const lightFlags = new Set<string>();
   program.on('option:light', () => lightFlags.add('--light'));
   program.on('option:no-light', () => lightFlags.add('--no-light'));
-  try {
-    program.parse([...argv], { from: 'user' });
-  } catch (err) {
-    if (!(err instanceof CommanderError)) throw err;
-    if (err.exitCode === 0) return { kind: 'help', text: help };
-    return { kind: 'usage-error', message: err.message.replace(/^error: /, '').replaceAll('\n', ' ') };
-  }
+  const parsed = parseCommandLine(program, argv);
+  if (parsed.kind !== 'parsed') return parsed;
   if (lightFlags.size > 1) {
     return {
       kind: 'usage-error',

@@ -1,6 +1,6 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { STAGE_NAMES } from '../../../../lib/config';
-import { wholeNumber } from '../cli-options';
+import { parseCommandLine, wholeNumber } from '../cli-options';
 import { MAX_DEMO_ORDERS } from './scenario';
 
 /** The command line of `npm run local` (tools/drive/src/demo/run.ts), parsed and checked without side effects. */
@@ -80,7 +80,7 @@ interface CommanderOptions {
   readonly verbose?: true;
 }
 
-function demoCommand(output: { help: string }): Command {
+function demoCommand(): Command {
   const port = wholeNumber(1, 65_535);
   return new Command('npm run local --')
     .usage('[options] | --token SUBJECT')
@@ -134,15 +134,7 @@ function demoCommand(output: { help: string }): Command {
       ).argParser(tokenSubject),
     )
     .helpOption('-h, --help', 'this text')
-    .addHelpText('after', EXIT_CODES)
-    .exitOverride()
-    .configureOutput({
-      writeOut: (text) => {
-        output.help += text;
-      },
-      // The caller prints the error as one line of its own.
-      writeErr: () => {},
-    });
+    .addHelpText('after', EXIT_CODES);
 }
 
 /**
@@ -153,16 +145,9 @@ export function parseCli(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>> = {},
 ): ParsedCli {
-  const output = { help: '' };
-  const command = demoCommand(output);
-  try {
-    command.parse([...argv], { from: 'user' });
-  } catch (err) {
-    if (!(err instanceof CommanderError)) throw err;
-    if (err.exitCode === 0) return { kind: 'help', text: output.help };
-    // "error: unknown option '--oders'\n(Did you mean --orders?)" -> one line, without the prefix.
-    return { kind: 'usage-error', message: err.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ') };
-  }
+  const command = demoCommand();
+  const parsed = parseCommandLine(command, argv);
+  if (parsed.kind !== 'parsed') return parsed;
   const values = command.opts<CommanderOptions>();
   if (values.token !== undefined) return { kind: 'token', subject: values.token };
   if (values.port !== undefined && env.AWS_ENDPOINT_URL) {
