@@ -2,7 +2,8 @@ import { startLocalHttpApis } from '@order-pipeline/local-cloud/http-api';
 import type { LocalLambdaRunner } from '@order-pipeline/local-cloud/lambda-runner';
 import type { LocalPipeline } from '@order-pipeline/local-cloud/local-pipeline';
 import { IDEMPOTENCY_KEY_HEADER } from '../../../../lambda/contracts/order-api';
-import { DemoDriver, demoTargets, orderApiUrl } from '../demo/drive';
+import { DemoDriver } from '../demo/drive';
+import { demoTargets, orderApiUrl } from '../demo/targets';
 import type { PhaseLedger } from './measure';
 
 /**

@@ -1,7 +1,9 @@
 import { isFinalOrderStatus } from '../../../../lambda/domain/order';
-import { type HistoryPoint, malformedCheck } from '../demo/drive';
+import type { MalformedEvent } from '../demo/malformed';
+import { malformedCheck } from '../demo/malformed';
+import type { HistoryPoint } from '../demo/order-doors';
 import type { Outcome } from '../demo/outcome';
-import type { MalformedEvent, Scenario } from '../demo/scenario';
+import type { Scenario } from '../demo/scenario';
 import { orderIdOf } from './measure';
 
 /**

@@ -1,4 +1,4 @@
-import { OrderFeeder } from '../demo/drive';
+import { OrderFeeder } from '../demo/feeder';
 import { followUntilFinal } from './follow';
 import { PhaseLedger } from './measure';
 import {

@@ -1,4 +1,5 @@
-import { type DemoDriver, orderReadIntervalMs } from '../demo/drive';
+import type { DemoDriver } from '../demo/drive';
+import { orderReadIntervalMs } from '../demo/play';
 
 /**
  * Polls the orders of `ids` placed so far until every one is final and the queues are empty (twice in a

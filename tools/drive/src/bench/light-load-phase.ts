@@ -1,5 +1,5 @@
 import { isFinalOrderStatus } from '../../../../lambda/domain/order';
-import { addAnalytics } from '../demo/scenario';
+import { addAnalytics } from '../demo/expectations';
 import { followUntilFinal } from './follow';
 import {
   busDeliveries,

@@ -8,8 +8,10 @@ import {
 } from '@order-pipeline/local-cloud/lambda-runner';
 import type { LocalPipeline } from '@order-pipeline/local-cloud/local-pipeline';
 import type { StageConfig } from '../../../../lib/config';
-import type { DemoDriver, HistoryPoint } from '../demo/drive';
-import { type AnalyticsSummary, buildScenario, type Scenario } from '../demo/scenario';
+import type { DemoDriver } from '../demo/drive';
+import type { AnalyticsSummary } from '../demo/expectations';
+import type { HistoryPoint } from '../demo/order-doors';
+import { buildScenario, type Scenario } from '../demo/scenario';
 import { openPhaseDoor } from './api-door';
 import { callsByCaller } from './callers';
 import { type CpuSample, CpuSampler, type PhaseCpu, phaseCpu } from './cpu';

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { TEST_CUSTOMER_PREFIX } from '../../../../lib/test-stages';
-import type { RunResult } from '../demo/drive';
-import { addAnalytics, type MalformedEvent, malformedEvent, type Scenario } from '../demo/scenario';
+import { addAnalytics } from '../demo/expectations';
+import { type MalformedEvent, malformedEvent } from '../demo/malformed';
+import type { RunResult } from '../demo/play';
+import type { Scenario } from '../demo/scenario';
 import {
   busDeliveries,
   categorisingLedger,

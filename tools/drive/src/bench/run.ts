@@ -24,8 +24,8 @@ import {
 import { buildSync } from 'esbuild';
 import { ConfigError, loadStageConfig } from '../../../../lib/config';
 import { DEFAULT_STAGE } from '../demo/cli';
+import { eventsOf } from '../demo/expectations';
 import { ProgressDisplay } from '../demo/progress';
-import { eventsOf } from '../demo/scenario';
 import { callerOf } from './callers';
 import { renderChart } from './chart';
 import {

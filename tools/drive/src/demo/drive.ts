@@ -22,13 +22,6 @@ import type { DemoTargets } from './targets';
  * whole scenario with them (play.ts).
  */
 
-export { OrderFeeder } from './feeder';
-export { malformedCheck } from './malformed';
-// What the benchmark drives with, where it has always found it.
-export type { HistoryPoint } from './order-doors';
-export { orderReadIntervalMs, type RunResult } from './play';
-export { demoTargets, orderApiUrl } from './targets';
-
 /** The SDK app id (User-Agent `app/<id>`) of the driver's requests, so the emulator can tell them apart. */
 export const DRIVER_APP_ID = 'demo-driver';
 

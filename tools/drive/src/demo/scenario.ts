@@ -32,10 +32,6 @@ import { type MalformedEvent, malformedEvent } from './malformed';
  * malformed.ts.
  */
 
-// What the benchmark builds its load from, where it has always found it.
-export { type AnalyticsSummary, addAnalytics, eventsOf } from './expectations';
-export { type MalformedEvent, malformedEvent } from './malformed';
-
 export type OrderKind =
   | 'fulfilled'
   | 'out-of-stock'

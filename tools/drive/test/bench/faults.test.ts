@@ -1,8 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { loadStageConfig } from '../../../../lib/config';
 import { faultReport } from '../../src/bench/faults';
+import { malformedEvent } from '../../src/demo/malformed';
 import { evaluate, type Observation } from '../../src/demo/outcome';
-import { buildScenario, malformedEvent } from '../../src/demo/scenario';
+import { buildScenario } from '../../src/demo/scenario';
 
 const NOW = new Date('2026-11-26T10:00:00Z');
 const scenario = buildScenario({
