@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
 import { type InitSample, type MeasureOptions, measureOnce, median } from './measure';
+import { markdownTable } from './report';
 
 /**
  * Where a function's init goes beyond its SDK clients: the baseline entry (the clients alone) plus one
@@ -157,5 +158,5 @@ export function formatBreakdown(rows: readonly BreakdownRow[], runs: number): st
       over((r) => r.requireCpuMsMedian),
     ];
   });
-  return [header, header.map(() => '---'), ...lines].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+  return markdownTable(header, lines);
 }

@@ -62,5 +62,10 @@ export function formatTable(results: readonly VariantResult[], runs: number): st
     r.sinceStartMsMedian.toFixed(1),
     r.sdkPackages.map((p) => p.replace('@aws-sdk/', '')).join(', ') || '-',
   ]);
+  return markdownTable(header, rows);
+}
+
+/** A markdown table: the header, its rule, then one line per row. */
+export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   return [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }
