@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
  * Where the CPU of a phase goes: the emulator (one moto process, Python, so one core at most for the
  * interpreter whatever the machine has), this process (the driver, the HTTP API door, the runner's
  * pollers) and the runner's execution environments (child processes). Read from /proc, which is what
- * `top` reads; no library samples another process's CPU. Off Linux only this process's own figure is known.
+ * `top` reads. Read by hand: pidusage samples one process's share, but the split also needs the children's
+ * ended time and the machine's busy time from the same reading. Off Linux only this process's own figure is known.
  */
 
 /** CPU of one process, in seconds, from /proc/<pid>/stat. */
