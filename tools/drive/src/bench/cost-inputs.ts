@@ -45,6 +45,11 @@ export const functionUsageSchema = z
     billedDurationMs: z
       .int({ error: `(sum of durations each rounded up to 1 ms) ${WHOLE}` })
       .min(0, { error: `(sum of durations each rounded up to 1 ms) ${WHOLE}` }),
+    /**
+     * Bytes Lambda itself logs per invocation (platform start and report lines,
+     * bench/platform-logs.ts), billed like the function's own. Absent: not priced.
+     */
+    platformLogBytesPerInvocation: quantity.optional(),
   })
   .superRefine((fn, ctx) => {
     if (fn.billedDurationMs < fn.invocations) {
@@ -107,7 +112,7 @@ export const costInputsSchema = z.strictObject({
    * report can tell which table a write unit went to. Every table is priced alike (on-demand).
    */
   dynamoDb: z.record(z.string().min(1, { error: 'must be a table name' }), tableUsageSchema),
-  /** Bytes the functions logged, platform lines (START, END, REPORT) included. */
+  /** Bytes the functions' code logged; Lambda's own lines are each function's `platformLogBytesPerInvocation`. */
   logBytes: quantity,
   /** X-Ray traces recorded; the caller applies the sampling rate. Absent: X-Ray not priced. */
   tracedInvocations: quantity.optional(),

@@ -135,15 +135,34 @@ const dynamoDb: Pricer = (inputs, { dynamoDb }) =>
       },
     ]);
 
-const cloudWatchLogs: Pricer = (inputs, { cloudWatchLogs }) => [
-  {
-    service: 'CloudWatch Logs',
-    item: 'ingestion',
-    quantity: inputs.logBytes / BYTES_PER_GB,
-    unit: 'GB',
-    price: perUnit(cloudWatchLogs.ingestionPerGb, 'GB ingested'),
-  },
-];
+const cloudWatchLogs: Pricer = (inputs, { cloudWatchLogs }) => {
+  const price = perUnit(cloudWatchLogs.ingestionPerGb, 'GB ingested');
+  const platform = inputs.functions.filter((fn) => fn.platformLogBytesPerInvocation !== undefined);
+  return [
+    {
+      service: 'CloudWatch Logs',
+      item: 'ingestion',
+      quantity: inputs.logBytes / BYTES_PER_GB,
+      unit: 'GB',
+      price,
+    },
+    ...(platform.length === 0
+      ? []
+      : [
+          {
+            service: 'CloudWatch Logs' as const,
+            item: 'ingestion: Lambda platform lines (start, report)',
+            quantity:
+              platform.reduce(
+                (bytes, fn) => bytes + fn.invocations * (fn.platformLogBytesPerInvocation ?? 0),
+                0,
+              ) / BYTES_PER_GB,
+            unit: 'GB',
+            price,
+          },
+        ]),
+  ];
+};
 
 const xRay: Pricer = (inputs, { xRay }) =>
   inputs.tracedInvocations === undefined

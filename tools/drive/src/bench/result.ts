@@ -206,10 +206,14 @@ export interface ResultInputs {
   readonly base?: PhaseMeasure;
   readonly light?: LightLoadMeasure;
   readonly minimum: MinimumCalls;
-  /** Memory and architecture of each function, by short name. */
+  /** Memory, architecture and (optionally) Lambda's own log bytes per invocation of each function, by short name. */
   readonly functionConfig: ReadonlyMap<
     string,
-    { readonly memoryMb: number; readonly architecture: 'arm64' | 'x86_64' }
+    {
+      readonly memoryMb: number;
+      readonly architecture: 'arm64' | 'x86_64';
+      readonly platformLogBytesPerInvocation?: number;
+    }
   >;
   /** DynamoDB units the functions consumed per table (capacityByTable), as the emulator billed them. */
   readonly dynamoDb?: Readonly<Record<string, TableUsage>>;
@@ -237,6 +241,9 @@ export function buildResult(input: ResultInputs): BenchResult {
       architecture: config.architecture,
       invocations: f.invocations,
       billedDurationMs: f.billedDurationMs,
+      ...(config.platformLogBytesPerInvocation === undefined
+        ? {}
+        : { platformLogBytesPerInvocation: config.platformLogBytesPerInvocation }),
     };
   });
   const calls = allCalls(main.ledger);

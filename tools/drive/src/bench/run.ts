@@ -41,6 +41,7 @@ import { runLightLoadPhase } from './light-load-phase';
 import { minimumCallsPerOrder, ruleRoutes } from './minimum';
 import type { PhaseContext } from './phase-runner';
 import { runPipelinePhase } from './pipeline-phase';
+import { platformLogBytesPerInvocation } from './platform-logs';
 import { chartInput, formatSummary, markdownFigures, replaceBlock } from './report';
 import { type BenchResult, buildResult, capacityByTable, requiredResultKeys } from './result';
 
@@ -93,12 +94,19 @@ interface FunctionResource {
     readonly MemorySize?: number;
     readonly Architectures?: readonly string[];
     readonly Environment?: { readonly Variables?: Readonly<Record<string, unknown>> };
+    readonly LoggingConfig?: { readonly SystemLogLevel?: string };
   };
 }
 
-/** Memory and architecture of every function of the app, by the short name the runner gives it. */
+/**
+ * Memory, architecture and the bytes Lambda logs per invocation of every function of the app, by the
+ * short name the runner gives it.
+ */
 function functionConfig(pipeline: LocalPipeline) {
-  const config = new Map<string, { memoryMb: number; architecture: 'arm64' | 'x86_64' }>();
+  const config = new Map<
+    string,
+    { memoryMb: number; architecture: 'arm64' | 'x86_64'; platformLogBytesPerInvocation: number }
+  >();
   for (const stack of pipeline.deployment.stacks) {
     const resources = (stack.template as { Resources?: Record<string, FunctionResource> }).Resources ?? {};
     for (const [logicalId, resource] of Object.entries(resources)) {
@@ -108,6 +116,10 @@ function functionConfig(pipeline: LocalPipeline) {
         // Lambda's default when the template leaves it out.
         memoryMb: resource.Properties?.MemorySize ?? 128,
         architecture: resource.Properties?.Architectures?.[0] === 'arm64' ? 'arm64' : 'x86_64',
+        // Lambda's default system log level is INFO.
+        platformLogBytesPerInvocation: platformLogBytesPerInvocation(
+          resource.Properties?.LoggingConfig?.SystemLogLevel === 'WARN' ? 'WARN' : 'INFO',
+        ),
       });
     }
   }

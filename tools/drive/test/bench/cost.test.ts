@@ -144,6 +144,18 @@ describe('costPer1MOrders', () => {
     );
   });
 
+  it('GIVEN functions with platform log bytes per invocation WHEN costed THEN Lambda’s own lines are a second ingestion line, per invocation', () => {
+    const inputs = usage({ functions: [{ ...VALIDATE_ORDER, platformLogBytesPerInvocation: 512 }] });
+
+    const platform = line(inputs, 'CloudWatch Logs', 'ingestion: Lambda platform lines (start, report)');
+
+    expect(platform.quantityPer1M).toBeCloseTo((1_000 * 512 * 10_000) / BYTES_PER_GB, 9);
+    expect(platform.usd).toBeCloseTo(platform.quantityPer1M * P.cloudWatchLogs.ingestionPerGb, 9);
+    expect(costPer1MOrders(usage({ functions: [VALIDATE_ORDER] })).lines.map((l) => l.item)).not.toContain(
+      'ingestion: Lambda platform lines (start, report)',
+    );
+  });
+
   it('GIVEN logged bytes and traces WHEN costed THEN logs are priced per GB ingested and X-Ray per trace recorded', () => {
     const breakdown = costPer1MOrders(usage({ logBytes: 5 * 1024 * 1024, tracedInvocations: 12.5 }));
 
