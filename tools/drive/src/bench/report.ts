@@ -99,13 +99,9 @@ export function formatSummary(r: BenchResult): string[] {
   const c = r.costPer1MOrdersUsd;
   lines.push(
     '',
-    `cost per 1M orders: ${roundUsd(c.total)} USD (${Object.entries(c.byService)
-      .filter(([, usd]) => usd > 0)
-      .map(([service, usd]) => `${service} ${roundUsd(usd)}`)
-      .join(
-        ', ',
-      )}) + ${roundUsd(c.fixedMonthlyUsd)} USD/month fixed; prices of ${c.priceTable.asOf} (${c.priceTable.file})`,
+    `cost per 1M orders: ${roundUsd(c.total)} USD (${servicesList(c.byService)}) + ${roundUsd(c.fixedMonthlyUsd)} USD/month fixed; prices of ${c.priceTable.asOf} (${c.priceTable.file})`,
     observationLine(c.observation),
+    ...(c.behindTheBus === null ? [] : [behindTheBusLine(c.behindTheBus)]),
   );
   if (r.faults) {
     const f = r.faults;
@@ -168,13 +164,9 @@ export function markdownFigures(r: BenchResult): string {
   if (r.dynamoDbUnitsPerOrder) lines.push(`- DynamoDB per order: ${unitsPerOrder(r.dynamoDbUnitsPerOrder)}.`);
   const c = r.costPer1MOrdersUsd;
   lines.push(
-    `- Cost per 1M orders: **${roundUsd(c.total)} USD** (${Object.entries(c.byService)
-      .filter(([, usd]) => usd > 0)
-      .map(([service, usd]) => `${service} ${roundUsd(usd)}`)
-      .join(
-        ', ',
-      )}), plus ${roundUsd(c.fixedMonthlyUsd)} USD per month fixed; list prices of ${c.priceTable.asOf}, ${c.priceTable.region}.`,
+    `- Cost per 1M orders: **${roundUsd(c.total)} USD** (${servicesList(c.byService)}), plus ${roundUsd(c.fixedMonthlyUsd)} USD per month fixed; list prices of ${c.priceTable.asOf}, ${c.priceTable.region}.`,
     `- ${observationLine(c.observation)}.`,
+    ...(c.behindTheBus === null ? [] : [`- ${behindTheBusLine(c.behindTheBus)}.`]),
   );
   if (r.scaling)
     lines.push(
@@ -222,6 +214,19 @@ export function replaceBlock(document: string, name: string, content: string): s
   const to = document.indexOf(end);
   if (from === -1 || to === -1 || to < from) throw new Error(`no ${begin} ... ${end} block in the document`);
   return `${document.slice(0, from + begin.length)}\n${content}\n${document.slice(to)}`;
+}
+
+/** "Service usd, ..." for the services that cost anything. */
+function servicesList(byService: Readonly<Record<string, number>>): string {
+  return Object.entries(byService)
+    .filter(([, usd]) => usd > 0)
+    .map(([service, usd]) => `${service} ${roundUsd(usd)}`)
+    .join(', ');
+}
+
+/** The same orders without the HTTP API and its functions (bench/cost-scope.ts). */
+function behindTheBusLine(b: NonNullable<BenchResult['costPer1MOrdersUsd']['behindTheBus']>): string {
+  return `Behind the bus (the same orders without the HTTP API, its functions and their table units, the order's write kept): ${roundUsd(b.total)} USD per 1M orders (${servicesList(b.byService)})`;
 }
 
 /** The benchmark's polling, priced apart from the orders (bench/cost-observation.ts). */

@@ -6,6 +6,7 @@ import {
   type TableUsage,
 } from './cost';
 import { withoutObservation } from './cost-observation';
+import { behindTheBus } from './cost-scope';
 import type { PhaseCpu } from './cpu';
 import type { FaultReport } from './faults';
 import { type CallCategory, latencySummary, type PhaseLedger, perOrder } from './measure';
@@ -82,6 +83,14 @@ export interface BenchResult {
      * in `total` (bench/cost-observation.ts).
      */
     readonly observation: { readonly extraReadsPerOrder: number; readonly usd: number };
+    /**
+     * The same orders without their front door (bench/cost-scope.ts): what the pipeline behind the bus
+     * costs, comparable with figures from before the HTTP API. Null when no function served the API.
+     */
+    readonly behindTheBus: {
+      readonly total: number;
+      readonly byService: Readonly<Record<string, number>>;
+    } | null;
   };
   readonly scaling: {
     readonly baseOrders: number;
@@ -217,6 +226,8 @@ export interface ResultInputs {
   >;
   /** DynamoDB units the functions consumed per table (capacityByTable), as the emulator billed them. */
   readonly dynamoDb?: Readonly<Record<string, TableUsage>>;
+  /** The same, by the functions behind the bus and the front door's write of the order (cost-scope.ts). */
+  readonly dynamoDbBehindTheBus?: Readonly<Record<string, TableUsage>>;
   readonly tracingSampleRate: number;
   readonly alarms: number;
   readonly dashboards: number;
@@ -272,6 +283,22 @@ export function buildResult(input: ResultInputs): BenchResult {
   );
   const cost = costPer1MOrders(split.orders, options);
   const observationUsd = costPer1MOrders(measured, options).totalUsd - cost.totalUsd;
+  const frontDoor = [...main.ledger.functions.values()].filter((f) => f.httpRequests > 0).map((f) => f.name);
+  const behind =
+    input.dynamoDbBehindTheBus === undefined || frontDoor.length === 0
+      ? null
+      : costPer1MOrders(
+          behindTheBus(
+            measured,
+            {
+              functions: new Set(frontDoor),
+              logBytes: frontDoor.reduce((n, name) => n + (main.ledger.logBytesByFunction.get(name) ?? 0), 0),
+              dynamoDbBehindTheBus: input.dynamoDbBehindTheBus,
+            },
+            input.tracingSampleRate,
+          ),
+          options,
+        );
   return {
     date: input.date.toISOString(),
     command: input.command,
@@ -295,6 +322,7 @@ export function buildResult(input: ResultInputs): BenchResult {
       priceTable: cost.priceTable,
       lines: cost.lines,
       observation: { extraReadsPerOrder: split.extraReadsPerOrder, usd: observationUsd },
+      behindTheBus: behind === null ? null : { total: behind.totalUsd, byService: behind.byService },
     },
     scaling: input.base
       ? {

@@ -91,6 +91,29 @@ describe('buildResult through the HTTP API', () => {
     );
   });
 
+  it('GIVEN the units behind the bus WHEN built THEN the cost behind the bus drops the API, its functions, their logs and units, and keeps the rest', () => {
+    const main = phase(10, [1_000]);
+    for (let i = 0; i < 10; i++) main.ledger.log('{"message":"order accepted"}', 'place-order');
+    main.ledger.log('{"message":"order transitioned"}', 'validate-order');
+    const result = buildResult(
+      inputs({
+        main: { ...main, happyOrders: 10, failureOrders: 0 },
+        dynamoDbBehindTheBus: { orders: { writeUnits: 10, readUnits: 0 } },
+      }),
+    );
+
+    const behind = result.costPer1MOrdersUsd.behindTheBus;
+    const all = result.costPer1MOrdersUsd.byService;
+    expect(behind?.byService['API Gateway']).toBe(0);
+    expect(behind?.byService.Lambda).toBeGreaterThan(0);
+    expect(behind?.byService.Lambda).toBeLessThan(all.Lambda ?? 0);
+    expect(behind?.byService.DynamoDB).toBeLessThan(all.DynamoDB ?? 0);
+    expect(behind?.byService['CloudWatch Logs']).toBeGreaterThan(0);
+    expect(behind?.byService['CloudWatch Logs']).toBeLessThan(all['CloudWatch Logs'] ?? 0);
+    expect(behind?.total).toBeLessThan(result.costPer1MOrdersUsd.total);
+    expect(buildResult(inputs()).costPer1MOrdersUsd.behindTheBus).toBeNull();
+  });
+
   it('GIVEN one read per order THEN there is no observation overhead: a client reads its order once', () => {
     const result = buildResult(inputs());
 
