@@ -27,6 +27,8 @@ export interface FunctionUsage {
   coldStarts: number;
   /** Sum over invocations of init (cold starts) plus duration, each rounded up to 1 ms, as Lambda bills. */
   billedDurationMs: number;
+  /** The part of `billedDurationMs` that was cold starts' init, each rounded up to 1 ms. */
+  initBilledMs: number;
   totalDurationMs: number;
   records: number;
   /** Records the function reported failed, or whose whole batch failed: each is delivered again. */
@@ -211,8 +213,9 @@ export class PhaseLedger {
     const usage = this.usage(name);
     usage.invocations++;
     if (invocation.coldStart) usage.coldStarts++;
-    usage.billedDurationMs +=
-      Math.ceil(invocation.initMs ?? 0) + Math.max(1, Math.ceil(invocation.durationMs));
+    const initMs = Math.ceil(invocation.initMs ?? 0);
+    usage.initBilledMs += initMs;
+    usage.billedDurationMs += initMs + Math.max(1, Math.ceil(invocation.durationMs));
     usage.totalDurationMs += invocation.durationMs;
     return usage;
   }
@@ -225,6 +228,7 @@ export class PhaseLedger {
         invocations: 0,
         coldStarts: 0,
         billedDurationMs: 0,
+        initBilledMs: 0,
         totalDurationMs: 0,
         records: 0,
         failedRecords: 0,

@@ -102,6 +102,7 @@ export function formatSummary(r: BenchResult): string[] {
     `cost per 1M orders: ${roundUsd(c.total)} USD (${servicesList(c.byService)}) + ${roundUsd(c.fixedMonthlyUsd)} USD/month fixed; prices of ${c.priceTable.asOf} (${c.priceTable.file})`,
     observationLine(c.observation),
     ...(c.behindTheBus === null ? [] : [behindTheBusLine(c.behindTheBus)]),
+    ...(c.atLightLoadDurations === null ? [] : [lightLoadDurationsLine(c.atLightLoadDurations)]),
   );
   if (r.faults) {
     const f = r.faults;
@@ -167,6 +168,7 @@ export function markdownFigures(r: BenchResult): string {
     `- Cost per 1M orders: **${roundUsd(c.total)} USD** (${servicesList(c.byService)}), plus ${roundUsd(c.fixedMonthlyUsd)} USD per month fixed; list prices of ${c.priceTable.asOf}, ${c.priceTable.region}.`,
     `- ${observationLine(c.observation)}.`,
     ...(c.behindTheBus === null ? [] : [`- ${behindTheBusLine(c.behindTheBus)}.`]),
+    ...(c.atLightLoadDurations === null ? [] : [`- ${lightLoadDurationsLine(c.atLightLoadDurations)}.`]),
   );
   if (r.scaling)
     lines.push(
@@ -227,6 +229,14 @@ function servicesList(byService: Readonly<Record<string, number>>): string {
 /** The same orders without the HTTP API and its functions (bench/cost-scope.ts). */
 function behindTheBusLine(b: NonNullable<BenchResult['costPer1MOrdersUsd']['behindTheBus']>): string {
   return `Behind the bus (the same orders without the HTTP API, its functions and their table units, the order's write kept): ${roundUsd(b.total)} USD per 1M orders (${servicesList(b.byService)})`;
+}
+
+/** The cost with Lambda time at the light-load phase's durations (bench/cost-durations.ts). */
+function lightLoadDurationsLine(
+  d: NonNullable<BenchResult['costPer1MOrdersUsd']['atLightLoadDurations']>,
+): string {
+  const behind = d.behindTheBus === null ? '' : `; behind the bus ${roundUsd(d.behindTheBus)} USD`;
+  return `At the light-load phase's Lambda durations (the emulator not queueing calls; counts unchanged): ${roundUsd(d.total)} USD per 1M orders, Lambda ${roundUsd(d.lambda)}${behind}`;
 }
 
 /** The benchmark's polling, priced apart from the orders (bench/cost-observation.ts). */

@@ -2,9 +2,11 @@ import * as z from 'zod';
 import {
   type CostBreakdown,
   type FunctionUsage as CostFunction,
+  type CostInputs,
   costPer1MOrders,
   type TableUsage,
 } from './cost';
+import { atLightLoadDurations } from './cost-durations';
 import { withoutObservation } from './cost-observation';
 import { behindTheBus } from './cost-scope';
 import type { PhaseCpu } from './cpu';
@@ -90,6 +92,16 @@ export interface BenchResult {
     readonly behindTheBus: {
       readonly total: number;
       readonly byService: Readonly<Record<string, number>>;
+    } | null;
+    /**
+     * The same orders with Lambda time at the light-load phase's durations, where the emulator does not
+     * queue calls (bench/cost-durations.ts): total, its Lambda part, and behind the bus. Null without
+     * a light-load phase.
+     */
+    readonly atLightLoadDurations: {
+      readonly total: number;
+      readonly lambda: number;
+      readonly behindTheBus: number | null;
     } | null;
   };
   readonly scaling: {
@@ -284,21 +296,39 @@ export function buildResult(input: ResultInputs): BenchResult {
   const cost = costPer1MOrders(split.orders, options);
   const observationUsd = costPer1MOrders(measured, options).totalUsd - cost.totalUsd;
   const frontDoor = [...main.ledger.functions.values()].filter((f) => f.httpRequests > 0).map((f) => f.name);
-  const behind =
-    input.dynamoDbBehindTheBus === undefined || frontDoor.length === 0
+  const { dynamoDbBehindTheBus } = input;
+  const behindTheBusOf = (inputs: CostInputs): CostInputs | null =>
+    dynamoDbBehindTheBus === undefined || frontDoor.length === 0
       ? null
-      : costPer1MOrders(
-          behindTheBus(
-            measured,
-            {
-              functions: new Set(frontDoor),
-              logBytes: frontDoor.reduce((n, name) => n + (main.ledger.logBytesByFunction.get(name) ?? 0), 0),
-              dynamoDbBehindTheBus: input.dynamoDbBehindTheBus,
-            },
-            input.tracingSampleRate,
-          ),
-          options,
+      : behindTheBus(
+          inputs,
+          {
+            functions: new Set(frontDoor),
+            logBytes: frontDoor.reduce((n, name) => n + (main.ledger.logBytesByFunction.get(name) ?? 0), 0),
+            dynamoDbBehindTheBus,
+          },
+          input.tracingSampleRate,
         );
+  const behindInputs = behindTheBusOf(measured);
+  const behind = behindInputs === null ? null : costPer1MOrders(behindInputs, options);
+  const calm = (inputs: CostInputs): CostInputs =>
+    input.light === undefined
+      ? inputs
+      : {
+          ...inputs,
+          functions: atLightLoadDurations(
+            inputs.functions,
+            main.ledger.functions,
+            input.light.ledger.functions,
+          ),
+        };
+  const atLightLoad =
+    input.light === undefined
+      ? null
+      : {
+          cost: costPer1MOrders(calm(split.orders), options),
+          behindTheBus: behindInputs === null ? null : costPer1MOrders(calm(behindInputs), options).totalUsd,
+        };
   return {
     date: input.date.toISOString(),
     command: input.command,
@@ -323,6 +353,14 @@ export function buildResult(input: ResultInputs): BenchResult {
       lines: cost.lines,
       observation: { extraReadsPerOrder: split.extraReadsPerOrder, usd: observationUsd },
       behindTheBus: behind === null ? null : { total: behind.totalUsd, byService: behind.byService },
+      atLightLoadDurations:
+        atLightLoad === null
+          ? null
+          : {
+              total: atLightLoad.cost.totalUsd,
+              lambda: atLightLoad.cost.byService.Lambda ?? 0,
+              behindTheBus: atLightLoad.behindTheBus,
+            },
     },
     scaling: input.base
       ? {

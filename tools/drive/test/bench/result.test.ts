@@ -30,7 +30,7 @@ describe('capacityByTable', () => {
 });
 
 /** A phase of `orders` orders, each placed and read once through the HTTP API, each with one delivery. */
-function phase(orders: number, latenciesMs: number[]) {
+function phase(orders: number, latenciesMs: number[], stepMs = 50) {
   const ledger = new PhaseLedger(
     () => 'happyPath',
     () => 1,
@@ -47,7 +47,7 @@ function phase(orders: number, latenciesMs: number[]) {
       bodies: [JSON.stringify({ detail: { data: { orderId: `o-${i}` } } })],
       outcome: { kind: 'all-succeeded' },
       coldStart: false,
-      durationMs: 50,
+      durationMs: stepMs,
       batchingMs: 0,
       deleted: 1,
       deleteFailures: 0,
@@ -170,6 +170,21 @@ describe('buildResult through the HTTP API', () => {
       '| latency at light load (3 orders, one every 1.0 s) | 400 ms / 600 ms / 600 ms | - |',
     );
     expect(formatSummary(result).some((line) => line.startsWith('light          3 orders'))).toBe(true);
+  });
+
+  it('GIVEN a light-load run whose step took 10 ms a record against 50 loaded THEN the cost at light-load durations prices only Lambda lower', () => {
+    const light = { ...phase(4, [300], 10), orders: 3, placedOrders: 4, intervalMs: 1_000 };
+
+    const result = buildResult(inputs({ light }));
+
+    const c = result.costPer1MOrdersUsd;
+    const lambda = c.byService.Lambda ?? 0;
+    expect(c.atLightLoadDurations?.lambda).toBeLessThan(lambda);
+    expect(c.atLightLoadDurations?.total).toBeCloseTo(
+      c.total - (lambda - (c.atLightLoadDurations?.lambda ?? 0)),
+      9,
+    );
+    expect(buildResult(inputs()).costPer1MOrdersUsd.atLightLoadDurations).toBeNull();
   });
 
   it('GIVEN no light-load run THEN no light-load figures, and no row for them', () => {
