@@ -166,17 +166,21 @@ describe('POST /orders', () => {
   it('GIVEN the first request with the key still in flight WHEN the same request comes again THEN it answers the first request’s order, and there is one order', async () => {
     // GIVEN a first request whose publish has not returned yet
     let release: () => void = () => undefined;
+    let publishing: () => void = () => undefined;
+    const firstIsPublishing = new Promise<void>((resolve) => {
+      publishing = resolve;
+    });
     eventBridge
       .on(PutEventsCommand)
-      .callsFakeOnce(
-        (input: Parameters<typeof acceptAllEntries>[0]) =>
-          new Promise((resolve) => {
-            release = () => resolve(acceptAllEntries(input));
-          }),
-      )
+      .callsFakeOnce((input: Parameters<typeof acceptAllEntries>[0]) => {
+        publishing();
+        return new Promise((resolve) => {
+          release = () => resolve(acceptAllEntries(input));
+        });
+      })
       .callsFake(acceptAllEntries);
     const first = place(postOrder(ORDER));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await firstIsPublishing;
     expect(orders.size).toBe(1);
 
     // WHEN the client sends the same request again
