@@ -9,8 +9,8 @@ export const FUNCTION_TIMEOUT = Duration.seconds(30);
 
 /**
  * Timeout of the API's functions. A client waits for them, and an HTTP API gives up after 30 s; an
- * answer takes four DynamoDB and EventBridge calls of milliseconds each, so 10 s covers their SDK retries
- * on a bad day. A timed-out request keeps its key in progress until then (409), then may be retried.
+ * answer takes at most three DynamoDB and EventBridge calls of milliseconds each, so 10 s covers their
+ * SDK retries on a bad day. A timed-out request may be retried at once with the same key.
  */
 export const API_FUNCTION_TIMEOUT = Duration.seconds(10);
 

@@ -40,7 +40,6 @@ export function addOrderPipeline(app: App, config: StageConfig): OrderPipeline {
     ordersTable: data.ordersTable,
     inventoryTable: data.inventoryTable,
     analyticsTable: data.analyticsTable,
-    idempotencyTable: data.idempotencyTable,
     runbookUrl: typeof runbookUrl === 'string' ? runbookUrl : undefined,
   });
 

@@ -5,7 +5,6 @@ import { stringify } from 'yaml';
 import { z } from 'zod';
 import {
   IDEMPOTENCY_KEY_HEADER,
-  IDEMPOTENCY_KEY_TTL_SECONDS,
   idempotencyKey,
   MAX_ORDER_REQUEST_BYTES,
   ORDER_PATH,
@@ -66,6 +65,8 @@ const gatewayAnswer = (description: string) => ({
   },
 });
 
+const retryAfter = { description: 'Seconds to wait before retrying', schema: { type: 'integer' } };
+
 const commonResponses = {
   '401': problem(
     ['not-authenticated'],
@@ -82,14 +83,16 @@ const commonResponses = {
   },
   '429': gatewayAnswer('Throttled by the stage (rate and burst in lib/config.ts): retry with backoff.'),
   '500': problem(['internal-error'], 'A bug; do not retry unchanged.'),
-  '503': problem(
-    ['dependency-failed'],
-    'A dependency failed; retry with the same Idempotency-Key (`Retry-After` seconds).',
-  ),
+  '503': {
+    ...problem(
+      ['dependency-failed'],
+      'A dependency failed; retry with the same Idempotency-Key (`Retry-After` seconds).',
+    ),
+    headers: { 'Retry-After': retryAfter },
+  },
 };
 
 export function openApiDocument(): Record<string, unknown> {
-  const retryAfter = { description: 'Seconds to wait before retrying', schema: { type: 'integer' } };
   return {
     openapi: '3.1.0',
     info: {
@@ -113,9 +116,11 @@ export function openApiDocument(): Record<string, unknown> {
           operationId: 'placeOrder',
           summary: 'Place an order, once per Idempotency-Key',
           description:
-            `The same ${IDEMPOTENCY_KEY_HEADER} and body within ${IDEMPOTENCY_KEY_TTL_SECONDS / 3600} h replay the first ` +
-            'answer; the same key with another body is refused (422); while the first request runs, 409. ' +
-            'The order id is derived from the caller and the key, so a retry never places a second order.',
+            `The order id is derived from the caller and the ${IDEMPOTENCY_KEY_HEADER}, and the order itself ` +
+            'records the key: the same key and body answer the same order (202, the same `orderId` and ' +
+            '`Location`, the order’s current status) for as long as the order exists, also while the first ' +
+            'request is still running, and never place a second order. The key does not expire. The same ' +
+            'key with another body is refused (422).',
           parameters: [
             {
               name: IDEMPOTENCY_KEY_HEADER,
@@ -143,10 +148,6 @@ export function openApiDocument(): Record<string, unknown> {
               ['invalid-body', 'invalid-idempotency-key'],
               'Invalid body (field paths in `errors`) or key.',
             ),
-            '409': {
-              ...problem(['request-in-progress'], 'The first request with this key is still running.'),
-              headers: { 'Retry-After': retryAfter },
-            },
             '413': problem(['body-too-large'], `The body is larger than ${MAX_ORDER_REQUEST_BYTES} bytes.`),
             '415': problem(['unsupported-media-type'], 'The body is not JSON.'),
             '422': problem(['idempotency-key-reused'], 'The key was already used with another body.'),

@@ -58,12 +58,6 @@ export const idempotencyKey = z
  */
 export const MAX_ORDER_REQUEST_BYTES = 16 * 1024;
 
-/**
- * How long a key is remembered: a client retrying within a day gets the first answer. Stripe's and the
- * IETF draft's examples keep keys 24 hours; longer would only grow the idempotency table.
- */
-export const IDEMPOTENCY_KEY_TTL_SECONDS = 24 * 60 * 60;
-
 /** `POST /orders` with IAM authorization: a storefront backend names the customer it acts for. */
 export const placeOrderRequest = z
   .strictObject(z.omit(orderSummary, { orderId: true }).shape)
@@ -120,7 +114,6 @@ export const PROBLEMS = {
   'not-authenticated': { status: 401, title: 'The request carries no identity' },
   'subject-not-usable': { status: 403, title: 'The token subject cannot name a customer' },
   'order-not-found': { status: 404, title: 'No such order' },
-  'request-in-progress': { status: 409, title: 'A request with this Idempotency-Key is still in progress' },
   'body-too-large': { status: 413, title: 'The request body is too large' },
   'unsupported-media-type': { status: 415, title: 'The request body must be JSON' },
   'idempotency-key-reused': {

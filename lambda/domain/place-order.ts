@@ -27,9 +27,8 @@ export interface PlaceOrderDeps {
 }
 
 /**
- * The caller's key already placed another order. The idempotency store refuses such a request first;
- * this is the order table's word on it, once the store no longer holds the key (expired, or removed
- * after a failed attempt).
+ * The caller's key already placed another order: the stored order's owner or summary differs from the
+ * request's. The order item is the key's only record, so this holds for as long as the order exists.
  */
 export class IdempotencyKeyReusedError extends Error {
   override readonly name = 'IdempotencyKeyReusedError';
@@ -40,10 +39,11 @@ export class IdempotencyKeyReusedError extends Error {
 
 /**
  * Places an order: stores it ACCEPTED with its OrderPlaced in the outbox slot (conditionally, so one
- * key is one order), then publishes the event. Ids are derived from the caller and the key, so an
- * attempt that runs again (a crash after the write or after the publish) finds its own order and
- * publishes the stored event again while it is still ACCEPTED; validate-order treats the repeat as
- * a duplicate (docs/design.md).
+ * key is one order), then publishes the event. Ids are derived from the caller and the key, so the
+ * order item is the key's idempotency record: an attempt that runs again (a client retry, a crash after
+ * the write or after the publish, a concurrent duplicate) finds the stored order, answers it with its
+ * current status, and publishes the stored event again while it is still ACCEPTED; validate-order
+ * treats the repeat as a duplicate (docs/adr/0007-the-order-item-is-the-idempotency-record.md).
  */
 export async function placeOrder(command: PlaceOrderCommand, deps: PlaceOrderDeps): Promise<OrderAccepted> {
   const orderId = orderIdFor(command.caller, command.idempotencyKey);

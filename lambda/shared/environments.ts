@@ -101,7 +101,7 @@ const API_ENV = {
  * the handlers read them).
  */
 export const API_FUNCTION_ENVIRONMENTS = {
-  'place-order': { ...API_ENV, IDEMPOTENCY_TABLE: envVar.string, EVENT_BUS_NAME: envVar.string },
+  'place-order': { ...API_ENV, EVENT_BUS_NAME: envVar.string },
   'get-order': API_ENV,
 } satisfies Record<string, EnvSpec>;
 

@@ -33,8 +33,6 @@ export interface OrderApiProps {
   readonly getOrderEntry: string;
   /** Where accepted orders are stored and read. */
   readonly ordersTable: ITable;
-  /** Powertools idempotency records (key `id`, TTL `expiration`). */
-  readonly idempotencyTable: ITable;
   /** The bus OrderPlaced goes to: its name is given to place-order; the grant is the caller's (`grantPublish`). */
   readonly eventBusName: string;
   readonly authorization: OrderApiAuthorization;
@@ -96,7 +94,7 @@ const ACCESS_LOG_FIELDS = {
  * own function, every route behind the stage's authorizer (IAM or JWT), the `$default` stage throttled
  * and access-logged.
  *
- * place-order may write orders and idempotency records; get-order may only read orders. Publishing is
+ * place-order may put and get orders; get-order may only read them. Publishing is
  * granted by the caller (`PipelineStack.grantPlaceOrders(placeOrder)`), which owns the bus.
  */
 export class OrderApi extends Construct {
@@ -139,7 +137,6 @@ export class OrderApi extends Construct {
       description: 'POST /orders: accepts an order once per Idempotency-Key and publishes OrderPlaced.',
       environment: {
         ORDERS_TABLE: props.ordersTable.tableName,
-        IDEMPOTENCY_TABLE: props.idempotencyTable.tableName,
         EVENT_BUS_NAME: props.eventBusName,
       },
     });
@@ -153,16 +150,9 @@ export class OrderApi extends Construct {
     this.getOrder = get.fn;
     this.getOrderRole = get.role;
 
-    // The acceptance is a conditional put, read back when it was refused; Powertools puts, reads,
-    // updates and deletes its records. get-order reads one item.
+    // The acceptance is a conditional put, read back when it was refused (the order item is the
+    // idempotency record). get-order reads one item.
     props.ordersTable.grant(this.placeOrder, 'dynamodb:GetItem', 'dynamodb:PutItem');
-    props.idempotencyTable.grant(
-      this.placeOrder,
-      'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:DeleteItem',
-    );
     props.ordersTable.grant(this.getOrder, 'dynamodb:GetItem');
 
     const authorizer = this.authorizerFor(props.authorization);

@@ -18,11 +18,6 @@ export class DataStack extends Stack {
   public readonly inventoryTable: ITable;
   /** Sharded daily and per-product aggregates and seen-event markers; keys `pk`, `sk`, TTL `ttl`. */
   public readonly analyticsTable: ITable;
-  /**
-   * The API's idempotency keys (Powertools idempotency: key `id`, TTL `expiration`, the library's
-   * attribute names). Deleted late by TTL, which is fine: the library checks the expiry itself.
-   */
-  public readonly idempotencyTable: ITable;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
@@ -55,15 +50,8 @@ export class DataStack extends Stack {
       timeToLiveAttribute: 'ttl',
     });
 
-    this.idempotencyTable = new Table(this, 'Idempotency', {
-      ...common,
-      partitionKey: { name: 'id', type: AttributeType.STRING },
-      timeToLiveAttribute: 'expiration',
-    });
-
     new CfnOutput(this, 'OrdersTableName', { value: this.ordersTable.tableName });
     new CfnOutput(this, 'InventoryTableName', { value: this.inventoryTable.tableName });
     new CfnOutput(this, 'AnalyticsTableName', { value: this.analyticsTable.tableName });
-    new CfnOutput(this, 'IdempotencyTableName', { value: this.idempotencyTable.tableName });
   }
 }

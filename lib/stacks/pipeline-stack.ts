@@ -100,8 +100,6 @@ export interface PipelineStackProps extends StackProps {
   readonly ordersTable: ITable;
   readonly inventoryTable: ITable;
   readonly analyticsTable: ITable;
-  /** The API's idempotency records. */
-  readonly idempotencyTable: ITable;
   /**
    * URL of docs/runbook.md for the alarm descriptions and the dashboard.
    * @default - the file on the repository's default branch (package.json `repository`)
@@ -289,7 +287,6 @@ export class PipelineStack extends Stack {
       placeOrderEntry: path.join(HANDLERS_DIR, 'api', 'place-order.ts'),
       getOrderEntry: path.join(HANDLERS_DIR, 'api', 'get-order.ts'),
       ordersTable: props.ordersTable,
-      idempotencyTable: props.idempotencyTable,
       eventBusName: this.eventBus.eventBusName,
       authorization: config.api.authorization,
       throttle: config.api.throttle,

@@ -29,7 +29,6 @@ export function lambdaLikeEnv(functionName: string, target: string): Record<stri
     ORDERS_TABLE: 'orders-bench',
     INVENTORY_TABLE: 'inventory-bench',
     ANALYTICS_TABLE: 'analytics-bench',
-    IDEMPOTENCY_TABLE: 'idempotency-bench',
     AUTHORIZATION_TYPE: 'iam',
     STAGE: 'dev',
     PRODUCTION: 'false',

@@ -56,7 +56,7 @@ describe('docs/architecture.md', () => {
       'analytics',
     ]);
     expect(a.steps).toHaveLength(rules.length);
-    expect(a.tables).toEqual(['analytics', 'idempotency', 'inventory', 'orders']);
+    expect(a.tables).toEqual(['analytics', 'inventory', 'orders']);
     expect(a.steps.find((s) => s.name === 'reserve-stock')).toMatchObject({
       detailTypes: ['OrderValidated'],
       tables: ['inventory', 'orders'],
@@ -87,7 +87,7 @@ describe('docs/architecture.md', () => {
         routeKey: 'POST /orders',
         authorization: 'AWS_IAM',
         function: 'place-order',
-        tables: ['idempotency', 'orders'],
+        tables: ['orders'],
         publishes: true,
       },
     ]);

@@ -1,9 +1,4 @@
-import {
-  IdempotencyAlreadyInProgressError,
-  IdempotencyValidationError,
-} from '@aws-lambda-powertools/idempotency';
-import type { Context } from 'aws-lambda';
-import { dynamoDbClient, dynamoDbDocumentClient } from '../../adapters/aws-clients';
+import { dynamoDbDocumentClient } from '../../adapters/aws-clients';
 import { readEnv } from '../../adapters/env';
 import { EventBridgePublisher } from '../../adapters/event-publisher';
 import { eventBridgeClient } from '../../adapters/eventbridge-client';
@@ -18,12 +13,11 @@ import {
   ProblemError,
   respond,
 } from '../../adapters/http-api';
-import { idempotency } from '../../adapters/idempotency';
 import { logger, withObservability } from '../../adapters/observability';
 import { DynamoOrdersRepository } from '../../adapters/orders-repository';
 import { systemClock } from '../../adapters/system';
 import { IDEMPOTENCY_KEY_HEADER, placeOrderRequest, placeOwnOrderRequest } from '../../contracts/order-api';
-import { IdempotencyKeyReusedError, type PlaceOrderCommand, placeOrder } from '../../domain/place-order';
+import { IdempotencyKeyReusedError, placeOrder } from '../../domain/place-order';
 import { API_FUNCTION_ENVIRONMENTS } from '../../shared/environments';
 
 const config = readEnv(API_FUNCTION_ENVIRONMENTS['place-order']);
@@ -33,24 +27,12 @@ const deps = {
   clock: systemClock,
   logger,
 };
-const keys = idempotency({
-  tableName: config.IDEMPOTENCY_TABLE,
-  client: dynamoDbClient(),
-  keyPrefix: 'place-order',
-});
-const placeOnce = keys.once((command: PlaceOrderCommand) => placeOrder(command, deps));
-const REUSED = `this ${IDEMPOTENCY_KEY_HEADER} already placed an order with another body: use a new key for a new order`;
 
 function classify(error: unknown): ProblemError | undefined {
-  if (error instanceof IdempotencyValidationError || error instanceof IdempotencyKeyReusedError) {
-    return new ProblemError('idempotency-key-reused', REUSED);
-  }
-  if (error instanceof IdempotencyAlreadyInProgressError) {
+  if (error instanceof IdempotencyKeyReusedError) {
     return new ProblemError(
-      'request-in-progress',
-      `the first request with this ${IDEMPOTENCY_KEY_HEADER} is still running: retry shortly with the same key`,
-      undefined,
-      { 'Retry-After': '1' },
+      'idempotency-key-reused',
+      `this ${IDEMPOTENCY_KEY_HEADER} already placed an order with another body: use a new key for a new order`,
     );
   }
   return undefined;
@@ -64,15 +46,17 @@ async function place(event: HttpApiEvent): Promise<HttpResponse> {
       ? { ...jsonBodyOf(event, placeOwnOrderRequest), customerId: customerOf(caller) }
       : jsonBodyOf(event, placeOrderRequest);
   logger.appendKeys({ idempotencyKey: key });
-  const accepted = await placeOnce({ caller: caller.id, idempotencyKey: key, order });
+  const accepted = await placeOrder({ caller: caller.id, idempotencyKey: key, order }, deps);
   return jsonResponse(202, accepted, { Location: `/orders/${accepted.orderId}` });
 }
 
-/** `POST /orders` (docs/openapi.yaml): accepts an order once per Idempotency-Key and publishes OrderPlaced. */
+/**
+ * `POST /orders` (docs/openapi.yaml): one order per caller and Idempotency-Key, its OrderPlaced published.
+ * The order item is the idempotency record (docs/adr/0007-the-order-item-is-the-idempotency-record.md).
+ */
 export const handler = withObservability(
   { stage: config.STAGE },
-  async (event: HttpApiEvent, context: Context): Promise<HttpResponse> => {
-    keys.config.registerLambdaContext(context);
+  async (event: HttpApiEvent): Promise<HttpResponse> => {
     logger.resetKeys();
     return respond(logger, () => place(event), classify);
   },

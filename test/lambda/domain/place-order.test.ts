@@ -86,6 +86,23 @@ describe('placeOrder', () => {
     ]);
   });
 
+  it('GIVEN two concurrent requests with one key and body WHEN both run THEN one order is stored and both answer it', async () => {
+    const world = fakeWorld();
+
+    const [one, two] = await Promise.all([placeOrder(command(), world), placeOrder(command(), world)]);
+
+    const orderId = orderIdFor(CALLER, 'key-1');
+    expect([one, two]).toEqual([
+      { orderId, status: 'ACCEPTED' },
+      { orderId, status: 'ACCEPTED' },
+    ]);
+    expect(world.orders.appliedWrites).toEqual([`accept ${orderId}`]);
+    // The loser published the stored event again: the same event id, which validate-order deduplicates
+    expect(new Set(world.publisher.published.map((e) => e.detail.metadata.eventId))).toEqual(
+      new Set([placedEventIdFor(orderId)]),
+    );
+  });
+
   it('GIVEN the publish failed after the write WHEN the client retries THEN the stored event is published', async () => {
     const world = fakeWorld();
     world.publisher.failures = 1;

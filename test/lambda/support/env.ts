@@ -6,7 +6,6 @@ export const HANDLER_ENV = {
   ORDERS_TABLE: 'orders-table',
   INVENTORY_TABLE: 'inventory-table',
   ANALYTICS_TABLE: 'analytics-table',
-  IDEMPOTENCY_TABLE: 'idempotency-table',
   AUTHORIZATION_TYPE: 'iam',
   CURRENCIES: JSON.stringify(['EUR', 'USD']),
   MAX_ORDER_AMOUNT: '1000000',

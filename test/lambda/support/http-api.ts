@@ -1,78 +1,9 @@
-import {
-  ConditionalCheckFailedException,
-  DeleteItemCommand,
-  DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
 import type { HttpApiEvent, HttpResponse } from '../../../lambda/adapters/http-api';
 import { dynamo } from './aws-mocks';
 
-/** The plain DynamoDB client: Powertools idempotency talks to its table through it. */
-export const plainDynamo = mockClient(DynamoDBClient);
-
 type Item = Record<string, unknown>;
-
-/**
- * The idempotency table, in memory, with the conditions Powertools' DynamoDB persistence writes: a put
- * succeeds when no record exists, the record expired, or it is in progress past its in-progress expiry;
- * otherwise it fails returning the old item (ReturnValuesOnConditionCheckFailure ALL_OLD).
- */
-export function fakeIdempotencyTable(): Map<string, Item> {
-  const records = new Map<string, Item>();
-  plainDynamo.reset();
-  plainDynamo.on(PutItemCommand).callsFake((input: { Item: Record<string, never> }) => {
-    const item = unmarshall(input.Item);
-    const old = records.get(String(item.id));
-    const now = Date.now();
-    const free =
-      old === undefined ||
-      Number(old.expiration) < now / 1000 ||
-      (old.status === 'INPROGRESS' &&
-        old.in_progress_expiration !== undefined &&
-        Number(old.in_progress_expiration) < now);
-    if (!free) {
-      throw new ConditionalCheckFailedException({
-        message: 'The conditional request failed',
-        $metadata: {},
-        Item: marshall(old, { removeUndefinedValues: true }),
-      });
-    }
-    records.set(String(item.id), item);
-    return {};
-  });
-  plainDynamo.on(GetItemCommand).callsFake((input: { Key: Record<string, never> }) => {
-    const item = records.get(String(unmarshall(input.Key).id));
-    return item === undefined ? {} : { Item: marshall(item, { removeUndefinedValues: true }) };
-  });
-  plainDynamo
-    .on(UpdateItemCommand)
-    .callsFake(
-      (input: {
-        Key: Record<string, never>;
-        ExpressionAttributeNames: Record<string, string>;
-        ExpressionAttributeValues: Record<string, never>;
-      }) => {
-        const id = String(unmarshall(input.Key).id);
-        const values = unmarshall(input.ExpressionAttributeValues);
-        const update: Item = {};
-        for (const [name, attribute] of Object.entries(input.ExpressionAttributeNames)) {
-          update[attribute] = values[`:${name.slice(1)}`];
-        }
-        records.set(id, { ...records.get(id), ...update, id });
-        return {};
-      },
-    );
-  plainDynamo.on(DeleteItemCommand).callsFake((input: { Key: Record<string, never> }) => {
-    records.delete(String(unmarshall(input.Key).id));
-    return {};
-  });
-  return records;
-}
 
 /** The orders table behind the document client: conditional puts of new orders, consistent gets. */
 export function fakeOrdersTable(): Map<string, Item> {

@@ -17,7 +17,6 @@ function tableIds(stack: DataStack) {
     orders: id(stack.ordersTable),
     inventory: id(stack.inventoryTable),
     analytics: id(stack.analyticsTable),
-    idempotency: id(stack.idempotencyTable),
   };
 }
 
@@ -31,19 +30,12 @@ describe.each(['dev', 'prod'] as const)('DataStack (%s)', (stage) => {
     ids = tableIds(synthesized.stack);
   }, SYNTH_TIMEOUT_MS);
 
-  it('creates exactly the four tables of docs/design.md and nothing else', () => {
+  it('creates exactly the three tables of docs/design.md and nothing else', () => {
     expect(Object.values(resourcesOf(template)).map((r) => r.Type)).toEqual([
       'AWS::DynamoDB::Table',
       'AWS::DynamoDB::Table',
       'AWS::DynamoDB::Table',
-      'AWS::DynamoDB::Table',
     ]);
-  });
-
-  it('keys idempotency records by id and expires them through Powertools’ expiration attribute', () => {
-    const table = resourcesOf(template)[ids.idempotency]?.Properties;
-    expect(table?.KeySchema).toEqual([{ AttributeName: 'id', KeyType: 'HASH' }]);
-    expect(table?.TimeToLiveSpecification).toEqual({ AttributeName: 'expiration', Enabled: true });
   });
 
   it('keys orders by orderId, inventory and analytics by pk/sk', () => {
@@ -65,6 +57,7 @@ describe.each(['dev', 'prod'] as const)('DataStack (%s)', (stage) => {
       AttributeName: 'ttl',
       Enabled: true,
     });
+    // An order item is its Idempotency-Key's only record: it must never expire
     expect(resources[ids.orders]?.Properties?.TimeToLiveSpecification).toBeUndefined();
     expect(resources[ids.inventory]?.Properties?.TimeToLiveSpecification).toBeUndefined();
   });
@@ -82,7 +75,6 @@ describe.each(['dev', 'prod'] as const)('DataStack (%s)', (stage) => {
       OrdersTableName: { Value: { Ref: ids.orders } },
       InventoryTableName: { Value: { Ref: ids.inventory } },
       AnalyticsTableName: { Value: { Ref: ids.analytics } },
-      IdempotencyTableName: { Value: { Ref: ids.idempotency } },
     });
   });
 });

@@ -509,7 +509,6 @@ describe('PipelineStack function environments', () => {
           ordersTable: data.ordersTable,
           inventoryTable: data.inventoryTable,
           analyticsTable: data.analyticsTable,
-          idempotencyTable: data.idempotencyTable,
         }),
     ).toThrow(/validate-order's MAX_ORDER_AMOUNT is invalid: Too small/);
   });
@@ -543,7 +542,6 @@ describe('PipelineStack fault injection', () => {
           ordersTable: data.ordersTable,
           inventoryTable: data.inventoryTable,
           analyticsTable: data.analyticsTable,
-          idempotencyTable: data.idempotencyTable,
         }),
     ).toThrow(/stage "prod" is production but has faultRules; remove them from lib\/config.ts/);
   });

@@ -84,7 +84,6 @@ export function bareStacks(app: App, config: StageConfig): { data: DataStack; pi
     ordersTable: data.ordersTable,
     inventoryTable: data.inventoryTable,
     analyticsTable: data.analyticsTable,
-    idempotencyTable: data.idempotencyTable,
   });
   return { data, pipeline };
 }

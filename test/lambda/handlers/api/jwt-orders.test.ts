@@ -8,14 +8,7 @@ import { eventBridge, publishedEntries } from '../../support/aws-mocks';
 import { stubEnv } from '../../support/env';
 import { lambdaContext } from '../../support/events';
 import { useHandlerHarness } from '../../support/handler-harness';
-import {
-  bodyOf,
-  fakeIdempotencyTable,
-  fakeOrdersTable,
-  getOrder,
-  jwtCaller,
-  postOrder,
-} from '../../support/http-api';
+import { bodyOf, fakeOrdersTable, getOrder, jwtCaller, postOrder } from '../../support/http-api';
 
 type Handler = (event: HttpApiEvent, context: Context) => Promise<HttpResponse>;
 let place: Handler;
@@ -40,7 +33,6 @@ beforeAll(async () => {
 useHandlerHarness();
 
 beforeEach(() => {
-  fakeIdempotencyTable();
   fakeOrdersTable();
 });
 

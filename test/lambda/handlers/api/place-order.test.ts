@@ -1,5 +1,5 @@
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Context } from 'aws-lambda';
 import type { HttpApiEvent, HttpResponse } from '../../../../lambda/adapters/http-api';
@@ -12,16 +12,17 @@ import {
 } from '../../../../lambda/contracts/order-api';
 import { orderIdFor, placedEventIdFor } from '../../../../lambda/domain/ids';
 import * as z from '../../../../lambda/shared/zod';
-import { dynamo, eventBridge, healthyAws, publishedEntries } from '../../support/aws-mocks';
+import {
+  acceptAllEntries,
+  dynamo,
+  eventBridge,
+  healthyAws,
+  publishedEntries,
+  tableUnavailable,
+} from '../../support/aws-mocks';
 import { lambdaContext, SECRET_CUSTOMER_ID } from '../../support/events';
 import { useHandlerHarness } from '../../support/handler-harness';
-import {
-  bodyOf,
-  fakeIdempotencyTable,
-  fakeOrdersTable,
-  plainDynamo,
-  postOrder,
-} from '../../support/http-api';
+import { bodyOf, fakeOrdersTable, postOrder } from '../../support/http-api';
 
 type Handler = (event: HttpApiEvent, context: Context) => Promise<HttpResponse>;
 let handler: Handler;
@@ -35,7 +36,6 @@ const ORDER = {
 /** The storefront's role: the session name (task-1) is not part of the caller. */
 const CALLER = 'iam:arn:aws:sts::123456789012:assumed-role/storefront';
 
-let idempotencyRecords: Map<string, Record<string, unknown>>;
 let orders: Map<string, Record<string, unknown>>;
 
 beforeAll(async () => {
@@ -46,7 +46,6 @@ beforeAll(async () => {
 const output = useHandlerHarness();
 
 beforeEach(() => {
-  idempotencyRecords = fakeIdempotencyTable();
   orders = fakeOrdersTable();
 });
 
@@ -83,7 +82,8 @@ describe('POST /orders', () => {
     const [putOrder] = dynamo.commandCalls(PutCommand);
     const [publish] = eventBridge.commandCalls(PutEventsCommand);
     expect(publish && putOrder?.calledBefore(publish)).toBe(true);
-    expect([...idempotencyRecords.values()]).toEqual([expect.objectContaining({ status: 'COMPLETED' })]);
+    // The conditional put is the only record of the key: no other DynamoDB call
+    expect(dynamo.calls()).toHaveLength(1);
   });
 
   it('logs identifiers, never the customer or the body', async () => {
@@ -99,14 +99,7 @@ describe('POST /orders', () => {
     expect(output.text()).not.toContain(SECRET_CUSTOMER_ID);
   });
 
-  it('keeps the key at least 24 hours', async () => {
-    const before = Date.now() / 1000;
-    await place(postOrder(ORDER));
-    const [record] = [...idempotencyRecords.values()];
-    expect(Number(record?.expiration)).toBeGreaterThanOrEqual(Math.floor(before) + 24 * 3600);
-  });
-
-  it('GIVEN the same key and body WHEN posted again THEN the first answer is replayed and nothing is written or published again', async () => {
+  it('GIVEN the same key and body WHEN posted again (a retry, or a crash after the publish) THEN the same order answers and its stored OrderPlaced is published again', async () => {
     const first = await place(postOrder(ORDER));
     // Another order of the keys in the body: the same order
     const reordered = {
@@ -121,69 +114,92 @@ describe('POST /orders', () => {
     expect(second.statusCode).toBe(202);
     expect(bodyOf(second)).toEqual(bodyOf(first));
     expect(second.headers?.Location).toBe(first.headers?.Location);
-    expect(dynamo.commandCalls(PutCommand)).toHaveLength(1);
+    // One order: the retry's conditional put was refused and the stored order read back
+    expect(orders.size).toBe(1);
+    expect(dynamo.commandCalls(GetCommand)).toHaveLength(1);
+    // The very same event again, in case the first attempt died before it reached the bus
+    const orderId = String(bodyOf(first).orderId);
+    expect(publishedEntries().map((e) => e.detail.metadata.eventId)).toEqual([
+      placedEventIdFor(orderId),
+      placedEventIdFor(orderId),
+    ]);
+  });
+
+  it('GIVEN an order the pipeline already took further WHEN the same key and body come again, however late THEN the same order answers with its current status and nothing is published', async () => {
+    const first = await place(postOrder(ORDER));
+    const orderId = String(bodyOf(first).orderId);
+    // The key does not expire: the order item holds it for as long as the order exists
+    orders.set(orderId, { ...orders.get(orderId), status: 'FULFILLED' });
+
+    const late = await place(postOrder(ORDER));
+
+    expect(late.statusCode).toBe(202);
+    expect(bodyOf(late)).toEqual({ orderId, status: 'FULFILLED' });
+    expect(late.headers?.Location).toBe(`/orders/${orderId}`);
     expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(1);
   });
 
-  it('fails with 422 when the key is reused with another body (Powertools payload validation), changing nothing', async () => {
+  it('fails with 422 when the key is reused with another body, changing nothing', async () => {
     await place(postOrder(ORDER));
 
     const response = await place(postOrder({ ...ORDER, totalAmount: 3_001 }));
 
     expectProblem(response, 422, 'idempotency-key-reused');
-    expect(dynamo.commandCalls(PutCommand)).toHaveLength(1);
+    expect(response.body).not.toContain('orderId');
+    expect(orders.size).toBe(1);
     expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(1);
     expect([...orders.values()][0]?.totalAmount).toBe(3_000);
   });
 
-  it('fails with 422 when the key is reused with another body after its record expired: the order table still knows the key', async () => {
-    await place(postOrder(ORDER));
-    idempotencyRecords.clear();
+  it('fails with 422 when the key is reused with another body after the order went on: the key never expires', async () => {
+    const first = await place(postOrder(ORDER));
+    const orderId = String(bodyOf(first).orderId);
+    orders.set(orderId, { ...orders.get(orderId), status: 'FULFILLED' });
 
     const response = await place(postOrder({ ...ORDER, currency: 'USD' }));
 
     expectProblem(response, 422, 'idempotency-key-reused');
+    expect(orders.get(orderId)).toMatchObject({ status: 'FULFILLED', currency: 'EUR' });
     expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(1);
-    // Nothing is remembered for the refused body: the original one still replays after a new acceptance check
-    expect(idempotencyRecords.size).toBe(0);
   });
 
-  it('fails with 409 and Retry-After while the first request with the key is still in flight', async () => {
+  it('GIVEN the first request with the key still in flight WHEN the same request comes again THEN it answers the first request’s order, and there is one order', async () => {
     // GIVEN a first request whose publish has not returned yet
     let release: () => void = () => undefined;
-    eventBridge.on(PutEventsCommand).callsFake(
-      (input: { Entries: unknown[] }) =>
-        new Promise((resolve) => {
-          release = () =>
-            resolve({ FailedEntryCount: 0, Entries: input.Entries.map((_, i) => ({ EventId: `eb-${i}` })) });
-        }),
-    );
+    let publishing: () => void = () => undefined;
+    const firstIsPublishing = new Promise<void>((resolve) => {
+      publishing = resolve;
+    });
+    eventBridge
+      .on(PutEventsCommand)
+      .callsFakeOnce((input: Parameters<typeof acceptAllEntries>[0]) => {
+        publishing();
+        return new Promise((resolve) => {
+          release = () => resolve(acceptAllEntries(input));
+        });
+      })
+      .callsFake(acceptAllEntries);
     const first = place(postOrder(ORDER));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await firstIsPublishing;
+    expect(orders.size).toBe(1);
 
     // WHEN the client sends the same request again
     const second = await place(postOrder(ORDER));
 
-    // THEN it is told to retry later, and the first completes normally
-    expectProblem(second, 409, 'request-in-progress');
-    expect(second.headers?.['Retry-After']).toBe('1');
-    release();
-    expect((await first).statusCode).toBe(202);
-  });
-
-  it('GIVEN a crash after the publish (the idempotency record lost) WHEN retried THEN the same order id and the same event id are published again', async () => {
-    const first = await place(postOrder(ORDER));
-    // The function died after publishing: Powertools never completed the record, which expired.
-    idempotencyRecords.clear();
-
-    const second = await place(postOrder(ORDER));
-
+    // THEN it gets the same order at once, without waiting for the first
+    const orderId = orderIdFor(CALLER, 'key-1');
     expect(second.statusCode).toBe(202);
-    expect(bodyOf(second)).toEqual(bodyOf(first));
+    expect(bodyOf(second)).toEqual({ orderId, status: 'ACCEPTED' });
+    expect(second.headers?.Location).toBe(`/orders/${orderId}`);
+    // AND the first completes normally, with the same answer and still one order
+    release();
+    const answered = await first;
+    expect(answered.statusCode).toBe(202);
+    expect(bodyOf(answered)).toEqual(bodyOf(second));
     expect(orders.size).toBe(1);
-    const ids = publishedEntries().map((e) => e.detail.metadata.eventId);
-    expect(ids).toHaveLength(2);
-    expect(new Set(ids)).toEqual(new Set([placedEventIdFor(String(bodyOf(first).orderId))]));
+    expect(new Set(publishedEntries().map((e) => e.detail.metadata.eventId))).toEqual(
+      new Set([placedEventIdFor(orderId)]),
+    );
   });
 
   it('fails with 503 and Retry-After when the bus refuses the event; the retry with the same key publishes it', async () => {
@@ -196,8 +212,8 @@ describe('POST /orders', () => {
     const problem = expectProblem(failed, 503, 'dependency-failed');
     expect(problem.detail).toMatch(/retry with the same Idempotency-Key/);
     expect(failed.headers?.['Retry-After']).toBe('1');
-    // Powertools removed the record of the failed attempt: the retry runs again
-    expect(idempotencyRecords.size).toBe(0);
+    // The order was stored before the publish failed: the retry finds it rather than writing another
+    expect(orders.size).toBe(1);
 
     healthyAws();
     fakeOrdersTableKeeping(orders);
@@ -206,13 +222,13 @@ describe('POST /orders', () => {
     expect(publishedEntries()).toHaveLength(1);
   });
 
-  it('fails with 503 when the idempotency table is unavailable, writing no order', async () => {
-    plainDynamo.reset();
-    plainDynamo.rejects(
-      Object.assign(new Error('unavailable'), { name: 'ResourceNotFoundException', $metadata: {} }),
-    );
+  it('fails with 503 and Retry-After when the orders table is unavailable, publishing nothing', async () => {
+    dynamo.on(PutCommand).rejects(Object.assign(tableUnavailable(), { $metadata: {} }));
 
-    expectProblem(await place(postOrder(ORDER)), 503, 'dependency-failed');
+    const failed = await place(postOrder(ORDER));
+
+    expectProblem(failed, 503, 'dependency-failed');
+    expect(failed.headers?.['Retry-After']).toBe('1');
     expect(orders.size).toBe(0);
     expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(0);
   });

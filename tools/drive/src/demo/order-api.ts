@@ -13,12 +13,12 @@ import type { DemoOrder } from './scenario';
 /**
  * The demo's and the benchmark's client of the order API: `POST /orders` and `GET /orders/{orderId}`,
  * signed with SigV4 as a storefront backend calls the deployed API. The demo's own order reference is
- * the Idempotency-Key, so a retry (after a 409, a 429, a 5xx or a lost answer) can only ever replay the
+ * the Idempotency-Key, so a retry (after a 429, a 5xx or a lost answer) can only ever replay the
  * same order: the API derives the order id from the caller and that key.
  */
 
-/** The answers a client retries with the same key: still in flight, throttled, a dependency failed. */
-const RETRYABLE = new Set([409, 429, 500, 502, 503, 504]);
+/** The answers a client retries with the same key: throttled, a dependency failed. */
+const RETRYABLE = new Set([429, 500, 502, 503, 504]);
 /** Attempts per request, then the call fails loudly (the demo must never lose an order silently). */
 const MAX_ATTEMPTS = 6;
 const BACKOFF_BASE_MS = 100;

@@ -126,18 +126,18 @@ describe('costPer1MOrders', () => {
     });
   });
 
-  it('GIVEN another table (the API’s idempotency records) WHEN costed THEN it is priced like the others, with no change to the model', () => {
+  it('GIVEN another table (one a copy of the stacks adds) WHEN costed THEN it is priced like the others, with no change to the model', () => {
     const without = costPer1MOrders(usage({ dynamoDb: { orders: { writeUnits: 700, readUnits: 0 } } }));
-    const withIdempotency = costPer1MOrders(
+    const withAnother = costPer1MOrders(
       usage({
         dynamoDb: {
           orders: { writeUnits: 700, readUnits: 0 },
-          idempotency: { writeUnits: 200, readUnits: 10 },
+          audit: { writeUnits: 200, readUnits: 10 },
         },
       }),
     );
 
-    expect(withIdempotency.byService.DynamoDB - without.byService.DynamoDB).toBeCloseTo(
+    expect(withAnother.byService.DynamoDB - without.byService.DynamoDB).toBeCloseTo(
       ((200 * 10_000) / 1e6) * P.dynamoDb.onDemandPerMillionWriteRequestUnits +
         ((10 * 10_000) / 1e6) * P.dynamoDb.onDemandPerMillionReadRequestUnits,
       9,

@@ -58,9 +58,9 @@ describe('OrderApiClient.place', () => {
     expect(JSON.parse(call?.body ?? '')).toEqual(body);
   });
 
-  it('GIVEN a 409 (first request in flight) and a 503 WHEN placed THEN it retries with the same key and body', async () => {
+  it('GIVEN a 429 (throttled) and a 503 WHEN placed THEN it retries with the same key and body', async () => {
     const { client, calls, waits } = clientAnswering(
-      json(409, { type: 'x', title: 'in progress', status: 409, detail: 'retry' }, { 'retry-after': '1' }),
+      json(429, { message: 'Too Many Requests' }, { 'retry-after': '1' }),
       json(503, { type: 'x', title: 'dependency', status: 503, detail: 'retry' }),
       json(202, ACCEPTED),
     );
