@@ -37,6 +37,21 @@ export interface FunctionUsage {
   httpRequests: number;
 }
 
+/** A function before its first invocation: every count zero. */
+export function unusedFunction(name: string): FunctionUsage {
+  return {
+    name,
+    invocations: 0,
+    coldStarts: 0,
+    billedDurationMs: 0,
+    initBilledMs: 0,
+    totalDurationMs: 0,
+    records: 0,
+    failedRecords: 0,
+    httpRequests: 0,
+  };
+}
+
 /** The `Service.Operation` under which a rule's delivery to a queue is counted (billed as an SQS request). */
 export const DELIVERY_OPERATION = 'SQS.SendMessage';
 
@@ -223,17 +238,7 @@ export class PhaseLedger {
   private usage(name: string): FunctionUsage {
     let usage = this.functions.get(name);
     if (!usage) {
-      usage = {
-        name,
-        invocations: 0,
-        coldStarts: 0,
-        billedDurationMs: 0,
-        initBilledMs: 0,
-        totalDurationMs: 0,
-        records: 0,
-        failedRecords: 0,
-        httpRequests: 0,
-      };
+      usage = unusedFunction(name);
       this.functions.set(name, usage);
     }
     return usage;

@@ -1,20 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { atLightLoadDurations } from '../../src/bench/cost-durations';
-import type { FunctionUsage } from '../../src/bench/measure';
+import { type FunctionUsage, unusedFunction } from '../../src/bench/measure';
 import { VALIDATE_ORDER } from './support/cost-fixtures';
 
 function measured(overrides: Partial<FunctionUsage> & { name: string }): FunctionUsage {
-  return {
-    invocations: 0,
-    coldStarts: 0,
-    billedDurationMs: 0,
-    initBilledMs: 0,
-    totalDurationMs: 0,
-    records: 0,
-    failedRecords: 0,
-    httpRequests: 0,
-    ...overrides,
-  };
+  return { ...unusedFunction(overrides.name), ...overrides };
 }
 
 describe('atLightLoadDurations', () => {
