@@ -170,10 +170,6 @@ export class FaultyInventoryRepository implements InventoryRepository {
     return faultyWrite(this.faults, transition.orderId, () => this.inventory.release(transition, lines));
   }
 
-  getReservation(orderId: string) {
-    return this.inventory.getReservation(orderId);
-  }
-
   getAvailable(productIds: readonly string[]) {
     return this.inventory.getAvailable(productIds);
   }

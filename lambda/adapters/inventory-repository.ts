@@ -4,7 +4,8 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import type { ProductQuantity, Reservation, Transition } from '../domain/order';
+import { MalformedStockError } from '../domain/errors';
+import type { ProductQuantity, Transition } from '../domain/order';
 import type { InventoryRepository, WriteResult } from '../domain/ports';
 import { isConditionFailure } from './dynamodb-errors';
 import { transitionUpdate } from './orders-repository';
@@ -14,7 +15,25 @@ type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[numb
 
 /** Inventory table keys (`pk`, `sk`), as docs/design.md defines them. */
 export const stockKey = (productId: string) => ({ pk: `PRODUCT#${productId}`, sk: 'STOCK' });
-export const reservationKey = (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'RESERVATION' });
+
+/** One product's stock: `take` its units with a floor of zero, or `give-back` what was taken. */
+function stockChange(tableName: string, line: ProductQuantity, change: 'take' | 'give-back'): TransactItem {
+  const common = {
+    TableName: tableName,
+    Key: stockKey(line.productId),
+    ExpressionAttributeNames: { '#available': 'available' },
+    ExpressionAttributeValues: { ':quantity': line.quantity },
+  };
+  if (change === 'give-back') return { Update: { ...common, UpdateExpression: 'ADD #available :quantity' } };
+  return {
+    Update: {
+      ...common,
+      UpdateExpression: 'SET #available = #available - :quantity',
+      // Fails on a missing product too: an unknown product is out of stock.
+      ConditionExpression: '#available >= :quantity',
+    },
+  };
+}
 
 export interface InventoryTables {
   readonly inventoryTable: string;
@@ -33,81 +52,24 @@ export class DynamoInventoryRepository implements InventoryRepository {
     private readonly conflicts?: ConflictRetryBudget,
   ) {}
 
+  /**
+   * The order's transition is the fence: it holds only while the order is VALIDATED with this step's
+   * event in its slot, so a repeat, a replay or a concurrent delivery fails the whole transaction and
+   * takes nothing. No reservation item: the order's lines say what was taken (ADR 8).
+   */
   async reserve(transition: Transition, lines: readonly ProductQuantity[]): Promise<WriteResult> {
-    const { inventoryTable } = this.tables;
     return this.transact([
       { Update: transitionUpdate(this.tables.ordersTable, transition) },
-      {
-        Put: {
-          TableName: inventoryTable,
-          Item: {
-            ...reservationKey(transition.orderId),
-            orderId: transition.orderId,
-            status: 'RESERVED',
-            lines,
-            reservedAt: transition.at,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
-      ...lines.map(
-        (line): TransactItem => ({
-          Update: {
-            TableName: inventoryTable,
-            Key: stockKey(line.productId),
-            UpdateExpression: 'SET #available = #available - :quantity',
-            // Fails on a missing product too: an unknown product is out of stock.
-            ConditionExpression: '#available >= :quantity',
-            ExpressionAttributeNames: { '#available': 'available' },
-            ExpressionAttributeValues: { ':quantity': line.quantity },
-          },
-        }),
-      ),
+      ...lines.map((line) => stockChange(this.tables.inventoryTable, line, 'take')),
     ]);
   }
 
+  /** Fenced by the order's transition out of PAYMENT_FAILED, as `reserve` is by its own (ADR 8). */
   async release(transition: Transition, lines: readonly ProductQuantity[]): Promise<WriteResult> {
-    const { inventoryTable } = this.tables;
     return this.transact([
-      {
-        Update: {
-          TableName: inventoryTable,
-          Key: reservationKey(transition.orderId),
-          UpdateExpression: 'SET #status = :released, #releasedAt = :at',
-          ConditionExpression: '#status = :reserved',
-          ExpressionAttributeNames: { '#status': 'status', '#releasedAt': 'releasedAt' },
-          ExpressionAttributeValues: {
-            ':released': 'RELEASED',
-            ':reserved': 'RESERVED',
-            ':at': transition.at,
-          },
-        },
-      },
-      ...lines.map(
-        (line): TransactItem => ({
-          Update: {
-            TableName: inventoryTable,
-            Key: stockKey(line.productId),
-            UpdateExpression: 'ADD #available :quantity',
-            ExpressionAttributeNames: { '#available': 'available' },
-            ExpressionAttributeValues: { ':quantity': line.quantity },
-          },
-        }),
-      ),
       { Update: transitionUpdate(this.tables.ordersTable, transition) },
+      ...lines.map((line) => stockChange(this.tables.inventoryTable, line, 'give-back')),
     ]);
-  }
-
-  async getReservation(orderId: string): Promise<Reservation | undefined> {
-    const { Item } = await this.client.send(
-      new GetCommand({
-        TableName: this.tables.inventoryTable,
-        Key: reservationKey(orderId),
-        ConsistentRead: true,
-      }),
-    );
-    if (Item === undefined) return undefined;
-    return { orderId, status: Item.status, lines: Item.lines };
   }
 
   async getAvailable(productIds: readonly string[]): Promise<ReadonlyMap<string, number>> {
@@ -123,6 +85,9 @@ export class DynamoInventoryRepository implements InventoryRepository {
             ExpressionAttributeNames: { '#available': 'available' },
           }),
         );
+        if (Item?.available !== undefined && typeof Item.available !== 'number') {
+          throw new MalformedStockError(productId);
+        }
         return [productId, Item?.available] as const;
       }),
     );

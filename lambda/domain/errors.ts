@@ -53,6 +53,18 @@ export class UnexpectedOrderStateError extends Error {
   }
 }
 
+/**
+ * A product's stock item holds `available` as something other than a number (a faulty import, say):
+ * neither taken from nor known to be short. The order is not cancelled for it: its record fails and
+ * rests in the DLQ until the stock is corrected and the message redriven.
+ */
+export class MalformedStockError extends Error {
+  override readonly name = 'MalformedStockError';
+  constructor(readonly productId: string) {
+    super(`product ${productId}: its stock item's available units are not a number`);
+  }
+}
+
 /** The reservation failed but every line is now in stock again: retry the reservation. */
 export class StockChangedError extends Error {
   override readonly name = 'StockChangedError';

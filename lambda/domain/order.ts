@@ -171,13 +171,6 @@ export function acceptedOrderRecord(order: AcceptedOrder): OrderRecord {
   };
 }
 
-/** Stock held for one order, one item per order: what release-stock gives back. */
-export interface Reservation {
-  readonly orderId: string;
-  readonly status: 'RESERVED' | 'RELEASED';
-  readonly lines: readonly ProductQuantity[];
-}
-
 export interface ProductQuantity {
   readonly productId: string;
   readonly quantity: number;

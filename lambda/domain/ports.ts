@@ -1,5 +1,5 @@
 import type { OutgoingEvent } from './events';
-import type { AcceptedOrder, NewOrder, OrderRecord, ProductQuantity, Reservation, Transition } from './order';
+import type { AcceptedOrder, NewOrder, OrderRecord, ProductQuantity, Transition } from './order';
 
 /**
  * What the steps need from the outside world. Adapters implement these against AWS; unit tests pass
@@ -29,17 +29,25 @@ export interface OrderDesk {
   accept(order: AcceptedOrder): Promise<WriteResult>;
 }
 
+/**
+ * Stock moves only together with the order's transition, in one atomic write: the transition's condition
+ * makes each move happen at most once, and the order's lines record what was taken (ADR 8).
+ */
 export interface InventoryRepository {
   /**
-   * One atomic write: the order transition, a reservation item that must not exist yet, and a decrement
-   * of every product that must not take its stock below zero. `condition-failed` when any check failed.
+   * The order transition and a decrement of every product that must not take its stock below zero.
+   * `condition-failed` when any check failed: the order moved on, or a line is short.
    */
   reserve(transition: Transition, lines: readonly ProductQuantity[]): Promise<WriteResult>;
-  /** One atomic write: the reservation RESERVED -> RELEASED, stock given back, and the order transition. */
+  /**
+   * The order transition and `lines` given back: the quantities `reserve` took for the same order.
+   * `condition-failed` when the order moved on.
+   */
   release(transition: Transition, lines: readonly ProductQuantity[]): Promise<WriteResult>;
-  /** Strongly consistent. */
-  getReservation(orderId: string): Promise<Reservation | undefined>;
-  /** Strongly consistent units available per product; unknown products are absent. */
+  /**
+   * Strongly consistent units available per product; unknown products are absent. Fails with
+   * MalformedStockError for a stock item whose units are not a number.
+   */
   getAvailable(productIds: readonly string[]): Promise<ReadonlyMap<string, number>>;
 }
 

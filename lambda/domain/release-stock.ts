@@ -1,7 +1,7 @@
 import { ORDER_CANCELLED, OrderCancelled, type PaymentFailedDetail } from '../contracts';
 import { buildEvent } from './events';
-import { type CancellationReason, orderSummaryOf, type Transition } from './order';
-import { type StepResult, type StepSpec, settleRepeat, standingOf, writeThenPublish } from './outbox';
+import { type CancellationReason, orderSummaryOf, quantitiesByProduct, type Transition } from './order';
+import { type StepResult, type StepSpec, standingOf, writeThenPublish } from './outbox';
 import type { InventoryRepository, OrderStepDeps } from './ports';
 
 export interface ReleaseStockDeps extends OrderStepDeps {
@@ -11,8 +11,9 @@ export interface ReleaseStockDeps extends OrderStepDeps {
 const REASON: CancellationReason = 'PAYMENT_DECLINED';
 
 /**
- * PaymentFailed -> compensation: one transaction releases the reservation, gives its units back and
- * moves the order PAYMENT_FAILED -> CANCELLED (OrderCancelled).
+ * PaymentFailed -> compensation: one transaction gives back the units reserve-stock took and moves the
+ * order PAYMENT_FAILED -> CANCELLED (OrderCancelled). The order's transition is the fence: a repeat, a
+ * replay or a concurrent delivery fails the whole transaction and gives nothing back (ADR 8).
  */
 export async function releaseStock(failed: PaymentFailedDetail, deps: ReleaseStockDeps): Promise<StepResult> {
   const step: StepSpec = {
@@ -26,11 +27,8 @@ export async function releaseStock(failed: PaymentFailedDetail, deps: ReleaseSto
   const { orderId, customerId, lines } = standing.order;
   const order = orderSummaryOf(standing.order);
 
-  // Give back exactly what was reserved, as recorded. The reservation and the order move in one
-  // transaction: a released reservation means a concurrent delivery just moved the order on.
-  const reservation = await deps.inventory.getReservation(orderId);
-  if (reservation?.status !== 'RESERVED') return settleRepeat(step, await deps.orders.get(orderId), deps);
-
+  // Exactly what reserve-stock took: the same stored lines (written once, at creation), merged the same way.
+  const taken = quantitiesByProduct(lines);
   const now = deps.clock.now();
   const event = buildEvent(
     OrderCancelled,
@@ -48,5 +46,5 @@ export async function releaseStock(failed: PaymentFailedDetail, deps: ReleaseSto
     changes: { reason: REASON },
     order,
   };
-  return writeThenPublish(step, event, () => deps.inventory.release(transition, reservation.lines), deps);
+  return writeThenPublish(step, event, () => deps.inventory.release(transition, taken), deps);
 }

@@ -14,7 +14,7 @@ export interface DataStackProps extends StackProps {
 export class DataStack extends Stack {
   /** Orders with their status, history and outbox; key `orderId`. */
   public readonly ordersTable: ITable;
-  /** Stock per product and reservations per order; keys `pk`, `sk`. */
+  /** Stock per product; keys `pk`, `sk`. What an order holds is on the order (ADR 8). */
   public readonly inventoryTable: ITable;
   /** Sharded daily and per-product aggregates and seen-event markers; keys `pk`, `sk`, TTL `ttl`. */
   public readonly analyticsTable: ITable;

@@ -172,7 +172,8 @@ export class PipelineStack extends Stack {
     };
 
     // Order steps read the order they act on and move it with conditional writes; only validate-order
-    // creates it (PutItem). Stock steps also put or update reservations and stock in the same transaction.
+    // creates it (PutItem). Stock steps also update stock in the same transaction (ADR 8); only
+    // reserve-stock reads it, to name the short lines.
     const specs: { readonly [N in ConsumerName]: ConsumerSpec<N> } = {
       'validate-order': {
         id: 'ValidateOrder',
@@ -189,7 +190,7 @@ export class PipelineStack extends Stack {
         id: 'ReserveStock',
         description: 'Reserves stock for a validated order (RESERVED or CANCELLED).',
         consumes: [OrderValidated],
-        tables: { orders: [READ, UPDATE], inventory: [READ, PUT, UPDATE] },
+        tables: { orders: [READ, UPDATE], inventory: [READ, UPDATE] },
         environment: { ...orderStep, INVENTORY_TABLE: tables.inventory.tableName },
       },
       'take-payment': {
@@ -203,7 +204,7 @@ export class PipelineStack extends Stack {
         id: 'ReleaseStock',
         description: 'Releases the reservation of a declined order (CANCELLED).',
         consumes: [PaymentFailed],
-        tables: { orders: [READ, UPDATE], inventory: [READ, UPDATE] },
+        tables: { orders: [READ, UPDATE], inventory: [UPDATE] },
         environment: { ...orderStep, INVENTORY_TABLE: tables.inventory.tableName },
       },
       'fulfil-order': {

@@ -282,10 +282,6 @@ export class PipelineUnderTest {
     return this.reads.stock(productId);
   }
 
-  async reservation(orderId: string): Promise<Record<string, unknown> | undefined> {
-    return this.reads.reservation(orderId);
-  }
-
   /** Units of `productId` that analytics counted as fulfilled on `days`, summed over the shards. */
   async fulfilledUnits(productId: string, days: Iterable<string>): Promise<number> {
     return this.reads.fulfilledUnits(productId, days);

@@ -5,6 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoInventoryRepository } from '../../../lambda/adapters/inventory-repository';
 import { transitionUpdate } from '../../../lambda/adapters/orders-repository';
 import { StockReserved } from '../../../lambda/contracts';
+import { MalformedStockError } from '../../../lambda/domain/errors';
 import { buildEvent } from '../../../lambda/domain/events';
 import type { Transition } from '../../../lambda/domain/order';
 import { anOrder } from '../support/events';
@@ -47,8 +48,16 @@ beforeEach(() => {
   dynamo.reset();
 });
 
+const stockUpdate = (line: { productId: string; quantity: number }, expression: string) => ({
+  TableName: 'inventory-table',
+  Key: { pk: `PRODUCT#${line.productId}`, sk: 'STOCK' },
+  UpdateExpression: expression,
+  ExpressionAttributeNames: { '#available': 'available' },
+  ExpressionAttributeValues: { ':quantity': line.quantity },
+});
+
 describe('DynamoInventoryRepository.reserve', () => {
-  it('GIVEN lines WHEN reserved THEN one transaction moves the order, creates the reservation and decrements each product with a floor of zero', async () => {
+  it('GIVEN lines WHEN reserved THEN one transaction holds exactly the order transition and a decrement of each product with a floor of zero', async () => {
     dynamo.on(TransactWriteCommand).resolves({});
 
     expect(await repository().reserve(transition, lines)).toBe('applied');
@@ -56,41 +65,24 @@ describe('DynamoInventoryRepository.reserve', () => {
     const items = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems;
     expect(items).toEqual([
       { Update: transitionUpdate('orders-table', transition) },
-      {
-        Put: {
-          TableName: 'inventory-table',
-          Item: {
-            pk: 'ORDER#order-1',
-            sk: 'RESERVATION',
-            orderId: 'order-1',
-            status: 'RESERVED',
-            lines,
-            reservedAt: transition.at,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
       ...lines.map((line) => ({
         Update: {
-          TableName: 'inventory-table',
-          Key: { pk: `PRODUCT#${line.productId}`, sk: 'STOCK' },
-          UpdateExpression: 'SET #available = #available - :quantity',
+          ...stockUpdate(line, 'SET #available = #available - :quantity'),
           ConditionExpression: '#available >= :quantity',
-          ExpressionAttributeNames: { '#available': 'available' },
-          ExpressionAttributeValues: { ':quantity': line.quantity },
         },
       })),
     ]);
+    expect(dynamo.commandCalls(GetCommand)).toHaveLength(0);
   });
 
   it('GIVEN a refused condition (order moved on, or a line short) WHEN reserved THEN it reports condition-failed', async () => {
-    dynamo.on(TransactWriteCommand).rejects(cancelled('None', 'None', 'None', 'ConditionalCheckFailed'));
+    dynamo.on(TransactWriteCommand).rejects(cancelled('None', 'None', 'ConditionalCheckFailed'));
     expect(await repository().reserve(transition, lines)).toBe('condition-failed');
   });
 
   it.each([
-    ['a conflicting concurrent transaction', ['None', 'None', 'TransactionConflict', 'None']],
-    ['throttling inside the transaction', ['ConditionalCheckFailed', 'ThrottlingError', 'None', 'None']],
+    ['a conflicting concurrent transaction', ['None', 'TransactionConflict', 'None']],
+    ['throttling inside the transaction', ['ConditionalCheckFailed', 'ThrottlingError', 'None']],
   ])('fails with the cancellation for %s, so the record is retried (scenarios 4, 18)', async (_, codes) => {
     dynamo.on(TransactWriteCommand).rejects(cancelled(...codes));
     await expect(repository().reserve(transition, lines)).rejects.toThrow(TransactionCanceledException);
@@ -98,37 +90,28 @@ describe('DynamoInventoryRepository.reserve', () => {
 });
 
 describe('DynamoInventoryRepository.release', () => {
-  it('GIVEN a reservation WHEN released THEN one transaction releases it, gives the units back and moves the order', async () => {
+  const release = { ...transition, from: 'PAYMENT_FAILED', to: 'CANCELLED' } as const;
+
+  it('GIVEN the reserved lines WHEN released THEN one transaction holds exactly the order transition, its only condition, and each product given back', async () => {
     dynamo.on(TransactWriteCommand).resolves({});
-    const release = { ...transition, from: 'PAYMENT_FAILED', to: 'CANCELLED' } as const;
 
     expect(await repository().release(release, lines)).toBe('applied');
 
-    const items = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
-    expect(items[0]?.Update).toMatchObject({
-      Key: { pk: 'ORDER#order-1', sk: 'RESERVATION' },
-      ConditionExpression: '#status = :reserved',
-    });
-    expect(items.slice(1, 3).map((i) => i.Update?.UpdateExpression)).toEqual([
-      'ADD #available :quantity',
-      'ADD #available :quantity',
+    const items = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems;
+    expect(items).toEqual([
+      { Update: transitionUpdate('orders-table', release) },
+      ...lines.map((line) => ({ Update: stockUpdate(line, 'ADD #available :quantity') })),
     ]);
-    expect(items[3]).toEqual({ Update: transitionUpdate('orders-table', release) });
+    expect(dynamo.commandCalls(GetCommand)).toHaveLength(0);
+  });
+
+  it('GIVEN the order moved on (a repeat, a replay, a concurrent delivery) WHEN released THEN it reports condition-failed and nothing is given back', async () => {
+    dynamo.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'None', 'None'));
+    expect(await repository().release(release, lines)).toBe('condition-failed');
   });
 });
 
 describe('DynamoInventoryRepository reads', () => {
-  it('GIVEN a reservation WHEN read THEN it comes from a consistent read', async () => {
-    dynamo.on(GetCommand).resolves({ Item: { pk: 'ORDER#order-1', status: 'RESERVED', lines } });
-
-    expect(await repository().getReservation('order-1')).toEqual({
-      orderId: 'order-1',
-      status: 'RESERVED',
-      lines,
-    });
-    expect(dynamo.commandCalls(GetCommand)[0]?.args[0].input.ConsistentRead).toBe(true);
-  });
-
   it('GIVEN products, one unknown WHEN availability is read THEN known ones are listed and the unknown is absent', async () => {
     dynamo
       .on(GetCommand, { Key: { pk: 'PRODUCT#sku-a', sk: 'STOCK' } })
@@ -140,6 +123,12 @@ describe('DynamoInventoryRepository reads', () => {
 
     expect(Object.fromEntries(available)).toEqual({ 'sku-a': 3 });
     expect(dynamo.commandCalls(GetCommand).every((c) => c.args[0].input.ConsistentRead)).toBe(true);
+  });
+
+  it('fails with MalformedStockError for a stock item whose units are not a number, rather than calling the product short', async () => {
+    dynamo.on(GetCommand).resolves({ Item: { available: '10' } });
+
+    await expect(repository().getAvailable(['sku-a'])).rejects.toThrow(MalformedStockError);
   });
 });
 
@@ -154,7 +143,7 @@ describe('DynamoInventoryRepository in an invocation with time left (transaction
   it('GIVEN a transaction conflict, then success WHEN reserved THEN the transaction is written once more and applied', async () => {
     dynamo
       .on(TransactWriteCommand)
-      .rejectsOnce(cancelled('None', 'None', 'TransactionConflict', 'None'))
+      .rejectsOnce(cancelled('None', 'TransactionConflict', 'None'))
       .resolves({});
 
     expect(await withBudget(AMPLE_MS).reserve(transition, lines)).toBe('applied');
@@ -165,7 +154,7 @@ describe('DynamoInventoryRepository in an invocation with time left (transaction
   });
 
   it('fails with the conflict once the time budget is spent, so the record is retried (scenario 4)', async () => {
-    dynamo.on(TransactWriteCommand).rejects(cancelled('TransactionConflict', 'None', 'None', 'None'));
+    dynamo.on(TransactWriteCommand).rejects(cancelled('TransactionConflict', 'None', 'None'));
 
     await expect(
       withBudget(AMPLE_MS, SPENT_MS).release(
@@ -178,7 +167,7 @@ describe('DynamoInventoryRepository in an invocation with time left (transaction
   });
 
   it('GIVEN a refused condition WHEN reserved THEN it is never retried and reports condition-failed', async () => {
-    dynamo.on(TransactWriteCommand).rejects(cancelled('None', 'None', 'None', 'ConditionalCheckFailed'));
+    dynamo.on(TransactWriteCommand).rejects(cancelled('None', 'None', 'ConditionalCheckFailed'));
 
     expect(await withBudget(AMPLE_MS).reserve(transition, lines)).toBe('condition-failed');
 

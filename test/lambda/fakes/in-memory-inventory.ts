@@ -1,11 +1,16 @@
-import type { ProductQuantity, Reservation, Transition } from '../../../lambda/domain/order';
+import type { ProductQuantity, Transition } from '../../../lambda/domain/order';
 import type { InventoryRepository, WriteResult } from '../../../lambda/domain/ports';
 import type { InMemoryOrders } from './in-memory-orders';
 
-/** The inventory table in memory; its transactions include the order transition, all or nothing. */
+/**
+ * The inventory table in memory: stock per product. Its transactions include the order transition, all or
+ * nothing, and that transition's condition is their only fence, as in DynamoDB.
+ */
 export class InMemoryInventory implements InventoryRepository {
   readonly stock: Map<string, number>;
-  readonly reservations = new Map<string, Reservation>();
+  /** Every applied stock transaction, in order: what a test asks "how often was stock taken or given back". */
+  readonly writes: { readonly kind: 'reserve' | 'release'; readonly lines: readonly ProductQuantity[] }[] =
+    [];
   /** Runs when a reservation is refused: lets a test change stock between the refusal and the re-read. */
   afterFailedReserve: (() => void) | undefined;
 
@@ -20,7 +25,6 @@ export class InMemoryInventory implements InventoryRepository {
     this.orders.throwIfDown();
     const ok =
       this.orders.canTransition(transition) &&
-      !this.reservations.has(transition.orderId) &&
       lines.every((line) => (this.stock.get(line.productId) ?? -1) >= line.quantity);
     if (!ok) {
       this.afterFailedReserve?.();
@@ -28,26 +32,19 @@ export class InMemoryInventory implements InventoryRepository {
     }
     for (const line of lines)
       this.stock.set(line.productId, (this.stock.get(line.productId) ?? 0) - line.quantity);
-    this.reservations.set(transition.orderId, { orderId: transition.orderId, status: 'RESERVED', lines });
+    this.writes.push({ kind: 'reserve', lines: structuredClone(lines) });
     this.orders.applyTransition(transition);
     return 'applied';
   }
 
   async release(transition: Transition, lines: readonly ProductQuantity[]): Promise<WriteResult> {
     this.orders.throwIfDown();
-    const reservation = this.reservations.get(transition.orderId);
-    if (reservation?.status !== 'RESERVED' || !this.orders.canTransition(transition))
-      return 'condition-failed';
+    if (!this.orders.canTransition(transition)) return 'condition-failed';
     for (const line of lines)
       this.stock.set(line.productId, (this.stock.get(line.productId) ?? 0) + line.quantity);
-    this.reservations.set(transition.orderId, { ...reservation, status: 'RELEASED' });
+    this.writes.push({ kind: 'release', lines: structuredClone(lines) });
     this.orders.applyTransition(transition);
     return 'applied';
-  }
-
-  async getReservation(orderId: string): Promise<Reservation | undefined> {
-    this.orders.throwIfDown();
-    return structuredClone(this.reservations.get(orderId));
   }
 
   async getAvailable(productIds: readonly string[]): Promise<ReadonlyMap<string, number>> {

@@ -14,8 +14,7 @@ const failedRecord = (orderId: string, messageId?: string) =>
   });
 
 describe('release-stock handler', () => {
-  it('GIVEN a reservation WHEN PaymentFailed is handled THEN one transaction releases it and OrderCancelled is published', async () => {
-    const reserved = [{ productId: 'sku-apple', quantity: 2 }];
+  it('GIVEN an order awaiting compensation WHEN PaymentFailed is handled THEN one transaction gives its lines back, moves the order and OrderCancelled is published, with no other read', async () => {
     const failed = detailOf(PaymentFailed, { ...anOrder({ orderId: 'order-r' }), reason: 'card declined' });
     dynamo.on(GetCommand, { Key: { orderId: 'order-r' } }).resolves({
       Item: {
@@ -26,19 +25,17 @@ describe('release-stock handler', () => {
         outbox: { detailType: 'PaymentFailed', detail: failed },
       },
     });
-    dynamo
-      .on(GetCommand, { Key: { pk: 'ORDER#order-r', sk: 'RESERVATION' } })
-      .resolves({ Item: { pk: 'ORDER#order-r', status: 'RESERVED', lines: reserved } });
 
     const response = await handler(sqsEvent(eventRecord(PaymentFailed, failed)), lambdaContext);
 
     expect(response).toEqual({ batchItemFailures: [] });
     const items = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
-    expect(items.map((i) => i.Update?.Key)).toEqual([
-      { pk: 'ORDER#order-r', sk: 'RESERVATION' },
-      { pk: 'PRODUCT#sku-apple', sk: 'STOCK' },
-      { orderId: 'order-r' },
+    expect(items.map((i) => [i.Update?.Key, i.Update?.ExpressionAttributeValues?.[':quantity']])).toEqual([
+      [{ orderId: 'order-r' }, undefined],
+      [{ pk: 'PRODUCT#sku-apple', sk: 'STOCK' }, 2],
+      [{ pk: 'PRODUCT#sku-pear', sk: 'STOCK' }, 1],
     ]);
+    expect(dynamo.commandCalls(GetCommand).map((c) => c.args[0].input.Key)).toEqual([{ orderId: 'order-r' }]);
     expect(publishedEntries().map((e) => [e.detailType, e.detail.data.reason])).toEqual([
       ['OrderCancelled', 'PAYMENT_DECLINED'],
     ]);

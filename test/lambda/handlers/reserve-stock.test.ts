@@ -47,9 +47,13 @@ describe('reserve-stock handler', () => {
 
     expect(response).toEqual({ batchItemFailures: [] });
     const items = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
-    expect(items.map((i) => (i.Update ?? i.Put)?.TableName)).toEqual([
+    expect(items.map((i) => i.Update?.Key)).toEqual([
+      { orderId: order.orderId },
+      { pk: 'PRODUCT#sku-apple', sk: 'STOCK' },
+      { pk: 'PRODUCT#sku-pear', sk: 'STOCK' },
+    ]);
+    expect(items.map((i) => i.Update?.TableName)).toEqual([
       'orders-table',
-      'inventory-table',
       'inventory-table',
       'inventory-table',
     ]);
@@ -58,9 +62,7 @@ describe('reserve-stock handler', () => {
 
   it('GIVEN a short line WHEN handled THEN the order is cancelled with OutOfStock listing the line', async () => {
     const order = anOrder();
-    dynamo
-      .on(TransactWriteCommand)
-      .rejects(transactionCancelled('None', 'None', 'ConditionalCheckFailed', 'None'));
+    dynamo.on(TransactWriteCommand).rejects(transactionCancelled('None', 'ConditionalCheckFailed', 'None'));
     const record = validatedRecord(order);
     dynamo.on(GetCommand, { Key: { pk: 'PRODUCT#sku-apple' } }).resolves({ Item: { available: 1 } });
     dynamo.on(GetCommand, { Key: { pk: 'PRODUCT#sku-pear' } }).resolves({ Item: { available: 5 } });
@@ -122,7 +124,7 @@ describe('reserve-stock handler', () => {
     const order = anOrder();
     dynamo
       .on(TransactWriteCommand)
-      .rejectsOnce(transactionCancelled('None', 'TransactionConflict', 'None', 'None'))
+      .rejectsOnce(transactionCancelled('None', 'TransactionConflict', 'None'))
       .resolves({});
 
     const response = await handler(sqsEvent(validatedRecord(order)), lambdaContext);
@@ -138,7 +140,7 @@ describe('reserve-stock handler', () => {
     const [colliding, other] = [anOrder(), anOrder()];
     dynamo.on(TransactWriteCommand).callsFake((input) => {
       if (input.TransactItems[0].Update.Key.orderId === colliding.orderId) {
-        throw transactionCancelled('None', 'TransactionConflict', 'None', 'None');
+        throw transactionCancelled('None', 'TransactionConflict', 'None');
       }
       return {};
     });

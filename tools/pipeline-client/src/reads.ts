@@ -6,16 +6,18 @@ import {
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { analyticsKey, seenMarkerKey } from '../../../lambda/adapters/analytics-repository';
-import { reservationKey, stockKey } from '../../../lambda/adapters/inventory-repository';
+import { stockKey } from '../../../lambda/adapters/inventory-repository';
 import { UNITS_ATTRIBUTE } from '../../../lambda/domain/analytics';
 import type { OrderRecord } from '../../../lambda/domain/order';
 import { ANALYTICS_SHARDS } from '../../../lambda/shared/limits';
 import { PipelineClientError } from './errors';
 
 /**
- * What a stage's tables hold, read as the app stores it (the adapters' keys): orders, stock,
- * reservations and analytics. Every read is strongly consistent: a test or a demo asks right after the
- * write it caused, and an eventually consistent read could show the state before it.
+ * What a stage's tables hold, read as the app stores it (the adapters' keys): orders, stock and
+ * analytics. Whether an order holds stock is its own history's answer (ADR 8): a RESERVED entry took its
+ * lines, a CANCELLED after PAYMENT_FAILED gave them back. Every read is strongly consistent: a test or a
+ * demo asks right after the write it caused, and an eventually consistent read could show the state
+ * before it.
  */
 
 /** The stage's tables, from its stacks' outputs (OrdersTableName, InventoryTableName, AnalyticsTableName). */
@@ -118,11 +120,6 @@ export class PipelineReads {
   /** The stock of each product, read in parallel. */
   async stocks(productIds: readonly string[]): Promise<Map<string, number | undefined>> {
     return new Map(await Promise.all(productIds.map(async (id) => [id, await this.stock(id)] as const)));
-  }
-
-  /** The reservation item of an order (its lines and status); undefined when none was made. */
-  async reservation(orderId: string): Promise<Record<string, unknown> | undefined> {
-    return this.item(this.tables.inventoryTable, reservationKey(orderId));
   }
 
   /** Whether analytics has consumed the event of `idempotencyKey` (its seen-marker exists). */

@@ -3,7 +3,7 @@ import { stockKey } from '../../../lambda/adapters/inventory-repository';
 
 /**
  * Sets a product's available units, as an operator stocking a warehouse would: a plain put of the stock
- * item, the one the reserve-stock and release-stock functions update. Reservations are left alone.
+ * item, the one the reserve-stock and release-stock functions update.
  */
 export async function setStock(
   ddb: DynamoDBDocumentClient,
