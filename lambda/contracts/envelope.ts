@@ -92,14 +92,39 @@ export interface EventContract<DT extends string = string, S extends z.ZodMiniTy
   readonly detail: z.ZodMiniObject<{ metadata: typeof metadata; data: S }>;
 }
 
+/**
+ * A contract's schemas are built the first time `data` or `detail` is read, then kept. Every function
+ * loads the whole catalogue (routing, sources, the outbox's fields) but parses and builds only a few of
+ * its events, and building zod schemas was the largest part of a function's cold start beyond the AWS SDK
+ * (`npm run bench:bundles`, README "Bundles"): a function now builds the schemas of the events it reads
+ * and sends, when it first reads or sends one.
+ */
 export function defineEvent<DT extends string, S extends z.ZodMiniType>(spec: {
   detailType: DT;
   schemaVersion: string;
   description: string;
   producer: Producer;
-  data: S;
+  /** Builds the schema of the `data` part; called once, on first use. */
+  data: () => S;
 }): EventContract<DT, S> {
-  return { ...spec, source: sourceOf(spec.producer), detail: detailSchema(spec.data) };
+  const { data: buildData, ...fields } = spec;
+  let data: S | undefined;
+  let detail: EventContract<DT, S>['detail'] | undefined;
+  const dataSchema = (): S => {
+    data ??= buildData();
+    return data;
+  };
+  return {
+    ...fields,
+    source: sourceOf(spec.producer),
+    get data() {
+      return dataSchema();
+    },
+    get detail() {
+      detail ??= detailSchema(dataSchema());
+      return detail;
+    },
+  };
 }
 
 export type DetailOf<C extends EventContract> = z.infer<C['detail']>;

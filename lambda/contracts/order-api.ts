@@ -12,9 +12,7 @@ import { orderSummary } from './order-summary';
 export const ORDERS_PATH = '/orders';
 export const ORDER_PATH = '/orders/{orderId}';
 
-/** How callers authenticate (lib/config.ts `api.authorization`). */
-export const API_AUTHORIZATION_TYPES = ['iam', 'jwt'] as const;
-export type ApiAuthorizationType = (typeof API_AUTHORIZATION_TYPES)[number];
+export { API_AUTHORIZATION_TYPES, type ApiAuthorizationType } from './api-authorization';
 
 /** Where an order is in the flow. ACCEPTED: placed through the API, not yet validated. */
 export const ORDER_STATUSES = [

@@ -9,7 +9,7 @@ export const OrderFulfilled = defineEvent({
   schemaVersion: '1',
   description: 'The paid order was handed to fulfilment and ends FULFILLED. Final.',
   producer: 'fulfil-order',
-  data: z.extend(orderSummary, { fulfilmentId: identifier }),
+  data: () => z.extend(orderSummary, { fulfilmentId: identifier }),
 });
 
 export type OrderFulfilledDetail = DetailOf<typeof OrderFulfilled>;

@@ -8,7 +8,7 @@ export const OrderPlaced = defineEvent({
   schemaVersion: '1',
   description: 'A customer placed an order. Entry point of the pipeline.',
   producer: 'client',
-  data: orderSummary,
+  data: () => orderSummary,
 });
 
 export type OrderPlacedDetail = DetailOf<typeof OrderPlaced>;

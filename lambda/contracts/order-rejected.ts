@@ -8,11 +8,12 @@ export const OrderRejected = defineEvent({
   schemaVersion: '1',
   description: 'The order broke a business rule and ends REJECTED. Final.',
   producer: 'validate-order',
-  data: z.object({
-    orderId: identifier,
-    customerId: identifier,
-    reasons: z.array(z.string().check(z.maxLength(200))).check(z.minLength(1), z.maxLength(20)),
-  }),
+  data: () =>
+    z.object({
+      orderId: identifier,
+      customerId: identifier,
+      reasons: z.array(z.string().check(z.maxLength(200))).check(z.minLength(1), z.maxLength(20)),
+    }),
 });
 
 export type OrderRejectedDetail = DetailOf<typeof OrderRejected>;

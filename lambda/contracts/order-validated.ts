@@ -8,7 +8,7 @@ export const OrderValidated = defineEvent({
   schemaVersion: '1',
   description: 'The order passed the business rules and was recorded with status VALIDATED.',
   producer: 'validate-order',
-  data: orderSummary,
+  data: () => orderSummary,
 });
 
 export type OrderValidatedDetail = DetailOf<typeof OrderValidated>;

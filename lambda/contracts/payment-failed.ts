@@ -9,7 +9,7 @@ export const PaymentFailed = defineEvent({
   schemaVersion: '1',
   description: 'The payment provider declined; the reserved stock must be released (status PAYMENT_FAILED).',
   producer: 'take-payment',
-  data: z.extend(orderSummary, { reason: z.string().check(z.minLength(1), z.maxLength(200)) }),
+  data: () => z.extend(orderSummary, { reason: z.string().check(z.minLength(1), z.maxLength(200)) }),
 });
 
 export type PaymentFailedDetail = DetailOf<typeof PaymentFailed>;

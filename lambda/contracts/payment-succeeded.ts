@@ -9,7 +9,7 @@ export const PaymentSucceeded = defineEvent({
   schemaVersion: '1',
   description: 'The payment provider captured the order total (status PAID).',
   producer: 'take-payment',
-  data: z.extend(orderSummary, { paymentId: identifier }),
+  data: () => z.extend(orderSummary, { paymentId: identifier }),
 });
 
 export type PaymentSucceededDetail = DetailOf<typeof PaymentSucceeded>;

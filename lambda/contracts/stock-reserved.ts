@@ -8,7 +8,7 @@ export const StockReserved = defineEvent({
   schemaVersion: '1',
   description: 'Stock for every line is held for the order (status RESERVED).',
   producer: 'reserve-stock',
-  data: orderSummary,
+  data: () => orderSummary,
 });
 
 export type StockReservedDetail = DetailOf<typeof StockReserved>;

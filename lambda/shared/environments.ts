@@ -1,5 +1,5 @@
-import { currency } from '../contracts';
-import { API_AUTHORIZATION_TYPES } from '../contracts/order-api';
+import { API_AUTHORIZATION_TYPES } from '../contracts/api-authorization';
+import { currency } from '../contracts/envelope';
 import { declineRule, faultRule } from './settings';
 import * as z from './zod';
 

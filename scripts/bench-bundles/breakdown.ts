@@ -55,7 +55,7 @@ export const PIECES: readonly Piece[] = [
     source: "export * from './lambda/adapters/idempotency';",
   },
   {
-    name: '+ zod/mini and every contract',
+    name: '+ zod/mini and the contracts (event schemas built on first use)',
     presentWhen: /lambda\/contracts\//,
     source: "export * from './lambda/contracts';",
   },

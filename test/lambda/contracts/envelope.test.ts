@@ -1,13 +1,16 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import {
   DETAIL_TYPES,
+  defineEvent,
   type EventMetadata,
   idempotencyKeyFor,
+  identifier,
   MAX_ORDER_LINES,
   metadata,
   OrderPlaced,
   orderLines,
 } from '../../../lambda/contracts';
+import * as z from '../../../lambda/shared/zod';
 import { exampleDetail } from '../../../scripts/event-examples';
 
 /** A complete, valid metadata block; each test changes one field. */
@@ -161,5 +164,36 @@ describe('orderLines', () => {
 
   it('fails for a price in fractional units, because money travels in integer minor units', () => {
     expect(orderLines.safeParse([{ ...line, unitPrice: 12.5 }]).success).toBe(false);
+  });
+});
+
+describe('defineEvent', () => {
+  const define = (data: () => z.ZodMiniObject<{ orderId: typeof identifier }>) =>
+    defineEvent({
+      detailType: 'Probed',
+      schemaVersion: '1',
+      description: 'a probe',
+      producer: 'client',
+      data,
+    });
+
+  it('builds no schema until the contract is used: a function builds only the events it handles', () => {
+    // GIVEN a contract WHEN only its routing fields are read THEN its data schema is not built
+    const build = jest.fn(() => z.object({ orderId: identifier }));
+    const contract = define(build);
+    expect([contract.detailType, contract.source]).toEqual(['Probed', 'orders.client']);
+    expect(build).not.toHaveBeenCalled();
+  });
+
+  it('builds the schemas once and validates with them like eager ones', () => {
+    const build = jest.fn(() => z.object({ orderId: identifier }));
+    const contract = define(build);
+    // WHEN the detail is parsed twice THEN one data schema serves both, inside the one detail schema
+    const detail = { metadata: VALID, data: { orderId: 'o-1' } };
+    expect(contract.detail.safeParse(detail).success).toBe(true);
+    expect(contract.detail.safeParse({ ...detail, data: { orderId: '' } }).success).toBe(false);
+    expect(contract.detail).toBe(contract.detail);
+    expect(contract.detail.shape.data).toBe(contract.data);
+    expect(build).toHaveBeenCalledTimes(1);
   });
 });
