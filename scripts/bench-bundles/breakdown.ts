@@ -50,11 +50,6 @@ export const PIECES: readonly Piece[] = [
       'export const processor = new BatchProcessor(EventType.SQS);',
   },
   {
-    name: '+ Powertools idempotency (our adapter)',
-    presentWhen: /@aws-lambda-powertools\/idempotency\//,
-    source: "export * from './lambda/adapters/idempotency';",
-  },
-  {
     name: '+ zod/mini and the contracts (event schemas built on first use)',
     presentWhen: /lambda\/contracts\//,
     source: "export * from './lambda/contracts';",
