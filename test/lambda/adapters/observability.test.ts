@@ -34,6 +34,31 @@ describe('withObservability', () => {
     expect(flush).toHaveBeenCalledTimes(1);
   });
 
+  it('GIVEN a log line WHEN written THEN it has Powertools’ keys in its order, without function_arn, function_memory_size and sampling_rate', async () => {
+    const handler = withObservability({ stage: 'test' }, async () => {
+      logger.info('order transitioned', { orderId: 'ord-1' });
+      logger.error('record failed', new Error('boom'));
+    });
+
+    await handler({}, lambdaContext);
+
+    const [info, error] = output.entries();
+    expect(Object.keys(info ?? {})).toEqual([
+      'level',
+      'message',
+      'timestamp',
+      'service',
+      'cold_start',
+      'function_name',
+      'function_request_id',
+      'stage',
+      'orderId',
+    ]);
+    expect(info).toMatchObject({ level: 'INFO', message: 'order transitioned', orderId: 'ord-1' });
+    expect(error).toMatchObject({ level: 'ERROR', error: { name: 'Error', message: 'boom' } });
+    expect(output.text()).not.toMatch(/function_arn|function_memory_size|sampling_rate/);
+  });
+
   it('fails the whole invocation with the handler error, logging it once and still flushing metrics', async () => {
     const flush = jest.spyOn(metrics, 'publishStoredMetrics');
     const handler = withObservability({ stage: 'test' }, async () => {
