@@ -3,9 +3,14 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { wholeNumber } from '@order-pipeline/drive/cli-options';
+import { type LambdaNode, lambdaNodeFor } from '@order-pipeline/local-cloud/lambda-node';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { type BuildOptions, build, version as esbuildVersion, type Metafile } from 'esbuild';
-import { CONSUMER_ESBUILD_TARGET, functionBundling } from '../lib/constructs/event-consumer';
+import {
+  CONSUMER_ESBUILD_TARGET,
+  CONSUMER_RUNTIME,
+  functionBundling,
+} from '../lib/constructs/event-consumer';
 import { breakdown, formatBreakdown } from './bench-bundles/breakdown';
 import { esbuildOptionsFor } from './bench-bundles/bundling';
 import { handlerEntries, lambdaLikeEnv } from './bench-bundles/environment';
@@ -52,8 +57,11 @@ export interface BenchOptions {
   /** Handler names (file names without `.ts`); all when empty. */
   readonly handlers: readonly string[];
   readonly enableSourceMaps: boolean;
-  /** The Node.js that runs the bundles: this one unless told (e.g. the Lambda runtime's major). */
-  readonly node: string;
+  /**
+   * The Node.js that runs the bundles. Undefined: the functions' runtime major, as `npm run local` runs
+   * them (tools/local-cloud/src/lambda-node.ts: the npm package's official binary).
+   */
+  readonly node: string | undefined;
   /** Instead of the variants: the baseline plus one piece at a time (scripts/bench-bundles/breakdown.ts). */
   readonly breakdown: boolean;
 }
@@ -94,7 +102,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         .default(DEFAULT_TARGET),
     )
     .addOption(
-      new Option('--node <PATH>', 'the Node.js that runs the bundles').default(process.execPath, 'this one'),
+      new Option('--node <PATH>', 'the Node.js that runs the bundles').default(
+        undefined,
+        `the functions' runtime (${CONSUMER_RUNTIME.name}), as npm run local runs it`,
+      ),
     )
     .addOption(
       new Option(
@@ -112,7 +123,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     runs: number;
     handler: string[];
     target: string;
-    node: string;
+    node?: string;
     sourceMaps: boolean;
     breakdown?: boolean;
   }>();
@@ -223,7 +234,11 @@ async function buildVariants(name: string, entry: string, target: string): Promi
 
 const sizeOf = (file: string): number => statSync(file).size;
 
-async function benchHandler(name: string, entry: string, options: BenchOptions): Promise<VariantResult[]> {
+async function benchHandler(
+  name: string,
+  entry: string,
+  options: BenchOptions & { readonly node: string },
+): Promise<VariantResult[]> {
   const built = await buildVariants(name, entry, options.target);
   const measure: MeasureOptions = {
     node: options.node,
@@ -274,7 +289,10 @@ async function main(): Promise<void> {
   const unknown = options.handlers.filter((h) => !all.some((e) => e.name === h));
   if (unknown.length > 0) throw new Error(`no handler named ${unknown.join(', ')} in lambda/handlers/`);
   if (selected.length === 0) throw new Error('no handlers in lambda/handlers/ to measure');
-  const node = nodeVersion(options.node);
+  const runtimeNode = options.node === undefined ? lambdaNodeFor(CONSUMER_RUNTIME.name) : undefined;
+  if (runtimeNode?.warning) process.stderr.write(`${runtimeNode.warning}\n`);
+  const nodePath = options.node ?? (runtimeNode as LambdaNode).executable;
+  const node = nodeVersion(nodePath);
 
   if (options.breakdown) {
     const rows = [];
@@ -282,7 +300,7 @@ async function main(): Promise<void> {
       process.stderr.write(`breaking down ${name} (${options.runs} runs per entry)\n`);
       const built = await buildHandlerAndBaseline(name, entry, options.target);
       const measure = {
-        node: options.node,
+        node: nodePath,
         enableSourceMaps: options.enableSourceMaps,
         env: lambdaLikeEnv(name, options.target),
       };
@@ -308,7 +326,7 @@ async function main(): Promise<void> {
   const results: VariantResult[] = [];
   for (const { name, entry } of selected) {
     process.stderr.write(`measuring ${name} (${options.runs} runs per variant)\n`);
-    results.push(...(await benchHandler(name, entry, options)));
+    results.push(...(await benchHandler(name, entry, { ...options, node: nodePath })));
   }
 
   mkdirSync(RESULTS_DIR, { recursive: true });
