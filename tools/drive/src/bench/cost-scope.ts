@@ -38,3 +38,21 @@ export function behindTheBus(
         }),
   };
 }
+
+/**
+ * The table units behind the bus, from the emulator's rows per caller: every row of a function behind
+ * the bus, and of the front door only the order's write (its writes on the orders table, not its reads).
+ */
+export function capacityBehindTheBus<R extends { readonly table: string; readonly readUnits: number }>(
+  rows: readonly R[],
+  frontDoorOf: (row: R) => string | undefined,
+  orderWrite: { readonly writer: string; readonly table: string | undefined },
+): R[] {
+  return rows.flatMap((row) => {
+    const frontDoor = frontDoorOf(row);
+    if (frontDoor === undefined) return [row];
+    return frontDoor === orderWrite.writer && row.table === orderWrite.table
+      ? [{ ...row, readUnits: 0 }]
+      : [];
+  });
+}

@@ -35,6 +35,7 @@ import {
   parseBenchCli,
   SCALING_FACTOR,
 } from './cli';
+import { capacityBehindTheBus } from './cost-scope';
 import { faultReport } from './faults';
 import { runFloorPhase } from './floor-phase';
 import { runLightLoadPhase } from './light-load-phase';
@@ -238,12 +239,14 @@ async function measure(options: BenchOptions, pipeline: LocalPipeline): Promise<
     functionConfig: functionConfig(pipeline),
     dynamoDb: capacityByTable(capacity, pipeline.deployment.stacks),
     dynamoDbBehindTheBus: capacityByTable(
-      capacity.flatMap((row) => {
-        const caller = callerOf(row.caller);
-        if (!main.ledger.functions.get(caller)?.httpRequests) return [row];
-        // The front door's write of the order stays: the pipeline stores every order, whoever places it.
-        return caller === ORDER_PLACER && row.table === ordersTable ? [{ ...row, readUnits: 0 }] : [];
-      }),
+      capacityBehindTheBus(
+        capacity,
+        (row) => {
+          const caller = callerOf(row.caller);
+          return main.ledger.functions.get(caller)?.httpRequests ? caller : undefined;
+        },
+        { writer: ORDER_PLACER, table: ordersTable },
+      ),
       pipeline.deployment.stacks,
     ),
     tracingSampleRate: XRAY_SAMPLE_RATE,

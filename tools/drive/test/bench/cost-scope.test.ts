@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { behindTheBus } from '../../src/bench/cost-scope';
+import { behindTheBus, capacityBehindTheBus } from '../../src/bench/cost-scope';
 import { NOTHING, VALIDATE_ORDER } from './support/cost-fixtures';
 
 const PLACE_ORDER = { ...VALIDATE_ORDER, name: 'place-order', invocations: 100, billedDurationMs: 5_000 };
@@ -33,5 +33,27 @@ describe('behindTheBus', () => {
     expect(scoped.dynamoDb).toEqual({ orders: { writeUnits: 500, readUnits: 200 } });
     expect(scoped.eventBridgeEntries).toBe(420);
     expect(scoped.orders).toBe(100);
+  });
+});
+
+describe('capacityBehindTheBus', () => {
+  it('GIVEN rows of the pipeline and of the front door WHEN scoped THEN the pipeline’s stay, the front door keeps only its write of the order', () => {
+    const rows = [
+      { caller: 'validate-order', table: 'Orders', writeUnits: 5, readUnits: 2 },
+      { caller: 'place-order', table: 'Orders', writeUnits: 1, readUnits: 1 },
+      { caller: 'place-order', table: 'Other', writeUnits: 2, readUnits: 0 },
+      { caller: 'get-order', table: 'Orders', writeUnits: 0, readUnits: 3 },
+    ];
+
+    const scoped = capacityBehindTheBus(
+      rows,
+      (row) => (row.caller === 'validate-order' ? undefined : row.caller),
+      { writer: 'place-order', table: 'Orders' },
+    );
+
+    expect(scoped).toEqual([
+      { caller: 'validate-order', table: 'Orders', writeUnits: 5, readUnits: 2 },
+      { caller: 'place-order', table: 'Orders', writeUnits: 1, readUnits: 0 },
+    ]);
   });
 });
