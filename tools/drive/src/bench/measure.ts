@@ -213,6 +213,11 @@ export class PhaseLedger {
     if (line.includes('"fault injection"')) this.injectedFaults++;
   }
 
+  /** The functions the HTTP API invoked: the front door (bench/cost-scope.ts). */
+  frontDoorFunctions(): Set<string> {
+    return new Set([...this.functions.values()].filter((f) => f.httpRequests > 0).map((f) => f.name));
+  }
+
   invocations(): number {
     return [...this.functions.values()].reduce((n, f) => n + f.invocations, 0);
   }

@@ -295,39 +295,37 @@ export function buildResult(input: ResultInputs): BenchResult {
   );
   const cost = costPer1MOrders(split.orders, options);
   const observationUsd = costPer1MOrders(measured, options).totalUsd - cost.totalUsd;
-  const frontDoor = [...main.ledger.functions.values()].filter((f) => f.httpRequests > 0).map((f) => f.name);
-  const { dynamoDbBehindTheBus } = input;
-  const behindTheBusOf = (inputs: CostInputs): CostInputs | null =>
-    dynamoDbBehindTheBus === undefined || frontDoor.length === 0
+  const frontDoor = main.ledger.frontDoorFunctions();
+  const { dynamoDbBehindTheBus, light } = input;
+  const behindInputs =
+    dynamoDbBehindTheBus === undefined || frontDoor.size === 0
       ? null
       : behindTheBus(
-          inputs,
+          measured,
           {
-            functions: new Set(frontDoor),
-            logBytes: frontDoor.reduce((n, name) => n + (main.ledger.logBytesByFunction.get(name) ?? 0), 0),
+            functions: frontDoor,
+            logBytes: [...frontDoor].reduce(
+              (n, name) => n + (main.ledger.logBytesByFunction.get(name) ?? 0),
+              0,
+            ),
             dynamoDbBehindTheBus,
           },
           input.tracingSampleRate,
         );
-  const behindInputs = behindTheBusOf(measured);
   const behind = behindInputs === null ? null : costPer1MOrders(behindInputs, options);
-  const calm = (inputs: CostInputs): CostInputs =>
-    input.light === undefined
-      ? inputs
-      : {
-          ...inputs,
-          functions: atLightLoadDurations(
-            inputs.functions,
-            main.ledger.functions,
-            input.light.ledger.functions,
-          ),
-        };
+  const calm = (inputs: CostInputs, lightLedger: PhaseLedger): CostInputs => ({
+    ...inputs,
+    functions: atLightLoadDurations(inputs.functions, main.ledger.functions, lightLedger.functions),
+  });
   const atLightLoad =
-    input.light === undefined
+    light === undefined
       ? null
       : {
-          cost: costPer1MOrders(calm(split.orders), options),
-          behindTheBus: behindInputs === null ? null : costPer1MOrders(calm(behindInputs), options).totalUsd,
+          cost: costPer1MOrders(calm(split.orders, light.ledger), options),
+          behindTheBus:
+            behindInputs === null
+              ? null
+              : costPer1MOrders(calm(behindInputs, light.ledger), options).totalUsd,
         };
   return {
     date: input.date.toISOString(),

@@ -203,6 +203,7 @@ async function measure(options: BenchOptions, pipeline: LocalPipeline): Promise<
   }
 
   const functionNames = new Set(main.ledger.functions.keys());
+  const frontDoor = main.ledger.frontDoorFunctions();
   const ordersTable = pipeline.deployment.stacks.find((s) => s.outputs.OrdersTableName)?.outputs
     .OrdersTableName;
   const capacity = main.emulatorDelta.dynamodb.filter((row) => functionNames.has(callerOf(row.caller)));
@@ -241,10 +242,7 @@ async function measure(options: BenchOptions, pipeline: LocalPipeline): Promise<
     dynamoDbBehindTheBus: capacityByTable(
       capacityBehindTheBus(
         capacity,
-        (row) => {
-          const caller = callerOf(row.caller);
-          return main.ledger.functions.get(caller)?.httpRequests ? caller : undefined;
-        },
+        (row) => (frontDoor.has(callerOf(row.caller)) ? callerOf(row.caller) : undefined),
         { writer: ORDER_PLACER, table: ordersTable },
       ),
       pipeline.deployment.stacks,
