@@ -14,6 +14,7 @@ import {
 import { breakdown, formatBreakdown } from './bench-bundles/breakdown';
 import { esbuildOptionsFor } from './bench-bundles/bundling';
 import { handlerEntries, lambdaLikeEnv } from './bench-bundles/environment';
+import { assertValgrind, INSTRUCTION_RUNS, medianInstructions } from './bench-bundles/instructions';
 import {
   type InitSample,
   type MeasureOptions,
@@ -34,8 +35,10 @@ import { baselineSource, sdkPackagesImportedBy, sdkPackagesWithClients } from '.
  * - sdk-external: the handler with `@aws-sdk/*` left out, as if taken from the Lambda runtime;
  * - handler-tracer: the handler as stages with `powertoolsTracer` deploy it (the X-Ray SDK loaded at init).
  * `--breakdown` instead times the baseline plus one part at a time (scripts/bench-bundles/breakdown.ts).
+ * `--instructions` also counts each variant's instructions with valgrind, a figure the machine's load
+ * hardly moves (scripts/bench-bundles/instructions.ts).
  *
- * `npm run bench:bundles [-- --runs 7 --handler take-payment --target node24 --node /path/to/node]`
+ * `npm run bench:bundles [-- --runs 7 --handler take-payment --target node24 --node /path/to/node --instructions]`
  * Prints a markdown table and writes bench-results/bundles.json. Timings depend on the machine and
  * belong here, never in tests.
  */
@@ -64,6 +67,8 @@ export interface BenchOptions {
   readonly node: string | undefined;
   /** Instead of the variants: the baseline plus one piece at a time (scripts/bench-bundles/breakdown.ts). */
   readonly breakdown: boolean;
+  /** Also count each variant's instructions with valgrind (scripts/bench-bundles/instructions.ts). */
+  readonly instructions: boolean;
 }
 
 function target(value: string): string {
@@ -114,6 +119,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       ),
     )
     .option('--breakdown', 'instead of the variants: the baseline plus one piece at a time')
+    .option(
+      '--instructions',
+      `also count each variant's instructions with valgrind (median of ${INSTRUCTION_RUNS}; slow, steady under load)`,
+    )
     .allowExcessArguments(false)
     .exitOverride()
     // The caller prints the error's message: one line, prefixed with the command.
@@ -126,6 +135,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     node?: string;
     sourceMaps: boolean;
     breakdown?: boolean;
+    instructions?: boolean;
   }>();
   return {
     runs: flags.runs,
@@ -134,6 +144,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     enableSourceMaps: flags.sourceMaps,
     node: flags.node,
     breakdown: flags.breakdown ?? false,
+    instructions: flags.instructions ?? false,
   };
 }
 
@@ -234,6 +245,14 @@ async function buildVariants(name: string, entry: string, target: string): Promi
 
 const sizeOf = (file: string): number => statSync(file).size;
 
+/** A module with nothing in it: requiring it costs Node's start and exit and nothing else. */
+function emptyModule(): string {
+  const file = join(RESULTS_DIR, 'bundles', 'empty.js');
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, '');
+  return file;
+}
+
 async function benchHandler(
   name: string,
   entry: string,
@@ -254,6 +273,10 @@ async function benchHandler(
     for (const b of built) samples.get(b.variant)?.push(measureOnce(b.file, measure));
   }
 
+  // Node's own start and exit, counted once per handler (the environment names the function) and taken
+  // off every variant's count, so what is left is the require.
+  const nodeStart = options.instructions ? medianInstructions(emptyModule(), measure) : 0;
+
   return built.map((b) => {
     const own = samples.get(b.variant) ?? [];
     return {
@@ -266,6 +289,9 @@ async function benchHandler(
       requireMsMedian: median(own.map((s) => s.requireMs)),
       requireCpuMsMedian: median(own.map((s) => s.requireCpuMs)),
       sinceStartMsMedian: median(own.map((s) => s.sinceStartMs)),
+      ...(options.instructions
+        ? { requireInstructions: medianInstructions(b.file, measure) - nodeStart }
+        : {}),
       samples: own,
     };
   });
@@ -289,6 +315,7 @@ async function main(): Promise<void> {
   const unknown = options.handlers.filter((h) => !all.some((e) => e.name === h));
   if (unknown.length > 0) throw new Error(`no handler named ${unknown.join(', ')} in lambda/handlers/`);
   if (selected.length === 0) throw new Error('no handlers in lambda/handlers/ to measure');
+  if (options.instructions) assertValgrind();
   const runtimeNode = options.node === undefined ? lambdaNodeFor(CONSUMER_RUNTIME.name) : undefined;
   if (runtimeNode?.warning) process.stderr.write(`${runtimeNode.warning}\n`);
   const nodePath = options.node ?? (runtimeNode as LambdaNode).executable;
@@ -338,6 +365,7 @@ async function main(): Promise<void> {
     target: options.target,
     runs: options.runs,
     enableSourceMaps: options.enableSourceMaps,
+    instructionRuns: options.instructions ? INSTRUCTION_RUNS : undefined,
     note:
       'sdk-external resolves @aws-sdk from node_modules; on Lambda the runtime copy answers. ' +
       'Local timings compare variants; they are not Lambda cold starts.',
@@ -345,7 +373,7 @@ async function main(): Promise<void> {
   };
   writeFileSync(join(RESULTS_DIR, 'bundles.json'), `${JSON.stringify(report, null, 2)}\n`);
 
-  console.log(formatTable(results, options.runs));
+  console.log(formatTable(results, options.runs, options.instructions ? INSTRUCTION_RUNS : undefined));
   console.log(
     `\nNode ${node} on ${report.platform}, esbuild ${esbuildVersion}, target ${options.target}` +
       `${options.enableSourceMaps ? ', --enable-source-maps' : ''}. Full samples: bench-results/bundles.json`,

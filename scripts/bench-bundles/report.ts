@@ -12,6 +12,8 @@ export interface VariantResult {
   readonly requireMsMedian: number;
   readonly requireCpuMsMedian: number;
   readonly sinceStartMsMedian: number;
+  /** Instructions the require executes (median, Node's start taken off); only with `--instructions`. */
+  readonly requireInstructions?: number;
   readonly samples: readonly InitSample[];
 }
 
@@ -35,7 +37,16 @@ function ratio(
   return `${(of(result) / of(baseline)).toFixed(2)}x`;
 }
 
-export function formatTable(results: readonly VariantResult[], runs: number): string {
+/**
+ * One row per variant. With `instructionRuns` (the runs behind each count of `--instructions`), two more
+ * columns: the require's instructions in millions and their ratio to the baseline.
+ */
+export function formatTable(
+  results: readonly VariantResult[],
+  runs: number,
+  instructionRuns?: number,
+): string {
+  const counted = instructionRuns !== undefined;
   const header = [
     'handler',
     'variant',
@@ -47,8 +58,10 @@ export function formatTable(results: readonly VariantResult[], runs: number): st
     `require CPU (ms, median of ${runs})`,
     'CPU / baseline',
     `process start to ready (ms, median of ${runs})`,
+    ...(counted ? [`require instructions (M, median of ${instructionRuns})`, 'instructions / baseline'] : []),
     '@aws-sdk packages',
   ];
+  const instructions = (r: VariantResult): number => r.requireInstructions ?? Number.NaN;
   const rows = results.map((r) => [
     r.handler,
     VARIANT_LABEL[r.variant],
@@ -60,6 +73,7 @@ export function formatTable(results: readonly VariantResult[], runs: number): st
     r.requireCpuMsMedian.toFixed(1),
     ratio(r, results, (x) => x.requireCpuMsMedian),
     r.sinceStartMsMedian.toFixed(1),
+    ...(counted ? [(instructions(r) / 1e6).toFixed(1), ratio(r, results, instructions)] : []),
     r.sdkPackages.map((p) => p.replace('@aws-sdk/', '')).join(', ') || '-',
   ]);
   return markdownTable(header, rows);

@@ -13,6 +13,7 @@ import {
 import { type BreakdownRow, formatBreakdown } from '../../scripts/bench-bundles/breakdown';
 import { esbuildOptionsFor } from '../../scripts/bench-bundles/bundling';
 import { handlerEntries, lambdaLikeEnv } from '../../scripts/bench-bundles/environment';
+import { parseInstructionCount } from '../../scripts/bench-bundles/instructions';
 import { median } from '../../scripts/bench-bundles/measure';
 import { formatTable, type VariantResult } from '../../scripts/bench-bundles/report';
 import {
@@ -44,10 +45,11 @@ describe('parseBenchArgs', () => {
       enableSourceMaps: true,
       node: undefined,
       breakdown: false,
+      instructions: false,
     });
   });
 
-  it('reads runs, target, repeated or comma-separated handlers, the source-map and breakdown switches', () => {
+  it('reads runs, target, repeated or comma-separated handlers, the source-map, breakdown and instruction switches', () => {
     const options = parseBenchArgs([
       '--runs',
       '3',
@@ -61,6 +63,7 @@ describe('parseBenchArgs', () => {
       '--node',
       '/opt/node24/bin/node',
       '--breakdown',
+      '--instructions',
     ]);
     expect(options).toEqual({
       runs: 3,
@@ -69,6 +72,7 @@ describe('parseBenchArgs', () => {
       enableSourceMaps: false,
       node: '/opt/node24/bin/node',
       breakdown: true,
+      instructions: true,
     });
   });
 
@@ -320,6 +324,46 @@ describe('formatTable', () => {
     );
     expect(lines[3]).toBe(
       '| take-payment | baseline: SDK clients only | 2048 | 2.0 | 0.5 | 12.3 | - | 10.0 | - | 40.1 | client-dynamodb, lib-dynamodb |',
+    );
+  });
+
+  it('adds the instruction count and its ratio to the baseline when they were counted', () => {
+    const base: VariantResult = {
+      handler: 'analytics',
+      variant: 'baseline',
+      bundleBytes: 1024,
+      gzipBytes: 256,
+      sourceMapBytes: 10,
+      sdkPackages: [],
+      requireMsMedian: 10,
+      requireCpuMsMedian: 10,
+      sinceStartMsMedian: 30,
+      requireInstructions: 300_000_000,
+      samples: [],
+    };
+    const handler: VariantResult = { ...base, variant: 'handler', requireInstructions: 345_600_000 };
+    const lines = formatTable([handler, base], 5, 3).split('\n');
+    expect(lines[0]).toContain('| require instructions (M, median of 3) | instructions / baseline |');
+    expect(lines[2]).toBe(
+      '| analytics | handler (all bundled) | 1024 | 1.0 | 0.3 | 10.0 | 1.00x | 10.0 | 1.00x | 30.0 | 345.6 | 1.15x | - |',
+    );
+    expect(lines[3]).toContain('| 300.0 | - | - |');
+  });
+});
+
+describe('parseInstructionCount', () => {
+  it('reads the instruction total of the cachegrind summary', () => {
+    const stderr = [
+      '==25944== Cachegrind, a high-precision tracing profiler',
+      '==25944== ',
+      '==25944== I   refs:      398,219,107',
+    ].join('\n');
+    expect(parseInstructionCount(stderr)).toBe(398_219_107);
+  });
+
+  it('fails with the end of the output when valgrind printed no count', () => {
+    expect(() => parseInstructionCount('valgrind: failed to start tool')).toThrow(
+      /no instruction count \(I refs\):\nvalgrind: failed to start tool/,
     );
   });
 });
