@@ -17,8 +17,8 @@ export const SDK_CLIENT_CONFIG = {
 let client: DynamoDBClient | undefined;
 let documentClient: DynamoDBDocumentClient | undefined;
 
-/** The plain client, for libraries that take one (Powertools idempotency); shares the document client's connections. */
-export function dynamoDbClient(): DynamoDBClient {
+/** The plain client, which the document client wraps; one per execution environment. */
+function dynamoDbClient(): DynamoDBClient {
   client ??= traced(new DynamoDBClient(SDK_CLIENT_CONFIG));
   return client;
 }
