@@ -245,12 +245,21 @@ async function buildVariants(name: string, entry: string, target: string): Promi
 
 const sizeOf = (file: string): number => statSync(file).size;
 
-/** A module with nothing in it: requiring it costs Node's start and exit and nothing else. */
-function emptyModule(): string {
-  const file = join(RESULTS_DIR, 'bundles', 'empty.js');
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, '');
-  return file;
+/**
+ * Each variant's require in instructions: the count of a process that requires it, less that of one
+ * that requires an empty module (Node's own start and exit, counted per handler, whose name is in the
+ * environment).
+ */
+async function requireInstructionsOf(
+  built: readonly Built[],
+  measure: MeasureOptions,
+): Promise<Map<Variant, number>> {
+  const empty = join(RESULTS_DIR, 'bundles', 'empty.js');
+  mkdirSync(dirname(empty), { recursive: true });
+  writeFileSync(empty, '');
+  const counts = await medianInstructions([empty, ...built.map((b) => b.file)], measure);
+  const start = counts.get(empty) ?? Number.NaN;
+  return new Map(built.map((b) => [b.variant, (counts.get(b.file) ?? Number.NaN) - start]));
 }
 
 async function benchHandler(
@@ -273,9 +282,7 @@ async function benchHandler(
     for (const b of built) samples.get(b.variant)?.push(measureOnce(b.file, measure));
   }
 
-  // Node's own start and exit, counted once per handler (the environment names the function) and taken
-  // off every variant's count, so what is left is the require.
-  const nodeStart = options.instructions ? medianInstructions(emptyModule(), measure) : 0;
+  const instructions = options.instructions ? await requireInstructionsOf(built, measure) : undefined;
 
   return built.map((b) => {
     const own = samples.get(b.variant) ?? [];
@@ -289,9 +296,7 @@ async function benchHandler(
       requireMsMedian: median(own.map((s) => s.requireMs)),
       requireCpuMsMedian: median(own.map((s) => s.requireCpuMs)),
       sinceStartMsMedian: median(own.map((s) => s.sinceStartMs)),
-      ...(options.instructions
-        ? { requireInstructions: medianInstructions(b.file, measure) - nodeStart }
-        : {}),
+      ...(instructions === undefined ? {} : { requireInstructions: instructions.get(b.variant) }),
       samples: own,
     };
   });

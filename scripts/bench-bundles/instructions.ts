@@ -1,4 +1,6 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import pLimit from 'p-limit';
 import { type MeasureOptions, median } from './measure';
 
 /**
@@ -6,7 +8,8 @@ import { type MeasureOptions, median } from './measure';
  * the process. Wall and CPU times of a 100 ms init move by a tenth or more with the machine's load, so a
  * ratio such as 1.15x cannot be told from 1.20x by time on a shared machine; the instruction count moves
  * by about 1 %. Node runs some 50 times slower under valgrind, so the count is opt-in
- * (`npm run bench:bundles -- --instructions`).
+ * (`npm run bench:bundles -- --instructions`), and the processes run one per core: a count does not
+ * depend on what else the machine runs.
  *
  * Written here because no npm package counts a child process's instructions: valgrind does, from the
  * distribution (`apt-get install valgrind`), and this module only runs it and reads its summary line.
@@ -40,28 +43,57 @@ export function assertValgrind(): void {
 }
 
 /** Instructions of one Node process that requires `bundlePath` and exits. */
-export function countInstructions(bundlePath: string, options: MeasureOptions): number {
-  const child = spawnSync(
-    'valgrind',
-    [
-      '--tool=cachegrind',
-      '--cache-sim=no',
-      '--cachegrind-out-file=/dev/null',
-      options.node,
-      ...(options.enableSourceMaps ? ['--enable-source-maps'] : []),
-      '-e',
-      REQUIRE_SCRIPT,
-    ],
-    { env: { ...options.env, BENCH_BUNDLE: bundlePath }, encoding: 'utf8', timeout: 300_000 },
-  );
-  if (child.status !== 0) {
-    const reason = child.error?.message ?? child.stderr.trim().split('\n').slice(-15).join('\n');
-    throw new Error(`counting the instructions of ${bundlePath} failed (exit ${child.status}):\n${reason}`);
-  }
-  return parseInstructionCount(child.stderr);
+function countInstructions(bundlePath: string, options: MeasureOptions): Promise<number> {
+  const args = [
+    '--tool=cachegrind',
+    '--cache-sim=no',
+    '--cachegrind-out-file=/dev/null',
+    options.node,
+    ...(options.enableSourceMaps ? ['--enable-source-maps'] : []),
+    '-e',
+    REQUIRE_SCRIPT,
+  ];
+  return new Promise((resolve, reject) => {
+    const child = spawn('valgrind', args, {
+      env: { ...options.env, BENCH_BUNDLE: bundlePath },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: 300_000,
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) {
+        try {
+          resolve(parseInstructionCount(stderr));
+        } catch (error) {
+          reject(error);
+        }
+        return;
+      }
+      const reason = stderr.trim().split('\n').slice(-15).join('\n');
+      reject(new Error(`counting the instructions of ${bundlePath} failed (exit ${code}):\n${reason}`));
+    });
+  });
 }
 
-/** The median count of `INSTRUCTION_RUNS` processes that require `bundlePath`. */
-export function medianInstructions(bundlePath: string, options: MeasureOptions): number {
-  return median(Array.from({ length: INSTRUCTION_RUNS }, () => countInstructions(bundlePath, options)));
+/**
+ * The median count of `INSTRUCTION_RUNS` processes for each of `bundlePaths`, the processes run one per
+ * core.
+ */
+export async function medianInstructions(
+  bundlePaths: readonly string[],
+  options: MeasureOptions,
+): Promise<Map<string, number>> {
+  const limit = pLimit(availableParallelism());
+  const counts = await Promise.all(
+    bundlePaths.map((path) =>
+      Promise.all(
+        Array.from({ length: INSTRUCTION_RUNS }, () => limit(() => countInstructions(path, options))),
+      ),
+    ),
+  );
+  return new Map(bundlePaths.map((path, index) => [path, median(counts[index] ?? [])]));
 }
