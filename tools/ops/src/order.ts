@@ -41,7 +41,8 @@ export interface OrderCheckOutcome {
   readonly elapsedMs: number;
 }
 
-function output(resources: PipelineResources, key: string): string {
+/** A stack output of the stage, or an error that says to redeploy. */
+export function output(resources: PipelineResources, key: string): string {
   const value = resources.outputs[key];
   if (!value) throw new OpsError(`the stage's stacks have no output ${key}: redeploy the stage.`);
   return value;

@@ -7,6 +7,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import { Command, CommanderError, Option } from 'commander';
+import { registerAccepted } from './commands/accepted';
 import { createContext } from './commands/context';
 import { registerDlq } from './commands/dlq';
 import { stageName } from './commands/options';
@@ -89,7 +90,7 @@ export async function runOps(argv: readonly string[], deps: OpsDeps): Promise<nu
 
   const program = new Command('ops')
     .description(
-      'Operate one stage of the order pipeline: what a deploy needs, a check order, dead-letter queues and archive replay.',
+      'Operate one stage of the order pipeline: what a deploy needs, a check order, orders left ACCEPTED, dead-letter queues and archive replay.',
     )
     .addOption(
       new Option('--stage <stage>', 'stage whose stacks to work on (OrderPipeline-<stage>-*)')
@@ -112,6 +113,7 @@ Runbook: docs/runbook.md`,
     });
   registerPreflight(program, ctx);
   registerOrder(program, ctx);
+  registerAccepted(program, ctx);
   registerDlq(program, ctx);
   registerReplay(program, ctx);
 

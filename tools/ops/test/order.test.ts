@@ -2,8 +2,7 @@ import { PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-ev
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { withMessage } from '../../../test/support/with-message';
-import { runOps } from '../src/program';
-import { capture, ddbMock, eventsMock, mockedClients, mockStacks, resetMocks } from './support/fake-aws';
+import { ddbMock, eventsMock, mockStacks, resetMocks, runMockedOps } from './support/fake-aws';
 
 const START = Date.parse('2026-11-26T12:00:00Z');
 let clock: number;
@@ -31,20 +30,13 @@ const item = (statuses: string[], extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-async function ops(argv: string) {
-  const stdout = capture();
-  const stderr = capture();
-  const code = await runOps(argv.split(' '), {
-    io: { stdout, stderr },
-    env: {},
-    clients: () => mockedClients(),
+const ops = (argv: string) =>
+  runMockedOps(argv, {
     now: () => new Date(clock),
     sleep: async (ms) => {
       clock += ms;
     },
   });
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
-}
 
 describe('ops order', () => {
   it('GIVEN a working stage WHEN one order is placed with stock THEN it is followed step by step to FULFILLED and exits 0', async () => {

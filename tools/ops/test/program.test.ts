@@ -78,6 +78,7 @@ describe('ops --help', () => {
     expect(r.stdout).toMatch(/Usage: ops/);
     expect(r.stdout).toMatch(/dlq\s+list, inspect and redrive/);
     expect(r.stdout).toMatch(/replay \[options\]/);
+    expect(r.stdout).toMatch(/accepted \[options\]\s+list orders still ACCEPTED/);
   });
 
   it('fails with exit 2 on an unknown stage, naming the stages', async () => {

@@ -22,8 +22,10 @@ import {
   placeOrders,
 } from '@order-pipeline/pipeline-client/order-producer';
 import { stockKey } from '../../../../lambda/adapters/inventory-repository';
-import { CLIENT_SOURCE } from '../../../../lambda/contracts';
-import { isFinalOrderStatus } from '../../../../lambda/domain/order';
+import { CLIENT_SOURCE, OrderPlaced } from '../../../../lambda/contracts';
+import { buildEvent } from '../../../../lambda/domain/events';
+import { placedEventIdFor } from '../../../../lambda/domain/ids';
+import { acceptedOrderRecord, isFinalOrderStatus } from '../../../../lambda/domain/order';
 import { PAYMENT_PROVIDER_CALLED } from '../../../../lambda/domain/payment-provider';
 import { startLocalPipelineWithTimeout } from '../../../../test/integration/support/own-timeout';
 import { eventually } from '../../../../test/integration/support/poll';
@@ -42,7 +44,9 @@ import type { DlqStatus } from '../../src/dlq';
  *    and the DLQ ends empty (moto has no SQS move tasks: the CLI re-sends, then deletes);
  * 3. an event EventBridge could not deliver (moto never fails a delivery, so the test puts one where
  *    EventBridge would) goes to the step's queue with `dlq redrive` of the rule-target DLQ;
- * 4. `replay` of the archive, every event of which was processed, changes no table.
+ * 4. `replay` of the archive, every event of which was processed, changes no table;
+ * 5. an order stored ACCEPTED whose event never reached the bus is listed by `accepted`, and
+ *    `accepted --publish` puts its stored OrderPlaced on the bus, after which it is fulfilled.
  */
 
 const PROJECT_ROOT = resolve(__dirname, '..', '..', '..', '..');
@@ -401,5 +405,38 @@ describe('the ops CLI against the local pipeline (stage test)', () => {
     const placed = await ops('order', '--stock', '1', '--product', `sku-check-${runId}`);
     withMessage(`${placed.stdout}\n${placed.stderr}`, () => expect(placed.code).toBe(0));
     expect(placed.stdout).toMatch(/went through every step \(VALIDATED -> RESERVED -> PAID -> FULFILLED\)/);
+  }, 120_000);
+
+  it('GIVEN an order stored ACCEPTED whose OrderPlaced never reached the bus WHEN `accepted --publish` runs THEN its stored event is put on the bus and the order is fulfilled (scenario 13, at the front door)', async () => {
+    // GIVEN what place-order leaves when its publish failed and its client never retried
+    const { orderId, customerId, currency, lines } = order('accepted', `sku-accepted-${runId}`, 1);
+    await seedStock(`sku-accepted-${runId}`, 1);
+    const summary = { orderId, customerId, currency, lines: [...lines], totalAmount: 1_000 };
+    const at = new Date(Date.now() - 15 * 60_000);
+    const event = buildEvent(OrderPlaced, summary, {
+      orderId,
+      eventId: placedEventIdFor(orderId),
+      occurredAt: at,
+    });
+    await ddb.send(
+      new PutCommand({
+        TableName: output('OrdersTableName'),
+        Item: acceptedOrderRecord({ ...summary, owner: `caller-${runId}`, at: at.toISOString(), event }),
+      }),
+    );
+
+    // WHEN it is listed (which changes nothing), then published
+    const listed = await ops('accepted');
+    withMessage(`${listed.stdout}\n${listed.stderr}`, () => expect(listed.code).toBe(0));
+    expect(listed.stdout).toContain(`  ${orderId}  accepted ${at.toISOString()}`);
+    expect((await getOrder(orderId))?.status).toBe('ACCEPTED');
+    const published = await ops('accepted', '--publish');
+    withMessage(`${published.stdout}\n${published.stderr}`, () => expect(published.code).toBe(0));
+    expect(published.stdout).toContain(`published OrderPlaced of ${orderId}`);
+
+    // THEN the order goes through every step, and nothing is left ACCEPTED
+    expect((await finalOrder(orderId)).status).toBe('FULFILLED');
+    const after = await ops('accepted');
+    expect(after.stdout).toBe('No order has been ACCEPTED for 10 minutes or more.\n');
   }, 120_000);
 });

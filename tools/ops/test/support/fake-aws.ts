@@ -23,7 +23,7 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { cfnMock } from '../../../pipeline-client/test/support/fake-stage';
-import type { OpsClients } from '../../src/program';
+import { type OpsClients, runOps } from '../../src/program';
 
 // The stage's stacks and dead letters as the pipeline client's tests fake them: one CloudFormation mock for all.
 export {
@@ -208,6 +208,25 @@ export function capture(isTTY = false) {
     },
     text: () => chunks.join(''),
   };
+}
+
+/**
+ * `npm run ops -- <argv>` against the mocked clients, with no environment and on the given clock: its exit
+ * code and what it printed.
+ */
+export async function runMockedOps(
+  argv: string,
+  clock: { readonly now: () => Date; readonly sleep: (ms: number) => Promise<void> },
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = capture();
+  const stderr = capture();
+  const code = await runOps(argv.split(' '), {
+    io: { stdout, stderr },
+    env: {},
+    clients: () => mockedClients(),
+    ...clock,
+  });
+  return { code, stdout: stdout.text(), stderr: stderr.text() };
 }
 
 export function resetMocks(): void {
