@@ -14,7 +14,7 @@ import {
 import { breakdown, formatBreakdown } from './bench-bundles/breakdown';
 import { esbuildOptionsFor } from './bench-bundles/bundling';
 import { handlerEntries, lambdaLikeEnv } from './bench-bundles/environment';
-import { assertValgrind, INSTRUCTION_RUNS, medianInstructions } from './bench-bundles/instructions';
+import { assertValgrind, INSTRUCTION_RUNS, requireInstructions } from './bench-bundles/instructions';
 import {
   type InitSample,
   type MeasureOptions,
@@ -245,23 +245,6 @@ async function buildVariants(name: string, entry: string, target: string): Promi
 
 const sizeOf = (file: string): number => statSync(file).size;
 
-/**
- * Each variant's require in instructions: the count of a process that requires it, less that of one
- * that requires an empty module (Node's own start and exit, counted per handler, whose name is in the
- * environment).
- */
-async function requireInstructionsOf(
-  built: readonly Built[],
-  measure: MeasureOptions,
-): Promise<Map<Variant, number>> {
-  const empty = join(RESULTS_DIR, 'bundles', 'empty.js');
-  mkdirSync(dirname(empty), { recursive: true });
-  writeFileSync(empty, '');
-  const counts = await medianInstructions([empty, ...built.map((b) => b.file)], measure);
-  const start = counts.get(empty) ?? Number.NaN;
-  return new Map(built.map((b) => [b.variant, (counts.get(b.file) ?? Number.NaN) - start]));
-}
-
 async function benchHandler(
   name: string,
   entry: string,
@@ -282,7 +265,13 @@ async function benchHandler(
     for (const b of built) samples.get(b.variant)?.push(measureOnce(b.file, measure));
   }
 
-  const instructions = options.instructions ? await requireInstructionsOf(built, measure) : undefined;
+  const instructions = options.instructions
+    ? await requireInstructions(
+        built.map((b) => b.file),
+        measure,
+        join(RESULTS_DIR, 'bundles', name),
+      )
+    : undefined;
 
   return built.map((b) => {
     const own = samples.get(b.variant) ?? [];
@@ -296,7 +285,7 @@ async function benchHandler(
       requireMsMedian: median(own.map((s) => s.requireMs)),
       requireCpuMsMedian: median(own.map((s) => s.requireCpuMs)),
       sinceStartMsMedian: median(own.map((s) => s.sinceStartMs)),
-      ...(instructions === undefined ? {} : { requireInstructions: instructions.get(b.variant) }),
+      ...(instructions === undefined ? {} : { requireInstructions: instructions.get(b.file) }),
       samples: own,
     };
   });
@@ -343,6 +332,7 @@ async function main(): Promise<void> {
           projectRoot: PROJECT_ROOT,
           runs: options.runs,
           measure,
+          instructions: options.instructions,
         })),
       );
     }
@@ -351,7 +341,7 @@ async function main(): Promise<void> {
       join(RESULTS_DIR, 'bundles-breakdown.json'),
       `${JSON.stringify({ measuredAt: new Date().toISOString(), node, runs: options.runs, rows }, null, 2)}\n`,
     );
-    console.log(formatBreakdown(rows, options.runs));
+    console.log(formatBreakdown(rows, options.runs, options.instructions ? INSTRUCTION_RUNS : undefined));
     return;
   }
 

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
+import { requireInstructions } from './instructions';
 import { type InitSample, type MeasureOptions, measureOnce, median } from './measure';
 import { markdownTable } from './report';
 
@@ -66,6 +67,8 @@ export interface BreakdownRow {
   readonly piece: string;
   readonly requireMsMedian: number;
   readonly requireCpuMsMedian: number;
+  /** Instructions the require executes (scripts/bench-bundles/instructions.ts); only with `--instructions`. */
+  readonly requireInstructions?: number;
   readonly samples: readonly InitSample[];
 }
 
@@ -97,6 +100,8 @@ export interface BreakdownInput {
   readonly deployed: BuildOptions;
   readonly runs: number;
   readonly measure: MeasureOptions;
+  /** Also count each entry's instructions. */
+  readonly instructions: boolean;
 }
 
 /** Builds `baseline + piece` for every piece the handler loads, then times them beside the two ends. */
@@ -118,20 +123,36 @@ export async function breakdown(input: BreakdownInput): Promise<BreakdownRow[]> 
   for (let run = 0; run < input.runs; run++) {
     for (const f of files) samples.get(f.piece)?.push(measureOnce(f.file, input.measure));
   }
-  return files.map(({ piece }) => {
+  const instructions = input.instructions
+    ? await requireInstructions(
+        files.map((f) => f.file),
+        input.measure,
+        input.dir,
+      )
+    : undefined;
+  return files.map(({ piece, file }) => {
     const own = samples.get(piece) ?? [];
     return {
       handler: input.handler,
       piece,
       requireMsMedian: median(own.map((s) => s.requireMs)),
       requireCpuMsMedian: median(own.map((s) => s.requireCpuMs)),
+      ...(instructions === undefined ? {} : { requireInstructions: instructions.get(file) }),
       samples: own,
     };
   });
 }
 
-/** Markdown: each row's median and what it adds to the baseline of its handler. */
-export function formatBreakdown(rows: readonly BreakdownRow[], runs: number): string {
+/**
+ * Markdown: each row's median and what it adds to the baseline of its handler; with `instructionRuns`,
+ * the instructions it adds too, in millions.
+ */
+export function formatBreakdown(
+  rows: readonly BreakdownRow[],
+  runs: number,
+  instructionRuns?: number,
+): string {
+  const counted = instructionRuns !== undefined;
   const header = [
     'handler',
     'entry',
@@ -139,6 +160,7 @@ export function formatBreakdown(rows: readonly BreakdownRow[], runs: number): st
     'over baseline (ms)',
     `require CPU (ms, median of ${runs})`,
     'CPU over baseline (ms)',
+    ...(counted ? [`instructions over baseline (M, median of ${instructionRuns})`] : []),
   ];
   const lines = rows.map((row) => {
     const base = rows.find((r) => r.handler === row.handler && r.piece.startsWith('baseline'));
@@ -151,6 +173,7 @@ export function formatBreakdown(rows: readonly BreakdownRow[], runs: number): st
       over((r) => r.requireMsMedian),
       row.requireCpuMsMedian.toFixed(1),
       over((r) => r.requireCpuMsMedian),
+      ...(counted ? [over((r) => (r.requireInstructions ?? Number.NaN) / 1e6)] : []),
     ];
   });
   return markdownTable(header, lines);

@@ -1,5 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { type MeasureOptions, median } from './measure';
 
@@ -83,7 +85,7 @@ function countInstructions(bundlePath: string, options: MeasureOptions): Promise
  * The median count of `INSTRUCTION_RUNS` processes for each of `bundlePaths`, the processes run one per
  * core.
  */
-export async function medianInstructions(
+async function medianInstructions(
   bundlePaths: readonly string[],
   options: MeasureOptions,
 ): Promise<Map<string, number>> {
@@ -96,4 +98,22 @@ export async function medianInstructions(
     ),
   );
   return new Map(bundlePaths.map((path, index) => [path, median(counts[index] ?? [])]));
+}
+
+/**
+ * Each bundle's require in instructions: the median count of a process that requires it, less that of one
+ * that requires an empty module (written in `scratchDir`): Node's start and its module loader's first use,
+ * which on Lambda the runtime has paid before it loads the handler.
+ */
+export async function requireInstructions(
+  bundlePaths: readonly string[],
+  options: MeasureOptions,
+  scratchDir: string,
+): Promise<Map<string, number>> {
+  mkdirSync(scratchDir, { recursive: true });
+  const empty = join(scratchDir, 'empty.js');
+  writeFileSync(empty, '');
+  const counts = await medianInstructions([empty, ...bundlePaths], options);
+  const start = counts.get(empty) ?? Number.NaN;
+  return new Map(bundlePaths.map((path) => [path, (counts.get(path) ?? Number.NaN) - start]));
 }

@@ -391,4 +391,23 @@ describe('formatBreakdown', () => {
     expect(lines[3]).toBe('| take-payment | + Powertools logger | 112.3 | 12.3 | 95.5 | 5.5 |');
     expect(lines[5]).toBe('| analytics | handler (all bundled) | 60.0 | 10.0 | 41.0 | 1.0 |');
   });
+
+  it('adds the instructions each entry adds to its baseline when they were counted', () => {
+    const row = (piece: string, instructions: number): BreakdownRow => ({
+      handler: 'take-payment',
+      piece,
+      requireMsMedian: 100,
+      requireCpuMsMedian: 90,
+      requireInstructions: instructions,
+      samples: [],
+    });
+    const lines = formatBreakdown(
+      [row('baseline: SDK clients only', 258_400_000), row('+ Powertools metrics', 265_900_000)],
+      5,
+      3,
+    ).split('\n');
+    expect(lines[0]).toMatch(/\| instructions over baseline \(M, median of 3\) \|$/);
+    expect(lines[2]).toMatch(/\| - \|$/);
+    expect(lines[3]).toBe('| take-payment | + Powertools metrics | 100.0 | 0.0 | 90.0 | 0.0 | 7.5 |');
+  });
 });
