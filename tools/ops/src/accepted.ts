@@ -35,7 +35,8 @@ export async function findAccepted(
     { client: ddb },
     {
       TableName: ordersTable,
-      ConsistentRead: true,
+      // Eventually consistent, at half the read units: an order that moved on a moment ago and is still
+      // read as ACCEPTED gets its event again, which validate-order ignores as a duplicate.
       FilterExpression: '#status = :accepted',
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: { ':accepted': 'ACCEPTED' },

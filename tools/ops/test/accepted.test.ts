@@ -71,7 +71,6 @@ describe('ops accepted', () => {
     expect(scans).toHaveLength(2);
     expect(scans[0]).toMatchObject({
       TableName: 'orders-table',
-      ConsistentRead: true,
       FilterExpression: '#status = :accepted',
       ExpressionAttributeValues: { ':accepted': 'ACCEPTED' },
     });
