@@ -1,10 +1,9 @@
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { PipelineResources } from '@order-pipeline/pipeline-client/discovery';
+import { type PipelineResources, stageOutput } from '@order-pipeline/pipeline-client/discovery';
 import { placeOrders } from '@order-pipeline/pipeline-client/order-producer';
 import { stockKey } from '../../../lambda/adapters/inventory-repository';
 import { isFinalOrderStatus } from '../../../lambda/domain/order';
-import { OpsError } from './errors';
 
 /**
  * `npm run ops -- order`: one order placed on a deployed stage as a client would, followed through
@@ -41,18 +40,11 @@ export interface OrderCheckOutcome {
   readonly elapsedMs: number;
 }
 
-/** A stack output of the stage, or an error that says to redeploy. */
-export function output(resources: PipelineResources, key: string): string {
-  const value = resources.outputs[key];
-  if (!value) throw new OpsError(`the stage's stacks have no output ${key}: redeploy the stage.`);
-  return value;
-}
-
 export async function placeCheckOrder(
   ctx: OrderCheckContext,
   options: OrderCheckOptions,
 ): Promise<OrderCheckOutcome> {
-  const ordersTable = output(ctx.resources, 'OrdersTableName');
+  const ordersTable = stageOutput(ctx.resources, 'OrdersTableName');
   const started = ctx.now().getTime();
   // Sortable and traceable: the id says who placed it and when.
   const orderId = `ops-check-${ctx
@@ -63,7 +55,7 @@ export async function placeCheckOrder(
   if (options.stock !== undefined) {
     await ctx.ddb.send(
       new PutCommand({
-        TableName: output(ctx.resources, 'InventoryTableName'),
+        TableName: stageOutput(ctx.resources, 'InventoryTableName'),
         Item: { ...stockKey(options.productId), available: options.stock },
       }),
     );

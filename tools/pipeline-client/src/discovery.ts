@@ -89,6 +89,13 @@ function required(outputs: Readonly<Record<string, string>>, key: string, stackN
   return value;
 }
 
+/** An output of the stage's stacks (a table name, say), or an error that says to redeploy. */
+export function stageOutput(resources: PipelineResources, key: string): string {
+  const value = resources.outputs[key];
+  if (!value) throw new PipelineClientError(`the stage's stacks have no output ${key}: redeploy the stage.`);
+  return value;
+}
+
 export async function discoverPipeline(cfn: CloudFormationClient, stage: string): Promise<PipelineResources> {
   const stacks = stackNames(stage);
   const pipeline = await outputsOf(cfn, stacks.pipeline, stage);

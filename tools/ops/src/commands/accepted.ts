@@ -1,14 +1,14 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { stageOutput } from '@order-pipeline/pipeline-client/discovery';
 import type { Command } from 'commander';
 import { EventBridgePublisher } from '../../../../lambda/adapters/event-publisher';
 import { findAccepted, publishAccepted } from '../accepted';
 import { describeError } from '../errors';
 import { formatDuration } from '../format';
-import { output } from '../order';
 import type { OpsContext } from './context';
 import { positiveInt } from './options';
 
-/** A week, in minutes: older orders are long past any client's retry. */
+/** The largest `--older-than`, a week in minutes; the orders older than the age asked for are all listed. */
 const MAX_AGE_MINUTES = 7 * 24 * 60;
 
 /**
@@ -33,7 +33,7 @@ export function registerAccepted(program: Command, ctx: OpsContext): void {
       const ddb = DynamoDBDocumentClient.from(clients.dynamodb);
       const now = ctx.now();
       const cutoff = new Date(now.getTime() - options.olderThan * 60_000);
-      const orders = await findAccepted(ddb, output(resources, 'OrdersTableName'), cutoff);
+      const orders = await findAccepted(ddb, stageOutput(resources, 'OrdersTableName'), cutoff);
       if (orders.length === 0) {
         ctx.out(`No order has been ACCEPTED for ${options.olderThan} minutes or more.`);
         return;
