@@ -310,6 +310,8 @@ async function main(): Promise<void> {
   if (unknown.length > 0) throw new Error(`no handler named ${unknown.join(', ')} in lambda/handlers/`);
   if (selected.length === 0) throw new Error('no handlers in lambda/handlers/ to measure');
   if (options.instructions) assertValgrind();
+  // The runs behind each instruction count, for the tables' headings; undefined when none were counted.
+  const instructionRuns = options.instructions ? INSTRUCTION_RUNS : undefined;
   const runtimeNode = options.node === undefined ? lambdaNodeFor(CONSUMER_RUNTIME.name) : undefined;
   if (runtimeNode?.warning) process.stderr.write(`${runtimeNode.warning}\n`);
   const nodePath = options.node ?? (runtimeNode as LambdaNode).executable;
@@ -341,7 +343,7 @@ async function main(): Promise<void> {
       join(RESULTS_DIR, 'bundles-breakdown.json'),
       `${JSON.stringify({ measuredAt: new Date().toISOString(), node, runs: options.runs, rows }, null, 2)}\n`,
     );
-    console.log(formatBreakdown(rows, options.runs, options.instructions ? INSTRUCTION_RUNS : undefined));
+    console.log(formatBreakdown(rows, options.runs, instructionRuns));
     return;
   }
 
@@ -360,7 +362,7 @@ async function main(): Promise<void> {
     target: options.target,
     runs: options.runs,
     enableSourceMaps: options.enableSourceMaps,
-    instructionRuns: options.instructions ? INSTRUCTION_RUNS : undefined,
+    instructionRuns,
     note:
       'sdk-external resolves @aws-sdk from node_modules; on Lambda the runtime copy answers. ' +
       'Local timings compare variants; they are not Lambda cold starts.',
@@ -368,7 +370,7 @@ async function main(): Promise<void> {
   };
   writeFileSync(join(RESULTS_DIR, 'bundles.json'), `${JSON.stringify(report, null, 2)}\n`);
 
-  console.log(formatTable(results, options.runs, options.instructions ? INSTRUCTION_RUNS : undefined));
+  console.log(formatTable(results, options.runs, instructionRuns));
   console.log(
     `\nNode ${node} on ${report.platform}, esbuild ${esbuildVersion}, target ${options.target}` +
       `${options.enableSourceMaps ? ', --enable-source-maps' : ''}. Full samples: bench-results/bundles.json`,

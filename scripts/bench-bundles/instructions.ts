@@ -1,7 +1,8 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import pLimit from 'p-limit';
 import { type MeasureOptions, median } from './measure';
 
@@ -16,6 +17,8 @@ import { type MeasureOptions, median } from './measure';
  * Written here because no npm package counts a child process's instructions: valgrind does, from the
  * distribution (`apt-get install valgrind`), and this module only runs it and reads its summary line.
  */
+
+const execFileAsync = promisify(execFile);
 
 /** Runs per count: the median of three absorbs the V8 background threads' variation. */
 export const INSTRUCTION_RUNS = 3;
@@ -45,7 +48,7 @@ export function assertValgrind(): void {
 }
 
 /** Instructions of one Node process that requires `bundlePath` and exits. */
-function countInstructions(bundlePath: string, options: MeasureOptions): Promise<number> {
+async function countInstructions(bundlePath: string, options: MeasureOptions): Promise<number> {
   const args = [
     '--tool=cachegrind',
     '--cache-sim=no',
@@ -55,30 +58,18 @@ function countInstructions(bundlePath: string, options: MeasureOptions): Promise
     '-e',
     REQUIRE_SCRIPT,
   ];
-  return new Promise((resolve, reject) => {
-    const child = spawn('valgrind', args, {
+  try {
+    const { stderr } = await execFileAsync('valgrind', args, {
       env: { ...options.env, BENCH_BUNDLE: bundlePath },
-      stdio: ['ignore', 'ignore', 'pipe'],
       timeout: 300_000,
+      encoding: 'utf8',
     });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) {
-        try {
-          resolve(parseInstructionCount(stderr));
-        } catch (error) {
-          reject(error);
-        }
-        return;
-      }
-      const reason = stderr.trim().split('\n').slice(-15).join('\n');
-      reject(new Error(`counting the instructions of ${bundlePath} failed (exit ${code}):\n${reason}`));
-    });
-  });
+    return parseInstructionCount(stderr);
+  } catch (error) {
+    const { code, stderr = '' } = error as { code?: number | string; stderr?: string };
+    const reason = stderr.trim().split('\n').slice(-15).join('\n') || (error as Error).message;
+    throw new Error(`counting the instructions of ${bundlePath} failed (exit ${code}):\n${reason}`);
+  }
 }
 
 /**
