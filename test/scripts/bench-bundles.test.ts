@@ -298,26 +298,27 @@ describe('baseline entry', () => {
 });
 
 describe('formatTable', () => {
+  const baseline: VariantResult = {
+    handler: 'take-payment',
+    variant: 'baseline',
+    bundleBytes: 2048,
+    gzipBytes: 512,
+    sourceMapBytes: 100,
+    sdkPackages: ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb'],
+    requireMsMedian: 12.34,
+    requireCpuMsMedian: 10,
+    sinceStartMsMedian: 40.06,
+    samples: [],
+  };
+
   it('prints one markdown row per variant, with sizes in KB and SDK packages without their scope', () => {
-    const result: VariantResult = {
-      handler: 'take-payment',
-      variant: 'baseline',
-      bundleBytes: 2048,
-      gzipBytes: 512,
-      sourceMapBytes: 100,
-      sdkPackages: ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb'],
-      requireMsMedian: 12.34,
-      requireCpuMsMedian: 10,
-      sinceStartMsMedian: 40.06,
-      samples: [],
-    };
     const handler: VariantResult = {
-      ...result,
+      ...baseline,
       variant: 'handler',
       requireMsMedian: 13.58,
       requireCpuMsMedian: 12.5,
     };
-    const lines = formatTable([handler, result], 7).split('\n');
+    const lines = formatTable([handler, baseline], 7).split('\n');
     expect(lines).toHaveLength(4);
     expect(lines[2]).toBe(
       '| take-payment | handler (all bundled) | 2048 | 2.0 | 0.5 | 13.6 | 1.10x | 12.5 | 1.25x | 40.1 | client-dynamodb, lib-dynamodb |',
@@ -328,26 +329,14 @@ describe('formatTable', () => {
   });
 
   it('adds the instruction count and its ratio to the baseline when they were counted', () => {
-    const base: VariantResult = {
-      handler: 'analytics',
-      variant: 'baseline',
-      bundleBytes: 1024,
-      gzipBytes: 256,
-      sourceMapBytes: 10,
-      sdkPackages: [],
-      requireMsMedian: 10,
-      requireCpuMsMedian: 10,
-      sinceStartMsMedian: 30,
-      requireInstructions: 300_000_000,
-      samples: [],
-    };
+    const base: VariantResult = { ...baseline, requireInstructions: 300_000_000 };
     const handler: VariantResult = { ...base, variant: 'handler', requireInstructions: 345_600_000 };
     const lines = formatTable([handler, base], 5, 3).split('\n');
     expect(lines[0]).toContain('| require instructions (M, median of 3) | instructions / baseline |');
     expect(lines[2]).toBe(
-      '| analytics | handler (all bundled) | 1024 | 1.0 | 0.3 | 10.0 | 1.00x | 10.0 | 1.00x | 30.0 | 345.6 | 1.15x | - |',
+      '| take-payment | handler (all bundled) | 2048 | 2.0 | 0.5 | 12.3 | 1.00x | 10.0 | 1.00x | 40.1 | 345.6 | 1.15x | client-dynamodb, lib-dynamodb |',
     );
-    expect(lines[3]).toContain('| 300.0 | - | - |');
+    expect(lines[3]).toContain('| 300.0 | - | client-dynamodb, lib-dynamodb |');
   });
 });
 
